@@ -1,0 +1,5 @@
+"""``python -m kewaspadaan`` runs the command line."""
+
+from kewaspadaan.cli import main
+
+main()

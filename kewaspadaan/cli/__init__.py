@@ -1,0 +1,27 @@
+"""Command-line interface: ``kewaspadaan --help`` lists the commands.
+
+Each command lives in its own module under ``kewaspadaan.cli`` and registers itself on :data:`app`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from kewaspadaan.cli._common import app
+
+__all__ = ["app", "main"]
+
+#: Command modules, in the order their commands appear in ``--help``.
+_COMMAND_MODULES = ("run", "data", "score", "routes", "report")
+
+for _name in _COMMAND_MODULES:
+    try:
+        importlib.import_module(f"kewaspadaan.cli.{_name}")
+    except ModuleNotFoundError as _exc:  # during development a command module may not exist yet
+        if _exc.name != f"kewaspadaan.cli.{_name}":
+            raise
+
+
+def main() -> None:
+    """Entry point of the ``kewaspadaan`` console script."""
+    app()

@@ -1,0 +1,188 @@
+"""Global settings of kewaspadaan, in one place (in the spirit of ``osmnx.settings``).
+
+Every value here is a documented default. Functions take keyword arguments that win over these;
+the CLI reads a TOML file (``--config``) whose tables override them (see :func:`load_toml`).
+Change a value for the whole session with ``kewaspadaan.settings.<name> = ...``.
+
+Units are in the names: ``_kmh`` km per hour, ``_h`` hours, ``_km`` kilometres, ``_m`` metres.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import tomllib
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "analysis_crs",
+    "class_breaks",
+    "class_labels",
+    "composite_weights",
+    "data_dir",
+    "decay_half_life_days",
+    "demo_seed",
+    "friction_speeds_kmh",
+    "language",
+    "load_toml",
+    "log_level",
+    "network_speeds_kmh",
+    "output_dir",
+    "personnel_norm",
+    "snapshot",
+    "transfer_time_h",
+]
+
+# --------------------------------------------------------------------------------------------
+# General
+# --------------------------------------------------------------------------------------------
+#: Default folder of input data (the embedded demonstration province is generated here).
+data_dir: Path = Path("data")
+#: Default folder for outputs (tables, maps, reports).
+output_dir: Path = Path("outputs")
+#: Projected CRS used for every distance and area. ``None``: the UTM zone of the data is
+#: estimated with ``GeoDataFrame.estimate_utm_crs()``. Kalimantan Timur: EPSG:32650 (UTM 50N).
+analysis_crs: str | None = None
+#: Seed of the generated demonstration province.
+demo_seed: int = 2024
+#: Language of maps and reports: ``"id"`` (Bahasa Indonesia) or ``"en"``.
+language: str = "id"
+#: Logging level of the ``kewaspadaan`` logger used by the CLI.
+log_level: int = logging.INFO
+
+# --------------------------------------------------------------------------------------------
+# Remoteness: friction surface (Weiss et al. 2018 style). Speeds over each land-cover / feature.
+# --------------------------------------------------------------------------------------------
+#: Walking / off-road speed by terrain and the speed along features burnt into the friction
+#: surface. Slope slows walking with Tobler's hiking function (see features.remoteness).
+friction_speeds_kmh: dict[str, float] = {
+    "offroad_flat": 5.0,  # walking on flat land (Tobler's function at 0 slope gives ~5 km/h)
+    "road_arteri": 60.0,
+    "road_kolektor": 40.0,
+    "road_lokal": 25.0,
+    "road_setapak": 8.0,
+    "river_navigable": 20.0,  # longboat / speedboat on navigable river reaches
+    "river_rapids": 6.0,  # reaches with rapids (riam), e.g. upper Mahakam
+    "sea": 25.0,  # coastal boat
+    "water_barrier": 1.0,  # swimming/wading across non-navigable water
+}
+
+# --------------------------------------------------------------------------------------------
+# Logistics network speeds by mode and class; transfer (handling) times at hubs.
+# --------------------------------------------------------------------------------------------
+network_speeds_kmh: dict[str, dict[str, float]] = {
+    "road": {"arteri": 50.0, "kolektor": 35.0, "lokal": 25.0, "setapak": 8.0},
+    "river": {"besar": 18.0, "kecil": 12.0, "jeram": 5.0},
+    "sea": {"default": 22.0},
+    "air": {"pesawat_kecil": 220.0, "helikopter": 180.0},
+}
+#: Handling time when a load changes mode at a hub (hours).
+transfer_time_h: dict[str, float] = {
+    "road-river": 1.0,
+    "road-sea": 2.0,
+    "road-air": 1.5,
+    "river-sea": 1.5,
+    "river-air": 1.5,
+    "sea-air": 2.0,
+}
+
+# --------------------------------------------------------------------------------------------
+# Incident history
+# --------------------------------------------------------------------------------------------
+#: Half-life (days) of the exponential time decay applied to incident counts.
+decay_half_life_days: float = 180.0
+
+# --------------------------------------------------------------------------------------------
+# Composite index
+# --------------------------------------------------------------------------------------------
+#: Weights of the composite index by feature group (renormalised to sum to 1).
+composite_weights: dict[str, float] = {
+    "history": 0.45,
+    "spillover": 0.15,
+    "remoteness": 0.20,
+    "geography": 0.20,
+}
+#: Breaks on the 0-100 score between the four classes (right-closed upper bounds).
+class_breaks: tuple[float, float, float] = (25.0, 50.0, 75.0)
+#: Class labels, lowest first, per language.
+class_labels: dict[str, tuple[str, str, str, str]] = {
+    "id": ("rendah", "sedang", "tinggi", "sangat tinggi"),
+    "en": ("low", "medium", "high", "very high"),
+}
+
+# --------------------------------------------------------------------------------------------
+# Security personnel planning norm: officers per TPS by risk class
+# (Polri planning norm: 2 officers per 10 TPS where safe, per 2 TPS where rawan, per 1 TPS where
+# sangat rawan).
+# --------------------------------------------------------------------------------------------
+personnel_norm: dict[str, dict[str, float]] = {
+    "rendah": {"officers": 2, "per_tps": 10},
+    "sedang": {"officers": 2, "per_tps": 10},
+    "tinggi": {"officers": 2, "per_tps": 2},
+    "sangat tinggi": {"officers": 2, "per_tps": 1},
+}
+
+_TOML_TABLES = {
+    "general": ["data_dir", "output_dir", "analysis_crs", "demo_seed", "language"],
+    "remoteness": ["friction_speeds_kmh"],
+    "network": ["network_speeds_kmh", "transfer_time_h"],
+    "history": ["decay_half_life_days"],
+    "risk": ["composite_weights", "class_breaks"],
+    "personnel": ["personnel_norm"],
+}
+
+
+def snapshot() -> dict[str, Any]:
+    """Return a deep copy of every public setting, e.g. to record it beside an output."""
+    g = globals()
+    return {name: copy.deepcopy(g[name]) for names in _TOML_TABLES.values() for name in names}
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """Apply a TOML settings file to this module and return what was changed.
+
+    Tables and keys mirror the module: ``[risk] composite_weights = {history = 0.5, ...}``.
+    Dictionaries are merged key by key; unknown tables or keys raise a ``ValueError`` naming them.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The TOML file.
+
+    Returns
+    -------
+    dict
+        ``{setting_name: new_value}`` for every setting changed.
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    g = globals()
+    changed: dict[str, Any] = {}
+    problems = []
+    for table, values in data.items():
+        allowed = _TOML_TABLES.get(table)
+        if allowed is None or not isinstance(values, dict):
+            problems.append(f"unknown table [{table}]; known tables: {sorted(_TOML_TABLES)}")
+            continue
+        for key, value in values.items():
+            if key not in allowed:
+                problems.append(f"unknown key {key!r} in [{table}]; known keys: {allowed}")
+                continue
+            current = g[key]
+            if isinstance(current, dict) and isinstance(value, dict):
+                merged = copy.deepcopy(current)
+                merged.update(value)
+                value = merged
+            elif isinstance(current, tuple):
+                value = tuple(value)
+            elif isinstance(current, Path):
+                value = Path(value)
+            g[key] = value
+            changed[key] = value
+    if problems:
+        from kewaspadaan._errors import ValidationError
+
+        raise ValidationError(str(path), problems)
+    return changed
