@@ -9,6 +9,9 @@ from __future__ import annotations
 __all__ = [
     "BOUNDARY_COLUMNS",
     "DEMO_FILES",
+    "DEMO_LAYER_COLUMNS",
+    "RISK_COLUMNS",
+    "ROUTE_COLUMNS",
     "DESA_COLUMNS",
     "INCIDENT_COLUMNS",
     "REJECTION_COLUMNS",
@@ -43,6 +46,7 @@ DEMO_FILES: dict[str, str] = {
     "kecamatan": "boundaries/kecamatan.geojson",
     "desa": "boundaries/desa.geojson",
     "batas_negara": "boundaries/batas_negara.geojson",
+    "garis_pantai": "boundaries/garis_pantai.geojson",
     "dem": "terrain/dem.tif",
     "sungai": "network/sungai.geojson",
     "jalan": "network/jalan.geojson",
@@ -51,7 +55,52 @@ DEMO_FILES: dict[str, str] = {
     "permukiman": "network/permukiman.geojson",
     "gudang_kpu": "network/gudang_kpu.geojson",
     "pos_keamanan": "network/pos_keamanan.geojson",
+    "armada": "network/armada.csv",
     "insiden": "incidents/insiden_acled.csv",
     "intensitas_benar": "incidents/intensitas_benar.csv",
     "manifest": "MANIFEST.json",
 }
+
+#: Columns of each demonstration layer (beyond ``geometry``). Vector layers are EPSG:4326 GeoJSON;
+#: the DEM is a GeoTIFF in EPSG:32650 (UTM 50N), float32 metres, nodata over the sea.
+DEMO_LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "provinsi": ("kode", "nama"),
+    "kabupaten": ("kode", "nama", "jenis", "ibukota"),  # jenis: kabupaten | kota
+    "kecamatan": ("kode", "nama", "kode_kab", "nama_kab", "kode_prov", "nama_prov", "ibukota",
+                  "penduduk", "tps"),
+    "desa": ("kode", "nama", "kode_kec", "nama_kec", "kode_kab", "nama_kab", "jenis",
+             "penduduk", "tps"),  # jenis: desa | kelurahan
+    "batas_negara": ("nama",),  # LineString: the international border
+    "garis_pantai": ("nama",),  # LineString(s): the coastline, islands included
+    # navigasi: besar | kecil | jeram (rapids) | tidak (not navigable);
+    # surut_musiman: the reach is impassable at seasonal low water
+    "sungai": ("id", "nama", "orde", "navigasi", "surut_musiman"),
+    # kelas: arteri | kolektor | lokal | setapak; jembatan: the segment is a bridge
+    "jalan": ("id", "nama", "kelas", "jembatan"),
+    "pelabuhan": ("nama", "kategori", "kode_kec"),  # kategori: laut | sungai
+    "bandara": ("nama", "jenis", "panjang_landas_m", "kode_kec"),  # jenis: bandara | lapangan_terbang | helipad
+    # peran: ibukota_provinsi | ibukota_kabupaten | ibukota_kecamatan | desa
+    "permukiman": ("nama", "kode_desa", "kode_kec", "kode_kab", "penduduk", "peran"),
+    "gudang_kpu": ("nama", "kode_kab"),
+    "pos_keamanan": ("nama", "jenis", "kode_kec"),  # jenis: polda | polres | polsek | kodim | koramil
+    # one row per depot (kode_kab) and vehicle type: moda road|river|sea|air
+    "armada": ("kode_kab", "moda", "jenis", "jumlah", "kapasitas_kotak"),
+    # ground truth of the generator, for validation only: expected events per kecamatan per month
+    "intensitas_benar": ("kode", "bulan", "lambda_benar"),
+}
+
+#: The risk table written by ``kewaspadaan score`` (one row per kecamatan/desa, index aligned to
+#: the boundaries). Feature columns follow these; ``pendorong`` lists the top drivers, most
+#: important first, separated by "; ".
+RISK_COLUMNS: tuple[str, ...] = (
+    "kode", "nama", "kode_kab", "nama_kab", "skor", "kelas", "peringkat", "pendorong",
+    "prob_insiden", "perubahan_skor", "peringatan", "geometry",
+)
+
+#: The route table written by ``kewaspadaan routes`` (one row per destination; LineString in
+#: EPSG:4326 of the path; times in hours; ``tiba``/``tenggat`` timestamps; ``moda`` like
+#: ``"road+river"``; ``jam_zona_rawan_h`` hours through kecamatan of class tinggi/sangat tinggi).
+ROUTE_COLUMNS: tuple[str, ...] = (
+    "tujuan_kode", "tujuan_nama", "depot", "waktu_tempuh_h", "moda", "berangkat", "tiba",
+    "tenggat", "terlambat", "terjangkau", "jam_zona_rawan_h", "geometry",
+)

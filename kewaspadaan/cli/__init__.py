@@ -12,7 +12,7 @@ from kewaspadaan.cli._common import app
 __all__ = ["app", "main"]
 
 #: Command modules, in the order their commands appear in ``--help``.
-_COMMAND_MODULES = ("run", "data", "score", "routes", "report")
+_COMMAND_MODULES = ("run", "data", "check", "score", "routes", "report")
 
 for _name in _COMMAND_MODULES:
     try:
