@@ -1,0 +1,246 @@
+"""Atomic, deterministic writing of output files.
+
+Every output of kewaspadaan is written to a temporary file in the destination folder and then
+moved onto its final name with :func:`os.replace`, so a reader never sees a half-written file and
+a crash leaves the previous version intact.
+
+- :func:`atomic_write` — a file object (text or binary) that replaces ``path`` on success.
+- :func:`atomic_path` — a temporary path (same folder, same suffix, so drivers such as GDAL pick
+  the right format) that replaces ``path`` on success.
+- :func:`write_table` — GeoDataFrame → ``.gpkg``/``.geojson``, DataFrame → ``.csv``, atomically
+  and byte-for-byte reproducibly (same input → same bytes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+__all__ = ["CSV_FLOAT_FORMAT", "atomic_path", "atomic_write", "write_table"]
+
+logger = logging.getLogger(__name__)
+
+#: ``printf`` format of floats in CSV outputs: 12 significant digits, stable across platforms.
+CSV_FLOAT_FORMAT = "%.12g"
+#: Decimal places of coordinates in GeoJSON outputs (1e-7 degree is about 1 cm).
+GEOJSON_COORDINATE_PRECISION = 7
+#: Fixed timestamp written into GeoPackage metadata so identical input gives identical bytes.
+_GPKG_FIXED_DATE = "2000-01-01T00:00:00Z"
+
+
+def _temp_sibling(path: Path) -> Path:
+    """Reserve a unique temporary file name next to ``path`` keeping its suffix."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}",
+                               dir=path.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def _remove_quietly(tmp: Path) -> None:
+    for candidate in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            candidate.unlink()
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path in the folder of ``path``; move it onto ``path`` on success.
+
+    The temporary file exists (empty) when yielded; writers may overwrite or delete-and-recreate
+    it. On an exception it is removed and ``path`` is left untouched. The parent folder is created
+    when missing.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Final destination.
+
+    Yields
+    ------
+    pathlib.Path
+        Temporary path with the same suffix as ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> with atomic_path(out) as tmp:
+    ...     _ = tmp.write_text("halo")
+    >>> out.read_text()
+    'halo'
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_sibling(final)
+    try:
+        yield tmp
+        if not tmp.exists():
+            raise FileNotFoundError(f"{tmp}: the writer removed the temporary file of {final} "
+                                    "without writing a new one")
+        os.replace(tmp, final)
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    finally:
+        # GDAL side files (SQLite journals) never belong to the final output.
+        for side in ("-journal", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{tmp}{side}").unlink()
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8",
+                 **open_kwargs: Any) -> Iterator[IO[Any]]:
+    """Open a temporary file for writing; on success it replaces ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Final destination.
+    mode : {"w", "wb"}
+        Text or binary mode.
+    encoding : str, optional
+        Text encoding (ignored in binary mode). Default UTF-8.
+    **open_kwargs
+        Passed to :func:`open` (e.g. ``newline=""`` for CSV).
+
+    Yields
+    ------
+    file object
+        Write to it; it is flushed, fsynced and closed before the replace.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "b.txt"
+    >>> with atomic_write(out) as fh:
+    ...     _ = fh.write("selamat")
+    >>> out.read_text()
+    'selamat'
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_write: mode must be 'w' or 'wb', not {mode!r}")
+    with atomic_path(path) as tmp:
+        if "b" in mode:
+            fh = open(tmp, mode, **open_kwargs)
+        else:
+            fh = open(tmp, mode, encoding=encoding, **open_kwargs)
+        try:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        finally:
+            fh.close()
+
+
+def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Geometry columns become WKT so a CSV never holds Python reprs."""
+    import geopandas as gpd
+
+    geo_cols = [c for c in df.columns if isinstance(df[c].dtype, gpd.array.GeometryDtype)]
+    if not geo_cols:
+        return df
+    out = pd.DataFrame(df).copy()
+    for col in geo_cols:
+        out[col] = gpd.GeoSeries(df[col]).to_wkt(rounding_precision=7, trim=True)
+    return out
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, layer: str | None = None,
+                index: bool = False) -> Path:
+    """Write a table atomically and reproducibly, choosing the format by the suffix.
+
+    - ``.csv``: any DataFrame (geometry columns written as WKT), UTF-8, ``\\n`` line ends, floats
+      with :data:`CSV_FLOAT_FORMAT`.
+    - ``.geojson``: a GeoDataFrame, reprojected to EPSG:4326 as RFC 7946 requires, coordinates
+      rounded to 7 decimals.
+    - ``.gpkg``: a GeoDataFrame in its own CRS, in ``layer`` (default: the file stem), metadata
+      timestamps fixed so identical input gives identical bytes.
+
+    Columns and rows are written in the order given.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        The table. Vector formats need a GeoDataFrame with a CRS.
+    path : str or os.PathLike
+        Destination; its suffix picks the format.
+    layer : str, optional
+        GeoPackage layer name.
+    index : bool, default False
+        Write the index as a column (CSV only).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    import geopandas as gpd
+
+    from kewaspadaan._errors import CRSError, DataFileError
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        data = _csv_ready(df)
+        with atomic_write(path, "w", newline="") as fh:
+            data.to_csv(fh, index=index, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+        return path
+    if suffix not in (".gpkg", ".geojson", ".json"):
+        raise DataFileError(f"{path}: unknown output format {suffix!r}; use .csv, .gpkg or "
+                            ".geojson")
+    if not isinstance(df, gpd.GeoDataFrame):
+        raise DataFileError(f"{path}: {suffix} needs a GeoDataFrame; write a plain table as .csv")
+    if df.crs is None:
+        raise CRSError(f"{path}: the GeoDataFrame has no CRS; set it (gdf.set_crs(...)) before "
+                       "writing")
+    if suffix == ".gpkg":
+        _write_gpkg(df, path, layer or path.stem)
+    else:
+        _write_geojson(df, path)
+    logger.debug("wrote %d rows to %s", len(df), path)
+    return path
+
+
+def _write_gpkg(gdf: Any, path: Path, layer: str) -> None:
+    import pyogrio
+
+    with atomic_path(path) as tmp:
+        tmp.unlink()  # GDAL refuses to create a GeoPackage over an empty (non-SQLite) file
+        with _gdal_config(OGR_CURRENT_DATE=_GPKG_FIXED_DATE):
+            pyogrio.write_dataframe(gdf, tmp, layer=layer, driver="GPKG")
+
+
+def _write_geojson(gdf: Any, path: Path) -> None:
+    import pyogrio
+
+    from kewaspadaan.crs import MAP_CRS
+
+    out = gdf if gdf.crs.equals(MAP_CRS) else gdf.to_crs(MAP_CRS)
+    with atomic_path(path) as tmp:
+        tmp.unlink()
+        pyogrio.write_dataframe(out, tmp, driver="GeoJSON", layer=path.stem,
+                                layer_options={"RFC7946": "YES",
+                                               "COORDINATE_PRECISION":
+                                                   str(GEOJSON_COORDINATE_PRECISION),
+                                               "WRITE_BBOX": "NO"})
+
+
+@contextlib.contextmanager
+def _gdal_config(**options: str) -> Iterator[None]:
+    """Temporarily set GDAL configuration options (restored afterwards)."""
+    import pyogrio
+
+    old = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(old)
