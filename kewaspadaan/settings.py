@@ -16,22 +16,38 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "air_max_range_km",
     "analysis_crs",
     "class_breaks",
     "class_labels",
     "composite_weights",
     "data_dir",
+    "deadline_days_before",
+    "deadline_hour",
     "decay_half_life_days",
     "demo_seed",
+    "departure_days_before",
+    "escort_officers",
     "friction_speeds_kmh",
+    "kotak_per_tps",
     "language",
     "load_toml",
     "log_level",
+    "network_access_max_km",
+    "network_cost_rp_per_km",
+    "network_snap_tolerance_m",
     "network_speeds_kmh",
     "output_dir",
     "personnel_norm",
+    "road_fallback",
+    "sea_lane_detour_factor",
+    "sea_lane_k",
+    "sea_lane_max_km",
     "snapshot",
+    "transfer_cost_rp",
     "transfer_time_h",
+    "unloading_time_h",
+    "voting_day",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -87,6 +103,42 @@ transfer_time_h: dict[str, float] = {
     "sea-air": 2.0,
 }
 
+#: Cost of moving one vehicle one kilometre, by mode (rupiah per km); access edges cost nothing.
+network_cost_rp_per_km: dict[str, float] = {
+    "road": 12_000.0, "river": 30_000.0, "sea": 45_000.0, "air": 180_000.0, "access": 0.0,
+}
+#: Fixed cost of one handling (loading/unloading) at a transfer hub (rupiah).
+transfer_cost_rp: float = 250_000.0
+#: Road line ends, crossings and T-junctions closer than this are one network node (metres).
+network_snap_tolerance_m: float = 25.0
+#: Settlements, depots, ports and airstrips connect to the nearest network node within this
+#: distance (km) by an access edge at ``network_speeds_kmh["road"]["setapak"]``.
+network_access_max_km: float = 10.0
+#: Sea lanes link each sea port to its ``sea_lane_k`` nearest sea ports within this range (km);
+#: lane length = straight line x ``sea_lane_detour_factor``.
+sea_lane_max_km: float = 250.0
+sea_lane_k: int = 6
+sea_lane_detour_factor: float = 1.25
+#: Flights link airstrips within range (km): small aircraft between runways, helicopters to
+#: and from helipads.
+air_max_range_km: dict[str, float] = {"pesawat_kecil": 600.0, "helikopter": 250.0}
+#: Fallback when no road layer exists: each settlement links to its ``k`` nearest settlements
+#: within ``max_km`` by a track of class ``kelas``; length = straight line x ``detour_factor``.
+road_fallback: dict[str, Any] = {"k": 4, "max_km": 30.0, "kelas": "lokal", "detour_factor": 1.4}
+#: Voting day (ISO date) and the delivery deadline: ``deadline_days_before`` days earlier (H-1)
+#: at ``deadline_hour`` o'clock local time.
+voting_day: str = "2024-11-27"
+deadline_days_before: int = 1
+deadline_hour: int = 18
+#: Default departure from the KPU warehouses: this many days before voting day, 06:00.
+departure_days_before: int = 5
+#: Ballot boxes (kotak suara) per TPS — Pemilu: 5 (presiden, DPR, DPD, DPRD I, DPRD II).
+kotak_per_tps: int = 5
+#: Unloading time at each delivery stop (hours).
+unloading_time_h: float = 0.5
+#: Escort officers per convoy by the highest risk class a route crosses (none below these).
+escort_officers: dict[str, int] = {"tinggi": 2, "sangat tinggi": 4}
+
 # --------------------------------------------------------------------------------------------
 # Incident history
 # --------------------------------------------------------------------------------------------
@@ -126,7 +178,12 @@ personnel_norm: dict[str, dict[str, float]] = {
 _TOML_TABLES = {
     "general": ["data_dir", "output_dir", "analysis_crs", "demo_seed", "language"],
     "remoteness": ["friction_speeds_kmh"],
-    "network": ["network_speeds_kmh", "transfer_time_h"],
+    "network": ["network_speeds_kmh", "transfer_time_h", "network_cost_rp_per_km",
+                "transfer_cost_rp", "network_snap_tolerance_m", "network_access_max_km",
+                "sea_lane_max_km", "sea_lane_k", "sea_lane_detour_factor", "air_max_range_km",
+                "road_fallback", "voting_day", "deadline_days_before", "deadline_hour",
+                "departure_days_before", "kotak_per_tps", "unloading_time_h",
+                "escort_officers"],
     "history": ["decay_half_life_days"],
     "risk": ["composite_weights", "class_breaks"],
     "personnel": ["personnel_norm"],
