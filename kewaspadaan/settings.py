@@ -20,6 +20,7 @@ __all__ = [
     "analysis_crs",
     "class_breaks",
     "class_labels",
+    "cluster_radius_px",
     "composite_weights",
     "data_dir",
     "deadline_days_before",
@@ -29,10 +30,15 @@ __all__ = [
     "departure_days_before",
     "escort_officers",
     "friction_speeds_kmh",
+    "heatmap_bandwidth_m",
+    "heatmap_max_pixels",
     "kotak_per_tps",
     "language",
     "load_toml",
     "log_level",
+    "map_class_colors",
+    "map_coordinate_decimals",
+    "map_simplify_tolerance_m",
     "network_access_max_km",
     "network_cost_rp_per_km",
     "network_snap_tolerance_m",
@@ -175,6 +181,27 @@ personnel_norm: dict[str, dict[str, float]] = {
     "sangat tinggi": {"officers": 2, "per_tps": 1},
 }
 
+# --------------------------------------------------------------------------------------------
+# Maps and reports (kewaspadaan.maps, kewaspadaan.report)
+# --------------------------------------------------------------------------------------------
+#: Fill colour of each risk class on maps and in reports (keys: the Indonesian class ids).
+map_class_colors: dict[str, str] = {
+    "rendah": "#1a9850",
+    "sedang": "#fee08b",
+    "tinggi": "#fc8d59",
+    "sangat tinggi": "#d73027",
+}
+#: Simplification tolerance of kecamatan polygons on maps, metres (applied in the analysis CRS).
+map_simplify_tolerance_m: float = 150.0
+#: Decimal places of map coordinates in EPSG:4326 (5 decimals ~ 1.1 m).
+map_coordinate_decimals: int = 5
+#: Bandwidth (radius) of the quartic kernel of the incident heat map, metres.
+heatmap_bandwidth_m: float = 15_000.0
+#: Largest side of the heat-map raster, pixels (bounds the report size).
+heatmap_max_pixels: int = 480
+#: Size of the incident cluster grid cells in screen pixels (per zoom level).
+cluster_radius_px: int = 60
+
 _TOML_TABLES = {
     "general": ["data_dir", "output_dir", "analysis_crs", "demo_seed", "language"],
     "remoteness": ["friction_speeds_kmh"],
@@ -186,6 +213,8 @@ _TOML_TABLES = {
                 "escort_officers"],
     "history": ["decay_half_life_days"],
     "risk": ["composite_weights", "class_breaks"],
+    "maps": ["map_class_colors", "map_simplify_tolerance_m", "map_coordinate_decimals",
+             "heatmap_bandwidth_m", "heatmap_max_pixels", "cluster_radius_px"],
     "personnel": ["personnel_norm"],
 }
 
