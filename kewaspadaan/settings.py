@@ -18,6 +18,7 @@ from typing import Any
 __all__ = [
     "air_max_range_km",
     "analysis_crs",
+    "assign_max_distance_m",
     "class_breaks",
     "class_labels",
     "cluster_radius_px",
@@ -146,6 +147,13 @@ unloading_time_h: float = 0.5
 escort_officers: dict[str, int] = {"tinggi": 2, "sangat tinggi": 4}
 
 # --------------------------------------------------------------------------------------------
+# Incident assignment (kewaspadaan.io.assign_incidents)
+# --------------------------------------------------------------------------------------------
+#: An incident outside every kecamatan polygon is assigned to the nearest one when it lies within
+#: this distance (metres): coastal/river points just off a simplified boundary. Farther: rejected.
+assign_max_distance_m: float = 2000.0
+
+# --------------------------------------------------------------------------------------------
 # Incident history
 # --------------------------------------------------------------------------------------------
 #: Half-life (days) of the exponential time decay applied to incident counts.
@@ -212,6 +220,7 @@ _TOML_TABLES = {
                 "departure_days_before", "kotak_per_tps", "unloading_time_h",
                 "escort_officers"],
     "history": ["decay_half_life_days"],
+    "io": ["assign_max_distance_m"],
     "risk": ["composite_weights", "class_breaks"],
     "maps": ["map_class_colors", "map_simplify_tolerance_m", "map_coordinate_decimals",
              "heatmap_bandwidth_m", "heatmap_max_pixels", "cluster_radius_px"],
