@@ -46,6 +46,7 @@ __all__ = [
     "network_speeds_kmh",
     "output_dir",
     "personnel_norm",
+    "remoteness_fallback",
     "road_fallback",
     "sea_lane_detour_factor",
     "sea_lane_k",
@@ -90,6 +91,10 @@ friction_speeds_kmh: dict[str, float] = {
     "sea": 25.0,  # coastal boat
     "water_barrier": 1.0,  # swimming/wading across non-navigable water
 }
+#: Remoteness without a DEM (no friction surface): travel time = straight-line distance x
+#: ``circuity`` / ``speed_kmh`` (35 km/h = a kolektor road of ``network_speeds_kmh``). The result
+#: of ``remoteness_features`` records in ``.notes`` that this fallback was used.
+remoteness_fallback: dict[str, float] = {"circuity": 1.4, "speed_kmh": 35.0}
 
 # --------------------------------------------------------------------------------------------
 # Logistics network speeds by mode and class; transfer (handling) times at hubs.
@@ -212,7 +217,7 @@ cluster_radius_px: int = 60
 
 _TOML_TABLES = {
     "general": ["data_dir", "output_dir", "analysis_crs", "demo_seed", "language"],
-    "remoteness": ["friction_speeds_kmh"],
+    "remoteness": ["friction_speeds_kmh", "remoteness_fallback"],
     "network": ["network_speeds_kmh", "transfer_time_h", "network_cost_rp_per_km",
                 "transfer_cost_rp", "network_snap_tolerance_m", "network_access_max_km",
                 "sea_lane_max_km", "sea_lane_k", "sea_lane_detour_factor", "air_max_range_km",
