@@ -1,0 +1,1 @@
+"""Election logistics on a multimodal network (road, river, sea, air)."""

@@ -1,0 +1,504 @@
+"""Fastest routes from KPU depots to every desa/kecamatan, with deadline checks.
+
+networkx holds the model; many-to-many shortest paths run on a CSR copy of it with
+:func:`scipy.sparse.csgraph.dijkstra` (built once per graph and weight and cached). Parallel
+edges collapse to the fastest open one, closed edges (``closed=True``) are left out, so the
+results equal ``networkx.single_source_dijkstra`` on the open edges.
+
+Times are naive local timestamps (WITA for Kalimantan Timur).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from kewaspadaan import settings
+from kewaspadaan._errors import MissingColumnError, NetworkError
+from kewaspadaan.crs import MAP_CRS
+from kewaspadaan.schema import ROUTE_COLUMNS
+
+__all__ = [
+    "CSRGraph",
+    "ShortestPaths",
+    "clear_cache",
+    "default_deadline",
+    "default_departure",
+    "depot_table",
+    "destination_table",
+    "route_all",
+    "to_csr",
+    "travel_time_matrix",
+]
+
+logger = logging.getLogger(__name__)
+
+_VEHICLE_MODES = ("road", "river", "sea", "air")
+_CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[str, tuple[Any, CSRGraph]]] = (
+    weakref.WeakKeyDictionary())
+
+
+@dataclass(frozen=True)
+class CSRGraph:
+    """A graph as a compressed sparse row matrix of the fastest open edge per node pair.
+
+    Attributes
+    ----------
+    nodes : numpy.ndarray
+        Node id of each matrix row/column.
+    index : dict
+        Node id → row.
+    matrix : scipy.sparse.csr_matrix
+        ``matrix[i, j]`` = weight of the best open edge i→j (explicit zeros are edges).
+    keys : numpy.ndarray
+        Multigraph key of that edge, aligned with ``matrix.data``.
+    weight : str
+        The edge attribute used.
+    """
+
+    nodes: np.ndarray
+    index: dict[Any, int]
+    matrix: csr_matrix
+    keys: np.ndarray
+    weight: str
+
+    def edge_key(self, u: Any, v: Any) -> Any:
+        """Key of the edge u→v used by the shortest paths."""
+        i, j = self.index[u], self.index[v]
+        lo, hi = self.matrix.indptr[i], self.matrix.indptr[i + 1]
+        pos = lo + int(np.searchsorted(self.matrix.indices[lo:hi], j))
+        return self.keys[pos]
+
+
+def _signature(G: nx.MultiDiGraph) -> tuple[int, int, int]:
+    closed = sum(1 for *_, c in G.edges(data="closed") if c)
+    return (G.number_of_nodes(), G.number_of_edges(), closed)
+
+
+def clear_cache(G: nx.MultiDiGraph) -> None:
+    """Forget the cached CSR of ``G`` (call after editing edge weights in place)."""
+    _CACHE.pop(G, None)
+
+
+def to_csr(G: nx.MultiDiGraph, weight: str = "travel_time_h") -> CSRGraph:
+    """Convert ``G`` to a :class:`CSRGraph` (cached per graph and weight).
+
+    The cache is checked against the node count, edge count and number of closed edges; after
+    changing weights in place call :func:`clear_cache`.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The network (a ``DiGraph``/``Graph`` works too).
+    weight : str, default "travel_time_h"
+        Edge attribute to minimise; must be present and non-negative on every open edge.
+
+    Returns
+    -------
+    CSRGraph
+    """
+    sig = _signature(G)
+    per_graph = _CACHE.setdefault(G, {})
+    hit = per_graph.get(weight)
+    if hit is not None and hit[0] == sig:
+        return hit[1]
+    nodes = np.array(list(G.nodes), dtype=object)
+    index = {n: i for i, n in enumerate(nodes.tolist())}
+    multi = G.is_multigraph()
+    rows, cols, w, keys, bad = [], [], [], [], []
+    edges = G.edges(keys=True, data=True) if multi else G.edges(data=True)
+    for e in edges:
+        u, v, d = e[0], e[1], e[-1]
+        if d.get("closed", False):
+            continue
+        val = d.get(weight)
+        if val is None or not np.isfinite(val) or val < 0:
+            bad.append((u, v))
+            continue
+        rows.append(index[u])
+        cols.append(index[v])
+        w.append(float(val))
+        keys.append(e[2] if multi else 0)
+        if not G.is_directed():
+            rows.append(index[v])
+            cols.append(index[u])
+            w.append(float(val))
+            keys.append(0)
+    if bad:
+        raise NetworkError(f"{len(bad)} open edge(s) lack a finite non-negative {weight!r} "
+                           f"(first: {bad[:5]}); set it or close those edges")
+    csr = _aggregate(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64),
+                     np.array(w, dtype=float), np.array(keys, dtype=object), len(nodes))
+    out = CSRGraph(nodes, index, csr[0], csr[1], weight)
+    per_graph[weight] = (sig, out)
+    return out
+
+
+def _aggregate(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, keys: np.ndarray,
+               n: int) -> tuple[csr_matrix, np.ndarray]:
+    """Keep the lightest edge of each (row, col), sorted as CSR wants."""
+    order = np.lexsort((w, cols, rows))
+    rows, cols, w, keys = rows[order], cols[order], w[order], keys[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    rows, cols, w, keys = rows[first], cols[first], w[first], keys[first]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return csr_matrix((w, cols, indptr), shape=(n, n)), keys
+
+
+class ShortestPaths:
+    """Predecessor trees from each source, for path recovery.
+
+    Parameters
+    ----------
+    csr : CSRGraph
+        The graph the trees were computed on.
+    sources : sequence
+        Source node ids (one tree each).
+    predecessors : numpy.ndarray
+        ``(len(sources), n_nodes)`` predecessor rows from scipy (-9999 = none).
+    """
+
+    def __init__(self, csr: CSRGraph, sources: Sequence[Any], predecessors: np.ndarray) -> None:
+        self.csr = csr
+        self.sources = list(sources)
+        self._row = {s: i for i, s in enumerate(self.sources)}
+        self.predecessors = predecessors
+
+    def path(self, source: Any, target: Any) -> list[Any]:
+        """Node ids from ``source`` to ``target`` (empty list if unreachable)."""
+        pred = self.predecessors[self._row[source]]
+        s, t = self.csr.index[source], self.csr.index[target]
+        out = [t]
+        while out[-1] != s:
+            p = pred[out[-1]]
+            if p < 0:
+                return []
+            out.append(p)
+        return self.csr.nodes[out[::-1]].tolist()
+
+    def edges(self, source: Any, target: Any) -> list[tuple[Any, Any, Any]]:
+        """``(u, v, key)`` of each edge on the path (empty if unreachable or source=target)."""
+        p = self.path(source, target)
+        return [(u, v, self.csr.edge_key(u, v)) for u, v in itertools.pairwise(p)]
+
+
+def _node_positions(csr: CSRGraph, nodes: Iterable[Any], what: str) -> np.ndarray:
+    nodes = list(nodes)
+    missing = [n for n in nodes if n not in csr.index]
+    if missing:
+        raise NetworkError(f"{what}: {len(missing)} node(s) not in the graph (first: "
+                           f"{missing[:5]}); snap points to nodes first (destination_table)")
+    return np.array([csr.index[n] for n in nodes], dtype=np.int64)
+
+
+def travel_time_matrix(G: nx.MultiDiGraph, sources: Iterable[Any],
+                       targets: Iterable[Any] | None = None, *, weight: str = "travel_time_h",
+                       return_predecessors: bool = False) -> Any:
+    """Shortest travel times from every source to every target (scipy csgraph Dijkstra).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The network; closed edges are ignored.
+    sources : iterable of node ids
+        Origins (e.g. depot nodes).
+    targets : iterable of node ids, optional
+        Destinations; default every node of ``G``.
+    weight : str, default "travel_time_h"
+        Edge attribute minimised (hours by default).
+    return_predecessors : bool, default False
+        Also return a :class:`ShortestPaths` for path recovery.
+
+    Returns
+    -------
+    DataFrame or (DataFrame, ShortestPaths)
+        ``times.loc[source, target]`` in the unit of ``weight``; ``inf`` if unreachable.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("a", "b", travel_time_h=1.5); G.add_edge("b", "c", travel_time_h=2.0)
+    0
+    0
+    >>> float(travel_time_matrix(G, ["a"]).loc["a", "c"])
+    3.5
+    """
+    csr = to_csr(G, weight)
+    sources = list(dict.fromkeys(sources))
+    src = _node_positions(csr, sources, "sources")
+    targets = csr.nodes.tolist() if targets is None else list(targets)
+    tgt = _node_positions(csr, targets, "targets")
+    if len(src) == 0:
+        empty = pd.DataFrame(np.zeros((0, len(targets))), columns=targets)
+        return (empty, ShortestPaths(csr, [], np.zeros((0, len(csr.nodes)), int))
+                ) if return_predecessors else empty
+    dist, pred = dijkstra(csr.matrix, directed=True, indices=src, return_predecessors=True)
+    dist = np.atleast_2d(dist)
+    times = pd.DataFrame(dist[:, tgt], index=pd.Index(sources), columns=pd.Index(targets))
+    if return_predecessors:
+        return times, ShortestPaths(csr, sources, np.atleast_2d(pred))
+    return times
+
+
+# ------------------------------------------------------------------------------------------
+# Depots and destinations
+# ------------------------------------------------------------------------------------------
+def depot_table(G: nx.MultiDiGraph) -> pd.DataFrame:
+    """The depot nodes of ``G`` (kind ``depot``): columns ``node``, ``nama``, ``kode_kab``."""
+    rows = [{"node": n, "nama": d.get("name", str(n)), "kode_kab": d.get("kode_kab")}
+            for n, d in G.nodes(data=True) if d.get("kind") == "depot"]
+    if not rows:
+        raise NetworkError("the network has no depot (KPU warehouse): pass depots= (gudang_kpu)"
+                           " to build_network")
+    return pd.DataFrame(rows, columns=["node", "nama", "kode_kab"])
+
+
+_RANK = {"ibukota_provinsi": 0, "ibukota_kabupaten": 1, "ibukota_kecamatan": 2, "desa": 3}
+
+
+def _settlements(G: nx.MultiDiGraph) -> pd.DataFrame:
+    rows = [{"node": n, "nama": d.get("name"), "kode_desa": d.get("kode_desa"),
+             "kode_kec": d.get("kode_kec"), "kode_kab": d.get("kode_kab"),
+             "penduduk": d.get("penduduk", np.nan), "peran": d.get("peran", "desa")}
+            for n, d in G.nodes(data=True) if d.get("kind") == "settlement"]
+    cols = ["node", "nama", "kode_desa", "kode_kec", "kode_kab", "penduduk", "peran"]
+    df = pd.DataFrame(rows, columns=cols).astype({"penduduk": float})
+    df["rank"] = df["peran"].map(_RANK).fillna(3)
+    return df
+
+
+def destination_table(G: nx.MultiDiGraph, level: str = "desa", *,
+                      units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One destination node per desa or kecamatan.
+
+    The settlement of a unit is its most important one (capital first, then the most
+    populous). Units of ``units`` without any settlement node are kept with ``node = -1`` (they
+    come out of :func:`route_all` as unreachable, never dropped).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Network with settlement nodes carrying ``kode_desa``/``kode_kec``.
+    level : {"desa", "kecamatan"}
+        Which unit.
+    units : DataFrame, optional
+        The desa or kecamatan table (``kode``, ``nama``, optional ``tps``, ``penduduk``): its
+        units are the destinations and its ``tps``/``penduduk`` win.
+
+    Returns
+    -------
+    DataFrame
+        ``kode``, ``nama``, ``node``, ``kode_kec``, ``kode_kab``, ``penduduk``, ``tps``.
+    """
+    if level not in ("desa", "kecamatan"):
+        raise ValueError(f"level must be 'desa' or 'kecamatan', not {level!r}")
+    key = "kode_desa" if level == "desa" else "kode_kec"
+    s = _settlements(G)
+    s = s[s[key].notna()].sort_values([key, "rank", "penduduk", "node"],
+                                      ascending=[True, True, False, True])
+    pop = s.groupby(key)["penduduk"].sum(min_count=1)
+    best = s.drop_duplicates(key).set_index(key)
+    out = pd.DataFrame({"kode": best.index.astype(str), "nama": best["nama"].to_numpy(),
+                        "node": best["node"].to_numpy(), "kode_kec": best["kode_kec"].to_numpy(),
+                        "kode_kab": best["kode_kab"].to_numpy(),
+                        "penduduk": pop.reindex(best.index).to_numpy(), "tps": np.nan})
+    if units is not None:
+        out = _merge_units(out, units, level)
+    out["kode_kab"] = out["kode_kab"].fillna(out["kode"].str[:5])
+    if level == "kecamatan":
+        out["kode_kec"] = out["kode_kec"].fillna(out["kode"])
+    return out.reset_index(drop=True)
+
+
+def _merge_units(out: pd.DataFrame, units: pd.DataFrame, level: str) -> pd.DataFrame:
+    if "kode" not in units:
+        raise MissingColumnError(f"{level} table: column 'kode' is missing (has "
+                                 f"{list(units.columns)})")
+    u = pd.DataFrame(units.drop(columns="geometry", errors="ignore")).copy()
+    u["kode"] = u["kode"].astype(str)
+    keep = ["kode", *[c for c in ("nama", "tps", "penduduk", "kode_kec", "kode_kab") if c in u]]
+    merged = u[keep].merge(out, on="kode", how="left", suffixes=("", "_node"))
+    for c in ("nama", "tps", "penduduk", "kode_kec", "kode_kab"):
+        if f"{c}_node" in merged:
+            merged[c] = merged[c].fillna(merged[f"{c}_node"]) if c in keep else merged[f"{c}_node"]
+            merged = merged.drop(columns=f"{c}_node")
+    missing = merged["node"].isna()
+    if missing.any():
+        logger.warning("%d %s have no settlement node; they are reported unreachable: %s",
+                       int(missing.sum()), level, merged.loc[missing, "kode"].tolist()[:10])
+    merged["node"] = merged["node"].fillna(-1).astype(np.int64)
+    return merged[["kode", "nama", "node", "kode_kec", "kode_kab", "penduduk", "tps"]]
+
+
+# ------------------------------------------------------------------------------------------
+# Routes
+# ------------------------------------------------------------------------------------------
+def default_departure() -> pd.Timestamp:
+    """Departure from the warehouses: ``settings.departure_days_before`` days before voting, 06:00."""
+    day = pd.Timestamp(settings.voting_day).normalize()
+    return day - pd.Timedelta(days=settings.departure_days_before) + pd.Timedelta(hours=6)
+
+
+def default_deadline() -> pd.Timestamp:
+    """The delivery deadline: H-``deadline_days_before`` at ``deadline_hour`` (H-1 18:00)."""
+    day = pd.Timestamp(settings.voting_day).normalize()
+    return day - pd.Timedelta(days=settings.deadline_days_before) + pd.Timedelta(
+        hours=settings.deadline_hour)
+
+
+def _assign_depots(times: pd.DataFrame, depots: pd.DataFrame, dest: pd.DataFrame,
+                   assign: str) -> np.ndarray:
+    """Depot node serving each destination: its kabupaten's depot, else the fastest."""
+    reach = dest["node"].to_numpy() >= 0
+    nodes = np.where(reach, dest["node"].to_numpy(), times.columns[0] if len(times.columns) else 0)
+    sub = times.reindex(columns=pd.Index(nodes)).to_numpy()
+    fastest = np.asarray(times.index)[np.argmin(sub, axis=0)] if len(times) else np.array([])
+    if assign == "fastest" or "kode_kab" not in depots:
+        return fastest
+    if assign != "kabupaten":
+        raise ValueError(f"assign must be 'kabupaten' or 'fastest', not {assign!r}")
+    by_kab = depots.dropna(subset=["kode_kab"]).drop_duplicates("kode_kab").set_index(
+        "kode_kab")["node"]
+    own = dest["kode_kab"].map(by_kab)
+    return np.where(own.notna(), own.to_numpy(dtype=object), fastest)
+
+
+def _path_records(G: nx.MultiDiGraph, edges: list[tuple[Any, Any, Any]]) -> dict[str, Any]:
+    """Geometry (projected), modes, length and cost of a path given as edge triples."""
+    coords: list[np.ndarray] = []
+    runs: list[list[Any]] = []
+    length = cost = 0.0
+    for u, v, k in edges:
+        d = G.edges[u, v, k]
+        geom = d.get("geometry")
+        xy = (shapely.get_coordinates(geom) if geom is not None else
+              np.array([[G.nodes[u]["x"], G.nodes[u]["y"]], [G.nodes[v]["x"], G.nodes[v]["y"]]]))
+        coords.append(xy if not coords else xy[1:])
+        length += d.get("length_km", 0.0)
+        cost += d.get("cost", 0.0)
+        mode = {"access": "akses", "transfer": "alih_moda"}.get(d["mode"], d["mode"])
+        if runs and runs[-1][0] == mode:
+            runs[-1][1] += d.get("length_km", 0.0)
+            runs[-1][2] += d["travel_time_h"]
+        else:
+            runs.append([mode, d.get("length_km", 0.0), d["travel_time_h"]])
+    modes = list(dict.fromkeys(r[0] for r in runs if r[0] in _VEHICLE_MODES))
+    geom = None
+    if coords:
+        allxy = np.vstack(coords)
+        geom = shapely.LineString(allxy) if len(allxy) >= 2 else None
+    detail = " > ".join(f"{m} {km:.1f} km {h:.2f} h" for m, km, h in runs if h > 0 or km > 0)
+    return {"geometry": geom, "moda": "+".join(modes) if modes else "akses",
+            "jalur_moda": detail, "panjang_km": length, "biaya_rp": cost}
+
+
+def route_all(G: nx.MultiDiGraph, depots: pd.DataFrame | Sequence[Any] | None = None,
+              destinations: pd.DataFrame | None = None, *,
+              departure: str | pd.Timestamp | None = None,
+              deadline: str | pd.Timestamp | None = None, weight: str = "travel_time_h",
+              assign: str = "kabupaten", risk: pd.DataFrame | None = None,
+              return_paths: bool = False) -> Any:
+    """Fastest route from a depot to every destination, with arrival and deadline check.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Network from :func:`~kewaspadaan.network.build.build_network`.
+    depots : DataFrame or sequence of node ids, optional
+        Depots (``node``, ``nama``, ``kode_kab``); default every depot node of ``G``.
+    destinations : DataFrame, optional
+        From :func:`destination_table` (``kode``, ``nama``, ``node``...); default every desa.
+    departure : str or Timestamp, optional
+        Departure time from the depot (default :func:`default_departure`).
+    deadline : str or Timestamp, optional
+        Arrival deadline (default :func:`default_deadline`, H-1 18:00).
+    weight : str, default "travel_time_h"
+        Edge attribute minimised.
+    assign : {"kabupaten", "fastest"}
+        Serve each destination from its kabupaten's depot (KPU practice; fastest depot when its
+        kabupaten has none) or from the fastest depot.
+    risk : DataFrame, optional
+        Risk table (``kode``, ``kelas``, geometry) for ``jam_zona_rawan_h``; without it the
+        column is NaN.
+    return_paths : bool, default False
+        Also return ``{tujuan_kode: [node, ...]}``.
+
+    Returns
+    -------
+    GeoDataFrame or (GeoDataFrame, dict)
+        Columns of :data:`schema.ROUTE_COLUMNS` plus ``jalur_moda``, ``panjang_km``,
+        ``biaya_rp``, ``depot_node``, ``tujuan_node``, ``kode_kab``, ``penduduk``, ``tps``; one
+        row per destination (unreachable ones have ``terjangkau=False``, ``tiba`` NaT, empty
+        geometry and ``terlambat=True``), EPSG:4326.
+    """
+    depots = depot_table(G) if depots is None else depots
+    if not isinstance(depots, pd.DataFrame):
+        depots = pd.DataFrame({"node": list(depots)}).assign(
+            nama=lambda d: [G.nodes[n].get("name", str(n)) for n in d["node"]], kode_kab=None)
+    dest = destination_table(G) if destinations is None else destinations.reset_index(drop=True)
+    dep_t = pd.Timestamp(departure) if departure is not None else default_departure()
+    dead_t = pd.Timestamp(deadline) if deadline is not None else default_deadline()
+    times, sp = travel_time_matrix(G, depots["node"], None, weight=weight,
+                                   return_predecessors=True)
+    chosen = _assign_depots(times, depots, dest, assign)
+    names = dict(zip(depots["node"], depots.get("nama", depots["node"]), strict=True))
+    recs, paths = [], {}
+    for i, row in enumerate(dest.itertuples(index=False)):
+        depot, node = chosen[i], row.node
+        t = float(times.at[depot, node]) if node in G else np.inf
+        rec: dict[str, Any] = {"geometry": None, "moda": "", "jalur_moda": "",
+                               "panjang_km": np.nan, "biaya_rp": np.nan}
+        if np.isfinite(t):
+            edges = sp.edges(depot, node)
+            rec.update(_path_records(G, edges))
+            paths[row.kode] = sp.path(depot, node)
+        recs.append({"tujuan_kode": row.kode, "tujuan_nama": row.nama, "depot": names[depot],
+                     "waktu_tempuh_h": t, "depot_node": depot, "tujuan_node": node, **rec})
+    out = pd.DataFrame(recs)
+    return _finish_routes(G, out, dest, dep_t, dead_t, risk, paths, return_paths)
+
+
+def _finish_routes(G: nx.MultiDiGraph, out: pd.DataFrame, dest: pd.DataFrame,
+                   dep_t: pd.Timestamp, dead_t: pd.Timestamp, risk: pd.DataFrame | None,
+                   paths: dict[str, list[Any]], return_paths: bool) -> Any:
+    ok = np.isfinite(out["waktu_tempuh_h"].to_numpy(float))
+    out["terjangkau"] = ok
+    out["berangkat"] = dep_t
+    hours = pd.to_timedelta(np.where(ok, out["waktu_tempuh_h"], 0.0), unit="h").round("s")
+    out["tiba"] = (dep_t + hours).where(ok, pd.NaT)
+    out["tenggat"] = dead_t
+    out["terlambat"] = ~ok | (out["tiba"] > dead_t).to_numpy()
+    out["jam_zona_rawan_h"] = np.nan
+    for c in ("kode_kab", "kode_kec", "penduduk", "tps"):
+        if c in dest:
+            out[c] = dest[c].to_numpy()
+    if risk is not None:
+        from kewaspadaan.network.security import route_risk_exposure
+
+        exp = route_risk_exposure(G, paths, risk)
+        out["jam_zona_rawan_h"] = out["tujuan_kode"].map(exp["jam_zona_rawan_h"])
+        out["kelas_tertinggi"] = out["tujuan_kode"].map(exp["kelas_tertinggi"])
+    else:
+        logger.info("no risk table given: jam_zona_rawan_h left empty")
+    gdf = gpd.GeoDataFrame(out, geometry="geometry", crs=G.graph["crs"]).to_crs(MAP_CRS)
+    extra = [c for c in gdf.columns if c not in ROUTE_COLUMNS]
+    gdf = gdf[[*ROUTE_COLUMNS[:-1], *extra, "geometry"]]
+    late = int((gdf["terlambat"] & gdf["terjangkau"]).sum())
+    logger.info("routes: %d destinations, %d unreachable, %d late (deadline %s)", len(gdf),
+                int((~gdf["terjangkau"]).sum()), late, dead_t)
+    return (gdf, paths) if return_paths else gdf
