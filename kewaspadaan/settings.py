@@ -17,8 +17,13 @@ from typing import Any
 
 __all__ = [
     "air_max_range_km",
+    "alert_margin",
     "analysis_crs",
     "assign_max_distance_m",
+    "backtest_months",
+    "backtest_refit_every",
+    "calibration_method",
+    "calibration_months",
     "class_breaks",
     "class_labels",
     "cluster_radius_px",
@@ -40,13 +45,16 @@ __all__ = [
     "map_class_colors",
     "map_coordinate_decimals",
     "map_simplify_tolerance_m",
+    "model_choice",
     "network_access_max_km",
     "network_cost_rp_per_km",
     "network_snap_tolerance_m",
     "network_speeds_kmh",
     "output_dir",
+    "persistence_smoothing",
     "personnel_norm",
     "remoteness_fallback",
+    "risk_normalisation",
     "road_fallback",
     "sea_lane_detour_factor",
     "sea_lane_k",
@@ -181,6 +189,28 @@ class_labels: dict[str, tuple[str, str, str, str]] = {
     "id": ("rendah", "sedang", "tinggi", "sangat tinggi"),
     "en": ("low", "medium", "high", "very high"),
 }
+#: Normalisation of features in the composite index: "rank" (percentile) or "minmax" (of log1p).
+risk_normalisation: str = "rank"
+#: Early warning: a unit is flagged when its score rose by more than this many points (0-100
+#: scale) since the previous period (month).
+alert_margin: float = 10.0
+
+# --------------------------------------------------------------------------------------------
+# Predictive model and rolling-origin backtest (kewaspadaan.model)
+# --------------------------------------------------------------------------------------------
+#: Model: "hgb" (HistGradientBoostingClassifier), "logit" (spline logistic regression) or
+#: "auto" (chosen by validation on the most recent past months only).
+model_choice: str = "auto"
+#: Probability calibration on the last past months: "sigmoid" (Platt) or "isotonic".
+calibration_method: str = "sigmoid"
+#: Months held out (most recent past) for model choice and calibration.
+calibration_months: int = 12
+#: Rolling-origin backtest: number of final months predicted, one at a time.
+backtest_months: int = 24
+#: Refit the model every this many backtest months (1 = every month).
+backtest_refit_every: int = 3
+#: Persistence baseline: p = 1 - s after a month with events, s after a month without.
+persistence_smoothing: float = 0.05
 
 # --------------------------------------------------------------------------------------------
 # Security personnel planning norm: officers per TPS by risk class
@@ -226,7 +256,9 @@ _TOML_TABLES = {
                 "escort_officers"],
     "history": ["decay_half_life_days"],
     "io": ["assign_max_distance_m"],
-    "risk": ["composite_weights", "class_breaks"],
+    "risk": ["composite_weights", "class_breaks", "risk_normalisation", "alert_margin"],
+    "model": ["model_choice", "calibration_method", "calibration_months", "backtest_months",
+              "backtest_refit_every", "persistence_smoothing"],
     "maps": ["map_class_colors", "map_simplify_tolerance_m", "map_coordinate_decimals",
              "heatmap_bandwidth_m", "heatmap_max_pixels", "cluster_radius_px"],
     "personnel": ["personnel_norm"],
