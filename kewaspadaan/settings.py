@@ -34,6 +34,7 @@ __all__ = [
     "decay_half_life_days",
     "demo_seed",
     "departure_days_before",
+    "election_dates",
     "escort_officers",
     "friction_speeds_kmh",
     "heatmap_bandwidth_m",
@@ -211,6 +212,10 @@ backtest_months: int = 24
 backtest_refit_every: int = 3
 #: Persistence baseline: p = 1 - s after a month with events, s after a month without.
 persistence_smoothing: float = 0.05
+#: Scheduled national/regional election days (ISO dates): Pemilu 2019, Pilkada 2020, Pemilu 2024,
+#: Pilkada 2024. The model's calendar features (``election_season``, ``months_to_election``) use
+#: them; add future dates as KPU fixes them.
+election_dates: tuple[str, ...] = ("2019-04-17", "2020-12-09", "2024-02-14", "2024-11-27")
 
 # --------------------------------------------------------------------------------------------
 # Security personnel planning norm: officers per TPS by risk class
@@ -258,7 +263,7 @@ _TOML_TABLES = {
     "io": ["assign_max_distance_m"],
     "risk": ["composite_weights", "class_breaks", "risk_normalisation", "alert_margin"],
     "model": ["model_choice", "calibration_method", "calibration_months", "backtest_months",
-              "backtest_refit_every", "persistence_smoothing"],
+              "backtest_refit_every", "persistence_smoothing", "election_dates"],
     "maps": ["map_class_colors", "map_simplify_tolerance_m", "map_coordinate_decimals",
              "heatmap_bandwidth_m", "heatmap_max_pixels", "cluster_radius_px"],
     "personnel": ["personnel_norm"],
