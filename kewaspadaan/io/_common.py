@@ -1,0 +1,178 @@
+"""Helpers shared by the loaders: column matching, file checks, vector reading."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+from pyproj import CRS
+
+from kewaspadaan._errors import CRSError, DataFileError, EmptyDataError, MissingColumnError
+from kewaspadaan.crs import require_crs
+
+__all__ = [
+    "apply_crs",
+    "check_file",
+    "find_column",
+    "format_rows",
+    "missing_columns_error",
+    "read_vector",
+    "rename_columns",
+]
+
+logger = logging.getLogger(__name__)
+
+#: At most this many rows are listed in one problem line (the count is always given).
+MAX_ROWS_LISTED = 10
+
+
+def check_file(path: str | Path, what: str = "data file") -> Path:
+    """Return ``path`` as a Path if it is an existing, non-empty file; else raise."""
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: {what} not found. Check the path (working folder: "
+                                f"{Path.cwd()}).")
+    if p.is_dir():
+        raise DataFileError(f"{p}: is a folder; give the path of the {what} itself.")
+    if p.stat().st_size == 0:
+        raise EmptyDataError(f"{p}: the {what} is empty (0 bytes). Export it again from its "
+                             "source.")
+    return p
+
+
+def format_rows(rows: Sequence[Any], limit: int = MAX_ROWS_LISTED) -> str:
+    """``"rows 3, 7 and 9"`` style listing, truncated after ``limit`` entries."""
+    items = [str(r) for r in rows[:limit]]
+    more = len(rows) - len(items)
+    text = ", ".join(items)
+    if more > 0:
+        text += f" (and {more} more)"
+    return text
+
+
+def find_column(columns: Iterable[str], candidates: Sequence[str]) -> str | None:
+    """First column matching one of ``candidates`` (case-insensitive, in candidate order)."""
+    lower: dict[str, str] = {}
+    for col in columns:
+        lower.setdefault(str(col).strip().lower(), col)
+    for cand in candidates:
+        if cand.lower() in lower:
+            return lower[cand.lower()]
+    return None
+
+
+def missing_columns_error(source: str | Path, missing: Mapping[str, Sequence[str]],
+                          columns: Sequence[str], *, hint: str = "") -> MissingColumnError:
+    """Build a :class:`MissingColumnError` listing every missing column.
+
+    Parameters
+    ----------
+    source : str or Path
+        The file.
+    missing : mapping
+        ``{schema_column: accepted_names}`` for every column not found.
+    columns : sequence of str
+        The columns the file has (nearest names are suggested from these).
+    hint : str
+        Extra advice appended to the message.
+    """
+    cols = [str(c) for c in columns if str(c) != "geometry"]
+    lines = []
+    for target, accepted in missing.items():
+        near: list[str] = []
+        for name in [target, *accepted]:
+            for match in difflib.get_close_matches(name.lower(), [c.lower() for c in cols],
+                                                   n=3, cutoff=0.6):
+                orig = next(c for c in cols if c.lower() == match)
+                if orig not in near:
+                    near.append(orig)
+        nearest = f"; nearest existing: {', '.join(near[:3])}" if near else ""
+        lines.append(f"  - {target!r} (accepted names: {', '.join(accepted)}){nearest}")
+    msg = (f"{source}: missing required column(s) {', '.join(repr(m) for m in missing)}:\n"
+           + "\n".join(lines)
+           + f"\n  The file has: {', '.join(cols) or '(no columns)'}."
+           + (f"\n  {hint}" if hint else ""))
+    return MissingColumnError(msg)
+
+
+def rename_columns(columns: Sequence[str], aliases: Mapping[str, Sequence[str]],
+                   explicit: Mapping[str, str] | None, source: str | Path) -> dict[str, str]:
+    """Map file columns to schema names: explicit mapping first, then known aliases.
+
+    Returns ``{file_column: schema_column}`` for the columns found. Raises
+    :class:`MissingColumnError` if an explicit mapping names a column the file lacks.
+    """
+    mapping: dict[str, str] = {}
+    explicit = dict(explicit or {})
+    absent = [c for c in explicit if c not in columns]
+    if absent:
+        raise missing_columns_error(source, {c: [c] for c in absent}, columns,
+                                    hint="The columns= mapping names these, but the file lacks "
+                                    "them; fix the mapping (keys are file columns).")
+    mapping.update(explicit)
+    taken = set(mapping.values())
+    used = set(mapping)
+    for target, candidates in aliases.items():
+        if target in taken:
+            continue
+        free = [c for c in columns if c not in used]
+        col = find_column(free, [target, *candidates])
+        if col is not None:
+            mapping[col] = target
+            used.add(col)
+            taken.add(target)
+    return mapping
+
+
+def read_vector(path: str | Path, *, layer: str | int | None = None,
+                what: str = "vector file") -> gpd.GeoDataFrame:
+    """Read a GeoJSON / GeoPackage / Shapefile (also ``.zip``) with pyogrio.
+
+    Raises :class:`FileNotFoundError`, :class:`EmptyDataError` (0 bytes or no features) or
+    :class:`DataFileError` (unreadable) naming the file.
+    """
+    import pyogrio
+
+    p = check_file(path, what)
+    if layer is not None:
+        try:
+            layers = [str(name) for name, _ in pyogrio.list_layers(p)]
+        except Exception as exc:  # pragma: no cover - unreadable handled below
+            raise DataFileError(f"{p}: cannot list layers: {exc}") from exc
+        if isinstance(layer, str) and layer not in layers:
+            raise DataFileError(f"{p}: layer {layer!r} not found; the file has layers: "
+                                f"{', '.join(layers)}. Pass one of them as layer=.")
+    try:
+        gdf = pyogrio.read_dataframe(p, layer=layer)
+    except pyogrio.errors.DataSourceError as exc:
+        raise DataFileError(f"{p}: cannot read it as a vector file ({exc}). Supported: GeoJSON, "
+                            "GeoPackage (give layer=), Shapefile (.shp with .shx/.dbf/.prj, or "
+                            "all zipped).") from exc
+    except pyogrio.errors.DataLayerError as exc:
+        raise DataFileError(f"{p}: cannot read layer {layer!r} ({exc}).") from exc
+    if len(gdf) == 0:
+        raise EmptyDataError(f"{p}: the {what} holds no features. Export it again from its "
+                             "source.")
+    return gdf
+
+
+def apply_crs(gdf: gpd.GeoDataFrame, crs: str | CRS | None, source: str) -> gpd.GeoDataFrame:
+    """Check the layer's CRS: use ``crs`` only where the file has none, never override one."""
+    if crs is None:
+        return require_crs(gdf, source)
+    given = CRS.from_user_input(crs)
+    if gdf.crs is None:
+        logger.info("%s: no CRS in the file; using %s as given by crs=", source,
+                    given.to_string())
+        return gdf.set_crs(given)
+    if not CRS.from_user_input(gdf.crs).equals(given):
+        raise CRSError(
+            f"{source}: the file declares CRS {gdf.crs.to_string()} but crs={given.to_string()} "
+            "was given. kewaspadaan never overrides a CRS: drop crs= (the file's own CRS is "
+            "used), or fix the file if its CRS is wrong."
+        )
+    return gdf

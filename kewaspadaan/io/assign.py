@@ -1,0 +1,276 @@
+"""Assign each incident to exactly one kecamatan (or desa/kabupaten), with full accounting.
+
+The rule, applied in the projected analysis CRS (:func:`kewaspadaan.crs.analysis_crs_for`):
+
+1. **inside** — the point lies in (or on the edge of) exactly one polygon: that one.
+2. **overlap** — it lies in or on several (simplified real boundaries overlap, e.g. Muara
+   Ancalong and Busang; or it is on a shared edge): the polygon whose centroid is nearest to the
+   point; equal distances (to the millimetre) go to the smallest code.
+3. **nearest** — it lies outside every polygon but within ``max_distance_m`` of one (coastal or
+   river points just off a simplified boundary): the nearest polygon; ties to the smallest code.
+4. otherwise it is **rejected** with the reason ``"di luar semua kecamatan"`` and the distance to
+   the nearest polygon.
+
+``n_read == len(assigned) + len(rejected)`` is checked before the result is returned.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from kewaspadaan import settings
+from kewaspadaan._errors import GeometryError, ValidationError
+from kewaspadaan.crs import analysis_crs_for, check_same_crs, require_crs
+from kewaspadaan.io._common import format_rows, missing_columns_error
+from kewaspadaan.io.incidents import AccountingError, IncidentLoad, reason_counts
+from kewaspadaan.schema import REJECTION_COLUMNS
+
+__all__ = ["ASSIGN_RULES", "Assignment", "assign_incidents"]
+
+logger = logging.getLogger(__name__)
+
+#: Values of the ``assign_rule`` column, in order of precedence.
+ASSIGN_RULES: tuple[str, ...] = ("inside", "overlap", "nearest")
+
+
+@dataclass
+class Assignment:
+    """Result of :func:`assign_incidents`.
+
+    Attributes
+    ----------
+    assigned : geopandas.GeoDataFrame
+        The incidents (input CRS and order) plus the polygon code column (``kode`` by default),
+        ``assign_rule`` (see :data:`ASSIGN_RULES`) and ``distance_m`` (0 inside a polygon, else
+        metres to the polygon it was assigned to).
+    rejected : pandas.DataFrame
+        :data:`~kewaspadaan.schema.REJECTION_COLUMNS`: rejections of the loader plus those of the
+        assignment.
+    n_read : int
+        Rows read from the source file.
+    source : str
+        The source.
+    level_col : str
+        The code column.
+    """
+
+    assigned: gpd.GeoDataFrame
+    rejected: pd.DataFrame
+    n_read: int
+    source: str = ""
+    level_col: str = "kode"
+
+    def check_accounting(self) -> None:
+        """Raise :class:`~kewaspadaan.io.incidents.AccountingError` unless read = assigned +
+        rejected, and each incident is assigned once."""
+        if self.n_read != len(self.assigned) + len(self.rejected):
+            raise AccountingError(f"{self.source}: read {self.n_read} but assigned "
+                                  f"{len(self.assigned)} and rejected {len(self.rejected)}")
+        if self.assigned.index.has_duplicates:
+            raise AccountingError(f"{self.source}: an incident was assigned more than once")
+
+    def summary(self) -> dict[str, Any]:
+        """Counts: read, assigned (per rule), rejected (per reason)."""
+        rules = self.assigned["assign_rule"].value_counts()
+        return {
+            "source": self.source,
+            "n_read": self.n_read,
+            "n_assigned": len(self.assigned),
+            "n_rejected": len(self.rejected),
+            "by_rule": {r: int(rules.get(r, 0)) for r in ASSIGN_RULES},
+            "reasons": reason_counts(self.rejected),
+        }
+
+    def counts(self, codes: pd.Series | list[str] | None = None) -> pd.Series:
+        """Incidents per polygon code, including zeros for ``codes`` without any."""
+        out = self.assigned[self.level_col].value_counts().sort_index()
+        if codes is not None:
+            out = out.reindex(pd.Index(list(codes), name=self.level_col), fill_value=0)
+        return out.rename("n_insiden").astype("int64")
+
+
+def assign_incidents(
+    load_or_gdf: IncidentLoad | gpd.GeoDataFrame,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    level_col: str = "kode",
+    max_distance_m: float | None = None,
+    crs: str | CRS | None = None,
+) -> Assignment:
+    """Assign every incident to exactly one polygon (rule in the module docstring).
+
+    Parameters
+    ----------
+    load_or_gdf : IncidentLoad or geopandas.GeoDataFrame
+        Result of :func:`~kewaspadaan.io.load_incidents` (its rejections are carried over), or
+        a GeoDataFrame of points with a CRS.
+    boundaries : geopandas.GeoDataFrame
+        Polygons with a CRS and a unique ``level_col``, e.g. from
+        :func:`~kewaspadaan.io.load_boundaries`.
+    level_col : str, default "kode"
+        Code column of ``boundaries`` copied onto each incident.
+    max_distance_m : float, optional
+        Points outside every polygon but within this many metres of one are assigned to the
+        nearest; default ``settings.assign_max_distance_m`` (2000 m).
+    crs : str or pyproj.CRS, optional
+        Projected CRS for the geometry; default :func:`kewaspadaan.crs.analysis_crs_for`.
+
+    Returns
+    -------
+    Assignment
+        ``n_read == len(assigned) + len(rejected)`` (checked).
+    """
+    max_d = settings.assign_max_distance_m if max_distance_m is None else float(max_distance_m)
+    if max_d < 0:
+        raise ValueError(f"max_distance_m must be >= 0, not {max_d}")
+    points, prior, n_read, source = _unpack(load_or_gdf)
+    _check_boundaries(boundaries, level_col)
+    if level_col in points.columns or "assign_rule" in points.columns:
+        raise ValidationError(source, [f"the incidents already have a column {level_col!r} or "
+                                       "'assign_rule'; drop or rename it before assigning"])
+    target = analysis_crs_for(boundaries, crs)
+    pts = require_crs(points, source).geometry.to_crs(target)
+    polys = boundaries.geometry.to_crs(target)
+    check_same_crs(pts, polys, what=f"{source} vs boundaries")
+    codes = boundaries[level_col].astype("str").to_numpy()
+
+    n = len(pts)
+    choice = np.full(n, -1, dtype=np.int64)
+    rule = np.full(n, "", dtype=object)
+    dist = np.zeros(n, dtype="float64")
+    geom = np.asarray(pts.values)
+    usable = (~pts.isna().to_numpy() & ~pts.is_empty.to_numpy()
+              & (pts.geom_type.to_numpy() == "Point"))
+    _inside(geom, polys, codes, usable, choice, rule)
+    far = _nearest(geom, polys, codes, usable & (choice < 0), max_d, choice, rule, dist)
+
+    reasons = _reasons(pts, usable, far, codes, polys, choice, max_d, boundaries)
+    assigned = points.loc[choice >= 0].copy()
+    assigned[level_col] = pd.array(codes[choice[choice >= 0]], dtype="str")
+    assigned["assign_rule"] = pd.array(rule[choice >= 0], dtype="str")
+    assigned["distance_m"] = np.round(dist[choice >= 0], 3)
+    new_rej = _rejections(points, choice < 0, reasons)
+    rejected = pd.concat([prior, new_rej], ignore_index=True) if len(prior) else new_rej
+    result = Assignment(assigned=assigned, rejected=rejected.reset_index(drop=True),
+                        n_read=n_read, source=source, level_col=level_col)
+    result.check_accounting()
+    s = result.summary()
+    logger.info("%s: %d read, %d assigned (%s), %d rejected", source, n_read, s["n_assigned"],
+                ", ".join(f"{k} {v}" for k, v in s["by_rule"].items()), s["n_rejected"])
+    return result
+
+
+def _unpack(obj: IncidentLoad | gpd.GeoDataFrame
+            ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, int, str]:
+    empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else "str")
+                          for c in REJECTION_COLUMNS})
+    if isinstance(obj, IncidentLoad):
+        obj.check_accounting()
+        return obj.incidents, obj.rejected, obj.n_read, obj.source
+    if isinstance(obj, gpd.GeoDataFrame):
+        source = str(obj.attrs.get("source", "incidents GeoDataFrame"))
+        return obj, empty, len(obj), source
+    raise TypeError(f"assign_incidents needs an IncidentLoad or a GeoDataFrame, not "
+                    f"{type(obj).__name__}")
+
+
+def _check_boundaries(boundaries: gpd.GeoDataFrame, level_col: str) -> None:
+    source = str(boundaries.attrs.get("source", "boundaries"))
+    if not isinstance(boundaries, gpd.GeoDataFrame):
+        raise TypeError("boundaries must be a GeoDataFrame (see kewaspadaan.io.load_boundaries)")
+    if level_col not in boundaries.columns:
+        raise missing_columns_error(source, {level_col: (level_col,)}, list(boundaries.columns),
+                                    hint="Pass level_col= naming the code column.")
+    require_crs(boundaries, source)
+    if len(boundaries) == 0:
+        raise GeometryError(f"{source}: no boundary polygons to assign incidents to")
+    dup = boundaries[level_col][boundaries[level_col].duplicated()]
+    if len(dup):
+        raise ValidationError(source, [f"column {level_col!r} has duplicated codes "
+                                       f"{format_rows(sorted(map(str, dup.unique())))}; each "
+                                       "incident must be assigned to exactly one polygon"])
+
+
+def _pick(pt_idx: np.ndarray, poly_idx: np.ndarray, d: np.ndarray,
+          codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per point the candidate with the smallest distance (mm), ties by smallest code."""
+    order = np.lexsort((codes[poly_idx], np.round(d, 3), pt_idx))
+    pt_idx, poly_idx, d = pt_idx[order], poly_idx[order], d[order]
+    first = np.r_[True, pt_idx[1:] != pt_idx[:-1]]
+    return pt_idx[first], poly_idx[first], d[first]
+
+
+def _inside(geom: Any, polys: gpd.GeoSeries, codes: np.ndarray, usable: np.ndarray,
+            choice: np.ndarray, rule: np.ndarray) -> None:
+    idx = np.flatnonzero(usable)
+    if not len(idx):
+        return
+    pt_pos, poly_idx = polys.sindex.query(geom[idx], predicate="intersects")
+    pt_idx = idx[pt_pos]
+    hits = np.bincount(pt_idx, minlength=len(choice))
+    centroids = np.asarray(polys.centroid.values)
+    d = shapely.distance(geom[pt_idx], centroids[poly_idx]).astype("float64")
+    p, q, _ = _pick(pt_idx, poly_idx, d, codes)
+    choice[p] = q
+    rule[p] = np.where(hits[p] > 1, "overlap", "inside")
+
+
+def _nearest(geom: Any, polys: gpd.GeoSeries, codes: np.ndarray, todo: np.ndarray, max_d: float,
+             choice: np.ndarray, rule: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """Assign points within ``max_d`` of a polygon; return the indices still unassigned."""
+    idx = np.flatnonzero(todo)
+    if not len(idx):
+        return idx
+    (pt_pos, poly_idx), d = polys.sindex.nearest(geom[idx], return_all=True,
+                                                 return_distance=True, max_distance=max_d)
+    if len(pt_pos):
+        p, q, dd = _pick(idx[pt_pos], poly_idx, d, codes)
+        choice[p], rule[p], dist[p] = q, "nearest", dd
+    return idx[choice[idx] < 0]
+
+
+def _reasons(pts: gpd.GeoSeries, usable: np.ndarray, far: np.ndarray, codes: np.ndarray,
+             polys: gpd.GeoSeries, choice: np.ndarray, max_d: float,
+             boundaries: gpd.GeoDataFrame) -> dict[int, str]:
+    reasons: dict[int, str] = {}
+    geom = np.asarray(pts.values)
+    for i in np.flatnonzero(~usable):
+        g = geom[i]
+        kind = "kosong" if g is None or g.is_empty else f"bukan titik ({g.geom_type})"
+        reasons[int(i)] = f"geometri {kind}"
+    if len(far):
+        (pt_pos, poly_idx), d = polys.sindex.nearest(geom[far], return_all=False,
+                                                     return_distance=True)
+        near = dict(zip(far[pt_pos].tolist(), zip(poly_idx.tolist(), d.tolist(), strict=True),
+                        strict=True))
+        for i in far.tolist():
+            q, dd = near[i]
+            reasons[int(i)] = (f"di luar semua kecamatan: terdekat {codes[q]} pada "
+                               f"{dd / 1000:.1f} km (batas {max_d:.0f} m)")
+    return reasons
+
+
+def _rejections(points: gpd.GeoDataFrame, mask: np.ndarray,
+                reasons: dict[int, str]) -> pd.DataFrame:
+    pos = np.flatnonzero(mask)
+    source = str(points.attrs.get("source", ""))
+
+    def col(name: str, default: Any) -> list[Any]:
+        if name in points.columns:
+            return points[name].iloc[pos].tolist()
+        return [default(i) for i in pos]
+
+    return pd.DataFrame({
+        "source_file": pd.Series(col("source_file", lambda i: source), dtype="str"),
+        "source_row": pd.Series(col("source_row", lambda i: int(i) + 1), dtype="int64"),
+        "event_id": pd.Series(col("event_id", lambda i: str(points.index[i])), dtype="str"),
+        "reason": pd.Series([reasons[int(i)] for i in pos], dtype="str"),
+    })[list(REJECTION_COLUMNS)]

@@ -1,0 +1,506 @@
+"""Incident lists (ACLED exports, generic CSV, GeoJSON/GeoPackage points) → the incident schema.
+
+:func:`load_incidents` returns an :class:`IncidentLoad`: the valid incidents in
+:data:`kewaspadaan.schema.INCIDENT_COLUMNS` and every other row in a rejection table with its
+reason, so that ``n_read == len(incidents) + len(rejected)`` always holds. File-level problems
+(missing file, no rows, missing columns, wrong encoding, latitude/longitude swapped in the whole
+file) raise an error that says how to fix them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from kewaspadaan._errors import CRSError, DataFileError, EmptyDataError, KewaspadaanError
+from kewaspadaan.crs import MAP_CRS, require_crs
+from kewaspadaan.io._common import check_file, missing_columns_error, read_vector, rename_columns
+from kewaspadaan.io.acled import ACLED_DATE_FORMATS, ACLED_EVENT_TYPES, ACLED_TO_SCHEMA, is_acled
+from kewaspadaan.schema import INCIDENT_COLUMNS, REJECTION_COLUMNS
+
+__all__ = [
+    "GENERIC_ALIASES",
+    "INDONESIA_LAT_RANGE",
+    "INDONESIA_LON_RANGE",
+    "AccountingError",
+    "IncidentLoad",
+    "load_incidents",
+    "parse_dates",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Latitudes (degrees) spanned by Indonesia, with a margin.
+INDONESIA_LAT_RANGE = (-11.5, 6.5)
+#: Longitudes (degrees) spanned by Indonesia, with a margin.
+INDONESIA_LON_RANGE = (94.5, 141.5)
+
+#: Accepted column names of a generic incident table (case-insensitive, first match wins).
+GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
+    "latitude": ("lat", "lintang", "lat_c", "y_lat"),
+    "longitude": ("lon", "lng", "long", "bujur", "lng_c", "lon_c", "x_lon"),
+    "event_date": ("date", "tanggal", "tgl", "tanggal_kejadian", "waktu"),
+    "event_id": ("id", "event_id_cnty", "id_kejadian", "no", "nomor"),
+    "event_type": ("jenis", "jenis_kejadian", "kategori", "type"),
+    "sub_event_type": ("sub_jenis", "subkategori"),
+    "actor1": ("aktor1", "pelaku", "actor"),
+    "actor2": ("aktor2", "korban_pihak"),
+    "location": ("lokasi", "tempat", "desa", "nama_lokasi"),
+    "fatalities": ("korban_jiwa", "meninggal", "tewas", "korban_meninggal"),
+    "geo_precision": ("presisi", "geo_presisi"),
+    "notes": ("keterangan", "catatan", "deskripsi", "uraian", "description"),
+}
+_REQUIRED = ("latitude", "longitude", "event_date")
+_TEXT = ("event_type", "sub_event_type", "actor1", "actor2", "location", "notes")
+
+#: Extra date formats tried for generic files (Indonesian day-first order).
+_GENERIC_DATE_FORMATS = (*ACLED_DATE_FORMATS, "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y",
+                         "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M")
+_ID_MONTHS = {
+    "januari": "January", "februari": "February", "pebruari": "February", "maret": "March",
+    "mei": "May", "juni": "June", "juli": "July", "agustus": "August", "oktober": "October",
+    "nopember": "November", "desember": "December",
+    "agu": "Aug", "agt": "Aug", "okt": "Oct", "des": "Dec", "nop": "Nov",
+}
+_ID_MONTH_RE = re.compile(r"\b(" + "|".join(sorted(_ID_MONTHS, key=len, reverse=True)) + r")\b",
+                          re.IGNORECASE)
+
+
+class AccountingError(KewaspadaanError, AssertionError):
+    """Rows were lost: ``read != kept + rejected`` (a bug, never expected)."""
+
+
+@dataclass
+class IncidentLoad:
+    """Result of :func:`load_incidents`.
+
+    Attributes
+    ----------
+    incidents : geopandas.GeoDataFrame
+        Valid incidents, :data:`~kewaspadaan.schema.INCIDENT_COLUMNS`, EPSG:4326 points.
+    rejected : pandas.DataFrame
+        Rejected rows, :data:`~kewaspadaan.schema.REJECTION_COLUMNS`, with the reason.
+    n_read : int
+        Data rows (or features) read from the file.
+    source : str
+        The file.
+    """
+
+    incidents: gpd.GeoDataFrame
+    rejected: pd.DataFrame
+    n_read: int
+    source: str
+
+    def summary(self) -> dict[str, Any]:
+        """Counts: read, valid, rejected, and rejections per reason (text before ``:``)."""
+        return {
+            "source": self.source,
+            "n_read": self.n_read,
+            "n_valid": len(self.incidents),
+            "n_rejected": len(self.rejected),
+            "reasons": reason_counts(self.rejected),
+        }
+
+    def check_accounting(self) -> None:
+        """Raise :class:`AccountingError` unless ``n_read == valid + rejected``."""
+        if self.n_read != len(self.incidents) + len(self.rejected):
+            raise AccountingError(f"{self.source}: read {self.n_read} rows but kept "
+                                  f"{len(self.incidents)} and rejected {len(self.rejected)}")
+
+
+def reason_counts(rejected: pd.DataFrame) -> dict[str, int]:
+    """Rejections per reason category: the first reason of a row, up to its ``:`` or ``(``."""
+    if rejected.empty:
+        return {}
+    first = rejected["reason"].astype("str").str.split(";").str[0]
+    keys = first.str.split(r"[:(]", regex=True).str[0].str.strip()
+    counts = keys.value_counts()
+    return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+def load_incidents(
+    path: str | Path,
+    *,
+    format: Literal["auto", "acled", "generic"] = "auto",
+    crs: str | CRS = "EPSG:4326",
+    today: dt.date | str | None = None,
+    date_format: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    swap_latlon: bool = False,
+    layer: str | int | None = None,
+) -> IncidentLoad:
+    """Read an incident list and validate every row.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        ACLED export CSV, generic CSV (columns lat/latitude/lintang, lon/lng/longitude/bujur,
+        date/tanggal; id optional), or GeoJSON/GeoPackage/Shapefile of points.
+    format : {"auto", "acled", "generic"}
+        ``"auto"`` recognises ACLED exports by their columns.
+    crs : str or pyproj.CRS, default "EPSG:4326"
+        CRS of the coordinates of a CSV file (ignored for vector files, which carry their own).
+    today : datetime.date or str, optional
+        Dates after this are rejected as future dates. Default: today's date.
+    date_format : str, optional
+        ``strftime`` format of the dates; default: ISO, ``15 January 2024`` (also Indonesian
+        month names), ``15/01/2024`` (day first) and a few others are tried.
+    encoding : str, optional
+        Text encoding of a CSV. Default: UTF-8 (with or without BOM); else an error suggests one.
+    columns : mapping, optional
+        Explicit ``{file_column: schema_column}`` mapping, e.g. ``{"lat_c": "latitude"}``.
+    swap_latlon : bool, default False
+        The file has latitude and longitude exchanged: swap them back.
+    layer : str or int, optional
+        Layer of a GeoPackage.
+
+    Returns
+    -------
+    IncidentLoad
+        Valid incidents (EPSG:4326 points, ``event_date`` datetime64 at day precision) and
+        rejections with reasons; ``n_read == len(incidents) + len(rejected)``.
+
+    Raises
+    ------
+    FileNotFoundError, kewaspadaan._errors.EmptyDataError, kewaspadaan._errors.DataFileError
+        File missing, without data rows, unreadable, wrongly encoded, or with latitude and
+        longitude swapped in most rows.
+    kewaspadaan._errors.MissingColumnError
+        Required columns missing (all listed, with the nearest existing names).
+    """
+    if format not in ("auto", "acled", "generic"):
+        raise ValueError(f"format must be 'auto', 'acled' or 'generic', not {format!r}")
+    p = check_file(path, "incident file")
+    source = p.name
+    vector = p.suffix.lower() in (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb")
+    if vector:
+        table, coord_crs = _read_points(p, layer), CRS.from_user_input(MAP_CRS)
+    else:
+        table, coord_crs = _read_csv(p, encoding), CRS.from_user_input(crs)
+    kind = format if format != "auto" else ("acled" if is_acled(table.columns) else "generic")
+    table = _map_incident_columns(table, kind, columns, p, vector)
+    today_d = _as_date(today)
+    parsed, reasons = _validate_rows(table, kind, coord_crs, source, today_d, date_format,
+                                     swap_latlon)
+    return _assemble(parsed, reasons, table, coord_crs, source, len(table))
+
+
+def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+    data = path.read_bytes()
+    text = _decode(data, path, encoding)
+    if not text.strip():
+        raise EmptyDataError(f"{path}: the file holds only whitespace; no header, no data.")
+    first = text.splitlines()[0]
+    sep = max((",", ";", "\t", "|"), key=first.count)
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                         na_filter=False, skip_blank_lines=True)
+    except pd.errors.ParserError as exc:
+        raise DataFileError(f"{path}: not a well-formed CSV ({exc}). Quote fields that contain "
+                            f"the separator {sep!r}, or re-export the file.") from exc
+    if len(df) == 0:
+        raise EmptyDataError(f"{path}: the file has a header ({', '.join(map(str, df.columns))}) "
+                             "but no data rows.")
+    df.columns = [str(c).strip() for c in df.columns]
+    return df.fillna("")
+
+
+def _decode(data: bytes, path: Path, encoding: str | None) -> str:
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise DataFileError(f"{path}: cannot decode with encoding={encoding!r}: {exc}") from exc
+    try:
+        return data.decode("utf-8-sig")  # UTF-8 with or without a byte-order mark
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        bad = data[exc.start:exc.start + 1]
+        raise DataFileError(
+            f"{path}: not UTF-8 text: byte {bad!r} at offset {exc.start} (line {line}) cannot "
+            "be decoded. The file was probably saved by Excel in a Windows code page; pass "
+            "encoding='cp1252' (or encoding='latin-1'), or save it as 'CSV UTF-8'."
+        ) from exc
+
+
+def _read_points(path: Path, layer: str | int | None) -> pd.DataFrame:
+    gdf = require_crs(read_vector(path, layer=layer, what="incident file"), str(path))
+    if not CRS.from_user_input(gdf.crs).equals(MAP_CRS):
+        gdf = gdf.to_crs(MAP_CRS)
+    geom = gdf.geometry
+    is_point = (geom.geom_type == "Point").to_numpy() & ~geom.is_empty.to_numpy()
+    attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    table = pd.DataFrame(index=range(len(gdf)))
+    for col in attrs.columns:
+        values = attrs[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = values.dt.strftime("%Y-%m-%d")
+        table[str(col)] = ["" if _isna(v) else str(v) for v in values]
+    table = table.drop(columns=[c for c in ("latitude", "longitude") if c in table.columns])
+    xs = np.where(is_point, geom.x.where(is_point), np.nan)
+    ys = np.where(is_point, geom.y.where(is_point), np.nan)
+    table["latitude"] = ["" if np.isnan(v) else repr(float(v)) for v in ys]
+    table["longitude"] = ["" if np.isnan(v) else repr(float(v)) for v in xs]
+    table["_geom_problem"] = [
+        "" if ok else f"geometri bukan titik: {t}" for ok, t in zip(is_point, geom.geom_type,
+                                                                    strict=True)]
+    return table
+
+
+def _isna(v: Any) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _map_incident_columns(table: pd.DataFrame, kind: str, columns: Mapping[str, str] | None,
+                          path: Path, vector: bool) -> pd.DataFrame:
+    names = [c for c in table.columns if c != "_geom_problem"]
+    if kind == "acled":
+        aliases = {v: () for k, v in ACLED_TO_SCHEMA.items() if k == v}
+        aliases.update({v: (k,) for k, v in ACLED_TO_SCHEMA.items() if k != v})
+        required = ("event_id", "event_date", "event_type", "latitude", "longitude",
+                    "fatalities")
+        accepted = {v: (k,) for k, v in ACLED_TO_SCHEMA.items()}
+    else:
+        aliases = dict(GENERIC_ALIASES)
+        required = _REQUIRED
+        accepted = {k: (k, *v) for k, v in GENERIC_ALIASES.items()}
+    mapping = rename_columns(names, aliases, columns, path)
+    missing = {t: accepted[t] for t in required if t not in mapping.values()}
+    if missing:
+        hint = ("Rename the column(s), or map them: load_incidents(path, columns="
+                f"{{'your_column': {next(iter(missing))!r}}})")
+        if kind == "acled":
+            hint += ". ACLED exports must keep ACLED's column names; use format='generic' for " \
+                    "other tables."
+        raise missing_columns_error(path, missing, names, hint=hint)
+    out = pd.DataFrame({target: table[col] for col, target in mapping.items()},
+                       index=table.index)
+    if "_geom_problem" in table.columns:
+        out["_geom_problem"] = table["_geom_problem"]
+    return out
+
+
+def _as_date(today: dt.date | str | None) -> dt.date:
+    if today is None:
+        return dt.date.today()
+    if isinstance(today, dt.datetime):
+        return today.date()
+    if isinstance(today, dt.date):
+        return today
+    return dt.date.fromisoformat(str(today))
+
+
+def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
+    """Parse date strings, trying several formats; unparsable values become ``NaT``.
+
+    Formats tried (unless ``date_format`` is given): ISO ``2024-01-15``, ``15 January 2024``
+    (English or Indonesian month names, full or abbreviated), ``15-January-2024``,
+    ``15/01/2024`` (day first, as written in Indonesia), ``15-01-2024``, ``2024/01/15``,
+    ``15.01.2024`` and ISO date-times. The time of day is dropped.
+
+    Parameters
+    ----------
+    values : pandas.Series of str
+        The raw dates.
+    date_format : str, optional
+        A single ``strftime`` format to use instead.
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64[ns]`` at midnight, ``NaT`` where unparsable; same index as ``values``.
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["2024-01-15", "15 January 2024", "3 Agustus 2023"])).tolist()
+    [Timestamp('2024-01-15 00:00:00'), Timestamp('2024-01-15 00:00:00'), Timestamp('2023-08-03 00:00:00')]
+    """
+    text = values.astype("str").str.strip()
+    text = text.str.replace(_ID_MONTH_RE, lambda m: _ID_MONTHS[m.group(1).lower()], regex=True)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    formats = (date_format,) if date_format else _GENERIC_DATE_FORMATS
+    for fmt in formats:
+        todo = out.isna() & (text != "")
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        out.loc[todo] = parsed.astype("datetime64[ns]")
+    return out.dt.normalize()
+
+
+def _parse_numbers(values: pd.Series) -> pd.Series:
+    text = values.astype("str").str.strip().str.replace("\u2212", "-", regex=False)
+    comma_decimal = text.str.contains(",", regex=False) & ~text.str.contains(".", regex=False)
+    text = text.where(~comma_decimal, text.str.replace(",", ".", regex=False))
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _validate_rows(table: pd.DataFrame, kind: str, coord_crs: CRS, source: str,
+                   today: dt.date, date_format: str | None,
+                   swap_latlon: bool) -> tuple[pd.DataFrame, list[list[str]]]:
+    n = len(table)
+    reasons: list[list[str]] = [[] for _ in range(n)]
+
+    def flag(mask: np.ndarray, make: Any) -> None:
+        for i in np.flatnonzero(mask):
+            reasons[i].append(make(i))
+
+    if "_geom_problem" in table.columns:
+        gp = table["_geom_problem"].to_numpy()
+        flag(gp != "", lambda i: gp[i])
+    parsed = pd.DataFrame(index=table.index)
+    lat, lon = _validate_coordinates(table, coord_crs, source, swap_latlon, flag)
+    parsed["latitude"], parsed["longitude"] = lat, lon
+    parsed["event_date"] = _validate_dates(table["event_date"], today, date_format, flag)
+    parsed["fatalities"] = _validate_int(table, "fatalities", 0, None, flag)
+    parsed["geo_precision"] = _validate_int(table, "geo_precision", 1, (1, 2, 3), flag)
+    parsed["event_id"] = _validate_ids(table, source, flag)
+    for col in _TEXT:
+        if col in table.columns:
+            text = table[col].astype("str").str.strip()
+            parsed[col] = text.where(text != "", None).astype("str")
+        else:
+            parsed[col] = pd.Series(None, index=table.index, dtype="str")
+    if kind == "acled":
+        unknown = ~parsed["event_type"].isin(ACLED_EVENT_TYPES) & parsed["event_type"].notna()
+        if unknown.any():
+            logger.info("%s: %d row(s) have event types outside ACLED's six: %s", source,
+                        int(unknown.sum()), sorted(parsed.loc[unknown, "event_type"].unique()))
+    return parsed, reasons
+
+
+def _validate_coordinates(table: pd.DataFrame, coord_crs: CRS, source: str, swap: bool,
+                          flag: Any) -> tuple[pd.Series, pd.Series]:
+    raw_lat, raw_lon = table["latitude"].astype("str"), table["longitude"].astype("str")
+    lat, lon = _parse_numbers(raw_lat), _parse_numbers(raw_lon)
+    if swap:
+        lat, lon, raw_lat, raw_lon = lon, lat, raw_lon, raw_lat
+    empty = ((raw_lat.str.strip() == "") | (raw_lon.str.strip() == "")).to_numpy()
+    bad = (~np.isfinite(lat) | ~np.isfinite(lon)).to_numpy() & ~empty
+    flag(empty, lambda i: "koordinat kosong: latitude/longitude tidak diisi")
+    flag(bad, lambda i: f"koordinat tidak terbaca: latitude={raw_lat.iloc[i]!r}, "
+                        f"longitude={raw_lon.iloc[i]!r}")
+    if not coord_crs.is_geographic:
+        return lat, lon
+    ok = ~(empty | bad)
+    in_lat = lambda v, r: (v >= r[0]) & (v <= r[1])  # noqa: E731
+    swapped = (ok & in_lat(lat, INDONESIA_LON_RANGE).to_numpy()
+               & in_lat(lon, INDONESIA_LAT_RANGE).to_numpy())
+    n_ok = int(ok.sum())
+    if n_ok and not swap and swapped.sum() > 0.5 * n_ok:
+        raise DataFileError(
+            f"{source}: latitude and longitude look swapped in {int(swapped.sum())} of {n_ok} "
+            "rows (latitude values 95..141 are Indonesian longitudes). Swap the two column "
+            "names in the file, or pass swap_latlon=True."
+        )
+    flag(swapped, lambda i: f"lintang/bujur tertukar? (latitude={lat.iloc[i]}, "
+                            f"longitude={lon.iloc[i]})")
+    out_range = ok & ~swapped & ((lat.abs() > 90) | (lon.abs() > 180)).to_numpy()
+    flag(out_range, lambda i: f"koordinat di luar rentang: latitude={lat.iloc[i]}, "
+                              f"longitude={lon.iloc[i]}")
+    zero = ok & ((lat == 0) & (lon == 0)).to_numpy()
+    flag(zero, lambda i: "koordinat 0,0: kemungkinan koordinat tidak diisi")
+    return lat, lon
+
+
+def _validate_dates(raw: pd.Series, today: dt.date, date_format: str | None,
+                    flag: Any) -> pd.Series:
+    dates = parse_dates(raw, date_format)
+    text = raw.astype("str").str.strip()
+    empty = (text == "").to_numpy()
+    bad = dates.isna().to_numpy() & ~empty
+    hint = f"format {date_format!r}" if date_format else "e.g. 2024-01-15 or 15 January 2024"
+    flag(empty, lambda i: "tanggal kosong")
+    flag(bad, lambda i: f"tanggal tidak terbaca: {text.iloc[i]!r} ({hint}; or pass "
+                        "date_format=)")
+    future = (dates > pd.Timestamp(today)).to_numpy()
+    flag(future, lambda i: f"tanggal di masa depan: {dates.iloc[i].date()} > {today}")
+    return dates
+
+
+def _validate_int(table: pd.DataFrame, col: str, default: int,
+                  allowed: tuple[int, ...] | None, flag: Any) -> pd.Series:
+    if col not in table.columns:
+        return pd.Series(default, index=table.index, dtype="int64")
+    text = table[col].astype("str").str.strip()
+    values = _parse_numbers(text)
+    empty = (text == "").to_numpy()
+    if empty.any():
+        logger.info("%s empty in %d row(s); %d used", col, int(empty.sum()), default)
+    values = values.where(~empty, default)
+    whole = np.isfinite(values) & (values == np.round(values))
+    bad = ~whole.to_numpy()
+    flag(bad, lambda i: f"{col} tidak valid: {text.iloc[i]!r} (bilangan bulat)")
+    if allowed is None:
+        neg = whole.to_numpy() & (values < 0).to_numpy()
+        flag(neg, lambda i: f"{col} negatif: {text.iloc[i]}")
+    else:
+        out = whole.to_numpy() & ~values.isin(allowed).to_numpy()
+        flag(out, lambda i: f"{col} tidak valid: {text.iloc[i]!r} (harus salah satu dari "
+                            f"{allowed})")
+    return values.where(whole, default).astype("int64")
+
+
+def _validate_ids(table: pd.DataFrame, source: str, flag: Any) -> pd.Series:
+    stem = Path(source).stem
+    generated = pd.Series([f"{stem}-{i}" for i in range(1, len(table) + 1)], index=table.index,
+                          dtype="str")
+    if "event_id" not in table.columns:
+        return generated
+    ids = table["event_id"].astype("str").str.strip()
+    ids = ids.where(ids != "", generated)
+    first: dict[str, int] = {}
+    dup_of: dict[int, int] = {}
+    for i, value in enumerate(ids.tolist()):
+        if value in first:
+            dup_of[i] = first[value]
+        else:
+            first[value] = i
+    mask = np.zeros(len(ids), dtype=bool)
+    mask[list(dup_of)] = True
+    flag(mask, lambda i: f"event_id ganda: {ids.iloc[i]!r} sudah ada di baris {dup_of[i] + 1}")
+    return ids
+
+
+def _assemble(parsed: pd.DataFrame, reasons: list[list[str]], table: pd.DataFrame,
+              coord_crs: CRS, source: str, n_read: int) -> IncidentLoad:
+    bad = np.array([bool(r) for r in reasons], dtype=bool)
+    rows = np.arange(1, n_read + 1)
+    rejected = pd.DataFrame({
+        "source_file": pd.Series([source] * int(bad.sum()), dtype="str"),
+        "source_row": rows[bad].astype("int64"),
+        "event_id": pd.Series(parsed["event_id"].to_numpy()[bad], dtype="str"),
+        "reason": pd.Series(["; ".join(r) for r in reasons if r], dtype="str"),
+    })[list(REJECTION_COLUMNS)]
+    good = parsed.loc[~bad].reset_index(drop=True)
+    geometry = gpd.points_from_xy(good["longitude"], good["latitude"], crs=coord_crs)
+    gdf = gpd.GeoDataFrame(good, geometry=geometry)
+    if not coord_crs.equals(MAP_CRS):
+        try:
+            gdf = gdf.to_crs(MAP_CRS)
+        except Exception as exc:  # pragma: no cover - pyproj errors
+            raise CRSError(f"{source}: cannot transform coordinates from {coord_crs}: {exc}") \
+                from exc
+    gdf["source_file"] = pd.Series([source] * len(gdf), dtype="str")
+    gdf["source_row"] = rows[~bad].astype("int64")
+    gdf = gdf[list(INCIDENT_COLUMNS)]
+    gdf.attrs["source"] = source
+    load = IncidentLoad(incidents=gdf, rejected=rejected, n_read=n_read, source=source)
+    load.check_accounting()
+    logger.info("%s: %d read, %d valid, %d rejected", source, n_read, len(gdf), len(rejected))
+    return load
