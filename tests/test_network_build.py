@@ -1,0 +1,208 @@
+"""Building the multimodal network from layers (hand-made toy province, UTM 50N, km grid)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from kewaspadaan import settings
+from kewaspadaan._errors import CRSError, ValidationError
+from kewaspadaan.network.build import build_network, graph_to_gdfs
+
+CRS = "EPSG:32650"
+X0, Y0 = 500_000.0, 100_000.0
+
+
+def km(x: float, y: float) -> tuple[float, float]:
+    """Toy coordinates in km → UTM metres."""
+    return (X0 + x * 1000, Y0 + y * 1000)
+
+
+def line(*pts: tuple[float, float]) -> shapely.LineString:
+    return shapely.LineString([km(*p) for p in pts])
+
+
+def toy_layers() -> dict[str, gpd.GeoDataFrame]:
+    """A small province: coast road with a bridge and a slow detour, a river with a low-water
+    upstream reach, a river port, an island reached by sea, two airstrips and an isolated
+    village."""
+    roads = gpd.GeoDataFrame({
+        "id": ["R1", "R2a", "BR", "R2c", "R3a", "R3b"],
+        "nama": ["Jalan Pantai", "Jalan Utara", "Jembatan Besar", "Jalan Utara", "Setapak",
+                 "Setapak"],
+        "kelas": ["arteri", "lokal", "lokal", "lokal", "setapak", "setapak"],
+        "jembatan": [False, False, True, False, False, False],
+    }, geometry=[line((0, 0), (50, 0)), line((50, 0), (50, 10)), line((50, 10), (50, 12)),
+                 line((50, 12), (50, 30)), line((0, 0), (0, 30)), line((0, 30), (50, 30))],
+        crs=CRS)
+    rivers = gpd.GeoDataFrame({
+        "id": ["S1", "S2", "S3"], "nama": ["Sungai Besar", "Sungai Hulu", "Anak Sungai"],
+        "orde": [5, 3, 1], "navigasi": ["besar", "jeram", "tidak"],
+        "surut_musiman": [False, True, False],
+    }, geometry=[line((60, 0), (150, 0)), line((150, 0), (200, 0)), line((150, 0), (150, 40))],
+        crs=CRS)
+    ports = gpd.GeoDataFrame({
+        "nama": ["Pelabuhan Sungai", "Pelabuhan Laut", "Pelabuhan Pulau"],
+        "kategori": ["sungai", "laut", "laut"], "kode_kec": ["99.01.02", "99.01.01", "99.01.04"],
+    }, geometry=[shapely.Point(km(55, 0.5)), shapely.Point(km(20, -1)),
+                 shapely.Point(km(50, -80))], crs=CRS)
+    strips = gpd.GeoDataFrame({
+        "nama": ["Bandara Kota", "Lapangan Hulu"], "jenis": ["bandara", "lapangan_terbang"],
+        "panjang_landas_m": [2500, 800], "kode_kec": ["99.01.01", "99.01.03"],
+    }, geometry=[shapely.Point(km(1, 1)), shapely.Point(km(200, 1))], crs=CRS)
+    settlements = gpd.GeoDataFrame({
+        "nama": ["Kota", "Desa Utara", "Desa Sungai", "Desa Hulu", "Desa Pulau", "Desa Jauh"],
+        "kode_desa": ["99.01.01.1001", "99.01.01.2002", "99.01.02.2001", "99.01.03.2001",
+                      "99.01.04.2001", "99.01.05.2001"],
+        "kode_kec": ["99.01.01", "99.01.01", "99.01.02", "99.01.03", "99.01.04", "99.01.05"],
+        "kode_kab": ["99.01"] * 6, "penduduk": [50_000, 2_000, 3_000, 800, 1_500, 300],
+        "peran": ["ibukota_kabupaten", "desa", "ibukota_kecamatan", "ibukota_kecamatan",
+                  "ibukota_kecamatan", "ibukota_kecamatan"],
+    }, geometry=[shapely.Point(km(0.5, 0.2)), shapely.Point(km(50, 30.05)),
+                 shapely.Point(km(150, 0.5)), shapely.Point(km(200, 0.5)),
+                 shapely.Point(km(50, -80.5)), shapely.Point(km(300, 300))], crs=CRS)
+    depots = gpd.GeoDataFrame({"nama": ["Gudang KPU Kota"], "kode_kab": ["99.01"]},
+                              geometry=[shapely.Point(km(0, 0.1))], crs=CRS)
+    return {"jalan": roads, "sungai": rivers, "pelabuhan": ports, "bandara": strips,
+            "permukiman": settlements, "gudang_kpu": depots}
+
+
+def toy_desa() -> pd.DataFrame:
+    return pd.DataFrame({
+        "kode": ["99.01.01.1001", "99.01.01.2002", "99.01.02.2001", "99.01.03.2001",
+                 "99.01.04.2001", "99.01.05.2001"],
+        "nama": ["Kota", "Desa Utara", "Desa Sungai", "Desa Hulu", "Desa Pulau", "Desa Jauh"],
+        "tps": [200, 8, 12, 3, 6, 1]})
+
+
+@pytest.fixture(scope="module")
+def G() -> nx.MultiDiGraph:
+    return build_network(toy_layers())
+
+
+def test_every_edge_has_the_contract_attributes(G: nx.MultiDiGraph) -> None:
+    need = {"mode", "kelas", "length_km", "speed_kmh", "travel_time_h", "capacity", "cost", "id",
+            "edge_id", "closed", "geometry"}
+    for u, v, d in G.edges(data=True):
+        assert need <= set(d), (u, v, sorted(need - set(d)))
+        assert d["travel_time_h"] >= d["length_km"] / d["speed_kmh"] - 1e-12
+        assert d["closed"] is False
+        start = shapely.get_coordinates(d["geometry"])[0]
+        assert np.hypot(start[0] - G.nodes[u]["x"], start[1] - G.nodes[u]["y"]) < 50
+    modes = {d["mode"] for *_, d in G.edges(data=True)}
+    assert modes == {"road", "river", "sea", "air", "access", "transfer"}
+    assert G.graph["crs"] == CRS
+    for n, d in G.nodes(data=True):
+        assert {"x", "y", "kind"} <= set(d), n
+
+
+def test_speeds_and_lengths_follow_settings(G: nx.MultiDiGraph) -> None:
+    r1 = [d for *_, d in G.edges(data=True) if d["id"] == "R1"]
+    assert len(r1) == 2  # both directions of one segment
+    assert r1[0]["length_km"] == pytest.approx(50.0)
+    assert r1[0]["speed_kmh"] == settings.network_speeds_kmh["road"]["arteri"]
+    assert r1[0]["travel_time_h"] == pytest.approx(50.0 / 50.0)
+    assert r1[0]["cost"] == pytest.approx(50 * settings.network_cost_rp_per_km["road"])
+    jeram = [d for *_, d in G.edges(data=True) if d["id"] == "S2"]
+    assert jeram and all(d["surut_musiman"] and d["speed_kmh"] == 5.0 for d in jeram)
+    bridge = [d for *_, d in G.edges(data=True) if d["id"] == "BR"]
+    assert bridge and all(d["jembatan"] for d in bridge)
+
+
+def test_non_navigable_reach_is_excluded_and_recorded(G: nx.MultiDiGraph) -> None:
+    assert not [d for *_, d in G.edges(data=True) if d["id"] == "S3"]
+    assert G.graph["excluded"] == [{"layer": "sungai", "count": 1,
+                                    "reason": "navigasi in ['tidak'] (not navigable)"}]
+
+
+def test_transfers_carry_handling_time(G: nx.MultiDiGraph) -> None:
+    tr = [d for *_, d in G.edges(data=True) if d["mode"] == "transfer"]
+    assert tr
+    for d in tr:
+        walk = d["length_km"] / settings.network_speeds_kmh["road"]["setapak"]
+        assert d["travel_time_h"] - walk == pytest.approx(
+            settings.transfer_time_h[d["kelas"]] if d["kelas"] in settings.transfer_time_h
+            else settings.transfer_time_h["-".join(d["kelas"].split("-")[::-1])])
+
+
+def test_sea_lanes_and_flights(G: nx.MultiDiGraph) -> None:
+    sea = [d for *_, d in G.edges(data=True) if d["mode"] == "sea"]
+    assert len(sea) == 2  # one lane, both directions
+    straight = np.hypot(30, 79)
+    assert sea[0]["length_km"] == pytest.approx(straight * settings.sea_lane_detour_factor)
+    air = [d for *_, d in G.edges(data=True) if d["mode"] == "air"]
+    assert len(air) == 2 and air[0]["kelas"] == "pesawat_kecil"
+
+
+def test_lines_split_at_crossings_and_t_junctions() -> None:
+    roads = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c"], "kelas": ["arteri", "kolektor", "lokal"]},
+        geometry=[line((0, 0), (10, 0)), line((5, -5), (5, 5)),
+                  line((8, 0.01), (8, 6))],  # c ends 10 m from a: T-junction within tolerance
+        crs=CRS)
+    G = build_network(roads=roads)
+    # a split at x=5 (crossing) and x=8 (T): 3 pieces; b split at the crossing: 2; c: 1
+    pieces = pd.Series([d["id"] for *_, d in G.edges(data=True)]).value_counts() // 2
+    assert pieces.to_dict() == {"a": 3, "b": 2, "c": 1}
+    assert G.number_of_nodes() == 7
+    assert nx.is_strongly_connected(G)
+    total = sum(d["length_km"] for *_, d in G.edges(data=True) if d["id"] == "a") / 2
+    assert total == pytest.approx(10.0)
+
+
+def test_validation_lists_every_problem() -> None:
+    layers = toy_layers()
+    layers["jalan"].loc[[1, 3], "kelas"] = ["tol", "jalan_raya"]
+    layers["sungai"] = layers["sungai"].drop(columns="navigasi")
+    with pytest.raises(ValidationError) as err:
+        build_network(layers)
+    msg = str(err.value)
+    assert "row 1: kelas='tol'" in msg and "row 3: kelas='jalan_raya'" in msg
+    assert "sungai: column 'navigasi' is missing" in msg
+    assert len(err.value.problems) == 3
+
+
+def test_layer_without_crs_is_refused() -> None:
+    layers = toy_layers()
+    layers["pelabuhan"] = layers["pelabuhan"].set_crs(None, allow_override=True)
+    with pytest.raises(CRSError, match="ports"):
+        build_network(layers)
+
+
+def test_geographic_input_is_projected() -> None:
+    layers = {k: v.to_crs("EPSG:4326") for k, v in toy_layers().items()}
+    G = build_network(layers, crs=CRS)
+    r1 = next(d for *_, d in G.edges(data=True) if d["id"] == "R1")
+    assert G.graph["crs"] == CRS
+    assert r1["length_km"] == pytest.approx(50.0, rel=1e-6)
+
+
+def test_road_fallback_links_settlements() -> None:
+    pts = [km(0, 0), km(10, 0), km(20, 0), km(200, 0)]
+    st = gpd.GeoDataFrame({"nama": list("ABCD"), "kode_desa": ["1", "2", "3", "4"]},
+                          geometry=shapely.points(pts), crs=CRS)
+    G = build_network(settlements=st)
+    assert G.graph["road_fallback"] is True
+    roads = [d for *_, d in G.edges(data=True) if d["mode"] == "road"]
+    # A-B, B-C, A-C (all within 30 km); D is 180 km away: no link
+    assert len(roads) == 6
+    cfg = settings.road_fallback
+    ab = min(d["length_km"] for d in roads)
+    assert ab == pytest.approx(10 * cfg["detour_factor"])
+    assert {d["kelas"] for d in roads} == {cfg["kelas"]}
+    d_node = next(n for n, a in G.nodes(data=True) if a.get("name") == "D")
+    assert G.degree(d_node) == 0
+
+
+def test_graph_to_gdfs_round_trip(G: nx.MultiDiGraph) -> None:
+    nodes, edges = graph_to_gdfs(G)
+    assert len(nodes) == G.number_of_nodes() and len(edges) == G.number_of_edges()
+    assert nodes.crs == CRS and edges.crs == CRS
+    n4326 = graph_to_gdfs(G, edges=False, to_map_crs=True)
+    assert n4326.crs == "EPSG:4326"
+    assert n4326.geometry.x.between(116.9, 119.8).all()
+    assert n4326.geometry.y.between(0.0, 3.7).all()
