@@ -154,6 +154,9 @@ def read_vector(path: str | Path, *, layer: str | int | None = None,
                             "all zipped).") from exc
     except pyogrio.errors.DataLayerError as exc:
         raise DataFileError(f"{p}: cannot read layer {layer!r} ({exc}).") from exc
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        raise DataFileError(f"{p}: no geometry in this file; the {what} must be GeoJSON, "
+                            "GeoPackage or Shapefile with geometries.")
     if len(gdf) == 0:
         raise EmptyDataError(f"{p}: the {what} holds no features. Export it again from its "
                              "source.")

@@ -294,8 +294,7 @@ def _check_geometry(gdf: gpd.GeoDataFrame, repair: bool,
     polygonal = np.isin(types, (3, 6))  # Polygon, MultiPolygon
     wrong = ~polygonal & ~missing
     if wrong.any():
-        kinds = sorted(set(shapely.get_type_id(geom[wrong]).tolist()))
-        names = ", ".join(shapely.GeometryType(k).name for k in kinds)
+        names = ", ".join(sorted(set(gdf.geometry.geom_type[wrong])))
         problems.append(f"geometry: {int(wrong.sum())} row(s) are not polygons ({names}): rows "
                         f"{format_rows(list(rows[wrong]))}. Boundaries must be Polygon or "
                         "MultiPolygon.")

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 
 from kewaspadaan._errors import CRSError, DataFileError, EmptyDataError, KewaspadaanError
@@ -249,8 +250,9 @@ def _read_points(path: Path, layer: str | int | None) -> pd.DataFrame:
             values = values.dt.strftime("%Y-%m-%d")
         table[str(col)] = ["" if _isna(v) else str(v) for v in values]
     table = table.drop(columns=[c for c in ("latitude", "longitude") if c in table.columns])
-    xs = np.where(is_point, geom.x.where(is_point), np.nan)
-    ys = np.where(is_point, geom.y.where(is_point), np.nan)
+    values = np.asarray(geom.values)
+    xs = np.where(is_point, shapely.get_x(values), np.nan)
+    ys = np.where(is_point, shapely.get_y(values), np.nan)
     table["latitude"] = ["" if np.isnan(v) else repr(float(v)) for v in ys]
     table["longitude"] = ["" if np.isnan(v) else repr(float(v)) for v in xs]
     table["_geom_problem"] = [
@@ -360,11 +362,13 @@ def _validate_rows(table: pd.DataFrame, kind: str, coord_crs: CRS, source: str,
         for i in np.flatnonzero(mask):
             reasons[i].append(make(i))
 
+    geom_bad = np.zeros(n, dtype=bool)
     if "_geom_problem" in table.columns:
         gp = table["_geom_problem"].to_numpy()
-        flag(gp != "", lambda i: gp[i])
+        geom_bad = gp != ""
+        flag(geom_bad, lambda i: gp[i])
     parsed = pd.DataFrame(index=table.index)
-    lat, lon = _validate_coordinates(table, coord_crs, source, swap_latlon, flag)
+    lat, lon = _validate_coordinates(table, coord_crs, source, swap_latlon, flag, geom_bad)
     parsed["latitude"], parsed["longitude"] = lat, lon
     parsed["event_date"] = _validate_dates(table["event_date"], today, date_format, flag)
     parsed["fatalities"] = _validate_int(table, "fatalities", 0, None, flag)
@@ -385,19 +389,20 @@ def _validate_rows(table: pd.DataFrame, kind: str, coord_crs: CRS, source: str,
 
 
 def _validate_coordinates(table: pd.DataFrame, coord_crs: CRS, source: str, swap: bool,
-                          flag: Any) -> tuple[pd.Series, pd.Series]:
+                          flag: Any, skip: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """Flag empty/unreadable/out-of-range/swapped coordinates (``skip``: already rejected)."""
     raw_lat, raw_lon = table["latitude"].astype("str"), table["longitude"].astype("str")
     lat, lon = _parse_numbers(raw_lat), _parse_numbers(raw_lon)
     if swap:
         lat, lon, raw_lat, raw_lon = lon, lat, raw_lon, raw_lat
-    empty = ((raw_lat.str.strip() == "") | (raw_lon.str.strip() == "")).to_numpy()
-    bad = (~np.isfinite(lat) | ~np.isfinite(lon)).to_numpy() & ~empty
+    empty = ((raw_lat.str.strip() == "") | (raw_lon.str.strip() == "")).to_numpy() & ~skip
+    bad = (~np.isfinite(lat) | ~np.isfinite(lon)).to_numpy() & ~empty & ~skip
     flag(empty, lambda i: "koordinat kosong: latitude/longitude tidak diisi")
     flag(bad, lambda i: f"koordinat tidak terbaca: latitude={raw_lat.iloc[i]!r}, "
                         f"longitude={raw_lon.iloc[i]!r}")
     if not coord_crs.is_geographic:
         return lat, lon
-    ok = ~(empty | bad)
+    ok = ~(empty | bad | skip)
     in_lat = lambda v, r: (v >= r[0]) & (v <= r[1])  # noqa: E731
     swapped = (ok & in_lat(lat, INDONESIA_LON_RANGE).to_numpy()
                & in_lat(lon, INDONESIA_LAT_RANGE).to_numpy())
