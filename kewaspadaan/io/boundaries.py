@@ -236,7 +236,8 @@ def _normalise_codes(gdf: gpd.GeoDataFrame, level: str, problems: list[str]) -> 
         if col in gdf.columns and col in _schema_for(level) and col_level != level:
             code_cols[col] = col_level
     for col, col_level in code_cols.items():
-        values, bad = [], []
+        values: list[str | None] = []
+        bad: list[str] = []
         for i, v in enumerate(gdf[col].tolist(), start=1):
             try:
                 values.append(normalise_code(v, col_level))

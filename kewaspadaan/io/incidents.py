@@ -27,7 +27,13 @@ from pyproj import CRS
 from kewaspadaan._errors import CRSError, DataFileError, EmptyDataError, KewaspadaanError
 from kewaspadaan.crs import MAP_CRS, require_crs
 from kewaspadaan.io._common import check_file, missing_columns_error, read_vector, rename_columns
-from kewaspadaan.io.acled import ACLED_DATE_FORMATS, ACLED_EVENT_TYPES, ACLED_TO_SCHEMA, is_acled
+from kewaspadaan.io.acled import (
+    ACLED_DATE_FORMATS,
+    ACLED_EVENT_TYPES,
+    ACLED_REQUIRED,
+    ACLED_TO_SCHEMA,
+    is_acled,
+)
 from kewaspadaan.schema import INCIDENT_COLUMNS, REJECTION_COLUMNS
 
 __all__ = [
@@ -191,7 +197,7 @@ def load_incidents(
     else:
         table, coord_crs = _read_csv(p, encoding), CRS.from_user_input(crs)
     kind = format if format != "auto" else ("acled" if is_acled(table.columns) else "generic")
-    table = _map_incident_columns(table, kind, columns, p, vector)
+    table = _map_incident_columns(table, kind, columns, p)
     today_d = _as_date(today)
     parsed, reasons = _validate_rows(table, kind, coord_crs, source, today_d, date_format,
                                      swap_latlon)
@@ -269,13 +275,14 @@ def _isna(v: Any) -> bool:
 
 
 def _map_incident_columns(table: pd.DataFrame, kind: str, columns: Mapping[str, str] | None,
-                          path: Path, vector: bool) -> pd.DataFrame:
+                          path: Path) -> pd.DataFrame:
     names = [c for c in table.columns if c != "_geom_problem"]
+    aliases: dict[str, tuple[str, ...]]
+    accepted: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
     if kind == "acled":
-        aliases = {v: () for k, v in ACLED_TO_SCHEMA.items() if k == v}
-        aliases.update({v: (k,) for k, v in ACLED_TO_SCHEMA.items() if k != v})
-        required = ("event_id", "event_date", "event_type", "latitude", "longitude",
-                    "fatalities")
+        aliases = {v: (() if k == v else (k,)) for k, v in ACLED_TO_SCHEMA.items()}
+        required = tuple(ACLED_TO_SCHEMA[c] for c in ACLED_REQUIRED)
         accepted = {v: (k,) for k, v in ACLED_TO_SCHEMA.items()}
     else:
         aliases = dict(GENERIC_ALIASES)

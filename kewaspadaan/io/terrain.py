@@ -57,12 +57,13 @@ class Terrain:
     def bounds(self) -> tuple[float, float, float, float]:
         """``(left, bottom, right, top)`` in the raster's CRS."""
         h, w = self.elevation_m.shape
-        return tuple(float(v) for v in array_bounds(h, w, self.transform))  # type: ignore[return-value]
+        left, bottom, right, top = array_bounds(h, w, self.transform)
+        return float(left), float(bottom), float(right), float(top)
 
     @property
     def shape(self) -> tuple[int, int]:
         """``(rows, columns)``."""
-        return self.elevation_m.shape  # type: ignore[return-value]
+        return self.elevation_m.shape
 
 
 def load_terrain(path: str | Path, *, band: int = 1,
