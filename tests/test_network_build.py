@@ -48,7 +48,7 @@ def toy_layers() -> dict[str, gpd.GeoDataFrame]:
     ports = gpd.GeoDataFrame({
         "nama": ["Pelabuhan Sungai", "Pelabuhan Laut", "Pelabuhan Pulau"],
         "kategori": ["sungai", "laut", "laut"], "kode_kec": ["99.01.02", "99.01.01", "99.01.04"],
-    }, geometry=[shapely.Point(km(55, 0.5)), shapely.Point(km(20, -1)),
+    }, geometry=[shapely.Point(km(55, 0.5)), shapely.Point(km(5, -1)),
                  shapely.Point(km(50, -80))], crs=CRS)
     strips = gpd.GeoDataFrame({
         "nama": ["Bandara Kota", "Lapangan Hulu"], "jenis": ["bandara", "lapangan_terbang"],
@@ -132,7 +132,7 @@ def test_transfers_carry_handling_time(G: nx.MultiDiGraph) -> None:
 def test_sea_lanes_and_flights(G: nx.MultiDiGraph) -> None:
     sea = [d for *_, d in G.edges(data=True) if d["mode"] == "sea"]
     assert len(sea) == 2  # one lane, both directions
-    straight = np.hypot(30, 79)
+    straight = np.hypot(45, 79)
     assert sea[0]["length_km"] == pytest.approx(straight * settings.sea_lane_detour_factor)
     air = [d for *_, d in G.edges(data=True) if d["mode"] == "air"]
     assert len(air) == 2 and air[0]["kelas"] == "pesawat_kecil"

@@ -254,7 +254,8 @@ def critical_links(G: nx.MultiDiGraph, depots: pd.DataFrame | None = None,
         new_t = np.where(reach, dist[rows_i, tgt], np.inf)
         cut = reach & ~np.isfinite(new_t)
         late_new = ~was_late & ~cut & (new_t > deadline_h)
-        delay = np.where(reach & ~cut, new_t - base_t, 0.0)
+        with np.errstate(invalid="ignore"):
+            delay = np.where(reach & ~cut, new_t - base_t, 0.0)
         recs.append(_link_record(G, eid, edge_of[eid], weight_col, weights, cut, late_new,
                                  delay, usage[eid], bridges, artic))
     out = pd.DataFrame(recs)
