@@ -150,17 +150,50 @@ class RiskIndex:
             return pd.concat([geo, feats], axis=1)
         return pd.concat([out, feats], axis=1)
 
-    def explore(self, **kwargs: Any):
-        """Interactive folium map of the score (``GeoDataFrame.explore``); needs boundaries."""
-        frame = self._geo()
-        opts = {"column": "skor", "cmap": "YlOrRd", "vmin": 0, "vmax": 100,
-                "tooltip": ["kode", "nama", "skor", "kelas", "peringkat", "pendorong"],
-                "legend_kwds": {"caption": "Skor risiko (0–100)"}}
-        opts.update(kwargs)
-        return frame.to_crs("EPSG:4326").explore(**opts)
+    def explore(self, m: Any = None, **kwargs: Any):
+        """Interactive folium map of the classes with a tooltip per unit; needs boundaries.
 
-    def plot(self, ax=None, **kwargs: Any):
-        """Static choropleth of the score (matplotlib); needs boundaries."""
+        Fill colours come from ``settings.map_class_colors``; text from the data is HTML-escaped.
+        ``kwargs`` go to :class:`folium.Map` when ``m`` (an existing map) is not given.
+        """
+        import html
+
+        import folium
+
+        frame = self._geo().to_crs("EPSG:4326")
+        cols = ["kode", "nama", "skor", "kelas", "peringkat", "pendorong", "prob_insiden"]
+        data = frame[[*cols, "geometry"]].copy()
+        for c in ("kode", "nama", "kelas", "pendorong"):
+            data[c] = data[c].astype(str).map(html.escape)
+        data["prob_insiden"] = data["prob_insiden"].round(3)
+        colors = getattr(settings, "map_class_colors", {})
+        labels = settings.class_labels[settings.language]
+        by_label = {lab: colors.get(key, "#999999")
+                    for lab, key in zip(labels, settings.class_labels["id"], strict=True)}
+        if m is None:
+            minx, miny, maxx, maxy = frame.total_bounds
+            m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8,
+                           **kwargs)
+            m.fit_bounds([[miny, minx], [maxy, maxx]])
+        folium.GeoJson(
+            data.__geo_interface__, name="Skor risiko",
+            style_function=lambda f: {"fillColor": by_label.get(f["properties"]["kelas"],
+                                                                "#999999"),
+                                      "color": "#444444", "weight": 0.5, "fillOpacity": 0.7},
+            tooltip=folium.GeoJsonTooltip(fields=cols, aliases=["Kode", "Nama", "Skor", "Kelas",
+                                                                "Peringkat", "Pendorong",
+                                                                "Peluang insiden"]),
+        ).add_to(m)
+        return m
+
+    def plot(self, ax: Any = None, **kwargs: Any):
+        """Static choropleth of the score (matplotlib, optional extra); needs boundaries."""
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError as exc:
+            from kewaspadaan._errors import MissingDependencyError
+
+            raise MissingDependencyError("matplotlib", "notebook", "RiskIndex.plot") from exc
         frame = self._geo()
         opts = {"column": "skor", "cmap": "YlOrRd", "vmin": 0, "vmax": 100, "legend": True,
                 "edgecolor": "0.4", "linewidth": 0.3}
