@@ -182,6 +182,10 @@ def _group_plan(G: nx.MultiDiGraph, group: pd.DataFrame, vehicles: pd.DataFrame,
         return bool(_arrivals(route, t, 0.0, unload_h)[-1] <= deadline_h)
 
     for r in _savings_trips(loads, t, cap_max, ok):
+        # savings fix the sequence, not its direction: visit so that stops wait least in total
+        if (sum(_arrivals(r[::-1], t, 0.0, unload_h)) < sum(_arrivals(r, t, 0.0, unload_h))
+                and (ok(r[::-1]) or not ok(r))):
+            r = r[::-1]
         trips.append([(k, loads[k]) for k in r])
     fleet = []
     for v in vehicles.sort_values(["kapasitas_kotak", "jenis"]).itertuples(index=False):
