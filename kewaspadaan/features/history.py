@@ -34,7 +34,13 @@ from libpysal import weights as lps
 
 from kewaspadaan import settings
 from kewaspadaan._errors import MissingColumnError, ValidationError
-from kewaspadaan.spatial import getis_ord_gi_star, spatial_weights, weights_matrix
+from kewaspadaan.spatial import (
+    getis_ord_gi_star,
+    gi_star_z,
+    spatial_weights,
+    star_matrix,
+    weights_matrix,
+)
 
 __all__ = [
     "EVENT_TYPES",
@@ -284,6 +290,7 @@ def history_panel(
     ev = _Events(incidents, pd.Index(codes), unit_col)
     w = spatial_weights(boundaries) if weights is None else weights
     lag_m = weights_matrix(w, boundaries.index, transform="R")
+    gi_m = star_matrix(w, boundaries.index)
     pop = _population(boundaries)
     counts = monthly_counts(incidents, boundaries, months=months, unit_col=unit_col,
                             code_col=code_col)
@@ -293,7 +300,7 @@ def history_panel(
         _add_rates(f, pop)
         y = f["events_decay"].to_numpy()
         f["lag_events_decay"] = lag_m @ y
-        f["gi_z"] = getis_ord_gi_star(f["events_decay"], w, permutations=0)["z"].fillna(0.0)
+        f["gi_z"] = gi_star_z(y, gi_m)
         f["n_events"] = counts[m].to_numpy()
         f["bulan"] = m
         frames.append(f)
