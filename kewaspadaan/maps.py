@@ -309,9 +309,11 @@ def incident_heat_png(points: gpd.GeoSeries, bounds_lonlat: tuple[float, float, 
 
     h = settings.heatmap_bandwidth_m if bandwidth_m is None else float(bandwidth_m)
     side = settings.heatmap_max_pixels if max_pixels is None else int(max_pixels)
-    pts = to_analysis_crs(gpd.GeoSeries(points))
-    if len(pts) == 0:
+    points = gpd.GeoSeries(points)
+    points = points[points.notna() & ~points.is_empty]
+    if len(points) == 0:
         return None
+    pts = to_analysis_crs(points)
     xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
     to_merc = Transformer.from_crs(MAP_CRS, "EPSG:3857", always_xy=True)
     (x0, x1), (y0, y1) = to_merc.transform([bounds_lonlat[0], bounds_lonlat[2]],

@@ -1,0 +1,225 @@
+"""Offline folium risk maps (kewaspadaan.maps, kewaspadaan._assets)."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from kewaspadaan import _assets, maps, settings
+from kewaspadaan._errors import CRSError, KewaspadaanWarning, MissingColumnError, ValidationError
+
+HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">'
+HOSTILE_NOTE = "<script>window.__pwned=2</script>"
+KELAS = ("rendah", "sedang", "tinggi", "sangat tinggi")
+
+
+def synthetic_layers(n_incidents: int = 240, seed: int = 7) -> dict[str, gpd.GeoDataFrame]:
+    """A 4×3 grid of 20 km kecamatan in UTM 50N near Samarinda, with every map layer.
+
+    Kecamatan 0 carries a hostile name and incident 0 a hostile note (escaping tests).
+    """
+    rng = np.random.default_rng(seed)
+    cells = [box(480_000 + 20_000 * i, -60_000 + 20_000 * j, 500_000 + 20_000 * i,
+                 -40_000 + 20_000 * j) for j in range(3) for i in range(4)]
+    n = len(cells)
+    skor = np.linspace(95, 5, n)
+    risk = gpd.GeoDataFrame({
+        "kode": [f"64.02.{i + 1:02d}" for i in range(n)],
+        "nama": [HOSTILE_NAME] + [f"Kecamatan {i}" for i in range(1, n)],
+        "kode_kab": "64.02", "nama_kab": "Kutai Kartanegara",
+        "skor": skor, "kelas": [KELAS[min(3, int(s // 25))] for s in skor],
+        "peringkat": np.arange(1, n + 1),
+        "pendorong": "riwayat insiden; keterpencilan; limpahan",
+        "prob_insiden": np.linspace(0.9, 0.05, n), "perubahan_skor": np.linspace(8, -4, n),
+        "peringatan": [True, False, True] + [False] * (n - 3),
+    }, geometry=cells, crs="EPSG:32650")
+    pts = risk.sample_points(max(1, n_incidents // n), rng=rng).explode(index_parts=False)
+    k = len(pts)
+    incidents = gpd.GeoDataFrame({
+        "event_id": [f"IDN{i:04d}" for i in range(k)],
+        "event_date": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 540, k), "D"),
+        "event_type": rng.choice(["Protests", "Riots", "Violence against civilians"], k),
+        "location": "Desa Contoh", "fatalities": rng.integers(0, 3, k),
+        "notes": [HOSTILE_NOTE] + ["Bentrokan antarpendukung & massa"] * (k - 1),
+        "kode": risk["kode"].to_numpy()[pts.index.to_numpy()],
+    }, geometry=pts.to_numpy(), crs="EPSG:32650").to_crs("EPSG:4326")
+    depot = Point(520_000, -30_000)
+    cent = risk.geometry.centroid
+    routes = gpd.GeoDataFrame({
+        "tujuan_kode": risk["kode"], "tujuan_nama": risk["nama"], "depot": "Gudang KPU Kukar",
+        "waktu_tempuh_h": np.linspace(2, 30, n), "moda": "road+river",
+        "berangkat": pd.Timestamp("2024-11-20 06:00"), "tiba": pd.Timestamp("2024-11-21 08:00"),
+        "tenggat": pd.Timestamp("2024-11-26 12:00"), "terlambat": [False] * (n - 2) + [True, False],
+        "terjangkau": [True] * (n - 1) + [False], "jam_zona_rawan_h": 1.5,
+    }, geometry=[LineString([depot, c]) for c in cent[:-1]] + [None], crs="EPSG:32650")
+    depots = gpd.GeoDataFrame({"nama": ["Gudang KPU <b>Kukar</b>"], "kode_kab": ["64.02"]},
+                              geometry=[depot], crs="EPSG:32650")
+    critical = gpd.GeoDataFrame({"nama": ["Jembatan Mahakam"], "mode": ["road"],
+                                 "dampak_tps": [240]},
+                                geometry=[LineString([depot, cent.iloc[5]])], crs="EPSG:32650")
+    return {"risk": risk, "incidents": incidents, "routes": routes, "depots": depots,
+            "critical_links": critical}
+
+
+@pytest.fixture(scope="module")
+def layers() -> dict[str, gpd.GeoDataFrame]:
+    return synthetic_layers()
+
+
+@pytest.fixture(scope="module")
+def page(layers: dict[str, gpd.GeoDataFrame]) -> str:
+    m = maps.risk_map(layers["risk"], incidents=layers["incidents"], routes=layers["routes"],
+                      depots=layers["depots"], critical_links=layers["critical_links"],
+                      date="2024-11-27")
+    return maps.render_map_html(m)
+
+
+def test_page_is_offline(page: str) -> None:
+    assert _assets.find_external_resources(page) == []
+    for cdn in ("cdn.jsdelivr", "code.jquery", "bootstrapcdn", "cdnjs", "sourceMappingURL"):
+        assert cdn not in page
+    assert 'version="1.9.4"' in page  # Leaflet inlined from django-js-lib-leaflet
+    assert "images/layers.png" not in page and "data:image/png;base64," in page
+    assert page.count("<script src") == 0 and "<link " not in page
+
+
+def test_find_and_strip_external_resources() -> None:
+    html = ('<link rel="stylesheet" href="https://cdn.x/a.css"/><script src="//cdn.x/b.js">'
+            '</script><style>p{background:url("http://x/i.png")}</style>'
+            '<a href="https://leafletjs.com">Leaflet</a><img src="data:image/png;base64,AA">')
+    assert _assets.find_external_resources(html) == ["https://cdn.x/a.css", "//cdn.x/b.js",
+                                                     "http://x/i.png"]
+    stripped = _assets.strip_external_resources(html)
+    assert _assets.find_external_resources(stripped) == ["http://x/i.png"]
+    assert 'href="https://leafletjs.com"' in stripped
+
+
+def test_layers_legend_title_and_date(page: str) -> None:
+    for name in ("Kelas risiko kecamatan", "Insiden (klaster)", "Kepadatan insiden (peta panas)",
+                 "Rute logistik", "Gudang/depot logistik", "Ruas kritis"):
+        assert name in page
+    legend = re.search(r'<div id="kw-block-\d+" class="kw-legend".*?</div>\s*$', page,
+                       re.S | re.M)
+    assert legend is not None
+    for kelas in KELAS:
+        assert f'data-kelas="{kelas}"' in legend.group(0)
+    assert "Peta Kewaspadaan Dini" in page and "27 Nov 2024" in page
+    assert 'datetime="2024-11-27"' in page
+    assert "L.control.scale(" in page and "L.control.layers(" in page
+
+
+def test_hostile_text_is_escaped(page: str) -> None:
+    assert HOSTILE_NAME not in page and HOSTILE_NOTE not in page
+    assert page.count("src=x onerror=") == page.count("\\u003cimg src=x onerror=") > 0
+    assert "<script>window.__pwned" not in page
+    assert "\\u003cimg src=x onerror=" in page  # kept as data, rendered with textContent
+    assert "Gudang KPU \\u003cb\\u003eKukar" in page
+    assert "innerHTML" not in _assets.kewaspadaan_js().replace("never innerHTML", "")
+
+
+def test_same_input_same_bytes(layers: dict[str, gpd.GeoDataFrame], page: str) -> None:
+    again = maps.risk_map(layers["risk"], incidents=layers["incidents"], routes=layers["routes"],
+                          depots=layers["depots"], critical_links=layers["critical_links"],
+                          date="2024-11-27")
+    assert maps.render_map_html(again) == page
+
+
+def test_prepare_risk_layer_simplifies_rounds_and_keeps_every_row() -> None:
+    risk = synthetic_layers(n_incidents=0)["risk"]
+    tiny = risk.iloc[[1]].copy()
+    tiny["geometry"] = [box(500_000, -40_000, 500_030, -39_970)]  # 30 m: below the tolerance
+    risk = pd.concat([risk, tiny.assign(kode="64.02.99")])
+    out = maps.prepare_risk_layer(risk, tolerance_m=150)
+    assert out.crs.to_epsg() == 4326 and len(out) == len(risk)
+    assert list(out.index) == list(risk.index)
+    assert not out.geometry.is_empty.any()
+    coords = np.concatenate([np.asarray(g.exterior.coords) for g in out.geometry])
+    assert np.allclose(coords, coords.round(5), atol=0, rtol=0)
+    assert 116.7 < coords[:, 0].min() < coords[:, 0].max() < 117.6
+
+
+def test_risk_validation_collects_every_problem() -> None:
+    risk = synthetic_layers(n_incidents=0)["risk"]
+    with pytest.raises(MissingColumnError, match=r"\['skor', 'kelas'\]"):
+        maps.risk_map(risk.drop(columns=["skor", "kelas"]))
+    with pytest.raises(CRSError, match="no coordinate reference system"):
+        maps.risk_map(risk.set_crs(None, allow_override=True))
+    bad = risk.copy()
+    bad.loc[2, "kelas"] = "waspada"
+    bad.loc[4, "skor"] = 140.0
+    with pytest.raises(ValidationError) as err:
+        maps.risk_map(bad)
+    assert len(err.value.problems) == 2
+    assert "row 2 (kode 64.02.03): column 'kelas'" in str(err.value)
+    assert "140" in str(err.value)
+
+
+def test_incident_clusters_conserve_counts_and_break_apart() -> None:
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(500_000, 30_000, 500), rng.normal(-20_000, 30_000, 500)
+    ll = gpd.GeoSeries(gpd.points_from_xy(x, y), crs="EPSG:32650").to_crs(4326)
+    clusters, max_z = maps.incident_clusters(x, y, ll.y.to_numpy(), ll.x.to_numpy(),
+                                             radius_px=60)
+    assert 5 <= max_z <= 16 and set(clusters) == {str(z) for z in range(3, max_z + 1)}
+    sizes = []
+    for z, cl in clusters.items():
+        assert sum(c[2] for c in cl) == 500, z
+        singles = [c[3] for c in cl if c[2] == 1]
+        assert all(0 <= i < 500 for i in singles) and len(set(singles)) == len(singles)
+        sizes.append(len(cl))
+    assert sizes == sorted(sizes) and sizes[0] < 10 < sizes[-1]
+    assert maps.incident_clusters(x, y, ll.y.to_numpy(), ll.x.to_numpy())[0] == \
+        maps.incident_clusters(x, y, ll.y.to_numpy(), ll.x.to_numpy())[0]
+
+
+def test_heat_png_is_hot_near_incidents_and_clear_far_away() -> None:
+    from PIL import Image
+
+    pts = gpd.GeoSeries([Point(117.0, -0.5)] * 5 + [Point(117.02, -0.48)], crs=4326)
+    png, bounds = maps.incident_heat_png(pts, (116.5, -1.0, 117.5, 0.0), bandwidth_m=10_000,
+                                         max_pixels=200)
+    img = np.asarray(Image.open(io.BytesIO(png)))
+    assert img.shape[2] == 4 and max(img.shape[:2]) == 200
+    (s, w), (n, e) = bounds
+    assert s < -1.0 and n > 0.0 and w < 116.5 and e > 117.5
+    row = int((n - (-0.5)) / (n - s) * img.shape[0])  # ~linear in Mercator near the equator
+    col = int((117.0 - w) / (e - w) * img.shape[1])
+    assert img[row, col, 3] > 200
+    assert img[5, 5, 3] == 0 and img[-5, -5, 3] == 0
+    assert maps.incident_heat_png(pts.iloc[0:0], (116.5, -1.0, 117.5, 0.0)) is None
+
+
+def test_english_and_options(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    m = maps.risk_map(layers["risk"], incidents=layers["incidents"], language="en",
+                      title="Kaltim <test>", date="2024-11-27", time_slider=False)
+    html = maps.render_map_html(m)
+    assert "Kecamatan risk class" in html and "very high" in html and "Kelas risiko" not in html
+    assert "Kaltim &lt;test&gt;" in html and "<test>" not in html
+    assert "kewaspadaan.timeSlider" not in html
+    with pytest.raises(ValueError, match="'fr' is not available"):
+        maps.risk_map(layers["risk"], language="fr")
+
+
+def test_incidents_without_location_warn(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    inc = layers["incidents"].copy()
+    inc.loc[inc.index[3], "geometry"] = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        maps.risk_map(layers["risk"], incidents=inc)
+    msgs = [str(w.message) for w in caught if issubclass(w.category, KewaspadaanWarning)]
+    assert any("IDN0003" in m for m in msgs)
+
+
+def test_save_map_atomic(tmp_path, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    m = maps.risk_map(layers["risk"], date="2024-11-27")
+    path = maps.save_map(m, tmp_path / "sub" / "peta.html")
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in (tmp_path / "sub").iterdir()] == ["peta.html"]
+    assert settings.map_class_colors["sangat tinggi"] in path.read_text(encoding="utf-8")
