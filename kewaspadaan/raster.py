@@ -210,22 +210,18 @@ class Zones:
             classes.append((members, window, labels))
         return cls(polygons.index, (int(shape[0]), int(shape[1])), classes)
 
-    def _valid_pixels(self, array: np.ndarray, nodata: float | None,
-                      ) -> Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Yield ``(positions, labels, values)`` of valid pixels for each colour class."""
+    def _windows(self, array: np.ndarray, nodata: float | None,
+                 ) -> Iterable[tuple[np.ndarray, np.ndarray, np.ndarray, float, bool]]:
+        """Yield ``(positions, labels, values, nodata, use_nodata)`` per colour class."""
         if array.shape != self.shape:
             raise ValueError(
                 f"raster shape {array.shape} differs from the zones grid {self.shape}; use the "
                 "raster the zones were built for."
             )
+        use_nodata = nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata))
+        nd = float(nodata) if use_nodata else 0.0  # type: ignore[arg-type]
         for members, (rows, cols), labels in self.classes:
-            values = array[rows, cols]
-            ok = labels > 0
-            if np.issubdtype(values.dtype, np.floating):
-                ok &= ~np.isnan(values)
-            if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
-                ok &= values != nodata
-            yield members, labels[ok], values[ok]
+            yield members, labels, array[rows, cols], nd, use_nodata
 
     def stats(self, array: np.ndarray, *, stats: Sequence[str] = DEFAULT_STATS,
               nodata: float | None = None) -> pd.DataFrame:
@@ -234,31 +230,30 @@ class Zones:
         n = len(self.index)
         out = {s: np.full(n, np.nan) for s in stats}
         counts = np.zeros(n, dtype=np.int64)
-        need_order = bool({"min", "max", "median", "range"} & set(stats))
-        for members, lab, vals in self._valid_pixels(array, nodata):
+        for members, labels, values, nd, use_nd in self._windows(array, nodata):
             k = len(members) + 1
-            vals64 = vals.astype(np.float64)
-            cnt = np.bincount(lab, minlength=k)[1:]
-            total = np.bincount(lab, weights=vals64, minlength=k)[1:]
-            has = cnt > 0
+            cnt = np.zeros(k, dtype=np.int64)
+            total, lo, hi = np.zeros(k), np.full(k, np.nan), np.full(k, np.nan)
+            _zonal_moments(labels, values, nd, use_nd, cnt, total, lo, hi)
+            cnt, has = cnt[1:], cnt[1:] > 0
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean = total / cnt
+                mean = total[1:] / cnt
             counts[members] = cnt
-            if "sum" in out:
-                out["sum"][members] = np.where(has, total, np.nan)
-            if "mean" in out:
-                out["mean"][members] = mean
+            found = {"sum": np.where(has, total[1:], np.nan), "mean": mean, "min": lo[1:],
+                     "max": hi[1:], "range": hi[1:] - lo[1:]}
             if "std" in out:
-                dev = vals64 - np.concatenate(([0.0], mean))[lab]
+                sq = np.zeros(k)
+                _zonal_squares(labels, values, nd, use_nd, np.r_[0.0, mean], sq)
                 with np.errstate(invalid="ignore", divide="ignore"):
-                    out["std"][members] = np.sqrt(
-                        np.bincount(lab, weights=dev * dev, minlength=k)[1:] / cnt)
-            if need_order:
-                lo, hi, med = _grouped_order_stats(lab, vals64, k, "median" in out)
-                for name, value in (("min", lo), ("max", hi), ("median", med),
-                                    ("range", hi - lo)):
-                    if name in out:
-                        out[name][members] = value[1:]
+                    found["std"] = np.sqrt(sq[1:] / cnt)
+            if "median" in out:
+                med = np.full(k, np.nan)
+                grouped = np.empty(int(cnt.sum()), dtype=np.float64)
+                _zonal_medians(labels, values, nd, use_nd, np.r_[0, cnt], grouped, med)
+                found["median"] = med[1:]
+            for name in out:
+                if name in found:
+                    out[name][members] = found[name]
         frame = pd.DataFrame(out, index=self.index)
         if "count" in frame:
             frame["count"] = counts
@@ -270,14 +265,90 @@ class Zones:
         n = len(self.index)
         valid = np.zeros(n)
         above = np.zeros(n)
-        for members, lab, vals in self._valid_pixels(array, nodata):
+        for members, labels, values, nd, use_nd in self._windows(array, nodata):
             k = len(members) + 1
-            valid[members] = np.bincount(lab, minlength=k)[1:]
-            above[members] = np.bincount(lab, weights=(vals > threshold).astype(np.float64),
-                                         minlength=k)[1:]
+            v, a = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.int64)
+            _zonal_above(labels, values, nd, use_nd, float(threshold), v, a)
+            valid[members], above[members] = v[1:], a[1:]
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(valid > 0, above / valid, np.nan)
         return pd.Series(share, index=self.index, name="fraction_above")
+
+
+# The aggregation kernels walk the label window and the value window together (no boolean masks or
+# gathered copies); a pixel counts when its label is > 0, its value is not NaN and not nodata.
+@njit(cache=True)
+def _zonal_moments(labels, values, nodata, use_nodata, count, total, lo, hi,
+                   ):  # pragma: no cover - compiled
+    for i in range(labels.shape[0]):
+        for j in range(labels.shape[1]):
+            lab = labels[i, j]
+            if lab == 0:
+                continue
+            v = values[i, j]
+            if v != v or (use_nodata and v == nodata):
+                continue
+            x = np.float64(v)
+            if count[lab] == 0:
+                lo[lab] = x
+                hi[lab] = x
+            elif x < lo[lab]:
+                lo[lab] = x
+            elif x > hi[lab]:
+                hi[lab] = x
+            count[lab] += 1
+            total[lab] += x
+
+
+@njit(cache=True)
+def _zonal_squares(labels, values, nodata, use_nodata, mean, sq):  # pragma: no cover - compiled
+    for i in range(labels.shape[0]):
+        for j in range(labels.shape[1]):
+            lab = labels[i, j]
+            if lab == 0:
+                continue
+            v = values[i, j]
+            if v != v or (use_nodata and v == nodata):
+                continue
+            d = np.float64(v) - mean[lab]
+            sq[lab] += d * d
+
+
+@njit(cache=True)
+def _zonal_medians(labels, values, nodata, use_nodata, count, grouped, med,
+                   ):  # pragma: no cover - compiled
+    """Counting-sort the valid values by label into ``grouped``, then the median per group."""
+    offsets = np.cumsum(count)
+    fill = offsets - count
+    for i in range(labels.shape[0]):
+        for j in range(labels.shape[1]):
+            lab = labels[i, j]
+            if lab == 0:
+                continue
+            v = values[i, j]
+            if v != v or (use_nodata and v == nodata):
+                continue
+            grouped[fill[lab]] = v
+            fill[lab] += 1
+    for g in range(1, len(count)):
+        if count[g] > 0:
+            med[g] = np.median(grouped[offsets[g] - count[g]:offsets[g]])
+
+
+@njit(cache=True)
+def _zonal_above(labels, values, nodata, use_nodata, threshold, valid, above,
+                 ):  # pragma: no cover - compiled
+    for i in range(labels.shape[0]):
+        for j in range(labels.shape[1]):
+            lab = labels[i, j]
+            if lab == 0:
+                continue
+            v = values[i, j]
+            if v != v or (use_nodata and v == nodata):
+                continue
+            valid[lab] += 1
+            if v > threshold:
+                above[lab] += 1
 
 
 def _check_stats(stats: Sequence[str] | str) -> list[str]:
@@ -287,38 +358,6 @@ def _check_stats(stats: Sequence[str] | str) -> list[str]:
     if unknown:
         raise ValueError(f"unknown zonal statistic(s) {unknown}; choose from {sorted(_KNOWN_STATS)}")
     return list(dict.fromkeys(stats))
-
-
-@njit(cache=True)
-def _grouped_order_stats(labels: np.ndarray, values: np.ndarray, k: int, want_median: bool,
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
-    """Min, max and median of ``values`` per label ``0..k-1`` (counting sort, then sort per group)."""
-    counts = np.zeros(k + 1, np.int64)
-    for lab in labels:
-        counts[lab + 1] += 1
-    offsets = np.cumsum(counts)
-    fill = offsets[:-1].copy()
-    grouped = np.empty(len(values), np.float64)
-    for i in range(len(labels)):
-        lab = labels[i]
-        grouped[fill[lab]] = values[i]
-        fill[lab] += 1
-    lo = np.full(k, np.nan)
-    hi = np.full(k, np.nan)
-    med = np.full(k, np.nan)
-    for g in range(k):
-        a, b = offsets[g], offsets[g + 1]
-        if b == a:
-            continue
-        seg = grouped[a:b]
-        if want_median:
-            seg.sort()
-            lo[g], hi[g] = seg[0], seg[-1]
-            m = (b - a) // 2
-            med[g] = seg[m] if (b - a) % 2 else 0.5 * (seg[m - 1] + seg[m])
-        else:
-            lo[g], hi[g] = seg.min(), seg.max()
-    return lo, hi, med
 
 
 def zonal_stats(polygons: gpd.GeoDataFrame | gpd.GeoSeries, array: np.ndarray,
@@ -418,12 +457,11 @@ def _dijkstra_grid(cost, ncols, sources, acc, alloc, pos, heap_key, heap_node, m
                    ):  # pragma: no cover - compiled
     """Multi-source Dijkstra on a flat 8-connected grid with an indexed binary heap.
 
-    ``pos[v]``: -1 never reached, -2 settled, else v's slot in the heap. Edge cost between
-    neighbours a, b = length * 0.5 * (cost[a] + cost[b]), length 1 or sqrt(2) (as
+    The grid is padded with a one-cell border that is marked settled, so neighbours need no
+    bounds checks. ``pos[v]``: -1 never reached, -2 settled, else v's slot in the heap. Edge
+    cost between neighbours a, b = length * 0.5 * (cost[a] + cost[b]), length 1 or sqrt(2) (as
     skimage's MCP_Geometric); non-finite cells are never entered.
     """
-    n = cost.shape[0]
-    nrows = n // ncols
     size = 0
     for s in range(sources.shape[0]):
         u = sources[s]
@@ -435,9 +473,9 @@ def _dijkstra_grid(cost, ncols, sources, acc, alloc, pos, heap_key, heap_node, m
         heap_node[size] = u
         pos[u] = size
         size += 1
-    dr = (-1, -1, -1, 0, 0, 1, 1, 1)
-    dc = (-1, 0, 1, -1, 1, -1, 0, 1)
-    ln = (np.sqrt(2.0), 1.0, np.sqrt(2.0), 1.0, 1.0, np.sqrt(2.0), 1.0, np.sqrt(2.0))
+    r2 = np.sqrt(2.0)
+    offs = (-ncols - 1, -ncols, -ncols + 1, -1, 1, ncols - 1, ncols, ncols + 1)
+    ln = (r2, 1.0, r2, 1.0, 1.0, r2, 1.0, r2)
     while size > 0:
         d = heap_key[0]
         u = heap_node[0]
@@ -455,14 +493,9 @@ def _dijkstra_grid(cost, ncols, sources, acc, alloc, pos, heap_key, heap_node, m
         cu = cost[u]
         if not np.isfinite(cu):
             continue  # a source on an impassable cell: reached, but nothing beyond it
-        r = u // ncols
-        c = u - r * ncols
+        a = alloc[u]
         for k in range(8):
-            rr = r + dr[k]
-            cc = c + dc[k]
-            if rr < 0 or rr >= nrows or cc < 0 or cc >= ncols:
-                continue
-            v = rr * ncols + cc
+            v = u + offs[k]
             pv = pos[v]
             if pv == -2:
                 continue
@@ -472,7 +505,7 @@ def _dijkstra_grid(cost, ncols, sources, acc, alloc, pos, heap_key, heap_node, m
             nd = d + ln[k] * 0.5 * (cu + cv)
             if nd < acc[v]:
                 acc[v] = nd
-                alloc[v] = alloc[u]
+                alloc[v] = a
                 if pv == -1:
                     heap_key[size] = nd
                     heap_node[size] = v
@@ -549,21 +582,28 @@ def cost_distance(cost: np.ndarray, sources: np.ndarray | Sequence[Sequence[int]
         raise ValueError("cost has negative cells; costs must be >= 0 (use inf for barriers)")
     shape = (int(cost.shape[0]), int(cost.shape[1]))
     src = _source_cells(sources, shape)
-    n = cost.size
+    rows, cols = shape[0] + 2, shape[1] + 2  # padded with a settled border
+    n = rows * cols
     itype = np.int32 if n < 2**31 - 1 else np.int64
+    padded = np.full((rows, cols), np.inf)
+    padded[1:-1, 1:-1] = cost
+    padded[1:-1, 1:-1] *= float(cellsize_m)
+    pos = np.full((rows, cols), -1, dtype=itype)
+    pos[[0, -1], :] = -2
+    pos[:, [0, -1]] = -2
+    src_padded = (src // shape[1] + 1) * cols + src % shape[1] + 1
     acc = np.full(n, np.inf)
     alloc = np.full(n, -1, dtype=itype)
-    pos = np.full(n, -1, dtype=itype)
     heap_key = np.empty(n, dtype=np.float64)
     heap_node = np.empty(n, dtype=itype)
-    flat_cost = np.ascontiguousarray(cost).ravel() * float(cellsize_m)
     limit = np.inf if max_cost is None else float(max_cost)
-    _dijkstra_grid(flat_cost, shape[1], src.astype(itype), acc, alloc, pos, heap_key, heap_node,
-                   limit)
-    acc = acc.reshape(shape)
+    _dijkstra_grid(padded.ravel(), cols, src_padded.astype(itype), acc, alloc, pos.ravel(),
+                   heap_key, heap_node, limit)
+    del heap_key, heap_node, pos, padded
+    out = acc.reshape(rows, cols)[1:-1, 1:-1].copy()
     if return_allocation:
-        return acc, alloc.reshape(shape)
-    return acc
+        return out, alloc.reshape(rows, cols)[1:-1, 1:-1].copy()
+    return out
 
 
 # ================================================================================================
