@@ -76,18 +76,24 @@ def open_offline(browser: Any, html_path: Path, *, width: int = 1280, height: in
 
 
 def screenshot(html_path: Path, png_path: Path, *, width: int = 1280, height: int = 900,
-               heat: bool = True) -> PageLog:
-    """Save a PNG of the map in ``html_path`` (the map element only); return the page log."""
-    with offline_browser() as browser:
-        page, log = open_offline(browser, html_path, width=width, height=height)
-        if heat:
-            page.evaluate("() => { const k = window.kewaspadaan; "
-                          "if (k.layers.panas) { k.layers.panas.addTo(k.map); } }")
-            page.wait_for_timeout(200)
-        png_path = Path(png_path)
-        png_path.parent.mkdir(parents=True, exist_ok=True)
-        page.locator(".folium-map").first.screenshot(path=str(png_path))
-        page.close()
+               heat: bool = True, browser: Any = None) -> PageLog:
+    """Save a PNG of the map in ``html_path`` (the map element only); return the page log.
+
+    ``browser``: an open browser from :func:`offline_browser` (one is launched if None).
+    """
+    if browser is None:
+        with offline_browser() as own:
+            return screenshot(html_path, png_path, width=width, height=height, heat=heat,
+                              browser=own)
+    page, log = open_offline(browser, html_path, width=width, height=height)
+    if heat:
+        page.evaluate("() => { const k = window.kewaspadaan; "
+                      "if (k.layers.panas) { k.layers.panas.addTo(k.map); } }")
+        page.wait_for_timeout(200)
+    png_path = Path(png_path)
+    png_path.parent.mkdir(parents=True, exist_ok=True)
+    page.locator(".folium-map").first.screenshot(path=str(png_path))
+    page.close()
     return log
 
 
