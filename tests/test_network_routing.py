@@ -86,9 +86,12 @@ def test_matrix_equals_networkx_on_built_network() -> None:
 def test_csr_cache_and_unknown_nodes() -> None:
     G = random_multigraph(5)
     assert to_csr(G) is to_csr(G)
-    G.add_edge(0, 1, travel_time_h=0.001)
-    assert to_csr(G).matrix[0, 1] == pytest.approx(0.001)  # edge count changed: rebuilt
+    G.add_edge(0, 999, travel_time_h=0.25)  # a new node: rebuilt
+    assert travel_time_matrix(G, [0]).at[0, 999] == pytest.approx(0.25)
+    for d in G[0][999].values():
+        d["travel_time_h"] = 0.5  # in-place weight edit: the documented clear_cache
     clear_cache(G)
+    assert travel_time_matrix(G, [0]).at[0, 999] == pytest.approx(0.5)
     with pytest.raises(NetworkError, match="not in the graph"):
         travel_time_matrix(G, ["nope"])
     G.add_edge(2, 3, travel_time_h=-1.0)

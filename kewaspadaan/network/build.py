@@ -119,9 +119,12 @@ def _cut_positions(geoms: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarra
     keep = a != b
     a, b = a[keep], b[keep]
     lines, pos = [], []
-    # crossings (each unordered pair once)
+    # crossings (each unordered pair once; pairs that only touch at ends are T-junctions or
+    # shared ends, handled below)
     half = a < b
     pa, pb = a[half], b[half]
+    cross = shapely.intersects(geoms[pa], geoms[pb]) & ~shapely.touches(geoms[pa], geoms[pb])
+    pa, pb = pa[cross], pb[cross]
     inter = shapely.intersection(geoms[pa], geoms[pb])
     pts, k = shapely.get_parts(shapely.extract_unique_points(inter), return_index=True)
     for owner in (pa[k], pb[k]):
@@ -204,13 +207,14 @@ class _Builder:
 
     def add_edge(self, u: int, v: int, geom: Any, *, mode: str, kelas: str, length_km: float,
                  speed_kmh: float, extra_time_h: float = 0.0, cost: float = 0.0,
-                 **attrs: Any) -> None:
+                 reverse_geom: Any = None, **attrs: Any) -> None:
         time_h = (length_km / speed_kmh if length_km > 0 else 0.0) + extra_time_h
         d = {"mode": mode, "kelas": kelas, "length_km": length_km, "speed_kmh": speed_kmh,
              "travel_time_h": time_h, "capacity": np.nan, "cost": cost, "closed": False}
         d.update(attrs)
         self.edges.append((u, v, {**d, "geometry": geom}))
-        self.edges.append((v, u, {**d, "geometry": shapely.reverse(geom)}))
+        back = shapely.reverse(geom) if reverse_geom is None else reverse_geom
+        self.edges.append((v, u, {**d, "geometry": back}))
 
     def xy(self, ids: np.ndarray) -> np.ndarray:
         return np.array([[self.nodes[i][1]["x"], self.nodes[i][1]["y"]] for i in ids.tolist()],
@@ -272,6 +276,7 @@ def _line_layer(b: _Builder, gdf: gpd.GeoDataFrame, *, layer: str, mode: str, cl
     lengths_km = shapely.length(geoms) / 1000.0 * detour[parent]
     cost_km = settings.network_cost_rp_per_km.get(mode, 0.0)
     part_no: dict[int, int] = {}
+    rgeoms = shapely.reverse(geoms)
     for j in range(n):
         u, v = int(u_all[j]), int(v_all[j])
         if u == v:
@@ -283,7 +288,7 @@ def _line_layer(b: _Builder, gdf: gpd.GeoDataFrame, *, layer: str, mode: str, cl
         b.add_edge(u, v, geoms[j], mode=mode, kelas=kel[p], length_km=float(lengths_km[j]),
                    speed_kmh=speed, cost=float(lengths_km[j]) * cost_km, id=ident[p],
                    edge_id=f"{layer}:{ident[p]}:{k}", nama=names[p], capacity=float(cap[p]),
-                   **extra)
+                   reverse_geom=rgeoms[j], **extra)
     return ids
 
 

@@ -83,8 +83,9 @@ class CSRGraph:
 
 
 def _signature(G: nx.MultiDiGraph) -> tuple[int, int, int]:
-    closed = sum(1 for *_, c in G.edges(data="closed") if c)
-    return (G.number_of_nodes(), G.number_of_edges(), closed)
+    """Cheap change detector: nodes, linked node pairs, closures made by ``close_edges``."""
+    pairs = sum(len(nbrs) for nbrs in G.adj.values())
+    return (G.number_of_nodes(), pairs, len(G.graph.get("closed", ())))
 
 
 def clear_cache(G: nx.MultiDiGraph) -> None:
@@ -95,8 +96,10 @@ def clear_cache(G: nx.MultiDiGraph) -> None:
 def to_csr(G: nx.MultiDiGraph, weight: str = "travel_time_h") -> CSRGraph:
     """Convert ``G`` to a :class:`CSRGraph` (cached per graph and weight).
 
-    The cache is checked against the node count, edge count and number of closed edges; after
-    changing weights in place call :func:`clear_cache`.
+    The cache is checked against the node count, the number of linked node pairs and the
+    closures recorded by :func:`~kewaspadaan.network.disruption.close_edges` (which returns a new
+    graph anyway). After editing ``G`` in place otherwise (weights, ``closed`` flags, parallel
+    edges) call :func:`clear_cache`.
 
     Parameters
     ----------
