@@ -178,7 +178,7 @@ def read_manifest(data_dir: str | Path) -> dict | None:
 
 
 def ensure_demo_data(data_dir: str | Path | None = None, *, seed: int | None = None,
-                     size: str = "full") -> Path:
+                     size: str = "full", progress: bool = False) -> Path:
     """Generate the demonstration province into ``data_dir`` unless it is already there.
 
     The folder is (re)generated when ``MANIFEST.json`` is missing, unreadable, records another
@@ -191,6 +191,8 @@ def ensure_demo_data(data_dir: str | Path | None = None, *, seed: int | None = N
     seed : int, optional
         Default ``settings.demo_seed``.
     size : {"full", "small"}
+    progress : bool, default False
+        Show a progress bar when generating.
 
     Returns
     -------
@@ -215,5 +217,5 @@ def ensure_demo_data(data_dir: str | Path | None = None, *, seed: int | None = N
         logger.debug("demonstration data in %s is up to date (seed %d, %s)", path, seed, size)
         return path
     logger.info("generating demonstration data in %s (%s)", path, reason)
-    return generate_province(path, seed=seed, size=size)
+    return generate_province(path, seed=seed, size=size, progress=progress)
 

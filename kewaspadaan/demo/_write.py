@@ -17,6 +17,7 @@ import pandas as pd
 import pyogrio
 import rasterio
 import shapely
+from affine import Affine
 
 from kewaspadaan._io_utils import atomic_path, atomic_write, write_table
 from kewaspadaan.crs import MAP_CRS
@@ -48,8 +49,7 @@ def _to_map(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def write_dem(path: Path, dem: np.ndarray, spec: DemoSpec) -> None:
     """Float32 GeoTIFF in EPSG:32650, nodata over the sea, deflate-compressed, tiled."""
-    transform = rasterio.transform.from_origin(spec.x0_m, spec.y0_m + spec.height_m,
-                                               spec.cell_m, spec.cell_m)
+    transform = Affine(spec.cell_m, 0.0, spec.x0_m, 0.0, -spec.cell_m, spec.y0_m + spec.height_m)
     profile = {"driver": "GTiff", "dtype": "float32", "count": 1, "width": dem.shape[1],
                "height": dem.shape[0], "crs": f"EPSG:{UTM_EPSG}", "transform": transform,
                "nodata": NODATA, "compress": "deflate", "predictor": 3, "tiled": True,

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
 from kewaspadaan.demo._spec import UTM_EPSG
@@ -143,8 +142,10 @@ def _travel_time_h(t: Terrain, h: Hydrology, a: Admin, rd: Roads, rv: Rivers) ->
     cum, _ = MCP_Geometric(cost).find_costs([tuple(x) for x in caps.tolist()])
     kec_c = _coarse(np.where(t.land, a.kec, -1), f, "max")
     ok = np.isfinite(cum) & (kec_c >= 0)
-    tt = np.asarray(ndimage.mean(np.where(ok, cum, 0.0), np.where(ok, kec_c, -1),
-                                 np.arange(len(a.kec_kab))))
+    n = len(a.kec_kab)
+    total = np.bincount(kec_c[ok], weights=cum[ok], minlength=n)
+    cnt = np.bincount(kec_c[ok], minlength=n)
+    tt = np.divide(total, cnt, out=np.full(n, np.nan), where=cnt > 0)
     return np.where(np.isfinite(tt), tt, np.nanmax(tt))
 
 

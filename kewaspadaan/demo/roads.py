@@ -66,7 +66,7 @@ def _cost(t: Terrain, h: Hydrology, f: int) -> tuple[np.ndarray, np.ndarray]:
     so = _coarse(h.strahler.reshape(t.shape), f, "max")
     river = so > 0
     cost = (1.0 + (slope_pct / 7.0) ** 2) + np.where(river, 12.0 + 6.0 * so, 0.0)
-    land = _coarse(t.land, f, "all")
+    land = _coarse(t.land, f, "any")
     return np.where(land, cost, np.inf), river
 
 
@@ -189,9 +189,9 @@ def _island_roads(b: _Builder, cost: np.ndarray, rc: np.ndarray, a: Admin, j: in
         if tuple(rc[d]) == cap:
             continue
         m = MCP_Geometric(cost)
-        m.find_costs([cap], [tuple(rc[d])])
-        path = m.traceback(tuple(rc[d]))
-        b.add(path, 2, f"Jalan Desa {desa_names[d]}")
+        cum, _ = m.find_costs([cap], [tuple(rc[d])])
+        if np.isfinite(cum[tuple(rc[d])]):
+            b.add(m.traceback(tuple(rc[d])), 2, f"Jalan Desa {desa_names[d]}")
 
 
 def _segments(b: _Builder, river: np.ndarray, t: Terrain,
