@@ -248,7 +248,10 @@ class Zones:
                     found["std"] = np.sqrt(sq[1:] / cnt)
             if "median" in out:
                 med = np.full(k, np.nan)
-                grouped = np.empty(int(cnt.sum()), dtype=np.float64)
+                # float rasters are grouped in their own dtype (float32 halves the memory and
+                # gives the median rasterstats' np.median gives), integers in float64
+                dtype = values.dtype if np.issubdtype(values.dtype, np.floating) else np.float64
+                grouped = np.empty(int(cnt.sum()), dtype=dtype)
                 _zonal_medians(labels, values, nd, use_nd, np.r_[0, cnt], grouped, med)
                 found["median"] = med[1:]
             for name in out:
