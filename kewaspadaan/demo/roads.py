@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
-from scipy.sparse.csgraph import minimum_spanning_tree
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from shapely.geometry import LineString
 from skimage.graph import MCP_Geometric
 
@@ -138,7 +138,6 @@ def build_roads(t: Terrain, h: Hydrology, a: Admin, desa_names: list[str],
     cost_rem = np.where(ndimage.binary_erosion(in_remote, iterations=3), cost, np.inf)
     rc = np.minimum(a.desa_rc // f, np.array(cost.shape) - 1)
     b = _Builder(cost.shape)
-    desa_kab = a.kec_kab[a.desa_kec]
     cell_km = t.spec.cell_m * f / 1000.0
     for remote, cst in ((False, cost_out), (True, cost_rem)):
         caps = [k for k in range(len(a.kab_jenis)) if a.kab_remote[k] == remote]
@@ -150,28 +149,22 @@ def build_roads(t: Terrain, h: Hydrology, a: Admin, desa_names: list[str],
             _mst_arteri(b, cst, cap_rc, cap_names)
         else:
             b.cells[cap_rc[0]] = True
-        kec = [j for j in range(len(a.kec_kab)) if a.kab_remote[a.kec_kab[j]] == remote
-               and not a.kec_island[j]]
-        kec_desa = [int(a.kec_capital_desa[j]) for j in kec]
-        _connect(b, cst, [tuple(rc[d]) for d in kec_desa],
-                 [f"Jalan {desa_names[d]}" for d in kec_desa], lambda n, c: 1)
+        for k in caps:
+            kec_desa = [int(a.kec_capital_desa[j]) for j in np.flatnonzero(a.kec_kab == k)
+                        if not a.kec_island[j]]
+            _mst_roads(b, cst, [tuple(rc[d]) for d in kec_desa],
+                       [f"Jalan {desa_names[d]}" for d in kec_desa])
+        orphans = [int(a.kec_capital_desa[j]) for j in range(len(a.kec_kab))
+                   if a.kab_remote[a.kec_kab[j]] == remote and not a.kec_island[j]
+                   and not b.cells[tuple(rc[a.kec_capital_desa[j]])]]
+        _connect(b, cst, [tuple(rc[d]) for d in orphans],
+                 [f"Jalan {desa_names[d]}" for d in orphans], lambda n, c: 1)
     connected = np.zeros(len(a.desa_rc), dtype=bool)
-    for remote, cst in ((False, cost_out), (True, cost_rem)):
-        ds = [d for d in range(len(a.desa_rc)) if a.kab_remote[desa_kab[d]] == remote]
-        ds = [d for d in ds if not a.kec_island[a.desa_kec[d]]]
-
-        def rank_of(n: int, c: float) -> int:
-            return 2 if n * cell_km < 20.0 and c / max(n, 1) < 5.0 else 3
-
-        ok = _connect(b, cst, [tuple(rc[d]) for d in ds],
-                      [f"Jalan Desa {desa_names[d]}" for d in ds], rank_of,
-                      max_cost=(30.0 if remote else 70.0) * 3.0 / cell_km)
-        connected[ds] = ok
-    connected |= b.cells[rc[:, 0], rc[:, 1]]
-    for k in range(len(a.kab_jenis)):
-        for j in np.flatnonzero(a.kec_kab == k):
-            if a.kec_island[j]:
-                _island_roads(b, cost, rc, a, int(j), desa_names)
+    for j in range(len(a.kec_kab)):
+        remote = bool(a.kab_remote[a.kec_kab[j]])
+        cst = cost if a.kec_island[j] else (cost_rem if remote else cost_out)
+        max_cost = (30.0 if remote else 60.0) * 3.0 / cell_km
+        _desa_roads(b, cst, rc, a, j, desa_names, cell_km, max_cost, connected)
     lines, kelas, jembatan, nama = _segments(b, river, t, f)
     logger.info("roads: %d segments, %.0f km, %d bridges; %d of %d desa on a road",
                 len(lines), sum(ln.length for ln in lines) / 1000.0, sum(jembatan),
@@ -180,18 +173,62 @@ def build_roads(t: Terrain, h: Hydrology, a: Admin, desa_names: list[str],
                  desa_connected=connected)
 
 
-def _island_roads(b: _Builder, cost: np.ndarray, rc: np.ndarray, a: Admin, j: int,
-                  desa_names: list[str]) -> None:
-    """Local roads on an island from its capital to its other settlements."""
-    ds = np.flatnonzero(a.desa_kec == j)
-    cap = tuple(rc[a.kec_capital_desa[j]])
-    for d in ds:
-        if tuple(rc[d]) == cap:
-            continue
-        m = MCP_Geometric(cost)
-        cum, _ = m.find_costs([cap], [tuple(rc[d])])
-        if np.isfinite(cum[tuple(rc[d])]):
-            b.add(m.traceback(tuple(rc[d])), 2, f"Jalan Desa {desa_names[d]}")
+def _path(cost: np.ndarray, p: tuple[int, int], q: tuple[int, int]) -> tuple[list, float]:
+    """Least-cost path from ``p`` to ``q`` searched in a window around both (fast)."""
+    margin = max(10, int(0.6 * np.hypot(p[0] - q[0], p[1] - q[1])))
+    r0, c0 = max(min(p[0], q[0]) - margin, 0), max(min(p[1], q[1]) - margin, 0)
+    r1 = min(max(p[0], q[0]) + margin + 1, cost.shape[0])
+    c1 = min(max(p[1], q[1]) + margin + 1, cost.shape[1])
+    m = MCP_Geometric(cost[r0:r1, c0:c1])
+    a, b = (p[0] - r0, p[1] - c0), (q[0] - r0, q[1] - c0)
+    cum, _ = m.find_costs([a], [b])
+    if not np.isfinite(cum[b]):
+        return [], np.inf
+    return [(r + r0, c + c0) for r, c in m.traceback(b)], float(cum[b])
+
+
+def _mst_roads(b: _Builder, cost: np.ndarray, pts: list[tuple[int, int]],
+               names: list[str]) -> None:
+    """Kolektor roads: a minimum spanning tree over a kabupaten's capitals (its own first)."""
+    if len(pts) < 2:
+        return
+    p = np.asarray(pts, dtype=float)
+    d = np.hypot(p[:, None, 0] - p[None, :, 0], p[:, None, 1] - p[None, :, 1])
+    tree = minimum_spanning_tree(d + 1e-9 * (d > 0)).tocoo()
+    for u, v in sorted(zip(tree.row.tolist(), tree.col.tolist(), strict=True)):
+        path, _ = _path(cost, pts[u], pts[v])
+        if path:
+            b.add(path, 1, names[max(u, v)])
+
+
+def _desa_roads(b: _Builder, cost: np.ndarray, rc: np.ndarray, a: Admin, j: int,
+                desa_names: list[str], cell_km: float, max_cost: float,
+                connected: np.ndarray) -> None:
+    """Village roads of kecamatan ``j``: a minimum spanning tree over its settlements, each edge
+    a least-cost path; too costly edges stay unbuilt (those desa are reached by river or air)."""
+    ds = np.flatnonzero(a.desa_kec == j)  # the kecamatan capital first
+    pts = rc[ds].astype(float)
+    if len(ds) > 1:
+        d = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
+        tree = minimum_spanning_tree(d + 1e-9 * (d > 0)).tocoo()
+        built = []
+        for u, v in sorted(zip(tree.row.tolist(), tree.col.tolist(), strict=True)):
+            path, c = _path(cost, tuple(rc[ds[u]]), tuple(rc[ds[v]]))
+            if not path or c > max_cost:
+                continue
+            far = ds[max(u, v)]
+            rank = 2 if len(path) * cell_km < 15.0 and c / len(path) < 5.0 else 3
+            b.add(path, rank, f"Jalan Desa {desa_names[far]}")
+            built.append((u, v))
+        if built:
+            g = np.zeros((len(ds), len(ds)))
+            for u, v in built:
+                g[u, v] = g[v, u] = 1
+            _, comp = connected_components(g, directed=False)
+            cap_on_road = bool(b.cells[tuple(rc[ds[0]])])
+            if cap_on_road or a.kec_island[j]:
+                connected[ds[comp == comp[0]]] = True
+    connected[ds] |= b.cells[rc[ds, 0], rc[ds, 1]] & ~np.isinf(cost[rc[ds, 0], rc[ds, 1]])
 
 
 def _segments(b: _Builder, river: np.ndarray, t: Terrain,

@@ -184,8 +184,8 @@ def make_terrain(spec: DemoSpec, rng: np.random.Generator) -> Terrain:
     plain = _smoothstep(0.03, 0.30, t)
     hills = 520.0 * t**1.2 * np.clip(0.55 + 0.35 * n_hills, 0.05, None)
     ridge_w = 22.0 / km_per_u  # ~22 km half-width of the border range
-    ridge = 2350.0 * np.exp(-(((uu - border_u[:, None] - 0.9 * ridge_w) / ridge_w) ** 2))
-    ridge *= np.clip(0.62 + 0.3 * n_ridge, 0.1, 1.2)
+    ridge = 1950.0 * np.exp(-(((uu - border_u[:, None] - 0.9 * ridge_w) / ridge_w) ** 2))
+    ridge *= np.clip(0.65 + 0.25 * n_ridge, 0.1, 1.05)
     elev = 1.0 + 10.0 * t + plain * (hills + ridge + 25.0 * n_fine)
 
     # provincial boundaries in the north and south follow watershed divides
