@@ -35,6 +35,15 @@ GEOJSON_COORDINATE_PRECISION = 7
 _GPKG_FIXED_DATE = "2000-01-01T00:00:00Z"
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def _temp_sibling(path: Path) -> Path:
     """Reserve a unique temporary file name next to ``path`` keeping its suffix."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}",
@@ -84,6 +93,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         if not tmp.exists():
             raise FileNotFoundError(f"{tmp}: the writer removed the temporary file of {final} "
                                     "without writing a new one")
+        # mkstemp creates 0600 files; give the output the permissions a normal write would.
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, final)
     except BaseException:
         _remove_quietly(tmp)
