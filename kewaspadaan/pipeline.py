@@ -1,0 +1,370 @@
+"""The main job, end to end: data → risk scores → logistics → offline report.
+
+:func:`run` is what ``kewaspadaan run`` calls; analysts call it (or its steps) from a notebook:
+
+1. :func:`prepare_layers` — the layers of a data folder (the demonstration province is generated
+   there when the folder holds no boundaries), or explicit files (``paths=``) for real data;
+2. :func:`kewaspadaan.scoring.score` — features, composite index, model, backtest, alerts;
+3. :func:`logistics` — multimodal network, routes from the KPU warehouses with deadlines, the
+   delivery plan, critical links, hours in rawan kecamatan, escorts, personnel;
+4. :func:`kewaspadaan.report.write_report` — the self-contained offline HTML report and map.
+
+Every output is written atomically; the same input gives the same output (the report is dated
+by the assessment date, not the wall clock).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+
+from kewaspadaan import settings
+from kewaspadaan._io_utils import atomic_write, write_table
+from kewaspadaan.io import Layers, load_incidents, load_layers
+from kewaspadaan.schema import DEMO_FILES
+
+__all__ = ["LogisticsResult", "RunResult", "logistics", "network_layers", "prepare_layers",
+           "run"]
+
+logger = logging.getLogger(__name__)
+
+#: Layers the network builder uses, by their name in :class:`kewaspadaan.io.Layers`.
+NETWORK_LAYERS = ("jalan", "sungai", "pelabuhan", "bandara", "permukiman", "gudang_kpu",
+                  "desa", "kecamatan", "armada")
+
+Step = Callable[[str], None]
+
+
+def _no_step(_: str) -> None:
+    return None
+
+
+def prepare_layers(data_dir: str | Path | None = None, *,
+                   paths: Mapping[str, str | Path] | None = None) -> Layers:
+    """Load the layers of an analysis, generating the demonstration province when needed.
+
+    Parameters
+    ----------
+    data_dir : str or pathlib.Path, optional
+        Folder laid out like :data:`kewaspadaan.schema.DEMO_FILES` (default
+        ``settings.data_dir``). When it holds no kecamatan boundaries and no ``paths`` are given,
+        the demonstration province (generated, not real) is written there first.
+    paths : mapping, optional
+        Explicit files by layer name (``{"kecamatan": "kec.geojson", "insiden": "acled.csv"}``);
+        they win over the folder. Real data has other file names than the demo layout.
+
+    Returns
+    -------
+    kewaspadaan.io.Layers
+    """
+    folder = Path(data_dir) if data_dir is not None else Path(settings.data_dir)
+    if not paths and not (folder / DEMO_FILES["kecamatan"]).exists():
+        from kewaspadaan.demo import ensure_demo_data
+
+        logger.info("%s holds no kecamatan boundaries: generating the demonstration province "
+                    "(synthetic data, not real)", folder)
+        ensure_demo_data(folder)
+    elif (folder / DEMO_FILES["manifest"]).exists() and not paths:
+        from kewaspadaan.demo import ensure_demo_data
+
+        ensure_demo_data(folder)  # regenerates only if the manifest records another version
+    return load_layers(folder if folder.exists() else None, paths=paths)
+
+
+def network_layers(layers: Layers) -> dict[str, Any]:
+    """The layers :func:`kewaspadaan.network.build_network` uses, as a name → table mapping."""
+    return {name: getattr(layers, name) for name in NETWORK_LAYERS
+            if getattr(layers, name, None) is not None}
+
+
+@dataclass
+class LogisticsResult:
+    """Everything :func:`logistics` produced.
+
+    Attributes
+    ----------
+    graph : networkx.MultiDiGraph
+        The multimodal network (with closures applied when ``close`` was given).
+    routes : GeoDataFrame
+        :data:`kewaspadaan.schema.ROUTE_COLUMNS`, one row per destination (unreachable ones
+        included with ``terjangkau=False``).
+    disruption : DataFrame or None
+        Before/after report of the closures.
+    plan : DeliveryPlan or None
+        Vehicle trips; ``None`` when the data hold no fleet (``armada``).
+    escorts : DataFrame or None
+        Escort needs of routes through rawan kecamatan (needs a risk table).
+    critical_links : GeoDataFrame
+        Links whose closure cuts off or delays the most TPS.
+    personnel : DataFrame or None
+        Allocation of security personnel (when ``officers`` was given).
+    """
+
+    graph: nx.MultiDiGraph
+    routes: gpd.GeoDataFrame
+    critical_links: gpd.GeoDataFrame
+    disruption: pd.DataFrame | None = None
+    plan: Any = None
+    escorts: pd.DataFrame | None = None
+    personnel: pd.DataFrame | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """Counts of destinations reachable, late, unreachable, and unmet demand."""
+        r = self.routes
+        reach = r["terjangkau"].astype(bool)
+        out: dict[str, Any] = {
+            "tujuan": len(r),
+            "terjangkau": int(reach.sum()),
+            "tidak_terjangkau": int((~reach).sum()),
+            "terlambat": int((r["terlambat"].astype(bool) & reach).sum()),
+            "moda": {str(k): int(v) for k, v in r.loc[reach, "moda"].value_counts()
+                     .sort_index().items()},
+        }
+        if self.plan is not None:
+            out["kebutuhan_tidak_terpenuhi"] = len(self.plan.unmet)
+        if self.personnel is not None:
+            out["personel_kebutuhan"] = int(self.personnel.attrs.get("total_kebutuhan", 0))
+            out["personel_kekurangan"] = int(self.personnel.attrs.get("total_kekurangan", 0))
+        return out
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write every table atomically into ``out_dir``; return ``{name: path}``."""
+        out = Path(out_dir)
+        r = self.routes
+        paths = {
+            "rute": write_table(r, out / "rute.gpkg"),
+            "rute_csv": write_table(pd.DataFrame(r.drop(columns="geometry")), out / "rute.csv"),
+            "rute_peta": write_table(r[r["terjangkau"].astype(bool)], out / "rute.geojson"),
+            "tautan_kritis": write_table(self.critical_links, out / "tautan_kritis.gpkg"),
+            "tautan_kritis_csv": write_table(
+                pd.DataFrame(self.critical_links.drop(columns="geometry")),
+                out / "tautan_kritis.csv"),
+        }
+        if self.disruption is not None:
+            paths["gangguan"] = write_table(self.disruption, out / "gangguan.csv")
+        if self.plan is not None:
+            paths["rencana_pengiriman"] = write_table(self.plan.to_frame(),
+                                                      out / "rencana_pengiriman.csv")
+            paths["kebutuhan_tidak_terpenuhi"] = write_table(
+                self.plan.unmet, out / "kebutuhan_tidak_terpenuhi.csv")
+        if self.escorts is not None:
+            paths["pengawalan"] = write_table(self.escorts, out / "pengawalan.csv")
+        if self.personnel is not None:
+            paths["alokasi_personel"] = write_table(self.personnel, out / "alokasi_personel.csv")
+        return paths
+
+
+def logistics(layers: Layers | Mapping[str, Any], *, risk: pd.DataFrame | None = None,
+              level: str = "desa", departure: str | pd.Timestamp | None = None,
+              deadline: str | pd.Timestamp | None = None, close: Any = None,
+              officers: int | None = None, top: int = 20,
+              step: Step = _no_step) -> LogisticsResult:
+    """Plan election logistics on the multimodal network.
+
+    Parameters
+    ----------
+    layers : kewaspadaan.io.Layers or mapping
+        Network layers (roads, rivers, ports, airstrips, settlements, KPU warehouses, fleet,
+        units); see :func:`network_layers`.
+    risk : DataFrame, optional
+        Risk table with ``kode`` and ``kelas`` (from :func:`kewaspadaan.scoring.score`): adds
+        hours through kecamatan of class tinggi/sangat tinggi, escorts and personnel.
+    level : {"desa", "kecamatan"}, default "desa"
+        Destinations.
+    departure, deadline : str or Timestamp, optional
+        Departure from the warehouses and delivery deadline (defaults: settings, H-1).
+    close : callable or dict, optional
+        Closures: a function ``G -> G'`` (e.g. ``lambda G: close_low_water(G)``) or keyword
+        arguments of :func:`kewaspadaan.network.close_edges` (``{"ids": [...], "nodes": [...]}``).
+        The result's ``disruption`` compares routes before and after.
+    officers : int, optional
+        Security personnel to allocate across kecamatan (needs ``risk``).
+    top : int, default 20
+        Critical links listed.
+    step : callable, optional
+        Called with a short label after each stage (progress display).
+
+    Returns
+    -------
+    LogisticsResult
+    """
+    from kewaspadaan import network as net
+
+    if level not in ("desa", "kecamatan"):
+        raise ValueError(f"level must be 'desa' or 'kecamatan', not {level!r}")
+    lay = network_layers(layers) if isinstance(layers, Layers) else dict(layers)
+    G = net.build_network(lay)
+    step("jaringan")
+    dest = net.destination_table(G, level, units=lay.get(level))
+    Gc = G
+    if close is not None:
+        Gc = close(G) if callable(close) else net.close_edges(G, **dict(close))
+    kw = {"departure": departure, "deadline": deadline}
+    routes = net.route_all(Gc, destinations=dest, risk=risk, **kw)
+    disruption = None
+    if close is not None:
+        before = net.route_all(G, destinations=dest, **kw)
+        disruption = net.disruption_report(before, routes)
+    step("rute")
+    plan = escorts = None
+    if lay.get("armada") is not None:
+        plan = net.plan_deliveries(Gc, lay["armada"], destinations=dest, **kw)
+        if risk is not None:
+            escorts = net.escort_needs(routes, plan=plan)
+    else:
+        logger.warning("no fleet layer (armada): no delivery plan")
+    step("rencana")
+    critical = net.critical_links(Gc, destinations=dest, top=top, **kw)
+    step("tautan kritis")
+    personnel = None
+    if officers is not None:
+        if risk is None:
+            raise ValueError("officers= needs a risk table (risk=) to allocate by risk class")
+        kec = lay.get("kecamatan")
+        tps = kec[["kode", "tps"]] if kec is not None and "tps" in kec else None
+        personnel = net.allocate_personnel(risk, total_officers=officers, tps=tps)
+    return LogisticsResult(graph=Gc, routes=routes, critical_links=critical,
+                           disruption=disruption, plan=plan, escorts=escorts,
+                           personnel=personnel)
+
+
+@dataclass
+class RunResult:
+    """Result of :func:`run`: the score, the logistics plan and the files written."""
+
+    score: Any
+    logistics: LogisticsResult | None
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (also written as ``ringkasan.json``)."""
+        s = self.score
+        table = s.table
+        out: dict[str, Any] = {
+            "tanggal_penilaian": f"{s.as_of:%Y-%m-%d}",
+            "tingkat": s.level,
+            "unit": len(table),
+            "insiden": {k: int(v) if isinstance(v, int | float) else v
+                        for k, v in s.accounting.items()},
+            "kelas": {str(k): int((table["kelas"] == k).sum())
+                      for k in settings.class_labels["id"]},
+            "peringatan": int(table["peringatan"].astype(bool).sum()),
+            "fitur_tidak_dihitung": dict(sorted(s.missing.items())),
+        }
+        if s.backtest is not None:
+            mt = s.backtest.metrics
+            out["backtest"] = {m: {c: round(float(mt.loc[m, c]), 4) for c in mt.columns}
+                               for m in mt.index}
+        if s.validation:
+            out["validasi"] = {k: round(v, 4) if isinstance(v, float) else v
+                               for k, v in s.validation.items()}
+        if self.logistics is not None:
+            out["logistik"] = self.logistics.summary()
+        out["berkas"] = {k: str(v) for k, v in sorted(self.outputs.items())}
+        return out
+
+
+def run(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *,
+        paths: Mapping[str, str | Path] | None = None, as_of: str | pd.Timestamp | None = None,
+        departure: str | pd.Timestamp | None = None,
+        deadline: str | pd.Timestamp | None = None, officers: int | None = None,
+        language: str | None = None, backtest: bool = True, logistics_level: str = "desa",
+        step: Step = _no_step) -> RunResult:
+    """Run the main job: score risk, plan logistics, write tables, map and report.
+
+    Parameters
+    ----------
+    data_dir : str or pathlib.Path, optional
+        Data folder (default ``settings.data_dir``; the demonstration province is generated
+        there when it holds no boundaries).
+    out_dir : str or pathlib.Path, optional
+        Output folder (default ``settings.output_dir``).
+    paths : mapping, optional
+        Explicit layer files (see :func:`prepare_layers`).
+    as_of : str or Timestamp, optional
+        Assessment date (default: the month after the latest incident).
+    departure, deadline : str or Timestamp, optional
+        Logistics departure and deadline (defaults: settings, H-1 of voting day).
+    officers : int, optional
+        Security personnel to allocate (default: the sum of the norm's needs is reported only).
+    language : {"id", "en"}, optional
+        Report language (default ``settings.language``).
+    backtest : bool, default True
+        Run the model's rolling-origin backtest.
+    logistics_level : {"desa", "kecamatan"}, default "desa"
+        Logistics destinations.
+    step : callable, optional
+        Called with a short label after each stage (the CLI draws a progress bar with it).
+
+    Returns
+    -------
+    RunResult
+    """
+    from kewaspadaan.report import write_report
+    from kewaspadaan.scoring import score
+
+    out = Path(out_dir) if out_dir is not None else Path(settings.output_dir)
+    layers = prepare_layers(data_dir, paths=paths)
+    step("data")
+    result = score(layers, as_of=as_of, run_backtest=backtest)
+    outputs = dict(result.write(out))
+    step("skor risiko")
+    logi = None
+    if layers.permukiman is not None or layers.desa is not None:
+        logi = logistics(layers, risk=result.table, level=logistics_level, departure=departure,
+                         deadline=deadline, officers=officers, step=step)
+        outputs.update(logi.write(out))
+    else:
+        logger.warning("no settlements or desa layer: logistics skipped")
+    incidents = _incidents_for_map(layers)
+    report = write_report(
+        out / "laporan_kewaspadaan.html", result.table, incidents=incidents,
+        routes=logi.routes if logi is not None else None, depots=layers.gudang_kpu,
+        critical_links=logi.critical_links if logi is not None else None,
+        sources=_sources(layers, data_dir, paths), run_date=result.as_of.date(),
+        language=language)
+    outputs["laporan"] = report
+    step("laporan")
+    run_result = RunResult(score=result, logistics=logi, outputs=outputs)
+    summary_path = out / "ringkasan.json"
+    run_result.outputs["ringkasan"] = summary_path
+    with atomic_write(summary_path) as fh:
+        json.dump(run_result.summary(), fh, ensure_ascii=False, indent=2, sort_keys=False)
+        fh.write("\n")
+    return run_result
+
+
+def _incidents_for_map(layers: Layers) -> gpd.GeoDataFrame | None:
+    if layers.incidents_path is None:
+        return None
+    return load_incidents(layers.incidents_path).incidents
+
+
+def _sources(layers: Layers, data_dir: str | Path | None,
+             paths: Mapping[str, str | Path] | None) -> list[tuple[str, str]]:
+    """Data sources listed in the report: each layer file used, and whether it is synthetic."""
+    folder = Path(data_dir) if data_dir is not None else Path(settings.data_dir)
+    out: list[tuple[str, str]] = []
+    manifest = folder / DEMO_FILES["manifest"]
+    if not paths and manifest.exists():
+        info = json.loads(manifest.read_text(encoding="utf-8"))
+        out.append((str(manifest), "provinsi demonstrasi hasil generator kewaspadaan (data "
+                    f"sintetis, bukan data nyata), seed {info.get('seed', '?')}"))
+    for name in layers.available():
+        if paths and name in paths:
+            out.append((str(paths[name]), name))
+        elif name in DEMO_FILES:
+            out.append((str(folder / DEMO_FILES[name]), name))
+    if layers.incidents_path is not None:
+        out.append((str(layers.incidents_path), "insiden (format ACLED / CSV)"))
+    if layers.dem_path is not None:
+        out.append((str(layers.dem_path), "model elevasi digital (GeoTIFF)"))
+    return out
