@@ -201,13 +201,14 @@ def _round(geoms: Any, decimals: int) -> Any:
     return shapely.transform(np.asarray(geoms), lambda xy: np.round(xy, decimals))
 
 
-def _to_map_lines(gdf: gpd.GeoDataFrame, source: str, tolerance_m: float = 50.0
+def _to_map_lines(gdf: gpd.GeoDataFrame, source: str, tolerance_m: float | None = None
                   ) -> gpd.GeoDataFrame:
     require_crs(gdf, source)
     ok = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     if ok.empty:
         return ok.to_crs(MAP_CRS)
-    simple = to_analysis_crs(ok).geometry.simplify(tolerance_m).to_crs(MAP_CRS)
+    tol = settings.map_simplify_tolerance_m if tolerance_m is None else tolerance_m
+    simple = to_analysis_crs(ok).geometry.simplify(tol).to_crs(MAP_CRS)
     out = ok.to_crs(MAP_CRS)
     out = out.set_geometry(_round(simple.values, settings.map_coordinate_decimals), crs=MAP_CRS)
     return out
@@ -224,8 +225,8 @@ def _feature_collection(gdf: gpd.GeoDataFrame, props: list[dict[str, Any]]) -> d
 # Incidents: clusters per zoom level, heat map
 # ------------------------------------------------------------------------------------------
 def incident_clusters(x_m: np.ndarray, y_m: np.ndarray, lat: np.ndarray, lon: np.ndarray, *,
-                      radius_px: int | None = None, min_zoom: int = 3, max_zoom: int = 16
-                      ) -> tuple[dict[str, list[list[float]]], int]:
+                      radius_px: int | None = None, min_zoom: int = 3, max_zoom: int = 14
+                      ) -> tuple[dict[str, list[Any]], int]:
     """Grid clusters of points for each web-map zoom level.
 
     At zoom ``z`` the cell side is ``radius_px`` screen pixels in metres
@@ -246,13 +247,14 @@ def incident_clusters(x_m: np.ndarray, y_m: np.ndarray, lat: np.ndarray, lon: np
     Returns
     -------
     clusters : dict
-        ``{str(zoom): [[lat, lon, count, index_if_single_else_-1], ...]}``, sorted by cell.
+        ``{str(zoom): [[lat, lon, count], ..., index, ...]}`` sorted by cell: a cluster of two or
+        more points is ``[lat, lon, count]``, a single point is its index (an int).
     max_cluster_zoom : int
         Highest zoom with at least one cluster of two or more points (``min_zoom - 1`` if none).
     """
     radius = settings.cluster_radius_px if radius_px is None else radius_px
     n = len(x_m)
-    clusters: dict[str, list[list[float]]] = {}
+    clusters: dict[str, list[Any]] = {}
     max_cluster_zoom = min_zoom - 1
     if n == 0:
         return clusters, max_cluster_zoom
@@ -269,7 +271,7 @@ def incident_clusters(x_m: np.ndarray, y_m: np.ndarray, lat: np.ndarray, lon: np
         first = np.full(len(counts), n)
         np.minimum.at(first, inverse, np.arange(n))
         clusters[str(z)] = [
-            [round(float(a), 5), round(float(b), 5), int(c), int(f) if c == 1 else -1]
+            int(f) if c == 1 else [round(float(a), 5), round(float(b), 5), int(c)]
             for a, b, c, f in zip(mlat, mlon, counts, first, strict=True)]
         max_cluster_zoom = z
     return clusters, max_cluster_zoom
@@ -563,8 +565,9 @@ def _critical_layer(m: folium.Map, links: gpd.GeoDataFrame, strings: dict[str, A
     if lines.empty:
         return False
     mode_col = "mode" if "mode" in lines else "moda"
-    props = [{"v": [_text(r.get("nama")), _text(r.get(mode_col)), _text(r.get("dampak_tps"))]}
-             for r in _records(lines)]
+    tps_col = next((c for c in ("dampak_tps", "tps_terputus") if c in lines), None)
+    props = [{"v": [_text(r.get("nama")), _text(r.get(mode_col)),
+                    _text(r.get(tps_col)) if tps_col else ""]} for r in _records(lines)]
     labels = [strings["link"], strings["mode"], strings["affected_tps"]]
     gj = folium.GeoJson(
         _feature_collection(lines, props), name=html.escape(strings["layer_critical"]),

@@ -116,7 +116,7 @@
       var clusters = spec.clusters[String(Math.max(Math.floor(z), spec.minClusterZoom))] || [];
       for (i = 0; i < clusters.length; i++) {
         var c = clusters[i];
-        group.addLayer(c[2] === 1 ? pointMarker(spec, c[3]) : clusterMarker(map, spec, c));
+        group.addLayer(typeof c === "number" ? pointMarker(spec, c) : clusterMarker(map, spec, c));
       }
     }
     group.kwRedraw = redraw;
