@@ -391,7 +391,7 @@ def _incident_spec(incidents: gpd.GeoDataFrame, strings: dict[str, Any]) -> dict
         "note": notes,
         "monthLabels": [f"{strings['months'][p.month - 1]} {p.year}" for p in months],
         "clusters": clusters, "minClusterZoom": 3, "maxClusterZoom": max_cz,
-        "pointStyle": {"radius": 5, "color": "#ffffff", "weight": 1, "fillColor": "#a50026",
+        "pointStyle": {"pane": "logistik", "radius": 5, "color": "#ffffff", "weight": 1, "fillColor": "#a50026",
                        "fillOpacity": 0.9},
         "labels": {"fields": [strings[k] for k in ("incident_date", "incident_type",
                                                    "incident_location", "incident_fatalities",
@@ -544,13 +544,21 @@ def _route_layer(m: folium.Map, routes: gpd.GeoDataFrame, strings: dict[str, Any
                                    "deadline", "status", "risk_zone_h")]
     gj = folium.GeoJson(
         _feature_collection(lines, props), name=html.escape(strings["layer_routes"]),
-        style_function=lambda f: {"color": ROUTE_COLORS[f["properties"]["s"]], "weight": 3,
-                                  "opacity": 0.9,
+        style_function=lambda f: {"color": ROUTE_COLORS[f["properties"]["s"]], "weight": 2,
+                                  "opacity": 0.75,
                                   "dashArray": "6 5" if f["properties"]["s"] == "late" else None},
-        on_each_feature=_bind_info(labels),
+        on_each_feature=_bind_info(labels), pane=_logistics_pane(m),
     ).add_to(m)
     _register(m, "rute", gj)
     return True
+
+
+def _logistics_pane(m: folium.Map) -> str:
+    """The pane above the heat map for lines and points (created once per map)."""
+    if not getattr(m, "_kw_logistics_pane", False):
+        folium.map.CustomPane("logistik", z_index=430).add_to(m)
+        m._kw_logistics_pane = True
+    return "logistik"
 
 
 def _stamp(value: Any) -> str:
@@ -573,7 +581,7 @@ def _critical_layer(m: folium.Map, links: gpd.GeoDataFrame, strings: dict[str, A
         _feature_collection(lines, props), name=html.escape(strings["layer_critical"]),
         style_function=lambda f: {"color": ROUTE_COLORS["critical"], "weight": 5,
                                   "opacity": 0.85},
-        on_each_feature=_bind_info(labels),
+        on_each_feature=_bind_info(labels), pane=_logistics_pane(m),
     ).add_to(m)
     _register(m, "ruas_kritis", gj)
     return True
@@ -591,7 +599,8 @@ def _depot_layer(m: folium.Map, depots: gpd.GeoDataFrame, strings: dict[str, Any
     gj = folium.GeoJson(
         _feature_collection(pts, props), name=html.escape(strings["layer_depots"]),
         marker=folium.CircleMarker(radius=7, weight=2, color="#000000", fill=True,
-                                   fill_color="#ffffff", fill_opacity=1.0),
+                                   fill_color="#ffffff", fill_opacity=1.0,
+                                   pane=_logistics_pane(m)),
         on_each_feature=_bind_info([strings["depot"], strings["kabupaten"]]),
     ).add_to(m)
     _register(m, "depot", gj)
@@ -615,6 +624,7 @@ def _incident_layers(m: folium.Map, incidents: gpd.GeoDataFrame, bounds: Any,
             show=False, pane="panas", interactive=False)
         overlay.add_to(m)
         _register(m, "panas", overlay)
+    _logistics_pane(m)
     layer = _ScriptLayer("incidentLayer", spec, key="insiden",
                          name=html.escape(strings["layer_incidents"]))
     layer.add_to(m)
@@ -679,8 +689,8 @@ def risk_map(risk: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | None = Non
     m.add_child(_Snippet("kewaspadaan.registerMap({map});"
                          "L.control.scale({{imperial: false, maxWidth: 160}}).addTo({map});"))
     _kecamatan_layer(m, layer, strings, lang)
-    has = {"critical": critical_links is not None and _critical_layer(m, critical_links, strings),
-           "routes": routes is not None and _route_layer(m, routes, strings),
+    has = {"routes": routes is not None and _route_layer(m, routes, strings),
+           "critical": critical_links is not None and _critical_layer(m, critical_links, strings),
            "depots": depots is not None and _depot_layer(m, depots, strings)}
     n_incidents = 0 if incidents is None else _incident_layers(
         m, incidents, (west, south, east, north), strings, time_slider=time_slider)

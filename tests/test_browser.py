@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRE = os.environ.get("KEWASPADAAN_REQUIRE_BROWSER") == "1"
-LAYER_NAMES = ["Kelas risiko kecamatan", "Ruas kritis", "Rute logistik", "Gudang/depot logistik",
+LAYER_NAMES = ["Kelas risiko kecamatan", "Rute logistik", "Ruas kritis", "Gudang/depot logistik",
                "Kepadatan insiden (peta panas)", "Insiden (klaster)"]
 
 
