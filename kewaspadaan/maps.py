@@ -27,14 +27,14 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from folium.map import Layer
 from folium.template import Template
 from folium.utilities import JsCode
@@ -404,6 +404,13 @@ def _incident_spec(incidents: gpd.GeoDataFrame, strings: dict[str, Any]) -> dict
 # ------------------------------------------------------------------------------------------
 # folium elements of our own
 # ------------------------------------------------------------------------------------------
+def _parent_name(element: MacroElement) -> str:
+    parent = element._parent
+    if parent is None:
+        raise RuntimeError(f"{element.get_name()} must be added to a map before rendering")
+    return parent.get_name()
+
+
 class _Snippet(MacroElement):
     """A line of our JS; ``{map}`` and named ``{element}`` placeholders are filled at render."""
 
@@ -416,10 +423,10 @@ class _Snippet(MacroElement):
         self._elements = elements
         self.code = ""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> Any:
         names = {k: v.get_name() for k, v in self._elements.items()}
-        self.code = self._code.format(map=self._parent.get_name(), **names)
-        super().render(**kwargs)
+        self.code = self._code.format(map=_parent_name(self), **names)
+        return super().render(**kwargs)
 
 
 class _HtmlBlock(MacroElement):
@@ -433,17 +440,17 @@ class _HtmlBlock(MacroElement):
     def __init__(self, template: str, js: str, **context: Any) -> None:
         super().__init__()
         self._name = "KwBlock"
-        self._template_name = template
+        self._kw_template = template
         self._js = js
         self._context = context
         self.content = self.code = ""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> Any:
         element_id = self.get_name().replace("_", "-")
-        self.content = render_template(self._template_name, element_id=element_id,
-                                        **self._context)
-        self.code = self._js.format(map=self._parent.get_name(), id=json.dumps(element_id))
-        super().render(**kwargs)
+        self.content = render_template(self._kw_template, element_id=element_id,
+                                       **self._context)
+        self.code = self._js.format(map=_parent_name(self), id=json.dumps(element_id))
+        return super().render(**kwargs)
 
 
 class _ScriptLayer(Layer):
@@ -557,7 +564,7 @@ def _logistics_pane(m: folium.Map) -> str:
     """The pane above the heat map for lines and points (created once per map)."""
     if not getattr(m, "_kw_logistics_pane", False):
         folium.map.CustomPane("logistik", z_index=430).add_to(m)
-        m._kw_logistics_pane = True
+        setattr(m, "_kw_logistics_pane", True)  # noqa: B010 - not a declared folium attribute
     return "logistik"
 
 
@@ -708,8 +715,8 @@ def risk_map(risk: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | None = Non
                            date_text=date_text))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.fit_bounds([[south, west], [north, east]])
-    m.kw_title = title or strings["map_title"]
-    m.kw_language = lang
+    setattr(m, "kw_title", title or strings["map_title"])  # noqa: B010 - read by render_map_html
+    setattr(m, "kw_language", lang)  # noqa: B010
     _stable_ids(m)
     return m
 
@@ -740,7 +747,7 @@ def render_map_parts(m: folium.Map) -> MapParts:
     """
     _stable_ids(m)
     m.default_js, m.default_css = [], []
-    fig = m.get_root()
+    fig = cast(Figure, m.get_root())
     for child in fig._children.values():
         child.render()
     return MapParts(head=strip_external_resources(fig.header.render()),

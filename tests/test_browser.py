@@ -155,6 +155,17 @@ def test_clusters_break_apart_and_month_slider_filters(opened, layers) -> None:
     _assert_clean(log)
 
 
+def test_printable(opened) -> None:
+    page, log = opened
+    page.emulate_media(media="print")
+    assert not page.locator("button.kw-print").is_visible()
+    assert page.locator("#tabel-peringkat").is_visible()
+    assert page.locator(".kw-map-frame").bounding_box()["height"] > 300
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+    _assert_clean(log)
+
+
 def test_standalone_map_and_screenshot(browser, tmp_path, layers) -> None:
     html = maps.save_map(maps.risk_map(layers["risk"], incidents=layers["incidents"],
                                        date="2024-11-27"), tmp_path / "peta_risiko.html")

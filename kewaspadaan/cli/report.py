@@ -131,7 +131,7 @@ def report_command(
         run_date = dt.date.fromisoformat(date) if date else dt.date.today()
         _demo_note(data_dir, sources)
         table = _risk_table(risk, data_dir, out_dir, sources)
-        layers = {
+        layers: dict[str, Any] = {
             "routes": _optional_layer(routes or out_dir / "rute.gpkg", "rute logistik",
                                       "run `kewaspadaan routes` for the logistics plan", sources),
             "depots": _optional_layer(data_dir / DEMO_FILES["gudang_kpu"], "gudang KPU",
