@@ -55,6 +55,7 @@ FEATURE_SPEC: dict[str, tuple[str, int, str]] = {
     "tt_security_post_h": ("remoteness", 1, "jauh dari pos keamanan"),
     "border_distance_km": ("geography", -1, "dekat perbatasan negara"),
     "pop_density_per_km2": ("geography", 1, "kepadatan penduduk"),
+    "penduduk": ("geography", 1, "jumlah penduduk"),
 }
 
 

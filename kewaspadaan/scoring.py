@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from kewaspadaan import settings
 from kewaspadaan._errors import DataFileError, ValidationError
 from kewaspadaan.features.history import history_features, history_panel
 from kewaspadaan.model import Backtest, FittedModel, backtest, build_panel, calendar_features
@@ -165,7 +166,8 @@ def static_features(layers: Any, boundaries: gpd.GeoDataFrame) -> tuple[pd.DataF
     friction = None
     if terrain is not None:
         friction = friction_surface(terrain, roads=getattr(layers, "jalan", None),
-                                    rivers=getattr(layers, "sungai", None))
+                                    rivers=getattr(layers, "sungai", None),
+                                    resolution_m=settings.score_friction_resolution_m)
     kab_cap = prov_cap = None
     if settlements is not None and "peran" in settlements.columns:
         kab_cap = settlements[settlements["peran"].isin(["ibukota_kabupaten",
@@ -178,11 +180,14 @@ def static_features(layers: Any, boundaries: gpd.GeoDataFrame) -> tuple[pd.DataF
     missing.update(rem.missing)
     notes.update(rem.notes)
     out = pd.concat([pd.DataFrame(geo), pd.DataFrame(rem)], axis=1)
-    if "penduduk" in boundaries.columns and "area_km2" in out.columns:
+    if "penduduk" in boundaries.columns:
         pop = pd.to_numeric(boundaries["penduduk"], errors="coerce")
-        out["pop_density_per_km2"] = pop / out["area_km2"]
+        out["penduduk"] = pop
+        if "area_km2" in out.columns:
+            out["pop_density_per_km2"] = pop / out["area_km2"]
     else:
-        missing["pop_density_per_km2"] = "boundaries have no 'penduduk' column"
+        for name in ("penduduk", "pop_density_per_km2"):
+            missing[name] = "boundaries have no 'penduduk' column"
     return out, missing, notes
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "remoteness_fallback",
     "risk_normalisation",
     "road_fallback",
+    "score_friction_resolution_m",
     "sea_lane_detour_factor",
     "sea_lane_k",
     "sea_lane_max_km",
@@ -212,6 +213,10 @@ backtest_months: int = 24
 backtest_refit_every: int = 3
 #: Persistence baseline: p = 1 - s after a month with events, s after a month without.
 persistence_smoothing: float = 0.05
+#: Cell size (m) of the friction surface used for the remoteness features of the risk score
+#: (the DEM is averaged to it; ``None`` keeps the DEM's own cells). 500 m gives travel times
+#: within a few minutes of the 250 m demo DEM at a fraction of the cost.
+score_friction_resolution_m: float | None = 500.0
 #: Scheduled national/regional election days (ISO dates): Pemilu 2019, Pilkada 2020, Pemilu 2024,
 #: Pilkada 2024. The model's calendar features (``election_season``, ``months_to_election``) use
 #: them; add future dates as KPU fixes them.
@@ -263,7 +268,8 @@ _TOML_TABLES = {
     "io": ["assign_max_distance_m"],
     "risk": ["composite_weights", "class_breaks", "risk_normalisation", "alert_margin"],
     "model": ["model_choice", "calibration_method", "calibration_months", "backtest_months",
-              "backtest_refit_every", "persistence_smoothing", "election_dates"],
+              "backtest_refit_every", "persistence_smoothing", "election_dates",
+              "score_friction_resolution_m"],
     "maps": ["map_class_colors", "map_simplify_tolerance_m", "map_coordinate_decimals",
              "heatmap_bandwidth_m", "heatmap_max_pixels", "cluster_radius_px"],
     "personnel": ["personnel_norm"],

@@ -12,6 +12,8 @@ Only events dated **strictly before** ``as_of`` count. For every unit of the bou
                             the 24 months before those + 1)); > 0 rising, < 0 falling
 ``months_since_last``       months (30.44 days) since the latest event; units without any event
                             get the length of the record (months since the first event anywhere)
+``events_per_month``        long-run rate: all events before ``as_of`` / months of record (from
+                            the first event anywhere; at least 1)
 ``*_per10k``                ``events_12m`` and ``events_decay`` per 10,000 inhabitants (only when
                             the boundaries carry ``penduduk``)
 ``lag_events_decay``        spatial lag: mean ``events_decay`` of the neighbours (spill-over)
@@ -67,7 +69,8 @@ _SLUGS: tuple[str, ...] = (*EVENT_TYPES.values(), "other")
 #: Names of the history features (population rates and spatial ones depend on inputs).
 HISTORY_FEATURES: tuple[str, ...] = (
     "events_decay", *(f"events_decay_{s}" for s in _SLUGS), "fatalities_decay", "events_3m",
-    "events_12m", "trend_6m", "months_since_last", "events_12m_per10k", "events_decay_per10k",
+    "events_12m", "trend_6m", "months_since_last", "events_per_month", "events_12m_per10k",
+    "events_decay_per10k",
     "lag_events_decay", "gi_z", "gi_p",
 )
 _DAYS_PER_MONTH = 30.436875
@@ -149,6 +152,7 @@ def _core(ev: _Events, as_of: pd.Timestamp, half_life_days: float) -> dict[str, 
     np.maximum.at(last, unit, day)
     record_m = 0.0 if ev.first_day is None else max(0.0, (d0 - ev.first_day) / _DAYS_PER_MONTH)
     out["months_since_last"] = np.where(last >= 0, (d0 - last) / _DAYS_PER_MONTH, record_m)
+    out["events_per_month"] = np.bincount(unit, minlength=n) / max(record_m, 1.0)
     return out
 
 
