@@ -28,11 +28,15 @@ def _layers(data: Path, level: str, batas: Path | None, insiden: Path | None):
         paths[level] = batas
     if insiden is not None:
         paths["insiden"] = insiden
-    has_own = (data / DEMO_FILES[level]).exists() and not (data / DEMO_FILES["manifest"]).exists()
-    if batas is None and not has_own:
-        from kewaspadaan.demo import ensure_demo_data
+    if batas is None:
+        from kewaspadaan.demo import ensure_demo_data, read_manifest
 
-        ensure_demo_data(data)
+        manifest = read_manifest(data)
+        if manifest is not None:
+            # a generated folder: keep its seed and size, refresh only if stale/incomplete
+            ensure_demo_data(data, seed=manifest.get("seed"), size=manifest.get("size", "full"))
+        elif not (data / DEMO_FILES[level]).exists():
+            ensure_demo_data(data)  # nothing there: generate the full demonstration province
     return load_layers(data if data.exists() else None, paths=paths or None)
 
 
