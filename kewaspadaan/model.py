@@ -256,7 +256,7 @@ def fit_model(panel: pd.DataFrame, *, model: str | None = None, calibration: str
         est = _estimator(k, seed).fit(x[~cal_mask], y[~cal_mask])
         fitted[k] = est
         scores[k] = float(brier_score_loss(y[cal_mask], est.predict_proba(x[cal_mask])[:, 1]))
-    best = min(scores, key=scores.get)
+    best = min(scores, key=lambda k: scores[k])
     calibrated = CalibratedClassifierCV(FrozenEstimator(fitted[best]), method=method)
     calibrated.fit(x[cal_mask], y[cal_mask])
     logger.debug("model %s chosen (validation Brier %s), calibrated (%s) on %d months",

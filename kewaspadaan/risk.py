@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -48,7 +48,7 @@ FEATURE_SPEC: dict[str, tuple[str, int, str]] = {
     "events_3m": ("history", 1, "insiden 3 bulan terakhir"),
     "trend_6m": ("history", 1, "tren insiden naik"),
     "months_since_last": ("history", -1, "insiden baru-baru ini"),
-    "lag_events_decay": ("spillover", 1, "insiden di kecamatan tetangga"),
+    "lag_events_decay": ("spillover", 1, "insiden di wilayah tetangga"),
     "gi_z": ("spillover", 1, "hot spot (Gi*)"),
     "tt_kab_capital_h": ("remoteness", 1, "jauh dari ibu kota kabupaten"),
     "tt_prov_capital_h": ("remoteness", 1, "jauh dari ibu kota provinsi"),
@@ -242,7 +242,7 @@ def composite_index(
     *,
     weights: dict[str, float] | None = None,
     spec: dict[str, tuple[str, int, str]] | None = None,
-    normalisation: Literal["rank", "minmax"] | None = None,
+    normalisation: str | None = None,
     boundaries: gpd.GeoDataFrame | None = None,
     n_drivers: int = 3,
 ) -> RiskIndex:
@@ -268,7 +268,7 @@ def composite_index(
     RiskIndex
     """
     spec = dict(FEATURE_SPEC if spec is None else spec)
-    normalisation = normalisation or settings.risk_normalisation
+    method: str = normalisation or settings.risk_normalisation
     if boundaries is not None and not boundaries.index.equals(features.index):
         raise ValidationError("composite_index", ["boundaries and features must share the same "
                                                   "index (one row per unit, same order)"])
@@ -286,7 +286,7 @@ def composite_index(
                                                   "available; compute history features first"])
     groups = sorted({g for g, _, _ in present.values()})
     w = _resolve_weights(weights, groups, missing)
-    norm = pd.DataFrame({n: _normalise(features[n], d, normalisation)
+    norm = pd.DataFrame({n: _normalise(features[n], d, method)
                          for n, (_, d, _) in present.items()}, index=features.index)
     group_scores = pd.DataFrame({g: norm[[n for n, s in present.items() if s[0] == g]].mean(axis=1)
                                  for g in groups}, index=features.index)
@@ -298,7 +298,7 @@ def composite_index(
     return RiskIndex(
         features=features, normalised=norm, contributions=contrib, group_scores=group_scores,
         weights=w, score=score, kelas=classify(score), peringkat=_rank(score, boundaries),
-        pendorong=_drivers(contrib, labels, n_drivers), spec=spec, normalisation=normalisation,
+        pendorong=_drivers(contrib, labels, n_drivers), spec=spec, normalisation=method,
         boundaries=boundaries, missing=missing,
     )
 

@@ -289,6 +289,8 @@ def score(
                                                 "check insiden_ditolak.csv"])
         as_of = _default_as_of(assigned)
     as_of = pd.Timestamp(as_of)
+    if not isinstance(as_of, pd.Timestamp) or pd.isna(as_of):
+        raise ValidationError("as_of", [f"not a date: {as_of!r}; use YYYY-MM-DD"])
     logger.info("scoring %d %s as of %s from %d incidents (%d rejected)", len(boundaries), level,
                 as_of.date(), len(assigned), len(assignment.rejected))
     w = spatial_weights(boundaries)
