@@ -15,11 +15,7 @@ __all__ = ["app", "main"]
 _COMMAND_MODULES = ("run", "data", "check", "score", "routes", "report")
 
 for _name in _COMMAND_MODULES:
-    try:
-        importlib.import_module(f"kewaspadaan.cli.{_name}")
-    except ModuleNotFoundError as _exc:  # during development a command module may not exist yet
-        if _exc.name != f"kewaspadaan.cli.{_name}":
-            raise
+    importlib.import_module(f"kewaspadaan.cli.{_name}")
 
 
 def main() -> None:
