@@ -1,0 +1,72 @@
+"""The main command end to end on a small generated province, and the command list."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from kewaspadaan.cli import app
+
+runner = CliRunner()
+
+
+def test_help_lists_every_command():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("run", "demo-data", "check", "score", "routes", "report"):
+        assert f" {command} " in result.output
+
+
+@pytest.fixture(scope="module")
+def run_outputs(demo_small, tmp_path_factory):
+    data = tmp_path_factory.mktemp("run") / "data"
+    shutil.copytree(demo_small, data)
+    out = data.parent / "outputs"
+    result = runner.invoke(app, ["run", "--data", str(data), "--out", str(out), "--officers",
+                                 "300"])
+    assert result.exit_code == 0, result.output
+    return data, out, result.output
+
+
+def test_run_writes_table_map_and_summary(run_outputs):
+    data, out, output = run_outputs
+    risk = gpd.read_file(out / "risiko_kecamatan.gpkg")
+    kec = gpd.read_file(data / "boundaries" / "kecamatan.geojson")
+    assert sorted(risk["kode"]) == sorted(kec["kode"])
+    assert set(risk["kelas"]) <= {"rendah", "sedang", "tinggi", "sangat tinggi"}
+    assert risk["skor"].between(0, 100).all()
+    html = (out / "laporan_kewaspadaan.html").read_text(encoding="utf-8")
+    assert "leaflet" in html.lower() and "<script src=\"http" not in html
+    summary = json.loads((out / "ringkasan.json").read_text(encoding="utf-8"))
+    inc = summary["insiden"]
+    assert inc["n_read"] == inc["n_assigned"] + inc["n_rejected"]
+    routes = pd.read_csv(out / "rute.csv", dtype={"tujuan_kode": str})
+    desa = gpd.read_file(data / "boundaries" / "desa.geojson")
+    assert len(routes) == len(desa)  # every destination has a row, reachable or not
+    alloc = pd.read_csv(out / "alokasi_personel.csv", dtype={"kode": str})
+    assert alloc["alokasi"].sum() == 300
+    assert "Laporan:" in output
+
+
+def test_run_is_deterministic(run_outputs, tmp_path):
+    data, out, _ = run_outputs
+    again = tmp_path / "again"
+    result = runner.invoke(app, ["run", "--data", str(data), "--out", str(again), "--officers",
+                                 "300"])
+    assert result.exit_code == 0, result.output
+    for name in ("risiko_kecamatan.csv", "rute.csv", "laporan_kewaspadaan.html",
+                 "tautan_kritis.csv", "rencana_pengiriman.csv"):
+        assert (out / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_run_reports_bad_config_clearly(tmp_path):
+    bad = tmp_path / "salah.toml"
+    bad.write_text("[risk]\nbobot = 1\n")
+    result = runner.invoke(app, ["run", "--config", str(bad), "--data", str(tmp_path / "d")])
+    assert result.exit_code != 0
+    assert "bobot" in str(result.exception) or "bobot" in result.output
