@@ -58,9 +58,11 @@ def test_plan_respects_capacity_and_reports_unmet(G: nx.MultiDiGraph, dest: pd.D
     check_accounting(plan, demand)
     unmet = plan.unmet.set_index("tujuan_kode")
     assert "tidak terjangkau" in unmet.loc["99.01.05.2001", "alasan"]
-    assert "armada moda air" in unmet.loc["99.01.03.2001", "alasan"]  # flown, no aircraft
-    assert unmet.loc["99.01.03.2001", "kurang_kotak"] == 15
-    assert set(unmet.index) == {"99.01.05.2001", "99.01.03.2001"}
+    assert set(unmet.index) == {"99.01.05.2001"}
+    # Desa Hulu is fastest by air, but there is no aircraft: the longboat goes up the rapids
+    hulu = plan.stops[plan.stops["tujuan_kode"] == "99.01.03.2001"]
+    assert hulu["muatan_kotak"].sum() == 15
+    assert plan.trips.set_index("trip_id").loc[hulu["trip_id"], "moda"].eq("river").all()
     # 1000 boxes for the town: ten full truck loads, shared by the two trucks
     kota = plan.stops[plan.stops["tujuan_kode"] == "99.01.01.1001"]
     assert kota["muatan_kotak"].sum() == 1000 and (kota["muatan_kotak"] <= 100).all()
@@ -71,7 +73,30 @@ def test_plan_respects_capacity_and_reports_unmet(G: nx.MultiDiGraph, dest: pd.D
     ].eq("sea").all()
     table = plan.to_frame()
     assert len(table) == len(plan.stops) and {"kendaraan", "tiba", "kembali"} <= set(table)
-    assert plan.summary()["kurang_kotak"] == 15 + 5
+    assert plan.summary()["kurang_kotak"] == 5
+
+
+def test_cheapest_mode_first_and_missing_vehicles(G: nx.MultiDiGraph,
+                                                  dest: pd.DataFrame) -> None:
+    f = fleet()
+    no_sea = f[f["moda"] != "sea"]
+    plan = plan_deliveries(G, no_sea, destinations=dest, departure=DEPART, deadline=DEADLINE)
+    unmet = plan.unmet.set_index("tujuan_kode")
+    assert "tidak punya armada moda sea" in unmet.loc["99.01.04.2001", "alasan"]
+    assert unmet.loc["99.01.04.2001", "kurang_kotak"] == 30
+    # with an aircraft too, the boat still goes upstream: on time and cheaper than flying
+    with_air = pd.concat([f, pd.DataFrame({"kode_kab": ["99.01"], "moda": ["air"],
+                                           "jenis": ["pesawat_kecil"], "jumlah": [1],
+                                           "kapasitas_kotak": [40]})], ignore_index=True)
+    plan = plan_deliveries(G, with_air, destinations=dest, departure=DEPART, deadline=DEADLINE)
+    hulu = plan.stops[plan.stops["tujuan_kode"] == "99.01.03.2001"]
+    assert plan.trips.set_index("trip_id").loc[hulu["trip_id"], "moda"].eq("river").all()
+    # a deadline only the aircraft can meet: now it flies
+    tight = DEPART + pd.Timedelta(hours=6)
+    plan = plan_deliveries(G, with_air, destinations=dest, departure=DEPART, deadline=tight)
+    hulu = plan.stops[plan.stops["tujuan_kode"] == "99.01.03.2001"]
+    assert plan.trips.set_index("trip_id").loc[hulu["trip_id"], "moda"].eq("air").all()
+    assert not hulu["terlambat"].any()
 
 
 def test_nearby_small_loads_share_one_trip(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:

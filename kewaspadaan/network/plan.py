@@ -2,11 +2,15 @@
 
 The heuristic (documented, deterministic; OR-Tools is not required):
 
-1. Route every destination from its depot (:func:`~kewaspadaan.network.routing.route_all`). The
-   vehicle mode of a destination is the "hardest" mode on its fastest path (air > sea > river >
-   road): a load flown to Mahakam Ulu needs an aircraft, the road feeder leg to the airport is
-   not the binding constraint. Unreachable destinations and depots without a vehicle of that
-   mode go to ``unmet`` with the reason.
+1. Choose the cheapest mode that works: each destination is routed from its depot
+   (:func:`~kewaspadaan.network.routing.route_all`) on the road network only, then with rivers,
+   then with sea lanes, then with flights; the first of these whose fastest route arrives by
+   the deadline *and* whose vehicle the depot has is used (failing that, the fastest route
+   with an available vehicle, failing that the fastest route). The vehicle mode is the
+   "hardest" mode on that path (air > sea > river > road): a load flown to Mahakam Ulu needs
+   an aircraft, the road feeder leg to the airport is not the binding constraint.
+   Unreachable destinations and depots without a vehicle of that mode go to ``unmet`` with
+   the reason.
 2. Loads larger than the biggest vehicle of the mode are split into full direct trips.
 3. The rest are grouped into multi-stop trips by Clarke-Wright savings on the network travel
    times (stop-to-stop times from the same multimodal graph), never above the capacity of the
@@ -251,10 +255,9 @@ def plan_deliveries(G: nx.MultiDiGraph, fleet: pd.DataFrame, *,
     unload = settings.unloading_time_h if unloading_time_h is None else unloading_time_h
     want = _demand(dest, demand, settings.kotak_per_tps if kotak_per_tps is None else
                    kotak_per_tps)
-    routes = route_all(G, depots, dest, departure=dep_t, deadline=dead_t)
-    routes["permintaan_kotak"] = routes["tujuan_kode"].map(want).fillna(0).astype(int)
-    routes["moda_kendaraan"] = routes["moda"].map(_vehicle_mode)
     dep_kab = dict(zip(depots["node"], depots["kode_kab"].astype(str), strict=True))
+    graphs, routes = _choose_tiers(G, depots, dest, fleet, dep_kab, dep_t, dead_t)
+    routes["permintaan_kotak"] = routes["tujuan_kode"].map(want).fillna(0).astype(int)
     deadline_h = (dead_t - dep_t).total_seconds() / 3600
     unmet: list[dict[str, Any]] = []
     trips: list[dict[str, Any]] = []
@@ -262,7 +265,8 @@ def plan_deliveries(G: nx.MultiDiGraph, fleet: pd.DataFrame, *,
     for row in todo[~todo["terjangkau"]].itertuples(index=False):
         unmet.append(_unmet(row, row.permintaan_kotak, "tidak terjangkau dari depot"))
     todo = todo[todo["terjangkau"]]
-    for (dnode, mode), group in todo.groupby(["depot_node", "moda_kendaraan"], sort=True):
+    for (dnode, mode, tier), group in todo.groupby(["depot_node", "moda_kendaraan", "tier"],
+                                                   sort=True):
         veh = fleet[(fleet["kode_kab"] == dep_kab.get(dnode)) & (fleet["moda"] == mode)
                     & (fleet["jumlah"] > 0)]
         if veh.empty:
@@ -271,11 +275,51 @@ def plan_deliveries(G: nx.MultiDiGraph, fleet: pd.DataFrame, *,
                                     f"armada moda {mode} (armada.csv kode_kab "
                                     f"{dep_kab.get(dnode)})"))
             continue
-        for tr in _group_plan(G, group.sort_values("tujuan_kode"), veh, dnode, deadline_h,
-                              unload):
+        for tr in _group_plan(graphs[tier], group.sort_values("tujuan_kode"), veh, dnode,
+                              deadline_h, unload):
             tr.update(mode=mode)
             trips.append(tr)
     return _assemble(trips, unmet, want, dep_t, dead_t)
+
+
+_TIERS: tuple[tuple[str, ...], ...] = (("road",), ("road", "river"), ("road", "river", "sea"),
+                                        ("road", "river", "sea", "air"))
+
+
+def _choose_tiers(G: nx.MultiDiGraph, depots: pd.DataFrame, dest: pd.DataFrame,
+                  fleet: pd.DataFrame, dep_kab: dict[Any, str], dep_t: pd.Timestamp,
+                  dead_t: pd.Timestamp) -> tuple[list[nx.MultiDiGraph], pd.DataFrame]:
+    """Route on each mode tier; pick per destination the cheapest tier that works."""
+    from kewaspadaan.network.disruption import close_edges
+
+    have = {(k, m) for k, m, n in zip(fleet["kode_kab"], fleet["moda"], fleet["jumlah"],
+                                      strict=True) if n > 0}
+    graphs, tables = [], []
+    for tier in _TIERS:
+        off = [m for m in _MODE_PRIORITY if m not in tier]
+        Gt = close_edges(G, modes=off) if off else G
+        r = pd.DataFrame(route_all(Gt, depots, dest, departure=dep_t, deadline=dead_t))
+        r["moda_kendaraan"] = r["moda"].map(_vehicle_mode)
+        r["_fleet"] = [(dep_kab.get(d), m) in have for d, m in zip(r["depot_node"],
+                                                                    r["moda_kendaraan"],
+                                                                    strict=True)]
+        graphs.append(Gt)
+        tables.append(r)
+    choice = np.full(len(dest), len(_TIERS) - 1)
+    for i in range(len(dest)):
+        rows = [t.iloc[i] for t in tables]
+        good = [k for k, r in enumerate(rows) if r["terjangkau"] and not r["terlambat"]
+                and r["_fleet"]]
+        usable = [k for k, r in enumerate(rows) if r["terjangkau"] and r["_fleet"]]
+        if good:
+            choice[i] = good[0]
+        elif usable:
+            choice[i] = min(usable, key=lambda k: (rows[k]["waktu_tempuh_h"], k))
+    out = pd.concat([tables[k].iloc[[i]] for i, k in enumerate(choice)], ignore_index=True)
+    out["tier"] = choice
+    logger.info("vehicle modes chosen: %s", out.loc[out["terjangkau"], "moda_kendaraan"]
+                .value_counts().to_dict())
+    return graphs, out.drop(columns="_fleet")
 
 
 def _demand(dest: pd.DataFrame, demand: pd.Series | None, per_tps: int) -> pd.Series:
@@ -314,8 +358,9 @@ def _assemble(trips: list[dict[str, Any]], unmet: list[dict[str, Any]], want: pd
                           "jenis": veh["jenis"], "kendaraan": veh["name"],
                           "kapasitas_kotak": veh["cap"], "muatan_kotak": tr["load"],
                           "jumlah_tujuan": len(tr["stops"]),
-                          "berangkat": dep_t + pd.to_timedelta(tr["start"], unit="h"),
-                          "kembali": dep_t + pd.to_timedelta(tr["back"], unit="h")})
+                          "berangkat": (dep_t + pd.to_timedelta(tr["start"], unit="h")
+                                        ).round("s"),
+                          "kembali": (dep_t + pd.to_timedelta(tr["back"], unit="h")).round("s")})
         for k, (row, q, arr_h) in enumerate(tr["stops"], start=1):
             tiba = (dep_t + pd.to_timedelta(arr_h, unit="h")).round("s")
             is_late = bool(tiba > dead_t)

@@ -497,7 +497,7 @@ def _finish_routes(G: nx.MultiDiGraph, out: pd.DataFrame, dest: pd.DataFrame,
         out["jam_zona_rawan_h"] = out["tujuan_kode"].map(exp["jam_zona_rawan_h"])
         out["kelas_tertinggi"] = out["tujuan_kode"].map(exp["kelas_tertinggi"])
     else:
-        logger.info("no risk table given: jam_zona_rawan_h left empty")
+        logger.debug("no risk table given: jam_zona_rawan_h left empty")
     gdf = gpd.GeoDataFrame(out, geometry="geometry", crs=G.graph["crs"]).to_crs(MAP_CRS)
     extra = [c for c in gdf.columns if c not in ROUTE_COLUMNS]
     gdf = gdf[[*ROUTE_COLUMNS[:-1], *extra, "geometry"]]
