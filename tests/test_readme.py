@@ -1,0 +1,66 @@
+"""The README stays true: its Python tour runs, its commands match .ci/run and the CLI."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", README, flags=re.S)
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    commands = [line for line in _blocks("bash")[0].splitlines() if line and not
+                line.startswith("#")]
+    assert len(commands) == 2, commands
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1] in ci.splitlines()
+    assert "kewaspadaan run" in commands[0]
+
+
+def test_readme_commands_exist():
+    from typer.testing import CliRunner
+
+    from kewaspadaan.cli import app
+
+    listed = set(re.findall(r"^kewaspadaan ([a-z-]+)", "\n".join(_blocks("bash")), flags=re.M))
+    help_text = CliRunner().invoke(app, ["--help"]).output
+    for command in listed - {"--help"}:
+        assert f" {command} " in help_text, command
+
+
+def test_readme_python_tour_runs(demo_small, tmp_path, monkeypatch):
+    shutil.copytree(demo_small, tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    # a short backtest keeps the test quick; everything else runs as written
+    code = _blocks("python")[0].replace('as_of="2026-11-01"', 'as_of="2026-11-01", '
+                                        "backtest_months=4, refit_every=4")
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert len(namespace["result"].table) > 0
+    assert namespace["plan"].disruption is not None
+    assert {"model", "bulan_lalu", "rata_historis"} <= set(namespace["result"].backtest.metrics.index)
+
+
+@pytest.mark.parametrize("key", ["composite_weights", "class_breaks", "voting_day",
+                                 "personnel_norm"])
+def test_readme_toml_example_is_valid(key, tmp_path):
+    from kewaspadaan import settings
+
+    toml = _blocks("toml")[0]
+    path = tmp_path / "s.toml"
+    path.write_text(toml, encoding="utf-8")
+    saved = settings.snapshot()
+    try:
+        changed = settings.load_toml(path)
+        assert key in changed
+    finally:
+        for name, value in saved.items():
+            setattr(settings, name, value)
