@@ -134,7 +134,7 @@ def _run(data: Path, out: Path, risk_path: Path | None, departure: pd.Timestamp 
     dest = net.destination_table(G, level, units=layers.get(level))
     risk = _read_risk(risk_path, out)
     Gc = _closures(G, close)
-    kw = {"departure": departure, "deadline": deadline}
+    kw: dict[str, Any] = {"departure": departure, "deadline": deadline}
     rts = net.route_all(Gc, destinations=dest, risk=risk, **kw)
     step("rute")
     written = _write_routes(rts, out)

@@ -505,12 +505,14 @@ def build_network(layers: Mapping[str, Any] | None = None, *,
 
 def _build_roads(b: _Builder, got: dict[str, Any], tol: float,
                  default_kelas: str | None) -> tuple[np.ndarray, bool]:
-    roads = got.get("roads")
-    fallback = roads is None or len(roads) == 0
-    if fallback:
+    given = got.get("roads")
+    fallback = given is None or len(given) == 0
+    if given is None or fallback:
         if "settlements" not in got:
             return np.zeros(0, dtype=np.int64), False
         roads = _fallback_roads(got["settlements"])
+    else:
+        roads = given
     if "kelas" not in roads and default_kelas is not None:
         roads = roads.assign(kelas=default_kelas)
     _require(roads, "jalan", ("kelas",), b.problems)

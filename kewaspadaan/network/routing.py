@@ -410,6 +410,17 @@ def _path_records(G: nx.MultiDiGraph, edges: list[tuple[Any, Any, Any]]) -> dict
             "jalur_moda": detail, "panjang_km": length, "biaya_rp": cost}
 
 
+def _depot_frame(G: nx.MultiDiGraph, depots: pd.DataFrame | Sequence[Any] | None
+                 ) -> pd.DataFrame:
+    if depots is None:
+        return depot_table(G)
+    if isinstance(depots, pd.DataFrame):
+        return depots
+    nodes = list(depots)
+    return pd.DataFrame({"node": nodes, "nama": [G.nodes[n].get("name", str(n)) for n in nodes],
+                         "kode_kab": None})
+
+
 def route_all(G: nx.MultiDiGraph, depots: pd.DataFrame | Sequence[Any] | None = None,
               destinations: pd.DataFrame | None = None, *,
               departure: str | pd.Timestamp | None = None,
@@ -449,17 +460,14 @@ def route_all(G: nx.MultiDiGraph, depots: pd.DataFrame | Sequence[Any] | None = 
         row per destination (unreachable ones have ``terjangkau=False``, ``tiba`` NaT, empty
         geometry and ``terlambat=True``), EPSG:4326.
     """
-    depots = depot_table(G) if depots is None else depots
-    if not isinstance(depots, pd.DataFrame):
-        depots = pd.DataFrame({"node": list(depots)}).assign(
-            nama=lambda d: [G.nodes[n].get("name", str(n)) for n in d["node"]], kode_kab=None)
+    dep = _depot_frame(G, depots)
     dest = destination_table(G) if destinations is None else destinations.reset_index(drop=True)
     dep_t = pd.Timestamp(departure) if departure is not None else default_departure()
     dead_t = pd.Timestamp(deadline) if deadline is not None else default_deadline()
-    times, sp = travel_time_matrix(G, depots["node"], None, weight=weight,
+    times, sp = travel_time_matrix(G, dep["node"], None, weight=weight,
                                    return_predecessors=True)
-    chosen = _assign_depots(times, depots, dest, assign)
-    names = dict(zip(depots["node"], depots.get("nama", depots["node"]), strict=True))
+    chosen = _assign_depots(times, dep, dest, assign)
+    names = dict(zip(dep["node"], dep.get("nama", dep["node"]), strict=True))
     recs, paths = [], {}
     for i, row in enumerate(dest.itertuples(index=False)):
         depot, node = chosen[i], row.node
