@@ -148,8 +148,9 @@ air_max_range_km: dict[str, float] = {"pesawat_kecil": 600.0, "helikopter": 250.
 #: within ``max_km`` by a track of class ``kelas``; length = straight line x ``detour_factor``.
 road_fallback: dict[str, Any] = {"k": 4, "max_km": 30.0, "kelas": "lokal", "detour_factor": 1.4}
 #: Voting day (ISO date) and the delivery deadline: ``deadline_days_before`` days earlier (H-1)
-#: at ``deadline_hour`` o'clock local time.
-voting_day: str = "2024-11-27"
+#: at ``deadline_hour`` o'clock local time. Default: the next national election, Pemilu 2029,
+#: assumed on 14 February as in 2019 and 2024 — a planning assumption: set the date KPU decides.
+voting_day: str = "2029-02-14"
 deadline_days_before: int = 1
 deadline_hour: int = 18
 #: Default departure from the KPU warehouses: this many days before voting day, 06:00.
