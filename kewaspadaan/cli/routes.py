@@ -12,7 +12,6 @@ import typer
 from tqdm.auto import tqdm
 
 from kewaspadaan._errors import KewaspadaanError, NetworkError
-from kewaspadaan._io_utils import write_table
 from kewaspadaan.cli._common import ConfigOption, DataDirOption, OutputDirOption, app, setup
 from kewaspadaan.schema import DEMO_FILES
 
@@ -101,7 +100,7 @@ def routes(
 ) -> None:
     """Fastest routes from each KPU warehouse to every desa/kecamatan, the delivery plan and
     the critical links; writes rute.gpkg/.csv/.geojson, rencana_pengiriman.csv,
-    tautan_kritis.csv (and gangguan.csv with --close)."""
+    tautan_kritis.gpkg/.csv (and gangguan.csv with --close)."""
     setup(config, verbose=verbose)
     if level not in ("desa", "kecamatan"):
         raise typer.BadParameter(f"--level must be desa or kecamatan, not {level!r}")
@@ -118,74 +117,32 @@ def routes(
 def _run(data: Path, out: Path, risk_path: Path | None, departure: pd.Timestamp | None,
          deadline: pd.Timestamp | None, close: str | None, level: str, officers: int | None,
          top: int) -> list[tuple[str, Path]]:
-    from kewaspadaan import network as net
+    from kewaspadaan.network import read_network_layers
+    from kewaspadaan.pipeline import logistics
 
-    bar = tqdm(total=7, desc="routes", unit="langkah", disable=None)
+    bar = tqdm(total=5, desc="routes", unit="langkah", disable=None)
 
     def step(msg: str) -> None:
         bar.set_postfix_str(msg)
         bar.update(1)
 
     _ensure_data(data)
-    layers = net.read_network_layers(data)
+    layers = read_network_layers(data)
     step("data")
-    G = net.build_network(layers)
-    step("jaringan")
-    dest = net.destination_table(G, level, units=layers.get(level))
     risk = _read_risk(risk_path, out)
-    Gc = _closures(G, close)
-    kw: dict[str, Any] = {"departure": departure, "deadline": deadline}
-    rts = net.route_all(Gc, destinations=dest, risk=risk, **kw)
-    step("rute")
-    written = _write_routes(rts, out)
-    if close:
-        before = net.route_all(G, destinations=dest, **kw)
-        written.append(("gangguan", write_table(net.disruption_report(before, rts),
-                                                out / "gangguan.csv")))
-    step("gangguan")
-    if "armada" in layers:
-        plan = net.plan_deliveries(Gc, layers["armada"], destinations=dest, **kw)
-        written.append(("rencana pengiriman", write_table(plan.to_frame(),
-                                                          out / "rencana_pengiriman.csv")))
-        written.append(("kebutuhan tak terpenuhi", write_table(
-            plan.unmet, out / "kebutuhan_tidak_terpenuhi.csv")))
-        if risk is not None:
-            written.append(("pengawalan", write_table(net.escort_needs(rts, plan=plan),
-                                                      out / "pengawalan.csv")))
-    else:
-        logger.warning("no armada.csv in %s: no delivery plan written", data)
-    step("rencana")
-    crit = net.critical_links(Gc, destinations=dest, top=top, **kw)
-    written.append(("tautan kritis", write_table(pd.DataFrame(crit).assign(
-        geometry=crit.geometry.to_wkt(rounding_precision=6)), out / "tautan_kritis.csv")))
-    written.append(("tautan kritis (peta)", write_table(crit, out / "tautan_kritis.geojson")))
-    step("tautan kritis")
-    if officers is not None:
-        written.extend(_personnel(risk, layers.get("kecamatan"), officers, out))
-    step("personel")
-    bar.close()
-    _echo_summary(rts)
-    return written
-
-
-def _write_routes(rts: gpd.GeoDataFrame, out: Path) -> list[tuple[str, Path]]:
-    table = pd.DataFrame(rts.drop(columns="geometry"))
-    return [("rute (GeoPackage)", write_table(rts, out / "rute.gpkg")),
-            ("rute (CSV)", write_table(table, out / "rute.csv")),
-            ("rute (peta GeoJSON)", write_table(rts[rts["terjangkau"]], out / "rute.geojson"))]
-
-
-def _personnel(risk: Any, kec: Any, officers: int, out: Path) -> list[tuple[str, Path]]:
-    from kewaspadaan.network import allocate_personnel
-
-    if risk is None:
+    if officers is not None and risk is None:
         raise FileNotFoundError("--officers needs a risk table: run `kewaspadaan score` first "
                                 "or give --risk FILE")
-    tps = kec[["kode", "tps"]] if kec is not None and "tps" in kec else None
-    alloc = allocate_personnel(risk, total_officers=officers, tps=tps)
-    typer.echo(f"Personel: kebutuhan {alloc.attrs['total_kebutuhan']}, tersedia {officers}, "
-               f"kekurangan {alloc.attrs['total_kekurangan']}")
-    return [("alokasi personel", write_table(alloc, out / "alokasi_personel.csv"))]
+    closure = (lambda G: _closures(G, close)) if close else None
+    result = logistics(layers, risk=risk, level=level, departure=departure, deadline=deadline,
+                       close=closure, officers=officers, top=top, step=step)
+    bar.close()
+    if result.personnel is not None:
+        alloc = result.personnel
+        typer.echo(f"Personel: kebutuhan {alloc.attrs['total_kebutuhan']}, tersedia {officers}, "
+                   f"kekurangan {alloc.attrs['total_kekurangan']}")
+    _echo_summary(result.routes)
+    return list(result.write(out).items())
 
 
 def _echo_summary(rts: gpd.GeoDataFrame) -> None:
