@@ -20,6 +20,7 @@ __all__ = [
     "alert_margin",
     "analysis_crs",
     "assign_max_distance_m",
+    "backend",
     "backtest_months",
     "backtest_refit_every",
     "calibration_method",
@@ -84,6 +85,9 @@ demo_seed: int = 2024
 language: str = "id"
 #: Logging level of the ``kewaspadaan`` logger used by the CLI.
 log_level: int = logging.INFO
+#: Execution backend of :mod:`kewaspadaan.parallel`: ``"default"`` (in process) or ``"dask"``
+#: (dask.distributed, optional extra ``pip install "kewaspadaan[dask]"``); same results.
+backend: str = "default"
 
 # --------------------------------------------------------------------------------------------
 # Remoteness: friction surface (Weiss et al. 2018 style). Speeds over each land-cover / feature.
@@ -257,7 +261,7 @@ heatmap_max_pixels: int = 480
 cluster_radius_px: int = 60
 
 _TOML_TABLES = {
-    "general": ["data_dir", "output_dir", "analysis_crs", "demo_seed", "language"],
+    "general": ["data_dir", "output_dir", "analysis_crs", "demo_seed", "language", "backend"],
     "remoteness": ["friction_speeds_kmh", "remoteness_fallback"],
     "network": ["network_speeds_kmh", "transfer_time_h", "network_cost_rp_per_km",
                 "transfer_cost_rp", "network_snap_tolerance_m", "network_access_max_km",
