@@ -166,6 +166,7 @@ def logistics(layers: Layers | Mapping[str, Any], *, risk: pd.DataFrame | None =
               level: str = "desa", departure: str | pd.Timestamp | None = None,
               deadline: str | pd.Timestamp | None = None, close: Any = None,
               officers: int | None = None, top: int = 20,
+              network_options: Mapping[str, Any] | None = None,
               step: Step = _no_step) -> LogisticsResult:
     """Plan election logistics on the multimodal network.
 
@@ -189,6 +190,9 @@ def logistics(layers: Layers | Mapping[str, Any], *, risk: pd.DataFrame | None =
         Security personnel to allocate across kecamatan (needs ``risk``).
     top : int, default 20
         Critical links listed.
+    network_options : mapping, optional
+        Keyword arguments of :func:`kewaspadaan.network.build_network` (e.g.
+        ``{"default_navigasi": "kecil"}`` for a river layer without ``navigasi``).
     step : callable, optional
         Called with a short label after each stage (progress display).
 
@@ -201,7 +205,7 @@ def logistics(layers: Layers | Mapping[str, Any], *, risk: pd.DataFrame | None =
     if level not in ("desa", "kecamatan"):
         raise ValueError(f"level must be 'desa' or 'kecamatan', not {level!r}")
     lay = network_layers(layers) if isinstance(layers, Layers) else dict(layers)
-    G = net.build_network(lay)
+    G = net.build_network(lay, **dict(network_options or {}))
     step("jaringan")
     dest = net.destination_table(G, level, units=lay.get(level))
     Gc = G
@@ -277,6 +281,7 @@ def run(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *
         departure: str | pd.Timestamp | None = None,
         deadline: str | pd.Timestamp | None = None, officers: int | None = None,
         language: str | None = None, backtest: bool = True, logistics_level: str = "desa",
+        layers: Layers | None = None, network_options: Mapping[str, Any] | None = None,
         step: Step = _no_step) -> RunResult:
     """Run the main job: score risk, plan logistics, write tables, map and report.
 
@@ -301,6 +306,11 @@ def run(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *
         Run the model's rolling-origin backtest.
     logistics_level : {"desa", "kecamatan"}, default "desa"
         Logistics destinations.
+    layers : kewaspadaan.io.Layers, optional
+        Layers already loaded (and completed, e.g. settlements derived from the desa with
+        :mod:`kewaspadaan.realdata`); then ``data_dir``/``paths`` only name the sources.
+    network_options : mapping, optional
+        Passed to :func:`logistics` (keyword arguments of ``build_network``).
     step : callable, optional
         Called with a short label after each stage (the CLI draws a progress bar with it).
 
@@ -312,7 +322,8 @@ def run(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *
     from kewaspadaan.scoring import score
 
     out = Path(out_dir) if out_dir is not None else Path(settings.output_dir)
-    layers = prepare_layers(data_dir, paths=paths)
+    if layers is None:
+        layers = prepare_layers(data_dir, paths=paths)
     step("data")
     result = score(layers, as_of=as_of, run_backtest=backtest)
     outputs = dict(result.write(out))
@@ -320,7 +331,8 @@ def run(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *
     logi = None
     if layers.permukiman is not None or layers.desa is not None:
         logi = logistics(layers, risk=result.table, level=logistics_level, departure=departure,
-                         deadline=deadline, officers=officers, step=step)
+                         deadline=deadline, officers=officers,
+                         network_options=network_options, step=step)
         outputs.update(logi.write(out))
     else:
         logger.warning("no settlements or desa layer: logistics skipped")
@@ -361,8 +373,11 @@ def _sources(layers: Layers, data_dir: str | Path | None,
     for name in layers.available():
         if paths and name in paths:
             out.append((str(paths[name]), name))
-        elif name in DEMO_FILES:
+        elif name in DEMO_FILES and (folder / DEMO_FILES[name]).exists():
             out.append((str(folder / DEMO_FILES[name]), name))
+        elif isinstance(getattr(getattr(layers, name), "attrs", None), dict) and \
+                getattr(layers, name).attrs.get("source"):
+            out.append((str(getattr(layers, name).attrs["source"]), name))
     if layers.incidents_path is not None:
         out.append((str(layers.incidents_path), "insiden (format ACLED / CSV)"))
     if layers.dem_path is not None:

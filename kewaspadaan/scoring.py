@@ -131,8 +131,7 @@ def _incidents(layers: Any, boundaries: gpd.GeoDataFrame, incidents: Any) -> Any
     if incidents is None:
         path = getattr(layers, "incidents_path", None)
         if path is None:
-            raise DataFileError("no incident file: the risk score needs an incident history "
-                                "(ACLED export or generic CSV); give paths={'insiden': ...}")
+            return None  # no history: score() falls back to the static features
         incidents = load_incidents(path)
     assignment = assign_incidents(incidents, boundaries)
     assignment.check_accounting()
@@ -258,7 +257,10 @@ def score(
     Parameters
     ----------
     layers : kewaspadaan.io.Layers
-        From :func:`kewaspadaan.io.load_layers` (needs boundaries of ``level`` and incidents).
+        From :func:`kewaspadaan.io.load_layers` (needs boundaries of ``level``). Without an
+        incident file (and no ``incidents=``) the score degrades gracefully: see
+        :func:`_score_without_incidents` — history, spill-over, model and backtest are recorded
+        in ``result.missing`` and the composite uses the static groups only.
     as_of : str or Timestamp, optional
         Assessment date; default the first day of the month after the latest incident.
     level : {"kecamatan", "desa"}, default "kecamatan"
@@ -282,6 +284,9 @@ def score(
     """
     boundaries = _boundaries(layers, level)
     assignment = _incidents(layers, boundaries, incidents)
+    if assignment is None:
+        return _score_without_incidents(layers, boundaries, as_of=as_of, level=level,
+                                        weights=weights)
     assigned = assignment.assigned
     if as_of is None:
         if len(assigned) == 0:
@@ -319,6 +324,57 @@ def score(
         result.validation = validate_against_truth(truth, table, as_of)
         logger.info("validation against the true intensity: %s", result.validation)
     return result
+
+
+#: Reasons recorded in ``ScoreResult.missing`` when no incident data is given.
+NO_INCIDENTS_MISSING: dict[str, str] = {
+    "history": "no incident file given (paths={'insiden': ...}): history features not computed",
+    "spillover": "no incident file given: spill-over (neighbour incidents, Gi*) not computed",
+    "prob_insiden": "no incidents: model not fitted (prob_insiden is NaN)",
+    "backtest": "no incidents: no backtest",
+    "peringatan": "no incidents: no score change over time, no alerts",
+}
+
+
+def _score_without_incidents(layers: Any, boundaries: gpd.GeoDataFrame, *,
+                             as_of: str | pd.Timestamp | None, level: str,
+                             weights: dict[str, float] | None) -> ScoreResult:
+    """Score from the static features only (no incident history).
+
+    The composite index renormalises the group weights over the groups that have a feature
+    (``RiskIndex.missing`` names the others as ``group:<name>``); ``prob_insiden`` and
+    ``perubahan_skor`` are NaN, no unit is alerted; ``missing`` says why (see
+    :data:`NO_INCIDENTS_MISSING`). ``as_of`` defaults to today's month start (it only dates the
+    report: nothing here changes with time).
+    """
+    if as_of is None:
+        as_of = pd.Timestamp.today().normalize().replace(day=1)
+        logger.warning("no incidents and no as_of: the assessment is dated %s (this month)",
+                       as_of.date())
+    as_of = pd.Timestamp(as_of)
+    if not isinstance(as_of, pd.Timestamp) or pd.isna(as_of):
+        raise ValidationError("as_of", [f"not a date: {as_of!r}; use YYYY-MM-DD"])
+    static, missing, notes = static_features(layers, boundaries)
+    risk = composite_index(static, weights=weights, boundaries=boundaries)
+    nan = pd.Series(np.nan, index=boundaries.index)
+    warn = alerts(risk.score, nan.rename("skor"))
+    risk.extra = pd.DataFrame({"prob_insiden": nan, "perubahan_skor": nan,
+                               "peringatan": np.zeros(len(boundaries), dtype=bool)},
+                              index=boundaries.index)
+    missing.update(NO_INCIDENTS_MISSING)
+    missing.update({k: v for k, v in risk.missing.items() if k not in missing})
+    logger.warning("no incident data: scoring %d %s from static features only; groups used "
+                   "%s (weights renormalised), not computed: %s", len(boundaries), level,
+                   {g: round(v, 3) for g, v in risk.weights.items()}, sorted(missing))
+    from kewaspadaan.schema import REJECTION_COLUMNS
+
+    rejected = pd.DataFrame({c: pd.Series([], dtype=object) for c in REJECTION_COLUMNS})
+    accounting = {"source": None, "n_read": 0, "n_assigned": 0, "n_rejected": 0,
+                  "by_rule": {}, "reasons": {}}
+    return ScoreResult(
+        table=risk.to_frame(), risk=risk, previous=risk, sensitivity=sensitivity(risk),
+        alerts=warn, model=None, backtest=None, rejected=rejected, accounting=accounting,
+        as_of=as_of, level=level, missing=missing, notes=notes)
 
 
 def _model_part(assigned, boundaries, as_of, static, w, run_backtest, backtest_months,

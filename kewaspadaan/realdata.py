@@ -1,0 +1,284 @@
+"""Helpers for real administrative data: settlements, capitals and depots from desa layers.
+
+Real provincial data rarely ship the settlement layer (``permukiman``) the engine uses; what
+they have is the desa/kelurahan list (Kemendagri codes, ``jenis`` desa/kelurahan) with polygons
+or centroids. These helpers turn that into the engine's layers, by documented rules:
+
+**Settlements** (:func:`settlements_from_desa`): one point per desa/kelurahan — its centroid
+(``lng_c``/``lat_c`` when the table has them, else the polygon's representative point).
+``penduduk`` is unknown (NaN: analyses then weigh settlements equally) unless the table has a
+``penduduk`` column.
+
+**Kabupaten capital** (:func:`kabupaten_capitals`), first rule that applies:
+
+1. ``flagged`` — a capital given by the caller (``capitals={kode_kab: kode_desa}``);
+2. ``kota_ne`` — a town of a gazetteer (e.g. Natural Earth populated places) lying inside the
+   kabupaten polygon: the kelurahan (else desa) centroid nearest to it; a town whose
+   ``FEATURECLA`` is ``Admin-1 capital`` makes it the provincial capital;
+3. ``kelurahan_terbanyak`` — the kecamatan with the most kelurahan (urban units cluster in the
+   capital), ties broken by the most central one; in it, the kelurahan that is most central: the
+   smallest summed straight-line distance to all the kabupaten's desa/kelurahan (the 1-median);
+4. ``pusat_desa`` — no kelurahan at all: the most central desa, by the same 1-median.
+
+Rules 3–4 are heuristics: the result table says which rule chose each capital, so an analyst
+can check them and pass ``capitals=`` to correct any.
+
+**Role** (``peran``) of each settlement: the capital desa → ``ibukota_kabupaten``
+(``ibukota_provinsi`` where it is the provincial capital); the other kelurahan of the capital's
+kecamatan → the same role (they are the capital town); in every other kecamatan that has
+kelurahan, the most central kelurahan → ``ibukota_kecamatan`` (a kecamatan of desa only has no
+known capital); everything else → ``desa``.
+
+**Depots** (:func:`depots_at_capitals`): without a KPU warehouse layer, one warehouse per
+kabupaten/kota is *assumed* at its capital (the KPU kabupaten/kota office is in the capital);
+the ``sumber`` column says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from kewaspadaan._errors import MissingColumnError, ValidationError
+from kewaspadaan.crs import MAP_CRS, analysis_crs_for, require_crs
+
+__all__ = ["CAPITAL_RULES", "depots_at_capitals", "kabupaten_capitals", "settlements_from_desa"]
+
+logger = logging.getLogger(__name__)
+
+#: Rules of :func:`kabupaten_capitals`, in the order they are tried.
+CAPITAL_RULES: tuple[str, ...] = ("flagged", "kota_ne", "kelurahan_terbanyak", "pusat_desa")
+_REQUIRED = ("kode", "nama", "kode_kec", "kode_kab")
+
+
+def _points(desa: pd.DataFrame, crs: Any) -> gpd.GeoDataFrame:
+    """One point per row: ``lng_c``/``lat_c`` (EPSG:4326) when present, else the geometry."""
+    missing = [c for c in _REQUIRED if c not in desa.columns]
+    if missing:
+        raise MissingColumnError(f"desa table: column(s) {missing} missing (has "
+                                 f"{list(desa.columns)}); the Kemendagri desa layer has them")
+    attrs = pd.DataFrame(desa.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
+    for c in _REQUIRED:
+        attrs[c] = attrs[c].astype(str)
+    if "lng_c" in desa.columns and "lat_c" in desa.columns:
+        lng = pd.to_numeric(desa["lng_c"], errors="coerce").to_numpy()
+        lat = pd.to_numeric(desa["lat_c"], errors="coerce").to_numpy()
+        bad = np.flatnonzero(~(np.isfinite(lng) & np.isfinite(lat)))
+        if len(bad):
+            raise ValidationError("desa table", [f"{len(bad)} row(s) without a numeric "
+                                                 f"lng_c/lat_c: rows {(bad + 1)[:10].tolist()}"])
+        pts = gpd.GeoDataFrame(attrs, geometry=gpd.points_from_xy(lng, lat), crs=MAP_CRS)
+    elif isinstance(desa, gpd.GeoDataFrame):
+        require_crs(desa, "desa")
+        geom = desa.geometry.reset_index(drop=True)
+        pts = gpd.GeoDataFrame(attrs, geometry=geom.representative_point(), crs=desa.crs)
+    else:
+        raise MissingColumnError("desa table: give polygons (a GeoDataFrame) or the centroid "
+                                 "columns lng_c and lat_c")
+    return pts if crs is None else pts.to_crs(crs)
+
+
+def _one_median(xy: np.ndarray, candidates: np.ndarray) -> int:
+    """Index (into ``candidates``) of the candidate with the least summed distance to ``xy``."""
+    d = np.hypot(xy[candidates, None, 0] - xy[None, :, 0], xy[candidates, None, 1] - xy[None, :, 1])
+    return int(np.argmin(d.sum(axis=1)))
+
+
+def _town_capitals(pts: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
+                   kabupaten: gpd.GeoDataFrame) -> dict[str, tuple[int, str, bool]]:
+    """kode_kab → (row of the settlement nearest the gazetteer town inside it, town, is_prov)."""
+    require_crs(towns, "towns")
+    require_crs(kabupaten, "kabupaten")
+    if "kode" not in kabupaten.columns:
+        raise MissingColumnError(f"kabupaten layer: column 'kode' missing (has "
+                                 f"{list(kabupaten.columns)})")
+    kab = kabupaten.to_crs(pts.crs)
+    tw = towns.to_crs(pts.crs).reset_index(drop=True)
+    name_col = next((c for c in ("NAME", "nama", "name") if c in tw.columns), None)
+    cls = tw["FEATURECLA"].astype(str) if "FEATURECLA" in tw.columns else None
+    pop = (pd.to_numeric(tw["POP_MAX"], errors="coerce").fillna(0) if "POP_MAX" in tw.columns
+           else pd.Series(0.0, index=tw.index))
+    it, ik = shapely.STRtree(kab.geometry.to_numpy()).query(tw.geometry.to_numpy(),
+                                                           predicate="within")
+    out: dict[str, tuple[int, str, bool]] = {}
+    # the most populous town of a kabupaten wins; deterministic order
+    order = sorted(zip(it, ik, strict=True), key=lambda p: (-float(pop.iloc[p[0]]), p[0]))
+    for t, k in order:
+        code = str(kab["kode"].iloc[k])
+        sel = np.flatnonzero((pts["kode_kab"] == code).to_numpy())
+        if code in out or len(sel) == 0:
+            continue
+        kel = sel[(pts["jenis"].iloc[sel] == "kelurahan").to_numpy()] if "jenis" in pts else sel
+        cand = kel if len(kel) else sel
+        d = shapely.distance(pts.geometry.to_numpy()[cand], tw.geometry.iloc[t])
+        town = str(tw[name_col].iloc[t]) if name_col else f"town {t}"
+        prov = bool(cls is not None and cls.iloc[t] == "Admin-1 capital")
+        out[code] = (int(cand[int(np.argmin(d))]), town, prov)
+    return out
+
+
+def _central_capital(pts: gpd.GeoDataFrame, sel: np.ndarray, xy: np.ndarray) -> tuple[int, str]:
+    """The capital of one kabupaten by rules 3–4 (rows ``sel`` of ``pts``)."""
+    jenis = pts["jenis"].to_numpy()[sel] if "jenis" in pts.columns else np.full(len(sel), "")
+    kel = sel[jenis == "kelurahan"]
+    if len(kel) == 0:
+        return int(sel[_one_median(xy[sel], np.arange(len(sel)))]), "pusat_desa"
+    counts = pts["kode_kec"].iloc[kel].value_counts()
+    top = sorted(counts.index[counts == counts.max()])
+    cand = kel[pts["kode_kec"].iloc[kel].isin(top).to_numpy()]
+    # summed distance from each candidate kelurahan to all of the kabupaten's settlements
+    local = np.searchsorted(sel, cand)
+    best = int(cand[_one_median(xy[sel], local)])
+    return best, "kelurahan_terbanyak"
+
+
+def kabupaten_capitals(desa: pd.DataFrame, *, capitals: Mapping[str, str] | None = None,
+                       towns: gpd.GeoDataFrame | None = None,
+                       kabupaten: gpd.GeoDataFrame | None = None,
+                       provincial_capital: str | None = None) -> pd.DataFrame:
+    """The capital desa/kelurahan of each kabupaten/kota, with the rule that chose it.
+
+    Parameters
+    ----------
+    desa : DataFrame or GeoDataFrame
+        Desa/kelurahan with ``kode``, ``nama``, ``kode_kec``, ``kode_kab``, optional ``jenis``
+        (``desa``/``kelurahan``), and polygons or ``lng_c``/``lat_c`` centroids (EPSG:4326).
+    capitals : mapping, optional
+        ``{kode_kab: kode_desa}`` of known capitals (rule ``flagged``); they win.
+    towns : GeoDataFrame, optional
+        Gazetteer towns (e.g. Natural Earth populated places: ``NAME``, ``FEATURECLA``,
+        ``POP_MAX``); used with ``kabupaten`` (rule ``kota_ne``).
+    kabupaten : GeoDataFrame, optional
+        Kabupaten/kota polygons with ``kode``.
+    provincial_capital : str, optional
+        ``kode_kab`` of the kota/kabupaten holding the provincial capital (else taken from an
+        ``Admin-1 capital`` town, if any).
+
+    Returns
+    -------
+    DataFrame
+        One row per ``kode_kab`` (sorted): ``kode_kab``, ``kode`` (desa), ``nama``, ``kode_kec``,
+        ``aturan`` (one of :data:`CAPITAL_RULES`), ``kota`` (gazetteer town or ""),
+        ``ibukota_provinsi`` (bool), ``geometry`` (EPSG:4326 point): a GeoDataFrame.
+    """
+    pts = _points(desa, None)
+    crs = analysis_crs_for(pts)
+    proj = pts.to_crs(crs)
+    xy = shapely.get_coordinates(proj.geometry.to_numpy())
+    by_town = (_town_capitals(proj, towns, kabupaten)
+               if towns is not None and kabupaten is not None and len(towns) else {})
+    given = {str(k): str(v) for k, v in (capitals or {}).items()}
+    unknown = sorted(v for v in given.values() if v not in set(pts["kode"]))
+    if unknown:
+        raise ValidationError("capitals", [f"desa code(s) {unknown} are not in the desa table"])
+    rows = []
+    for kab in sorted(pts["kode_kab"].unique()):
+        sel = np.flatnonzero((pts["kode_kab"] == kab).to_numpy())
+        town, prov = "", False
+        if kab in given:
+            i, rule = int(np.flatnonzero((pts["kode"] == given[kab]).to_numpy())[0]), "flagged"
+        elif kab in by_town:
+            i, town, prov = by_town[kab]
+            rule = "kota_ne"
+        else:
+            i, rule = _central_capital(pts, sel, xy)
+        rows.append({"kode_kab": kab, "kode": pts["kode"].iloc[i], "nama": pts["nama"].iloc[i],
+                     "kode_kec": pts["kode_kec"].iloc[i], "aturan": rule, "kota": town,
+                     "ibukota_provinsi": prov, "geometry": pts.geometry.iloc[i]})
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=pts.crs).to_crs(MAP_CRS)
+    if provincial_capital is not None:
+        if provincial_capital not in set(out["kode_kab"]):
+            raise ValidationError("provincial_capital", [f"kode_kab {provincial_capital!r} is "
+                                                         "not in the desa table"])
+        out["ibukota_provinsi"] = out["kode_kab"] == provincial_capital
+    logger.info("kabupaten capitals: %s", ", ".join(f"{r.kode_kab} {r.nama} ({r.aturan})"
+                                                    for r in out.itertuples()))
+    return out
+
+
+def _kecamatan_capitals(pts: gpd.GeoDataFrame, xy: np.ndarray, skip: set[str]) -> list[int]:
+    """Rows of the most central kelurahan of each kecamatan that has kelurahan (not ``skip``)."""
+    if "jenis" not in pts.columns:
+        return []
+    out = []
+    kel = pts["jenis"].to_numpy() == "kelurahan"
+    for kec, rows in pts[kel].groupby("kode_kec", sort=True).groups.items():
+        if str(kec) in skip:
+            continue
+        idx = np.asarray(rows)
+        out.append(int(idx[_one_median(xy[idx], np.arange(len(idx)))]))
+    return out
+
+
+def settlements_from_desa(desa: pd.DataFrame, *, capitals: pd.DataFrame | None = None,
+                          crs: Any = None) -> gpd.GeoDataFrame:
+    """The settlement layer (``permukiman``) from a desa/kelurahan table, one point per desa.
+
+    Parameters
+    ----------
+    desa : DataFrame or GeoDataFrame
+        As :func:`kabupaten_capitals` (centroids ``lng_c``/``lat_c`` or polygons).
+    capitals : DataFrame, optional
+        From :func:`kabupaten_capitals` (default: computed from ``desa`` alone, rules 3–4).
+    crs : CRS-like, optional
+        Output CRS (default EPSG:4326).
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``nama``, ``kode_desa``, ``kode_kec``, ``kode_kab``, ``penduduk`` (NaN unless the
+        table has it), ``peran`` (see the module docstring), ``jenis``; same row order as
+        ``desa``.
+    """
+    pts = _points(desa, None)
+    caps = kabupaten_capitals(desa) if capitals is None else capitals
+    xy = shapely.get_coordinates(pts.to_crs(analysis_crs_for(pts)).geometry.to_numpy())
+    jenis = (pts["jenis"].astype(str) if "jenis" in pts.columns
+             else pd.Series("desa", index=pts.index))
+    peran = pd.Series("desa", index=pts.index, dtype=object)
+    for i in _kecamatan_capitals(pts, xy, set(caps["kode_kec"].astype(str))):
+        peran.iloc[i] = "ibukota_kecamatan"
+    for cap in caps.itertuples():
+        role = "ibukota_provinsi" if cap.ibukota_provinsi else "ibukota_kabupaten"
+        town = (pts["kode_kec"] == str(cap.kode_kec)) & (jenis == "kelurahan")
+        peran[town.to_numpy() | (pts["kode"] == str(cap.kode)).to_numpy()] = role
+    pop = (pd.to_numeric(pts["penduduk"], errors="coerce") if "penduduk" in pts.columns
+           else pd.Series(np.nan, index=pts.index))
+    out = gpd.GeoDataFrame({"nama": pts["nama"], "kode_desa": pts["kode"],
+                            "kode_kec": pts["kode_kec"], "kode_kab": pts["kode_kab"],
+                            "penduduk": pop.astype(float), "peran": peran.astype(str),
+                            "jenis": jenis},
+                           geometry=pts.geometry, crs=pts.crs)
+    logger.info("settlements from desa: %d points, roles %s", len(out),
+                out["peran"].value_counts().to_dict())
+    return out if crs is None else out.to_crs(crs)
+
+
+def depots_at_capitals(capitals: pd.DataFrame, *,
+                       names: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
+    """Assumed KPU warehouses (``gudang_kpu``): one per kabupaten/kota at its capital.
+
+    Parameters
+    ----------
+    capitals : GeoDataFrame
+        From :func:`kabupaten_capitals`.
+    names : mapping, optional
+        ``{kode_kab: nama_kab}`` for the warehouse names.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``nama``, ``kode_kab``, ``sumber`` (says the location is an assumption), points in the
+        capitals' CRS.
+    """
+    names = dict(names or {})
+    rows = [{"nama": f"Gudang KPU {names.get(c.kode_kab, c.kode_kab)}", "kode_kab": c.kode_kab,
+             "sumber": f"asumsi: di ibu kota ({c.nama}, aturan {c.aturan})"}
+            for c in capitals.itertuples()]
+    return gpd.GeoDataFrame(rows, geometry=list(capitals.geometry), crs=capitals.crs)
