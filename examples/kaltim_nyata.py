@@ -16,6 +16,10 @@ There is **no** incident history, DEM, road network, security-post or population
   weights are renormalised over the groups present (printed);
 - the settlement nodes are the desa/kelurahan centroids, with capitals and roles by the rules of
   :mod:`kewaspadaan.realdata` (the rule that chose each capital is printed);
+- the coastline is derived from the province polygons (:func:`kewaspadaan.realdata.
+  coastline_from_polygons`: outline shared with no other province, open pieces confirmed by a
+  Natural Earth sea port; the land border with Sarawak is left out), so ``coast_distance_km``
+  is computed (it is not a composite feature);
 - the KPU warehouses are *assumed* at the kabupaten capitals (no warehouse layer exists);
 - the network uses the documented road fallback (tracks between neighbouring settlements), the
   Natural Earth rivers (navigability unknown: treated as ``kecil``) and the ports.
@@ -42,7 +46,12 @@ import pandas as pd
 
 from kewaspadaan._io_utils import atomic_write, write_table
 from kewaspadaan.pipeline import RunResult, prepare_layers, run
-from kewaspadaan.realdata import depots_at_capitals, kabupaten_capitals, settlements_from_desa
+from kewaspadaan.realdata import (
+    coastline_from_polygons,
+    depots_at_capitals,
+    kabupaten_capitals,
+    settlements_from_desa,
+)
 
 __all__ = ["FILES", "NETWORK_OPTIONS", "default_shared", "main", "real_layers", "run_real"]
 
@@ -109,8 +118,27 @@ def real_layers(shared: Path) -> tuple[Any, dict[str, Path], gpd.GeoDataFrame]:
         names = dict(zip(desa["kode_kab"].astype(str), desa["nama_kab"], strict=True))
     depots = depots_at_capitals(capitals, names=names)
     depots.attrs["source"] = "asumsi: satu gudang KPU per kabupaten/kota di ibu kotanya"
-    layers = dataclasses.replace(layers, permukiman=settlements, gudang_kpu=depots)
+    coast = _coastline(shared, paths)
+    layers = dataclasses.replace(layers, permukiman=settlements, gudang_kpu=depots,
+                                 garis_pantai=coast)
     return layers, paths, capitals
+
+
+def _coastline(shared: Path, paths: dict[str, Path]) -> gpd.GeoDataFrame | None:
+    """The coast of Kalimantan Timur derived from the province polygons (None if impossible)."""
+    ne_ports = shared / "ne10m_ports_borneo_east.geojson"
+    if "provinsi" not in paths or not ne_ports.exists():
+        logger.warning("no province polygons or sea ports: the coastline is not derived")
+        return None
+    prov = gpd.read_file(paths["provinsi"])
+    land = prov[prov["kode"].astype(str) == "64"]
+    coast = coastline_from_polygons(land, neighbours=prov[prov["kode"].astype(str) != "64"],
+                                    sea_ports=gpd.read_file(ne_ports))
+    coast.attrs["source"] = (f"{paths['provinsi']} (garis pantai diturunkan: batas provinsi yang "
+                             "tidak bersinggungan dengan provinsi lain, dikonfirmasi pelabuhan "
+                             f"laut Natural Earth; {coast.attrs['excluded_km']:.0f} km batas "
+                             "darat dikeluarkan)")
+    return coast
 
 
 def run_real(shared: Path, out: Path, *, as_of: str | None = None,

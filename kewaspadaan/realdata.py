@@ -29,6 +29,12 @@ kecamatan → the same role (they are the capital town); in every other kecamata
 kelurahan, the most central kelurahan → ``ibukota_kecamatan`` (a kecamatan of desa only has no
 known capital); everything else → ``desa``.
 
+**Coastline** (:func:`coastline_from_polygons`), when no coastline layer exists: the outline of
+the land polygons that meets no neighbouring polygon (other provinces, within a tolerance for
+the simplified source geometry) is coast or a land border with another country. Closed rings
+(islands, delta islands) are coast; an open piece is coast only when a sea port of a gazetteer
+lies near it (e.g. Natural Earth ports), otherwise it is taken as a land border and left out.
+
 **Depots** (:func:`depots_at_capitals`): without a KPU warehouse layer, one warehouse per
 kabupaten/kota is *assumed* at its capital (the KPU kabupaten/kota office is in the capital);
 the ``sumber`` column says so.
@@ -48,7 +54,8 @@ import shapely
 from kewaspadaan._errors import MissingColumnError, ValidationError
 from kewaspadaan.crs import MAP_CRS, analysis_crs_for, require_crs
 
-__all__ = ["CAPITAL_RULES", "depots_at_capitals", "kabupaten_capitals", "settlements_from_desa"]
+__all__ = ["CAPITAL_RULES", "coastline_from_polygons", "depots_at_capitals",
+           "kabupaten_capitals", "settlements_from_desa"]
 
 logger = logging.getLogger(__name__)
 
@@ -282,3 +289,60 @@ def depots_at_capitals(capitals: pd.DataFrame, *,
              "sumber": f"asumsi: di ibu kota ({c.nama}, aturan {c.aturan})"}
             for c in capitals.itertuples()]
     return gpd.GeoDataFrame(rows, geometry=list(capitals.geometry), crs=capitals.crs)
+
+
+def coastline_from_polygons(land: gpd.GeoDataFrame, *, neighbours: gpd.GeoDataFrame | None = None,
+                            sea_ports: gpd.GeoDataFrame | None = None,
+                            tolerance_m: float = 2000.0, port_max_km: float = 20.0,
+                            ) -> gpd.GeoDataFrame:
+    """Coastline of ``land`` derived from its outline (see the module docstring).
+
+    Parameters
+    ----------
+    land : GeoDataFrame
+        The land polygons (e.g. the province), any CRS.
+    neighbours : GeoDataFrame, optional
+        Neighbouring land polygons (e.g. the other provinces): the outline within
+        ``tolerance_m`` of them is a land boundary, not coast.
+    sea_ports : GeoDataFrame, optional
+        Sea-port points: an open outline piece is coast only with a port within
+        ``port_max_km``. Without ports, open pieces are dropped (only islands remain).
+    tolerance_m : float, default 2000
+        Gap between simplified neighbouring polygons still counted as shared boundary.
+    port_max_km : float, default 20
+        Distance from a sea port that confirms an open piece as coast.
+
+    Returns
+    -------
+    GeoDataFrame
+        Lines with ``jenis`` (``pulau`` closed ring / ``pantai`` open piece) and ``panjang_km``,
+        in ``land``'s CRS; ``attrs["excluded_km"]`` is the length of open pieces left out.
+    """
+    require_crs(land, "land")
+    crs = analysis_crs_for(land)
+    # exterior rings only: a hole in the land (a lake, an enclave) is no coast
+    polys = shapely.get_parts(shapely.union_all(land.to_crs(crs).geometry.to_numpy()))
+    outline = shapely.union_all(shapely.get_exterior_ring(polys))
+    if neighbours is not None and len(neighbours):
+        require_crs(neighbours, "neighbours")
+        other = shapely.union_all(neighbours.to_crs(crs).geometry.to_numpy())
+        outline = outline.difference(other.buffer(tolerance_m))
+    parts = shapely.get_parts(shapely.line_merge(outline))
+    parts = parts[shapely.get_type_id(parts) == 1]
+    closed = shapely.is_closed(parts)
+    near = np.zeros(len(parts), dtype=bool)
+    if sea_ports is not None and len(sea_ports):
+        require_crs(sea_ports, "sea_ports")
+        ports = sea_ports.to_crs(crs).geometry.to_numpy()
+        ip, _ = shapely.STRtree(ports).query(parts, predicate="dwithin",
+                                             distance=port_max_km * 1000)
+        near[np.unique(ip)] = True
+    keep = closed | near
+    lengths = shapely.length(parts) / 1000
+    out = gpd.GeoDataFrame({"jenis": np.where(closed[keep], "pulau", "pantai"),
+                            "panjang_km": lengths[keep]}, geometry=parts[keep], crs=crs)
+    out.attrs["excluded_km"] = float(lengths[~keep].sum())
+    logger.info("coastline derived: %.0f km kept (%d pieces), %.0f km of open outline left out "
+                "as land border", lengths[keep].sum(), int(keep.sum()),
+                out.attrs["excluded_km"])
+    return out.to_crs(land.crs)

@@ -20,6 +20,7 @@ from kewaspadaan import settings
 from kewaspadaan._errors import MissingColumnError, ValidationError
 from kewaspadaan.realdata import (
     CAPITAL_RULES,
+    coastline_from_polygons,
     depots_at_capitals,
     kabupaten_capitals,
     settlements_from_desa,
@@ -108,6 +109,26 @@ def test_polygons_without_centroid_columns() -> None:
     assert s.geometry.within(poly.geometry.reset_index(drop=True)).all()
 
 
+def test_coastline_from_polygons() -> None:
+    from shapely.geometry import Point, box
+
+    # land 0..10 km, neighbour to the west shares x=0; island offshore; port near x=10 km side
+    crs = "EPSG:32650"
+    land = gpd.GeoDataFrame(geometry=[box(0, 0, 10_000, 10_000).union(
+        box(20_000, 0, 21_000, 1_000))], crs=crs)
+    land = land.assign(geometry=land.geometry.difference(box(4_000, 4_000, 5_000, 5_000)))
+    nb = gpd.GeoDataFrame(geometry=[box(-10_000, 0, 0, 10_000)], crs=crs)
+    port = gpd.GeoDataFrame(geometry=[Point(10_500, 5_000)], crs=crs)
+    c = coastline_from_polygons(land, neighbours=nb, sea_ports=port, tolerance_m=100)
+    assert sorted(c["jenis"]) == ["pantai", "pulau"]  # the lake (hole) is not coast
+    assert c.loc[c["jenis"] == "pulau", "panjang_km"].item() == pytest.approx(4.0)
+    assert c.loc[c["jenis"] == "pantai", "panjang_km"].item() == pytest.approx(30.0, abs=0.3)
+    assert c.attrs["excluded_km"] == 0
+    far = gpd.GeoDataFrame(geometry=[Point(90_000, 90_000)], crs=crs)
+    c2 = coastline_from_polygons(land, neighbours=nb, sea_ports=far, tolerance_m=100)
+    assert list(c2["jenis"]) == ["pulau"] and c2.attrs["excluded_km"] > 29
+
+
 # ------------------------------------------------------------------------------------------
 # the real province end to end
 # ------------------------------------------------------------------------------------------
@@ -132,13 +153,18 @@ def test_real_score_degrades_gracefully(real_run) -> None:
     missing = result.score.missing
     assert "history" in missing and "no incident file" in missing["history"]
     assert "model not fitted" in missing["prob_insiden"]
-    assert {"group:history", "group:spillover", "coast_distance_km", "elev_mean_m",
+    assert {"group:history", "group:spillover", "border_distance_km", "elev_mean_m",
             "tt_security_post_h"} <= set(missing)
     # only the groups present carry weight, renormalised to 1
     w = result.score.risk.weights
     assert "history" not in w and abs(sum(w.values()) - 1) < 1e-9
     assert {"tt_kab_capital_h", "tt_prov_capital_h"} <= set(result.score.risk.normalised)
     assert t["river_distance_km"].notna().all()  # the Natural Earth rivers are used
+    # coast derived from the province polygons: Balikpapan/Samarinda coastal, the interior not
+    coast = t.set_index("kode")["coast_distance_km"]
+    assert coast.notna().all() and "coast_distance_km" not in missing
+    assert coast[t.set_index("kode")["kode_kab"] == "64.71"].max() < 15
+    assert coast[t.set_index("kode")["kode_kab"] == "64.11"].min() > 150  # Mahakam Ulu
     # the provincial capital's own kecamatan is the least remote to it
     assert t.loc[t["tt_prov_capital_h"].idxmin(), "kode_kab"] == "64.72"
     summary = json.loads((out / "ringkasan.json").read_text(encoding="utf-8"))
