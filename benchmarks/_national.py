@@ -263,16 +263,16 @@ def _order_labels(xy: np.ndarray, labels: np.ndarray) -> list[int]:
 def _desa_layer(kec: gpd.GeoDataFrame, n_desa: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
     per = rng.multinomial(n_desa - len(kec), kec["penduduk"] / kec["penduduk"].sum()) + 1
     rows = []
-    for (kode, geom, nama), n in zip(kec[["kode", "geometry", "nama"]].itertuples(index=False),
-                                     per, strict=True):
+    cols = ["kode", "geometry", "nama", "kode_kab", "nama_kab"]
+    for (kode, geom, nama, kab, nama_kab), n in zip(kec[cols].itertuples(index=False), per,
+                                                    strict=True):
         cells = _tessellate(geom, _points_in(geom, int(n), rng))
         for j, cell in enumerate(cells, start=1):
-            rows.append((f"{kode}.{2000 + j:04d}", kode, nama, cell))
-    desa = gpd.GeoDataFrame(pd.DataFrame(rows, columns=["kode", "kode_kec", "nama_kec",
-                                                           "geometry"]),
-                            geometry="geometry", crs=kec.crs)
-    desa["nama"] = _name(rng, len(desa))
-    desa["kode_kab"] = desa["kode_kec"].str.slice(0, 5)
+            rows.append((f"{kode}.{2000 + j:04d}", kode, nama, kab, nama_kab, cell))
+    frame = pd.DataFrame(rows, columns=["kode", "kode_kec", "nama_kec", "kode_kab", "nama_kab",
+                                        "geometry"])
+    desa = gpd.GeoDataFrame(frame, geometry="geometry", crs=kec.crs)
+    desa.insert(1, "nama", _name(rng, len(desa)))
     return desa
 
 

@@ -246,6 +246,9 @@ def assign_incidents_parallel(
         return assign_incidents(incidents, boundaries, level_col=level_col, max_distance_m=max_d,
                                 crs=crs)
     _import_dask("assign_incidents_parallel(backend='dask')")
+    if len(getattr(incidents, "incidents", incidents)) == 0:  # nothing to distribute
+        return assign_incidents(incidents, boundaries, level_col=level_col, max_distance_m=max_d,
+                                crs=crs)
     if isinstance(incidents, IncidentLoad):
         incidents.check_accounting()
         points, prior, n_read, source = (incidents.incidents, incidents.rejected,
@@ -277,46 +280,38 @@ def assign_incidents_parallel(
 
 def _assign_part_input(points: gpd.GeoDataFrame, pos: np.ndarray) -> gpd.GeoDataFrame:
     """The few columns the rule and the rejection table need, indexed by global position."""
-    sub = points.iloc[pos]
-    frame = gpd.GeoDataFrame(index=pd.RangeIndex(len(points))[pos],
-                             geometry=sub.geometry.values, crs=points.crs)
     source = str(points.attrs.get("source", ""))
-    frame["source_file"] = (sub["source_file"].to_numpy() if "source_file" in sub.columns
-                            else np.full(len(pos), source, dtype=object))
-    frame["source_row"] = (sub["source_row"].to_numpy() if "source_row" in sub.columns
-                           else pos + 1)
-    frame["event_id"] = (sub["event_id"].to_numpy() if "event_id" in sub.columns
-                         else np.asarray([str(v) for v in points.index[pos]], dtype=object))
-    frame.attrs["source"] = source
+    keep = [c for c in ("source_file", "source_row", "event_id") if c in points.columns]
+    frame = points.iloc[pos][[*keep, points.geometry.name]]
+    frame.index = pd.RangeIndex(len(points))[pos]
+    if "source_file" not in keep:
+        frame["source_file"] = pd.array([source] * len(pos), dtype="str")
+    if "source_row" not in keep:
+        frame["source_row"] = pos + 1
+    if "event_id" not in keep:
+        frame["event_id"] = pd.array([str(v) for v in points.index[pos]], dtype="str")
+    frame.attrs = {"source": source}
     return frame
 
 
 def _assign_part(part: gpd.GeoDataFrame, polys: gpd.GeoDataFrame, level_col: str, max_d: float,
-                 target: CRS) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                       np.ndarray, pd.DataFrame]:
-    """Assign one partition (on a worker): positions, codes, rules, distances, rejections."""
+                 target: CRS) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Assign one partition (on a worker): code/rule/distance by position, rejections."""
     a = assign_incidents(part, polys, level_col=level_col, max_distance_m=max_d, crs=target)
-    pos = a.assigned.index.to_numpy(dtype=np.int64)
-    rejected_pos = np.setdiff1d(part.index.to_numpy(dtype=np.int64), pos)
-    return (pos, a.assigned[level_col].to_numpy(dtype=object),
-            a.assigned["assign_rule"].to_numpy(dtype=object),
-            a.assigned["distance_m"].to_numpy(dtype=float), rejected_pos, a.rejected)
+    rejected_pos = np.setdiff1d(part.index.to_numpy(dtype=np.int64),
+                                a.assigned.index.to_numpy(dtype=np.int64))
+    return pd.DataFrame(a.assigned[[level_col, "assign_rule", "distance_m"]]), rejected_pos, \
+        a.rejected
 
 
 def _assemble(points: gpd.GeoDataFrame, prior: pd.DataFrame | None, results: list, n_read: int,
               source: str, level_col: str, empty_rejected: pd.DataFrame) -> Assignment:
-    def cat(i: int, dtype: Any) -> np.ndarray:
-        arrays = [r[i] for r in results]
-        return np.concatenate(arrays).astype(dtype) if arrays else np.empty(0, dtype=dtype)
-
-    pos = cat(0, np.int64)
-    order = np.argsort(pos, kind="stable")
-    assigned = points.iloc[pos[order]].copy()
-    assigned[level_col] = pd.array(cat(1, object)[order], dtype="str")
-    assigned["assign_rule"] = pd.array(cat(2, object)[order], dtype="str")
-    assigned["distance_m"] = cat(3, float)[order]
-    rej_pos = cat(4, np.int64)
-    frames = [r[5] for r in results if len(r[5])]
+    done = pd.concat([r[0] for r in results]).sort_index(kind="stable")
+    assigned = points.iloc[done.index.to_numpy()].copy()
+    for col in (level_col, "assign_rule", "distance_m"):
+        assigned[col] = done[col].array
+    rej_pos = np.concatenate([r[1] for r in results])
+    frames = [r[2] for r in results if len(r[2])]
     new_rej = (pd.concat(frames, ignore_index=True).iloc[np.argsort(rej_pos, kind="stable")]
                if frames else empty_rejected)
     rejected = (pd.concat([prior, new_rej], ignore_index=True) if prior is not None
