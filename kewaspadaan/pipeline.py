@@ -342,7 +342,7 @@ def run(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *
         routes=logi.routes if logi is not None else None, depots=layers.gudang_kpu,
         critical_links=logi.critical_links if logi is not None else None,
         sources=_sources(layers, data_dir, paths), run_date=result.as_of.date(),
-        language=language)
+        language=language, missing=result.missing)
     outputs["laporan"] = report
     step("laporan")
     run_result = RunResult(score=result, logistics=logi, outputs=outputs)

@@ -167,7 +167,7 @@ def build_report(risk: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | None =
                  critical_links: gpd.GeoDataFrame | None = None,
                  alerts: pd.DataFrame | None = None, sources: Sources | None = None,
                  run_date: dt.date | str | None = None, language: str | None = None,
-                 title: str | None = None) -> str:
+                 title: str | None = None, missing: Mapping[str, str] | None = None) -> str:
     """Build the self-contained HTML report of one run.
 
     Parameters
@@ -187,6 +187,9 @@ def build_report(risk: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | None =
         Report language (default ``settings.language``).
     title : str, optional
         Report title (default from the locale).
+    missing : mapping, optional
+        Features that could not be computed and why (``ScoreResult.missing``), listed in a
+        "data limitations" section so readers know what the score does not cover.
 
     Returns
     -------
@@ -213,7 +216,8 @@ def build_report(risk: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | None =
         map_body=Markup(parts.body), map_script=Markup(parts.script),
         alert_header=_risk_header(t), alerts=_risk_rows(alert_rows, t, lang),
         ranking_header=_risk_header(t), ranking=_risk_rows(ranked, t, lang),
-        logistics=logistics_summary(routes, language=lang), sources=_sources(sources))
+        logistics=logistics_summary(routes, language=lang), sources=_sources(sources),
+        missing=sorted((str(k), str(v)) for k, v in (missing or {}).items()))
     external = find_external_resources(page)
     if external:
         raise RuntimeError(f"the report still references external resources: {external[:5]}")

@@ -156,3 +156,21 @@ def test_full_province_report_under_3_mb(shared_data) -> None:
                                run_date="2024-11-27")
     size = len(html.encode("utf-8"))
     assert n > 4000 and size < 3_000_000, f"{n} incidents, {size / 1e6:.2f} MB"
+
+
+def test_missing_features_listed_and_escaped():
+    """Features that could not be computed are listed, as text, in their own section."""
+    from shapely.geometry import box
+
+    risk = gpd.GeoDataFrame(
+        {"kode": ["64.01.01", "64.01.02"], "nama": ["A", "B"], "kode_kab": ["64.01"] * 2,
+         "nama_kab": ["Paser"] * 2, "skor": [80.0, 20.0], "kelas": ["sangat tinggi", "rendah"],
+         "peringkat": [1, 2], "pendorong": ["x", "y"], "prob_insiden": [float("nan")] * 2,
+         "perubahan_skor": [float("nan")] * 2, "peringatan": [False, False]},
+        geometry=[box(116, -1, 116.1, -0.9), box(116.1, -1, 116.2, -0.9)], crs="EPSG:4326")
+    html = report.build_report(risk, run_date="2026-11-01", missing={
+        "history": "no incident file given", "elev_mean_m": "<b>no DEM</b>"})
+    assert 'id="keterbatasan"' in html and "Keterbatasan data" in html
+    assert "no incident file given" in html
+    assert "&lt;b&gt;no DEM&lt;/b&gt;" in html and "<b>no DEM</b>" not in html
+    assert 'id="keterbatasan"' not in report.build_report(risk, run_date="2026-11-01")
