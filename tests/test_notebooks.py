@@ -39,7 +39,7 @@ def test_notebook_is_committed_without_outputs(path):
     dirty = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
              and (cell.get("outputs") or cell.get("execution_count") is not None)]
     assert not dirty, (f"{path.name}: code cells {dirty} have outputs or execution counts; "
-                       f"run `nbstripout {path.relative_to(REPO)}` before committing")
+                       f"run `nbstripout notebooks/{path.name}` before committing")
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
 
 
