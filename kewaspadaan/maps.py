@@ -55,6 +55,7 @@ from kewaspadaan.crs import MAP_CRS, require_crs, to_analysis_crs
 
 __all__ = [
     "MapParts",
+    "OfflineMap",
     "class_label",
     "format_date",
     "incident_clusters",
@@ -411,6 +412,16 @@ def _parent_name(element: MacroElement) -> str:
     return parent.get_name()
 
 
+class OfflineMap(folium.Map):
+    """A folium map that also displays offline in Jupyter: the page (Leaflet inline, no CDN
+    link) is shown in a sandboxed iframe, as :func:`save_map` would write it."""
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        page = html.escape(render_map_html(self), quote=True)
+        return (f'<iframe srcdoc="{page}" sandbox="allow-scripts" '
+                'style="width:100%;height:620px;border:0"></iframe>')
+
+
 class _Snippet(MacroElement):
     """A line of our JS; ``{map}`` and named ``{element}`` placeholders are filled at render."""
 
@@ -680,14 +691,15 @@ def risk_map(risk: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | None = Non
 
     Returns
     -------
-    folium.Map
-        Write it with :func:`save_map` (which inlines Leaflet and removes CDN links).
+    OfflineMap
+        A ``folium.Map`` that displays offline in Jupyter; write it with :func:`save_map`
+        (which inlines Leaflet and removes CDN links).
     """
     lang = language or settings.language
     strings = load_strings(lang)
     layer = prepare_risk_layer(risk)
     west, south, east, north = (float(v) for v in layer.total_bounds)
-    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=7, tiles=None,
+    m = OfflineMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=7, tiles=None,
                    control_scale=False, prefer_canvas=False, zoom_snap=0.25)
     m.default_js, m.default_css = [], []
     if tiles:

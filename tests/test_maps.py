@@ -224,3 +224,16 @@ def test_save_map_atomic(tmp_path, layers: dict[str, gpd.GeoDataFrame]) -> None:
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in (tmp_path / "sub").iterdir()] == ["peta.html"]
     assert settings.map_class_colors["sangat tinggi"] in path.read_text(encoding="utf-8")
+
+
+def test_inline_display_is_offline():
+    """Jupyter shows the map through _repr_html_: the page must carry Leaflet itself."""
+    import html as _html
+
+    layers = synthetic_layers()
+    m = maps.risk_map(layers["risk"], date="2024-11-27")
+    shown = m._repr_html_()
+    assert shown.startswith("<iframe srcdoc=")
+    page = _html.unescape(shown.split('srcdoc="', 1)[1].split('" sandbox', 1)[0])
+    assert "L.version" in page or "Leaflet" in page
+    assert _assets.find_external_resources(page) == []
