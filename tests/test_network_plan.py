@@ -232,3 +232,15 @@ def test_norm_is_a_setting_and_bad_input_is_named() -> None:
     tps = pd.DataFrame({"kode": ["k1", "k2", "k3", "k4"], "tps": [10, 10, 10, 10]})
     out = allocate_personnel(risk_table().drop(columns="tps"), total_officers=5, tps=tps)
     assert list(out["kebutuhan"]) == [2, 2, 10, 20]
+
+
+def test_critical_links_rank_only_physical_links(demo_small):
+    """Connectors of the model (access, transfer) are not infrastructure that can close."""
+    from kewaspadaan.network import build_network, critical_links, read_network_layers
+
+    G = build_network(read_network_layers(demo_small))
+    crit = critical_links(G, top=15, max_candidates=60)
+    assert len(crit) > 0
+    assert set(crit["mode"]) <= {"road", "river", "sea", "air"}
+    only_roads = critical_links(G, top=5, max_candidates=30, modes=["road"])
+    assert set(only_roads["mode"]) == {"road"}

@@ -193,7 +193,8 @@ def critical_links(G: nx.MultiDiGraph, depots: pd.DataFrame | None = None,
                    destinations: pd.DataFrame | None = None, *, weight_col: str = "tps",
                    top: int = 20, max_candidates: int = 300,
                    departure: str | pd.Timestamp | None = None,
-                   deadline: str | pd.Timestamp | None = None) -> gpd.GeoDataFrame:
+                   deadline: str | pd.Timestamp | None = None,
+                   modes: Iterable[str] = ("road", "river", "sea", "air")) -> gpd.GeoDataFrame:
     """Rank links by what their closure cuts off or makes late.
 
     Each candidate link (the ``max_candidates`` links carrying the most ``weight_col`` on the
@@ -214,6 +215,9 @@ def critical_links(G: nx.MultiDiGraph, depots: pd.DataFrame | None = None,
         Links evaluated (most used first).
     departure, deadline : str or Timestamp, optional
         As ``route_all``.
+    modes : iterable of str, default ("road", "river", "sea", "air")
+        Modes of the links ranked: physical infrastructure that can close. The model's
+        ``access`` and ``transfer`` connectors are left out by default.
 
     Returns
     -------
@@ -234,7 +238,9 @@ def critical_links(G: nx.MultiDiGraph, depots: pd.DataFrame | None = None,
                               return_paths=True)
     weights = pd.to_numeric(routes[weight_col], errors="coerce").fillna(0.0)
     usage, edge_of = _usage(G, routes, paths, weights)
-    cands = sorted(usage, key=lambda e: (-usage[e], e))[:max_candidates]
+    wanted = set(modes)
+    ranked = [e for e in usage if G.edges[edge_of[e]].get("mode") in wanted]
+    cands = sorted(ranked, key=lambda e: (-usage[e], e))[:max_candidates]
     bridges, artic = _graph_cuts(G)
     csr = to_csr(G)
     dep_nodes = list(dict.fromkeys(routes["depot_node"]))
