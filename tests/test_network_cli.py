@@ -54,7 +54,8 @@ def test_routes_on_a_data_folder_with_a_closure(tmp_path: Path) -> None:
     assert (plan.groupby("trip_id")["muatan_kotak"].sum()
             <= plan.groupby("trip_id")["kapasitas_kotak"].first()).all()
     crit = pd.read_csv(out / "tautan_kritis.csv")
-    assert crit.loc[0, "tps_terputus"] == 12
+    # physical links only: the setapak to Desa Utara (8 TPS) once the bridge is closed
+    assert crit.loc[0, "tps_terputus"] == 8 and crit.loc[0, "mode"] == "road"
     assert "terjangkau 5" in res.output
 
 

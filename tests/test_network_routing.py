@@ -192,7 +192,8 @@ def test_close_edges_rejects_unknown_ids(G: nx.MultiDiGraph) -> None:
 
 def test_critical_links_rank_by_tps_cut_off(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
     crit = critical_links(G, destinations=dest, departure=DEPART,
-                          deadline=DEPART + pd.Timedelta(hours=3), top=50)
+                          deadline=DEPART + pd.Timedelta(hours=3), top=50,
+                          modes=("road", "river", "sea", "air", "access", "transfer"))
     assert crit.crs == "EPSG:4326"
     assert list(crit["peringkat"]) == list(range(1, len(crit) + 1))
     assert crit["tps_terputus"].is_monotonic_decreasing
@@ -209,3 +210,9 @@ def test_critical_links_rank_by_tps_cut_off(G: nx.MultiDiGraph, dest: pd.DataFra
     assert bridge["tps_terputus"] == 0 and bridge["tps_terlambat_baru"] == 8
     assert bridge["tambahan_maks_h"] == pytest.approx(7.8, abs=1e-6)
     assert not bridge["jembatan_graf"]  # the setapak detour exists
+    # by default only physical links are ranked: the landing connector drops out
+    physical = critical_links(G, destinations=dest, departure=DEPART,
+                              deadline=DEPART + pd.Timedelta(hours=3), top=50)
+    assert set(physical["mode"]) <= {"road", "river", "sea", "air"}
+    assert physical["tps_terputus"].iloc[0] < 12
+    assert set(physical["edge_id"]) < set(crit["edge_id"])
