@@ -257,3 +257,26 @@ def test_check_command(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "x.csv: incident file not found" in res.output
     res = CliRunner().invoke(app, ["check", str(ACLED), "-b", str(rej)])
     assert res.exit_code == 2 and "ditolak.csv: no geometry" in res.output
+
+
+def test_rejections_listed_in_file_order(tmp_path):
+    """Loader and assignment rejections form one list sorted by source row."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from kewaspadaan.io import assign_incidents, load_incidents
+
+    csv = tmp_path / "campur.csv"
+    csv.write_text(
+        "id,tanggal,lat,lon\n"
+        "a,2024-01-01,0.05,116.05\n"   # row 1: inside
+        "b,2024-01-02,3.5,125.0\n"     # row 2: far outside every polygon (assignment)
+        "c,bukan-tanggal,0.05,116.05\n"  # row 3: bad date (loader)
+        "d,2024-01-04,3.6,125.1\n",     # row 4: outside (assignment)
+        encoding="utf-8")
+    kec = gpd.GeoDataFrame({"kode": ["64.01.01"], "nama": ["A"], "kode_kab": ["64.01"],
+                            "nama_kab": ["Paser"]}, geometry=[box(116, 0, 116.1, 0.1)],
+                           crs="EPSG:4326")
+    result = assign_incidents(load_incidents(csv, today="2026-11-01"), kec)
+    assert list(result.rejected["source_row"]) == [2, 3, 4]
+    assert result.n_read == len(result.assigned) + len(result.rejected)

@@ -159,6 +159,8 @@ def assign_incidents(
     assigned["distance_m"] = np.round(dist[choice >= 0], 3)
     new_rej = _rejections(points, choice < 0, reasons)
     rejected = pd.concat([prior, new_rej], ignore_index=True) if len(prior) else new_rej
+    # one list in file order, whichever stage rejected the row
+    rejected = rejected.sort_values(["source_file", "source_row"], kind="stable")
     result = Assignment(assigned=assigned, rejected=rejected.reset_index(drop=True),
                         n_read=n_read, source=source, level_col=level_col)
     result.check_accounting()
