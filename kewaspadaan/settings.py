@@ -49,6 +49,7 @@ __all__ = [
     "map_simplify_tolerance_m",
     "model_choice",
     "network_access_max_km",
+    "network_access_split_gain_m",
     "network_cost_rp_per_km",
     "network_snap_tolerance_m",
     "network_speeds_kmh",
@@ -140,6 +141,9 @@ network_snap_tolerance_m: float = 25.0
 #: Settlements, depots, ports and airstrips connect to the nearest network node within this
 #: distance (km) by an access edge at ``network_speeds_kmh["road"]["setapak"]``.
 network_access_max_km: float = 10.0
+#: A road is split beside a settlement (giving it a node there) when the nearest existing road
+#: node is more than this much farther than the road itself (metres).
+network_access_split_gain_m: float = 1000.0
 #: Sea lanes link each sea port to its ``sea_lane_k`` nearest sea ports within this range (km);
 #: lane length = straight line x ``sea_lane_detour_factor``.
 sea_lane_max_km: float = 250.0
@@ -265,6 +269,7 @@ _TOML_TABLES = {
     "remoteness": ["friction_speeds_kmh", "remoteness_fallback"],
     "network": ["network_speeds_kmh", "transfer_time_h", "network_cost_rp_per_km",
                 "transfer_cost_rp", "network_snap_tolerance_m", "network_access_max_km",
+                "network_access_split_gain_m",
                 "sea_lane_max_km", "sea_lane_k", "sea_lane_detour_factor", "air_max_range_km",
                 "road_fallback", "voting_day", "deadline_days_before", "deadline_hour",
                 "departure_days_before", "kotak_per_tps", "unloading_time_h",

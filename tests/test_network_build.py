@@ -206,3 +206,27 @@ def test_graph_to_gdfs_round_trip(G: nx.MultiDiGraph) -> None:
     assert n4326.crs == "EPSG:4326"
     assert n4326.geometry.x.between(116.9, 119.8).all()
     assert n4326.geometry.y.between(0.0, 3.7).all()
+
+
+def test_settlement_beside_a_long_road_gets_a_node_there():
+    """A village 100 m from the middle of a 40 km road is reached along the road, not left
+    unreachable because both road ends are more than the access distance away."""
+    from kewaspadaan.network import build_network, route_all
+
+    road = gpd.GeoDataFrame({"id": ["J1"], "nama": ["Jalan Panjang"], "kelas": ["kolektor"],
+                             "jembatan": [False]},
+                            geometry=[line((0, 0), (40, 0))], crs=CRS)
+    settlements = gpd.GeoDataFrame({
+        "nama": ["Kota", "Desa Tengah"], "kode_desa": ["99.01.01.1001", "99.01.02.2001"],
+        "kode_kec": ["99.01.01", "99.01.02"], "kode_kab": ["99.01"] * 2,
+        "penduduk": [10_000, 500], "peran": ["ibukota_kabupaten", "desa"]},
+        geometry=[shapely.Point(km(0, 0.05)), shapely.Point(km(20, 0.1))], crs=CRS)
+    depots = gpd.GeoDataFrame({"nama": ["Gudang"], "kode_kab": ["99.01"]},
+                              geometry=[shapely.Point(km(0, 0.02))], crs=CRS)
+    G = build_network(roads=road, settlements=settlements, depots=depots, access_max_km=5)
+    r = route_all(G, departure="2029-02-09 06:00", deadline="2029-02-13 18:00")
+    tengah = r.set_index("tujuan_nama").loc["Desa Tengah"]
+    assert tengah["terjangkau"]
+    # 20 km of kolektor road + 100 m on foot, not a 10 km walk
+    speed = settings.network_speeds_kmh["road"]["kolektor"]
+    assert tengah["waktu_tempuh_h"] < 20 / speed + 0.5

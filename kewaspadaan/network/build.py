@@ -139,11 +139,18 @@ def _cut_positions(geoms: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarra
     return np.concatenate(lines), np.concatenate(pos)
 
 
-def _split_lines(geoms: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
-    """Split lines at crossings and T-junctions; return segments and their parent index."""
+def _split_lines(geoms: np.ndarray, tol: float, points: np.ndarray | None = None,
+                 max_m: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Split lines at crossings and T-junctions, and beside ``points`` (settlements) that lie
+    within ``max_m`` of a line but far from its nodes (see :func:`_access_cuts`; osmnx splits
+    the nearest edge the same way); return segments and their parent index."""
     if len(geoms) == 0:
         return geoms, np.zeros(0, dtype=np.int64)
     line_idx, pos = _cut_positions(geoms, tol)
+    if points is not None and len(points):
+        near_line, near_pos = _access_cuts(geoms, line_idx, pos, points, max_m)
+        line_idx = np.concatenate([line_idx, near_line])
+        pos = np.concatenate([pos, near_pos])
     lengths = shapely.length(geoms)
     inner = (pos > tol) & (pos < lengths[line_idx] - tol)
     line_idx, pos = line_idx[inner], pos[inner]
@@ -167,6 +174,25 @@ def _split_lines(geoms: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]
             out.append(substring(g, s, e))
             parent.append(i)
     return np.asarray(out, dtype=object), np.asarray(parent)
+
+
+def _access_cuts(geoms: np.ndarray, line_idx: np.ndarray, pos: np.ndarray,
+                 points: np.ndarray, max_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Extra cuts (line index, position) beside points that are near a line but far from its
+    nodes: where the nearest node (line end or crossing) is more than
+    ``settings.network_access_split_gain_m`` farther than the line itself."""
+    pts = shapely.points(points)
+    src, near = shapely.STRtree(geoms).query_nearest(pts, max_distance=max_m, all_matches=False)
+    if len(src) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    node_xy = np.vstack([shapely.get_coordinates(shapely.get_point(geoms, 0)),
+                         shapely.get_coordinates(shapely.get_point(geoms, -1)),
+                         shapely.get_coordinates(shapely.line_interpolate_point(
+                             geoms[line_idx], pos)).reshape(-1, 2)])
+    d_node, _ = cKDTree(node_xy).query(points[src])
+    d_line = shapely.distance(pts[src], geoms[near])
+    cut = d_node - d_line > settings.network_access_split_gain_m
+    return near[cut], shapely.line_locate_point(geoms[near[cut]], pts[src][cut])
 
 
 def _snap_nodes(xy: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -232,8 +258,12 @@ def _present(v: Any) -> bool:
 
 def _line_layer(b: _Builder, gdf: gpd.GeoDataFrame, *, layer: str, mode: str, class_col: str,
                 speeds: Mapping[str, float], tol: float, split: bool = True,
-                skip_classes: tuple[str, ...] = ()) -> np.ndarray:
-    """Add a line layer (roads or rivers) as nodes + edges; return its node ids."""
+                skip_classes: tuple[str, ...] = (), cut_points: np.ndarray | None = None,
+                access_max_m: float = 0.0) -> np.ndarray:
+    """Add a line layer (roads or rivers) as nodes + edges; return its node ids.
+
+    ``cut_points`` (projected x, y; e.g. settlements) split the nearest line within
+    ``access_max_m`` at their closest point, giving each a node beside it."""
     problems = []
     classes = gdf[class_col].astype("object")
     bad = ~classes.isin([*speeds, *skip_classes])
@@ -255,7 +285,7 @@ def _line_layer(b: _Builder, gdf: gpd.GeoDataFrame, *, layer: str, mode: str, cl
     gdf = gdf.loc[~skip]
     geoms, parent = _explode_lines(gdf)
     if split:
-        geoms, sub = _split_lines(geoms, tol)
+        geoms, sub = _split_lines(geoms, tol, cut_points, access_max_m)
         parent = parent[sub]
     if len(geoms) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -486,7 +516,7 @@ def build_network(layers: Mapping[str, Any] | None = None, *,
     tol = settings.network_snap_tolerance_m if snap_tolerance_m is None else snap_tolerance_m
     max_m = (settings.network_access_max_km if access_max_km is None else access_max_km) * 1000
     b = _Builder()
-    road_ids, fallback = _build_roads(b, got, tol, default_road_kelas)
+    road_ids, fallback = _build_roads(b, got, tol, default_road_kelas, max_m)
     river_ids = _build_rivers(b, got, tol, default_navigasi)
     if b.problems:
         raise ValidationError("build_network", b.problems)
@@ -504,7 +534,8 @@ def build_network(layers: Mapping[str, Any] | None = None, *,
 
 
 def _build_roads(b: _Builder, got: dict[str, Any], tol: float,
-                 default_kelas: str | None) -> tuple[np.ndarray, bool]:
+                 default_kelas: str | None, access_max_m: float = 0.0
+                 ) -> tuple[np.ndarray, bool]:
     given = got.get("roads")
     fallback = given is None or len(given) == 0
     if given is None or fallback:
@@ -518,8 +549,12 @@ def _build_roads(b: _Builder, got: dict[str, Any], tol: float,
     _require(roads, "jalan", ("kelas",), b.problems)
     if "kelas" not in roads:
         return np.zeros(0, dtype=np.int64), fallback
+    points = [shapely.get_coordinates(got[k].geometry.values) for k in ("settlements", "depots")
+              if got.get(k) is not None and len(got[k])]
     ids = _line_layer(b, roads, layer="jalan", mode="road", class_col="kelas",
-                      speeds=settings.network_speeds_kmh["road"], tol=tol, split=not fallback)
+                      speeds=settings.network_speeds_kmh["road"], tol=tol, split=not fallback,
+                      cut_points=np.vstack(points) if points else None,
+                      access_max_m=access_max_m)
     return ids, fallback
 
 
