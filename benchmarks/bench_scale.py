@@ -120,7 +120,8 @@ class Bench:
                "py_peak_MB": py_peak, "rss_start_MB": s.start, "rss_peak_MB": s.peak,
                "workers_rss_MB": s.children_peak if backend == "dask" else np.nan, "note": note}
         self.rows.append(row)
-        print(f"  {name:<22} [{backend:<7}] {seconds:8.2f} s   py_peak {py_peak:7.0f} MB   "
+        traced = f"py_peak {py_peak:7.0f} MB   " if self.use_tracemalloc else ""
+        print(f"  {name:<22} [{backend:<7}] {seconds:8.2f} s   {traced}"
               f"rss {s.start:6.0f} -> {s.peak:6.0f} MB"
               + (f"   workers {s.children_peak:6.0f} MB" if backend == "dask" else "")
               + (f"   {note}" if note else ""), flush=True)
@@ -263,7 +264,8 @@ def report(b: Bench) -> None:
     print(t[cols].to_string(index=False, float_format=lambda v: f"{v:.1f}", na_rep="-"))
     default = t[t["backend"] == "default"].set_index("stage")
     dask = t[t["backend"] == "dask"].set_index("stage")
-    print("\ndask vs default (time ratio dask/default; < 1 means dask is faster):")
+    if len(dask):
+        print("\ndask vs default (time ratio dask/default; < 1 means dask is faster):")
     for stage, row in dask.iterrows():
         base = default.loc[stage, "time_s"]
         print(f"  {stage:<22} default {base:7.2f} s   dask {row['time_s']:7.2f} s   "

@@ -224,3 +224,14 @@ def test_zonal_stats_dask_equals_default(national, client):
                                             client=client, all_touched=True, **opts)
     pd.testing.assert_frame_equal(touched, zonal_stats(kec, dem, transform, all_touched=True,
                                                        **opts))
+
+
+def test_assign_dask_empty_and_only_loader_rejections(national, client):
+    load = national["load"]
+    empty = type(load)(incidents=load.incidents.iloc[:0], rejected=load.rejected,
+                       n_read=len(load.rejected), source=load.source)
+    ref = assign_incidents(empty, national["kec"])
+    out = parallel.assign_incidents_parallel(empty, national["kec"], backend="dask",
+                                             client=client)
+    _assert_assignment_equal(out, ref)
+    assert len(out.assigned) == 0 and len(out.rejected) == len(load.rejected) > 0
