@@ -246,22 +246,20 @@ def assign_incidents_parallel(
         return assign_incidents(incidents, boundaries, level_col=level_col, max_distance_m=max_d,
                                 crs=crs)
     _import_dask("assign_incidents_parallel(backend='dask')")
-    if len(getattr(incidents, "incidents", incidents)) == 0:  # nothing to distribute
+    if not isinstance(incidents, IncidentLoad | gpd.GeoDataFrame) \
+            or len(getattr(incidents, "incidents", incidents)) == 0:  # the engine's own answer
         return assign_incidents(incidents, boundaries, level_col=level_col, max_distance_m=max_d,
                                 crs=crs)
-    if isinstance(incidents, IncidentLoad):
-        incidents.check_accounting()
-        points, prior, n_read, source = (incidents.incidents, incidents.rejected,
-                                         incidents.n_read, incidents.source)
-    elif isinstance(incidents, gpd.GeoDataFrame):
-        points, prior, n_read = incidents, None, len(incidents)
-        source = str(incidents.attrs.get("source", "incidents GeoDataFrame"))
-    else:
-        raise TypeError(f"assign_incidents needs an IncidentLoad or a GeoDataFrame, not "
-                        f"{type(incidents).__name__}")
-    # validation (boundaries, CRS, column clashes) exactly as the default, on no rows
+    points = incidents.incidents if isinstance(incidents, IncidentLoad) else incidents
+    # validation (types, boundaries, CRS, column clashes) exactly as the default, on no rows
     check = assign_incidents(points.iloc[:0], boundaries, level_col=level_col,
                              max_distance_m=max_d, crs=crs)
+    if isinstance(incidents, IncidentLoad):
+        incidents.check_accounting()
+        prior, n_read, source = incidents.rejected, incidents.n_read, incidents.source
+    else:
+        prior, n_read = check.rejected, len(incidents)
+        source = str(incidents.attrs.get("source", "incidents GeoDataFrame"))
     target = analysis_crs_for(boundaries, crs)
     polys = gpd.GeoDataFrame({level_col: boundaries[level_col]},
                              geometry=boundaries.geometry.to_crs(target).values, crs=target)
@@ -270,7 +268,7 @@ def assign_incidents_parallel(
              spatial_partitions(points.geometry, _n_partitions(npartitions, _client(client)))]
     results = _run(_assign_part, parts, [polys, level_col, max_d, target], client=client,
                    purpose="assign_incidents_parallel(backend='dask')")
-    result = _assemble(points, prior, results, n_read, source, level_col, check.rejected)
+    result = _assemble(points, prior, results, n_read, source, polys, level_col, max_d, target)
     s = result.summary()
     logger.info("%s: %d read, %d assigned (%s), %d rejected [dask, %d partitions]", source,
                 n_read, s["n_assigned"], ", ".join(f"{k} {v}" for k, v in s["by_rule"].items()),
@@ -295,29 +293,45 @@ def _assign_part_input(points: gpd.GeoDataFrame, pos: np.ndarray) -> gpd.GeoData
 
 
 def _assign_part(part: gpd.GeoDataFrame, polys: gpd.GeoDataFrame, level_col: str, max_d: float,
-                 target: CRS) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
-    """Assign one partition (on a worker): code/rule/distance by position, rejections."""
+                 target: CRS) -> tuple[pd.DataFrame, np.ndarray]:
+    """Assign one partition (on a worker): code/rule/distance by position, rejected positions."""
     a = assign_incidents(part, polys, level_col=level_col, max_distance_m=max_d, crs=target)
     rejected_pos = np.setdiff1d(part.index.to_numpy(dtype=np.int64),
                                 a.assigned.index.to_numpy(dtype=np.int64))
-    return pd.DataFrame(a.assigned[[level_col, "assign_rule", "distance_m"]]), rejected_pos, \
-        a.rejected
+    return pd.DataFrame(a.assigned[[level_col, "assign_rule", "distance_m"]]), rejected_pos
 
 
-def _assemble(points: gpd.GeoDataFrame, prior: pd.DataFrame | None, results: list, n_read: int,
-              source: str, level_col: str, empty_rejected: pd.DataFrame) -> Assignment:
+def _assemble(points: gpd.GeoDataFrame, prior: pd.DataFrame, results: list, n_read: int,
+              source: str, polys: gpd.GeoDataFrame, level_col: str, max_d: float,
+              target: CRS) -> Assignment:
+    """Put the partitions back in input order.
+
+    The rejection table (reasons, and how the loader's rejections are merged and ordered) is the
+    engine's own: the few rejected points are assigned once more, with the loader's rejections,
+    by :func:`~kewaspadaan.io.assign_incidents` on the client.
+    """
     done = pd.concat([r[0] for r in results]).sort_index(kind="stable")
     assigned = points.iloc[done.index.to_numpy()].copy()
     for col in (level_col, "assign_rule", "distance_m"):
         assigned[col] = done[col].array
-    rej_pos = np.concatenate([r[1] for r in results])
-    frames = [r[2] for r in results if len(r[2])]
-    new_rej = (pd.concat(frames, ignore_index=True).iloc[np.argsort(rej_pos, kind="stable")]
-               if frames else empty_rejected)
-    rejected = (pd.concat([prior, new_rej], ignore_index=True) if prior is not None
-                and len(prior) else new_rej)
-    result = Assignment(assigned=assigned, rejected=rejected.reset_index(drop=True),
-                        n_read=n_read, source=source, level_col=level_col)
+    rej_pos = np.sort(np.concatenate([r[1] for r in results]))
+    tiny = _assign_part_input(points, rej_pos)
+    # One point surely inside a polygon rides along: assign_incidents fails (IndexError in
+    # _pick) when no point at all falls inside a polygon. It is assigned, so it is no rejection.
+    inside = gpd.GeoSeries([polys.geometry.iloc[0].representative_point()], crs=polys.crs)
+    rider = gpd.GeoDataFrame({"source_file": pd.array([source], dtype="str"),
+                              "source_row": [0], "event_id": pd.array(["-"], dtype="str")},
+                             geometry=inside.to_crs(points.crs).values, crs=points.crs,
+                             index=pd.Index([-1]))
+    tiny = pd.concat([tiny, rider[tiny.columns]])
+    tiny.attrs = {"source": str(points.attrs.get("source", ""))}
+    again = assign_incidents(IncidentLoad(incidents=tiny, rejected=prior,
+                                          n_read=len(tiny) + len(prior), source=source),
+                             polys, level_col=level_col, max_distance_m=max_d, crs=target)
+    if again.assigned.index.tolist() != [-1]:  # pragma: no cover - the rule is per point
+        raise RuntimeError("assign_incidents_parallel: the rejected points changed on retry")
+    result = Assignment(assigned=assigned, rejected=again.rejected, n_read=n_read,
+                        source=source, level_col=level_col)
     result.check_accounting()
     return result
 
