@@ -64,3 +64,34 @@ def test_readme_toml_example_is_valid(key, tmp_path):
     finally:
         for name, value in saved.items():
             setattr(settings, name, value)
+
+
+def test_package_imports_only_declared_dependencies():
+    """Every third-party import of the package is a core dependency or a lazily imported extra
+    (a fresh `pip install .` must run the main job)."""
+    import ast
+    import tomllib
+
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {re.split(r"[<>=\[ ;]", d, maxsplit=1)[0].lower()
+                for d in meta["dependencies"]}
+    module_of = {"scikit-learn": "sklearn", "scikit-image": "skimage", "pillow": "PIL",
+                 "django-js-lib-leaflet": "js"}
+    allowed = {module_of.get(d, d.replace("-", "_")) for d in declared}
+    # folium brings markupsafe via jinja2; extras are imported inside functions only
+    allowed |= {"markupsafe"}
+    stdlib = set(__import__("sys").stdlib_module_names)
+    problems = []
+    for path in sorted((REPO / "kewaspadaan").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:  # module level only: lazy imports live inside functions
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top not in stdlib and top != "kewaspadaan" and top not in allowed:
+                    problems.append(f"{path.relative_to(REPO)}: {name}")
+    assert not problems, problems
