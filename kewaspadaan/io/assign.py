@@ -204,6 +204,8 @@ def _check_boundaries(boundaries: gpd.GeoDataFrame, level_col: str) -> None:
 def _pick(pt_idx: np.ndarray, poly_idx: np.ndarray, d: np.ndarray,
           codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per point the candidate with the smallest distance (mm), ties by smallest code."""
+    if len(pt_idx) == 0:
+        return pt_idx, poly_idx, d
     order = np.lexsort((codes[poly_idx], np.round(d, 3), pt_idx))
     pt_idx, poly_idx, d = pt_idx[order], poly_idx[order], d[order]
     first = np.r_[True, pt_idx[1:] != pt_idx[:-1]]
