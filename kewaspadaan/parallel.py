@@ -246,8 +246,9 @@ def assign_incidents_parallel(
         return assign_incidents(incidents, boundaries, level_col=level_col, max_distance_m=max_d,
                                 crs=crs)
     _import_dask("assign_incidents_parallel(backend='dask')")
-    if not isinstance(incidents, IncidentLoad | gpd.GeoDataFrame) \
-            or len(getattr(incidents, "incidents", incidents)) == 0:  # the engine's own answer
+    rows = (len(incidents.incidents) if isinstance(incidents, IncidentLoad)
+            else len(incidents) if isinstance(incidents, gpd.GeoDataFrame) else 0)
+    if rows == 0:  # nothing to distribute (or not incidents): the engine's own answer
         return assign_incidents(incidents, boundaries, level_col=level_col, max_distance_m=max_d,
                                 crs=crs)
     points = incidents.incidents if isinstance(incidents, IncidentLoad) else incidents
@@ -376,7 +377,8 @@ def history_features_parallel(
     from kewaspadaan.spatial import getis_ord_gi_star, spatial_weights
 
     hl = settings.decay_half_life_days if half_life_days is None else float(half_life_days)
-    kwargs = {"as_of": as_of, "half_life_days": hl, "unit_col": unit_col, "code_col": code_col}
+    kwargs: dict[str, Any] = {"as_of": as_of, "half_life_days": hl, "unit_col": unit_col,
+                              "code_col": code_col}
     if _backend(backend) == "default":
         return history_features(incidents, boundaries, weights=weights,
                                 permutations=permutations, seed=seed, **kwargs)
