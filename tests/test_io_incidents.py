@@ -297,3 +297,20 @@ def test_no_point_inside_any_polygon_is_rejected_not_a_crash(tmp_path):
     result = assign_incidents(load_incidents(csv, today="2026-11-01"), kec)
     assert len(result.rejected) == 1 and result.rejected["source_row"].tolist() == [1]
     assert result.assigned["assign_rule"].tolist() == ["nearest"]  # ~1.1 km off, within 2 km
+
+
+def test_max_distance_zero_assigns_only_points_inside(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from kewaspadaan.io import assign_incidents, load_incidents
+
+    csv = tmp_path / "dekat.csv"
+    csv.write_text("id,tanggal,lat,lon\na,2024-01-01,0.05,116.05\nb,2024-01-02,0.05,116.11\n",
+                   encoding="utf-8")
+    kec = gpd.GeoDataFrame({"kode": ["64.01.01"], "nama": ["A"], "kode_kab": ["64.01"],
+                            "nama_kab": ["Paser"]}, geometry=[box(116, 0, 116.1, 0.1)],
+                           crs="EPSG:4326")
+    result = assign_incidents(load_incidents(csv, today="2026-11-01"), kec, max_distance_m=0)
+    assert result.assigned["assign_rule"].tolist() == ["inside"]
+    assert result.rejected["source_row"].tolist() == [2]

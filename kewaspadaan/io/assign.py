@@ -231,7 +231,7 @@ def _nearest(geom: Any, polys: gpd.GeoSeries, codes: np.ndarray, todo: np.ndarra
              choice: np.ndarray, rule: np.ndarray, dist: np.ndarray) -> np.ndarray:
     """Assign points within ``max_d`` of a polygon; return the indices still unassigned."""
     idx = np.flatnonzero(todo)
-    if not len(idx):
+    if not len(idx) or max_d <= 0:  # max_distance_m=0: only points inside are assigned
         return idx
     (pt_pos, poly_idx), d = polys.sindex.nearest(geom[idx], return_all=True,
                                                  return_distance=True, max_distance=max_d)
