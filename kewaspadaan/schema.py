@@ -10,11 +10,11 @@ __all__ = [
     "BOUNDARY_COLUMNS",
     "DEMO_FILES",
     "DEMO_LAYER_COLUMNS",
-    "RISK_COLUMNS",
-    "ROUTE_COLUMNS",
     "DESA_COLUMNS",
     "INCIDENT_COLUMNS",
     "REJECTION_COLUMNS",
+    "RISK_COLUMNS",
+    "ROUTE_COLUMNS",
 ]
 
 #: Kecamatan (or kabupaten) boundaries: Kemendagri codes with dots (``64.01.01``), names,
