@@ -211,22 +211,24 @@ def logistics(layers: Layers | Mapping[str, Any], *, risk: pd.DataFrame | None =
     Gc = G
     if close is not None:
         Gc = close(G) if callable(close) else net.close_edges(G, **dict(close))
-    kw = {"departure": departure, "deadline": deadline}
-    routes = net.route_all(Gc, destinations=dest, risk=risk, **kw)
+    routes = net.route_all(Gc, destinations=dest, risk=risk, departure=departure,
+                           deadline=deadline)
     disruption = None
     if close is not None:
-        before = net.route_all(G, destinations=dest, **kw)
+        before = net.route_all(G, destinations=dest, departure=departure, deadline=deadline)
         disruption = net.disruption_report(before, routes)
     step("rute")
     plan = escorts = None
     if lay.get("armada") is not None:
-        plan = net.plan_deliveries(Gc, lay["armada"], destinations=dest, **kw)
+        plan = net.plan_deliveries(Gc, lay["armada"], destinations=dest, departure=departure,
+                                   deadline=deadline)
         if risk is not None:
             escorts = net.escort_needs(routes, plan=plan)
     else:
         logger.warning("no fleet layer (armada): no delivery plan")
     step("rencana")
-    critical = net.critical_links(Gc, destinations=dest, top=top, **kw)
+    critical = net.critical_links(Gc, destinations=dest, top=top, departure=departure,
+                                  deadline=deadline)
     step("tautan kritis")
     personnel = None
     if officers is not None:
