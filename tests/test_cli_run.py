@@ -71,3 +71,24 @@ def test_run_reports_bad_config_clearly(tmp_path):
     result = runner.invoke(app, ["run", "--config", str(bad), "--data", str(tmp_path / "d")])
     assert result.exit_code != 0
     assert "bobot" in str(result.exception) or "bobot" in result.output
+
+
+@pytest.mark.parametrize("command", [["routes"], ["check", "INCIDENTS"]])
+def test_config_folders_apply_to_every_command(command, demo_small, tmp_path):
+    """`[general] data_dir/output_dir` of --config are the folders when no option is given."""
+    from kewaspadaan import settings
+
+    data, out = tmp_path / "data", tmp_path / "keluaran"
+    shutil.copytree(demo_small, data)
+    cfg = tmp_path / "k.toml"
+    cfg.write_text(f'[general]\ndata_dir = "{data.as_posix()}"\noutput_dir = "{out.as_posix()}"\n')
+    args = [str(data / "incidents" / "insiden_acled.csv") if a == "INCIDENTS" else a
+            for a in command]
+    saved = settings.snapshot()
+    try:
+        result = runner.invoke(app, [*args, "--config", str(cfg)])
+    finally:
+        for name, value in saved.items():
+            setattr(settings, name, value)
+    assert result.exit_code == 0, result.output
+    assert any(out.iterdir()), f"nothing written to {out}"

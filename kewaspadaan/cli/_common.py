@@ -10,7 +10,7 @@ import typer
 
 from kewaspadaan import __version__, settings
 
-__all__ = ["ConfigOption", "DataDirOption", "OutputDirOption", "app", "setup"]
+__all__ = ["ConfigOption", "DataDirOption", "OutputDirOption", "app", "resolve_dirs", "setup"]
 
 app = typer.Typer(
     name="kewaspadaan",
@@ -30,12 +30,21 @@ ConfigOption = Annotated[
                  exists=True, dir_okay=False),
 ]
 DataDirOption = Annotated[
-    Path, typer.Option("--data", "-d", help="Data folder; the demonstration province is generated "
-                       "here when it holds none.")
+    Path | None,
+    typer.Option("--data", "-d", help="Data folder (default: settings.data_dir = data/); the "
+                 "demonstration province is generated there when it holds no boundaries."),
 ]
 OutputDirOption = Annotated[
-    Path, typer.Option("--out", "-o", help="Output folder.")
+    Path | None,
+    typer.Option("--out", "-o", help="Output folder (default: settings.output_dir = outputs/)."),
 ]
+
+
+def resolve_dirs(data: Path | None, out: Path | None = None) -> tuple[Path, Path]:
+    """The data and output folders of a command: the options given, else the settings (call
+    after :func:`setup`, so a ``--config`` file's ``[general]`` table counts)."""
+    return (Path(data) if data is not None else Path(settings.data_dir),
+            Path(out) if out is not None else Path(settings.output_dir))
 
 
 def setup(config: Path | None = None, *, verbose: bool = False) -> None:

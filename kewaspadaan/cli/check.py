@@ -8,10 +8,16 @@ from typing import Annotated
 
 import typer
 
-from kewaspadaan import settings
 from kewaspadaan._errors import KewaspadaanError
 from kewaspadaan._io_utils import write_table
-from kewaspadaan.cli._common import ConfigOption, DataDirOption, app, setup
+from kewaspadaan.cli._common import (
+    ConfigOption,
+    DataDirOption,
+    OutputDirOption,
+    app,
+    resolve_dirs,
+    setup,
+)
 from kewaspadaan.schema import DEMO_FILES
 
 __all__ = ["check"]
@@ -32,8 +38,7 @@ def check(
     rejected: Annotated[Path | None, typer.Option(
         "--rejected", "-r", help="Where to write the rejection list (CSV). Default: "
         "<out>/<incident file stem>_ditolak.csv.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: "
-                                             "settings.output_dir).")] = None,
+    out: OutputDirOption = None,
     fmt: Annotated[str, typer.Option("--format", help="auto, acled or generic.")] = "auto",
     max_distance_m: Annotated[float | None, typer.Option(
         help="Assign points outside every polygon to the nearest one within this distance "
@@ -46,7 +51,7 @@ def check(
                                               "and longitude exchanged.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 when any row "
                                          "is rejected.")] = False,
-    data: DataDirOption = Path("data"),
+    data: DataDirOption = None,
     config: ConfigOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -54,8 +59,8 @@ def check(
     setup(config, verbose=verbose)
     from kewaspadaan.io import assign_incidents, load_boundaries, load_incidents
 
-    bpath = boundaries if boundaries is not None else data / DEMO_FILES["kecamatan"]
-    out_dir = out if out is not None else settings.output_dir
+    data_dir, out_dir = resolve_dirs(data, out)
+    bpath = boundaries if boundaries is not None else data_dir / DEMO_FILES["kecamatan"]
     rej_path = rejected if rejected is not None else out_dir / f"{incidents.stem}_ditolak.csv"
     try:
         polys = load_boundaries(bpath, level=level)  # type: ignore[arg-type]

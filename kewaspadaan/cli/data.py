@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kewaspadaan import settings
-from kewaspadaan.cli._common import ConfigOption, DataDirOption, app, setup
+from kewaspadaan.cli._common import ConfigOption, DataDirOption, app, resolve_dirs, setup
 
 __all__ = ["demo_data"]
 
 
 @app.command("demo-data")
 def demo_data(
-    data: DataDirOption = settings.data_dir,
+    data: DataDirOption = None,
     seed: Annotated[int | None, typer.Option(
         "--seed", help="Seed of the generator (default: settings.demo_seed).")] = None,
     size: Annotated[str, typer.Option(
@@ -42,16 +41,17 @@ def demo_data(
     from kewaspadaan.demo._spec import SIZES
 
     setup(config, verbose=verbose)
+    folder, _ = resolve_dirs(data)
     size = size.lower()
     if size not in SIZES:
         raise typer.BadParameter(f"--size must be one of {sorted(SIZES)}, not {size!r}")
     seed = settings.demo_seed if seed is None else seed
     if force:
-        generate_province(Path(data), seed=seed, size=size, progress=True)
+        generate_province(folder, seed=seed, size=size, progress=True)
     else:
-        ensure_demo_data(Path(data), seed=seed, size=size, progress=True)
-    m = read_manifest(Path(data)) or {}
-    typer.echo(f"{data}: {m.get('province', {}).get('nama', '?')} (seed {m.get('seed')}, "
+        ensure_demo_data(folder, seed=seed, size=size, progress=True)
+    m = read_manifest(folder) or {}
+    typer.echo(f"{folder}: {m.get('province', {}).get('nama', '?')} (seed {m.get('seed')}, "
                f"size {m.get('size')}, {len(m.get('files', []))} files)")
     for f in m.get("files", []):
         typer.echo(f"  {f['path']:<34} {f['features']:>9}  sha256 {f['sha256'][:12]}")

@@ -13,7 +13,14 @@ import typer
 
 from kewaspadaan import settings
 from kewaspadaan._errors import DataFileError, KewaspadaanError
-from kewaspadaan.cli._common import ConfigOption, app, setup
+from kewaspadaan.cli._common import (
+    ConfigOption,
+    DataDirOption,
+    OutputDirOption,
+    app,
+    resolve_dirs,
+    setup,
+)
 from kewaspadaan.schema import DEMO_FILES
 
 __all__ = ["MAP_NAME", "REPORT_NAME", "report_command"]
@@ -96,11 +103,8 @@ def _demo_note(data: Path, sources: list[tuple[str, str]]) -> None:
 
 @app.command("report")
 def report_command(
-    data: Annotated[Path | None, typer.Option(
-        "--data", "-d", help="Data folder (incidents, depots). Default: settings.data_dir.")
-    ] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Output folder (default: settings.output_dir).")] = None,
+    data: DataDirOption = None,
+    out: OutputDirOption = None,
     risk: Annotated[Path | None, typer.Option(
         "--risk", help="Risk table (GeoPackage/GeoJSON). Default: <out>/risiko_kecamatan.gpkg, "
         "computed by the scoring engine when absent.")] = None,
@@ -124,8 +128,7 @@ def report_command(
     if lang not in ("id", "en"):
         typer.echo(f"Galat / error: --language must be id or en, not {lang!r}", err=True)
         raise typer.Exit(code=2)
-    data_dir = Path(data) if data is not None else Path(settings.data_dir)
-    out_dir = Path(out) if out is not None else Path(settings.output_dir)
+    data_dir, out_dir = resolve_dirs(data, out)
     sources: list[tuple[str, str]] = []
     try:
         run_date = dt.date.fromisoformat(date) if date else dt.date.today()

@@ -12,7 +12,14 @@ import typer
 from tqdm.auto import tqdm
 
 from kewaspadaan._errors import KewaspadaanError, NetworkError
-from kewaspadaan.cli._common import ConfigOption, DataDirOption, OutputDirOption, app, setup
+from kewaspadaan.cli._common import (
+    ConfigOption,
+    DataDirOption,
+    OutputDirOption,
+    app,
+    resolve_dirs,
+    setup,
+)
 from kewaspadaan.schema import DEMO_FILES
 
 __all__ = ["routes"]
@@ -77,8 +84,8 @@ def _timestamp(value: str | None, what: str) -> pd.Timestamp | None:
 
 @app.command("routes")
 def routes(
-    data: DataDirOption = Path("data"),
-    out: OutputDirOption = Path("outputs"),
+    data: DataDirOption = None,
+    out: OutputDirOption = None,
     risk: Annotated[Path | None, typer.Option(
         "--risk", help="Risk table (kode, kelas, geometry) from `kewaspadaan score`. Default: "
         "<out>/risiko_kecamatan.gpkg when present.")] = None,
@@ -105,7 +112,7 @@ def routes(
     if level not in ("desa", "kecamatan"):
         raise typer.BadParameter(f"--level must be desa or kecamatan, not {level!r}")
     try:
-        written = _run(data, out, risk, _timestamp(departure, "--departure"),
+        written = _run(*resolve_dirs(data, out), risk, _timestamp(departure, "--departure"),
                        _timestamp(deadline, "--deadline"), close, level, officers, top)
     except (KewaspadaanError, FileNotFoundError) as exc:
         typer.echo(f"Galat / error: {exc}", err=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +10,7 @@ from tqdm.auto import tqdm
 
 from kewaspadaan import settings
 from kewaspadaan._errors import KewaspadaanError
-from kewaspadaan.cli._common import ConfigOption, app, setup
+from kewaspadaan.cli._common import ConfigOption, DataDirOption, OutputDirOption, app, setup
 
 __all__ = ["run_command"]
 
@@ -23,12 +22,8 @@ _STAGES = 7
 
 @app.command("run")
 def run_command(
-    data: Annotated[Path | None, typer.Option(
-        "--data", "-d", help="Data folder (default: settings.data_dir = data/). The "
-        "demonstration province (generated, not real) is written there when it holds no "
-        "boundaries.")] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Output folder (default: settings.output_dir = outputs/).")] = None,
+    data: DataDirOption = None,
+    out: OutputDirOption = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Assessment date YYYY-MM-DD (default: the month after the latest "
         "incident).")] = None,

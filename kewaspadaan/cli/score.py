@@ -10,7 +10,14 @@ import typer
 
 from kewaspadaan import settings
 from kewaspadaan._errors import KewaspadaanError
-from kewaspadaan.cli._common import ConfigOption, app, setup
+from kewaspadaan.cli._common import (
+    ConfigOption,
+    DataDirOption,
+    OutputDirOption,
+    app,
+    resolve_dirs,
+    setup,
+)
 from kewaspadaan.schema import DEMO_FILES
 
 __all__ = ["score_command"]
@@ -42,12 +49,8 @@ def _layers(data: Path, level: str, batas: Path | None, insiden: Path | None):
 
 @app.command("score")
 def score_command(
-    data: Annotated[Path | None, typer.Option(
-        "--data", "-d", help="Data folder (layout of the demonstration province). Default: "
-        "settings.data_dir; the demonstration province is generated there when it holds no "
-        "boundaries.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: "
-                                             "settings.output_dir).")] = None,
+    data: DataDirOption = None,
+    out: OutputDirOption = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Assessment date YYYY-MM-DD (only incidents before it count). Default: "
         "the month after the latest incident.")] = None,
@@ -75,8 +78,7 @@ def score_command(
     if level not in ("kecamatan", "desa"):
         typer.echo(f"Galat / error: --level must be kecamatan or desa, not {level!r}", err=True)
         raise typer.Exit(code=2)
-    data_dir = Path(data) if data is not None else Path(settings.data_dir)
-    out_dir = Path(out) if out is not None else Path(settings.output_dir)
+    data_dir, out_dir = resolve_dirs(data, out)
     try:
         layers = _layers(data_dir, level, batas, insiden)
         result = score(layers, as_of=as_of, level=level,  # type: ignore[arg-type]
