@@ -259,13 +259,16 @@ def test_check_command(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "ditolak.csv: no geometry" in res.output
 
 
-def test_rejections_listed_in_file_order(tmp_path):
+@pytest.fixture
+def one_kec() -> gpd.GeoDataFrame:
+    """One square kecamatan, 116.0–116.1 °E, 0.0–0.1 °N."""
+    return gpd.GeoDataFrame({"kode": ["64.01.01"], "nama": ["A"], "kode_kab": ["64.01"],
+                             "nama_kab": ["Paser"]}, geometry=[shapely.box(116, 0, 116.1, 0.1)],
+                            crs="EPSG:4326")
+
+
+def test_rejections_listed_in_file_order(tmp_path, one_kec):
     """Loader and assignment rejections form one list sorted by source row."""
-    import geopandas as gpd
-    from shapely.geometry import box
-
-    from kewaspadaan.io import assign_incidents, load_incidents
-
     csv = tmp_path / "campur.csv"
     csv.write_text(
         "id,tanggal,lat,lon\n"
@@ -274,43 +277,24 @@ def test_rejections_listed_in_file_order(tmp_path):
         "c,bukan-tanggal,0.05,116.05\n"  # row 3: bad date (loader)
         "d,2024-01-04,3.6,125.1\n",     # row 4: outside (assignment)
         encoding="utf-8")
-    kec = gpd.GeoDataFrame({"kode": ["64.01.01"], "nama": ["A"], "kode_kab": ["64.01"],
-                            "nama_kab": ["Paser"]}, geometry=[box(116, 0, 116.1, 0.1)],
-                           crs="EPSG:4326")
-    result = assign_incidents(load_incidents(csv, today="2026-11-01"), kec)
+    result = assign_incidents(load_incidents(csv, today="2026-11-01"), one_kec)
     assert list(result.rejected["source_row"]) == [2, 3, 4]
     assert result.n_read == len(result.assigned) + len(result.rejected)
 
 
-def test_no_point_inside_any_polygon_is_rejected_not_a_crash(tmp_path):
-    import geopandas as gpd
-    from shapely.geometry import box
-
-    from kewaspadaan.io import assign_incidents, load_incidents
-
+def test_no_point_inside_any_polygon_is_rejected_not_a_crash(tmp_path, one_kec):
     csv = tmp_path / "luar.csv"
     csv.write_text("id,tanggal,lat,lon\na,2024-01-01,3.5,125.0\nb,2024-01-02,0.05,116.11\n",
                    encoding="utf-8")
-    kec = gpd.GeoDataFrame({"kode": ["64.01.01"], "nama": ["A"], "kode_kab": ["64.01"],
-                            "nama_kab": ["Paser"]}, geometry=[box(116, 0, 116.1, 0.1)],
-                           crs="EPSG:4326")
-    result = assign_incidents(load_incidents(csv, today="2026-11-01"), kec)
+    result = assign_incidents(load_incidents(csv, today="2026-11-01"), one_kec)
     assert len(result.rejected) == 1 and result.rejected["source_row"].tolist() == [1]
     assert result.assigned["assign_rule"].tolist() == ["nearest"]  # ~1.1 km off, within 2 km
 
 
-def test_max_distance_zero_assigns_only_points_inside(tmp_path):
-    import geopandas as gpd
-    from shapely.geometry import box
-
-    from kewaspadaan.io import assign_incidents, load_incidents
-
+def test_max_distance_zero_assigns_only_points_inside(tmp_path, one_kec):
     csv = tmp_path / "dekat.csv"
     csv.write_text("id,tanggal,lat,lon\na,2024-01-01,0.05,116.05\nb,2024-01-02,0.05,116.11\n",
                    encoding="utf-8")
-    kec = gpd.GeoDataFrame({"kode": ["64.01.01"], "nama": ["A"], "kode_kab": ["64.01"],
-                            "nama_kab": ["Paser"]}, geometry=[box(116, 0, 116.1, 0.1)],
-                           crs="EPSG:4326")
-    result = assign_incidents(load_incidents(csv, today="2026-11-01"), kec, max_distance_m=0)
+    result = assign_incidents(load_incidents(csv, today="2026-11-01"), one_kec, max_distance_m=0)
     assert result.assigned["assign_rule"].tolist() == ["inside"]
     assert result.rejected["source_row"].tolist() == [2]
