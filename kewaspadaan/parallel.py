@@ -317,19 +317,10 @@ def _assemble(points: gpd.GeoDataFrame, prior: pd.DataFrame, results: list, n_re
         assigned[col] = done[col].array
     rej_pos = np.sort(np.concatenate([r[1] for r in results]))
     tiny = _assign_part_input(points, rej_pos)
-    # One point surely inside a polygon rides along: assign_incidents fails (IndexError in
-    # _pick) when no point at all falls inside a polygon. It is assigned, so it is no rejection.
-    inside = gpd.GeoSeries([polys.geometry.iloc[0].representative_point()], crs=polys.crs)
-    rider = gpd.GeoDataFrame({"source_file": pd.array([source], dtype="str"),
-                              "source_row": [0], "event_id": pd.array(["-"], dtype="str")},
-                             geometry=inside.to_crs(points.crs).values, crs=points.crs,
-                             index=pd.Index([-1]))
-    tiny = pd.concat([tiny, rider[tiny.columns]])
-    tiny.attrs = {"source": str(points.attrs.get("source", ""))}
     again = assign_incidents(IncidentLoad(incidents=tiny, rejected=prior,
                                           n_read=len(tiny) + len(prior), source=source),
                              polys, level_col=level_col, max_distance_m=max_d, crs=target)
-    if again.assigned.index.tolist() != [-1]:  # pragma: no cover - the rule is per point
+    if len(again.assigned):  # pragma: no cover - the rule is per point
         raise RuntimeError("assign_incidents_parallel: the rejected points changed on retry")
     result = Assignment(assigned=assigned, rejected=again.rejected, n_read=n_read,
                         source=source, level_col=level_col)
