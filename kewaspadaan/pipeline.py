@@ -327,7 +327,10 @@ def run(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *
     if layers is None:
         layers = prepare_layers(data_dir, paths=paths)
     step("data")
-    result = score(layers, as_of=as_of, run_backtest=backtest)
+    # read once: scored, then drawn on the map
+    load = (load_incidents(layers.incidents_path) if layers.incidents_path is not None
+            else None)
+    result = score(layers, as_of=as_of, run_backtest=backtest, incidents=load)
     outputs = dict(result.write(out))
     step("skor risiko")
     logi = None
@@ -338,7 +341,7 @@ def run(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *
         outputs.update(logi.write(out))
     else:
         logger.warning("no settlements or desa layer: logistics skipped")
-    incidents = _incidents_for_map(layers)
+    incidents = load.incidents if load is not None else None
     report = write_report(
         out / "laporan_kewaspadaan.html", result.table, incidents=incidents,
         routes=logi.routes if logi is not None else None, depots=layers.gudang_kpu,
@@ -354,12 +357,6 @@ def run(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *
         json.dump(run_result.summary(), fh, ensure_ascii=False, indent=2, sort_keys=False)
         fh.write("\n")
     return run_result
-
-
-def _incidents_for_map(layers: Layers) -> gpd.GeoDataFrame | None:
-    if layers.incidents_path is None:
-        return None
-    return load_incidents(layers.incidents_path).incidents
 
 
 def _sources(layers: Layers, data_dir: str | Path | None,
