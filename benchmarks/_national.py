@@ -30,7 +30,14 @@ import pandas as pd
 import shapely
 from scipy.cluster.vq import kmeans2
 
-__all__ = ["ISLANDS", "NATIONAL_CRS", "NATIONAL_EXTENT", "PROVINCE_CODES", "NationalInput", "generate_national"]
+__all__ = [
+    "ISLANDS",
+    "NATIONAL_CRS",
+    "NATIONAL_EXTENT",
+    "PROVINCE_CODES",
+    "NationalInput",
+    "generate_national",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +50,44 @@ NATIONAL_EXTENT: tuple[float, float, float, float] = (95.0, -11.0, 141.0, 6.0)
 
 #: The 38 province codes of Kemendagri (2022), in the order the island groups take them.
 PROVINCE_CODES: tuple[str, ...] = (
-    "11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33", "34", "35",
-    "36", "51", "52", "53", "61", "62", "63", "64", "65", "71", "72", "73", "74", "75", "76",
-    "81", "82", "91", "92", "93", "94", "95", "96",
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "16",
+    "17",
+    "18",
+    "19",
+    "21",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "51",
+    "52",
+    "53",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "72",
+    "73",
+    "74",
+    "75",
+    "76",
+    "81",
+    "82",
+    "91",
+    "92",
+    "93",
+    "94",
+    "95",
+    "96",
 )
 
 #: Island: (group, centre lon, centre lat, half-length km, half-width km, rotation deg, share of
@@ -85,26 +127,80 @@ ISLANDS: dict[str, tuple[str, float, float, float, float, float, float]] = {
 }
 #: Number of provinces per island group (sums to 38).
 _GROUPS: dict[str, int] = {
-    "sumatera": 8, "babel": 1, "kepri": 1, "jawa": 6, "bali": 1, "ntb": 1, "ntt": 1,
-    "kalimantan": 5, "sulawesi": 6, "malut": 1, "maluku": 1, "papua": 6,
+    "sumatera": 8,
+    "babel": 1,
+    "kepri": 1,
+    "jawa": 6,
+    "bali": 1,
+    "ntb": 1,
+    "ntt": 1,
+    "kalimantan": 5,
+    "sulawesi": 6,
+    "malut": 1,
+    "maluku": 1,
+    "papua": 6,
 }
 #: Conflict hot spots: (lon, lat, radius km, weight) — plausible, not real.
 _HOT_SPOTS: tuple[tuple[float, float, float, float], ...] = (
-    (96.5, 4.6, 150, 3.0), (138.9, -4.1, 250, 5.0), (136.5, -3.5, 150, 3.0),
-    (120.7, -1.4, 90, 2.5), (128.2, -3.6, 60, 3.0), (106.8, -6.2, 60, 2.0),
-    (112.7, -7.3, 50, 1.5), (98.7, 3.6, 60, 1.5), (119.4, -5.1, 50, 1.5), (113.0, -1.8, 120, 1.2),
+    (96.5, 4.6, 150, 3.0),
+    (138.9, -4.1, 250, 5.0),
+    (136.5, -3.5, 150, 3.0),
+    (120.7, -1.4, 90, 2.5),
+    (128.2, -3.6, 60, 3.0),
+    (106.8, -6.2, 60, 2.0),
+    (112.7, -7.3, 50, 1.5),
+    (98.7, 3.6, 60, 1.5),
+    (119.4, -5.1, 50, 1.5),
+    (113.0, -1.8, 120, 1.2),
 )
-_EVENT_TYPES = ("Protests", "Riots", "Violence against civilians", "Battles",
-                "Strategic developments", "Explosions/Remote violence")
+_EVENT_TYPES = (
+    "Protests",
+    "Riots",
+    "Violence against civilians",
+    "Battles",
+    "Strategic developments",
+    "Explosions/Remote violence",
+)
 _EVENT_P = (0.46, 0.16, 0.14, 0.08, 0.12, 0.04)
 _FATAL_MEAN = (0.01, 0.15, 0.5, 0.9, 0.0, 0.3)
 _SUB_EVENT = {
-    "Protests": "Peaceful protest", "Riots": "Violent demonstration",
-    "Violence against civilians": "Attack", "Battles": "Armed clash",
-    "Strategic developments": "Other", "Explosions/Remote violence": "Remote explosive/landmine/IED",
+    "Protests": "Peaceful protest",
+    "Riots": "Violent demonstration",
+    "Violence against civilians": "Attack",
+    "Battles": "Armed clash",
+    "Strategic developments": "Other",
+    "Explosions/Remote violence": "Remote explosive/landmine/IED",
 }
-_SYLLABLES = ("ba", "ta", "ma", "ra", "sa", "ka", "la", "pa", "da", "ja", "nga", "lu", "ri", "wi",
-              "no", "se", "ko", "tu", "gi", "be", "an", "ung", "ing", "ur", "bo", "si", "ke", "mu")
+_SYLLABLES = (
+    "ba",
+    "ta",
+    "ma",
+    "ra",
+    "sa",
+    "ka",
+    "la",
+    "pa",
+    "da",
+    "ja",
+    "nga",
+    "lu",
+    "ri",
+    "wi",
+    "no",
+    "se",
+    "ko",
+    "tu",
+    "gi",
+    "be",
+    "an",
+    "ung",
+    "ing",
+    "ur",
+    "bo",
+    "si",
+    "ke",
+    "mu",
+)
 
 
 @dataclass
@@ -139,8 +235,15 @@ def _name(rng: np.random.Generator, n: int) -> list[str]:
     return ["".join(p[:m]).capitalize() for p, m in zip(parts, k, strict=True)]
 
 
-def _island_shape(lon: float, lat: float, a_km: float, b_km: float, rot_deg: float,
-                  rng: np.random.Generator, to_xy) -> shapely.Polygon:
+def _island_shape(
+    lon: float,
+    lat: float,
+    a_km: float,
+    b_km: float,
+    rot_deg: float,
+    rng: np.random.Generator,
+    to_xy,
+) -> shapely.Polygon:
     """A noisy ellipse (low-order Fourier radius perturbation) in the national CRS."""
     x0, y0 = to_xy(lon, lat)
     t = np.linspace(0.0, 2 * np.pi, 400, endpoint=False)
@@ -175,8 +278,9 @@ def _tessellate(shape, seeds: np.ndarray) -> np.ndarray:
     return shapely.make_valid(shapely.intersection(cells, shape))
 
 
-def _kecamatan_layer(n_kecamatan: int, rng: np.random.Generator,
-                     vertex_spacing_m: float) -> gpd.GeoDataFrame:
+def _kecamatan_layer(
+    n_kecamatan: int, rng: np.random.Generator, vertex_spacing_m: float
+) -> gpd.GeoDataFrame:
     from pyproj import Transformer
 
     fwd = Transformer.from_crs("EPSG:4326", NATIONAL_CRS, always_xy=True).transform
@@ -187,8 +291,10 @@ def _kecamatan_layer(n_kecamatan: int, rng: np.random.Generator,
     taken = shapely.Polygon()
     extent = shapely.segmentize(shapely.box(*NATIONAL_EXTENT), 0.1)  # the PNG border at 141°E
     extent = shapely.transform(extent, lambda xy: np.column_stack(fwd(xy[:, 0], xy[:, 1])))
-    shapes = {name: shapely.intersection(_island_shape(lon, lat, a, b, rot, rng, fwd), extent)
-              for name, (_, lon, lat, a, b, rot, _) in ISLANDS.items()}
+    shapes = {
+        name: shapely.intersection(_island_shape(lon, lat, a, b, rot, rng, fwd), extent)
+        for name, (_, lon, lat, a, b, rot, _) in ISLANDS.items()
+    }
     # smaller islands keep their land, larger ones lose what overlaps: no two kecamatan overlap
     for name in sorted(shapes, key=lambda k: shapes[k].area):
         shapes[name] = shapely.difference(shapes[name], taken)
@@ -201,10 +307,15 @@ def _kecamatan_layer(n_kecamatan: int, rng: np.random.Generator,
         islands.extend([name] * int(n))
     seeds_xy = np.vstack(seeds)
     geom = np.asarray(geoms, dtype=object)
-    geom = np.asarray([g if g.geom_type in ("Polygon", "MultiPolygon")
-                       else shapely.union_all([p for p in shapely.get_parts(g)
-                                               if p.geom_type == "Polygon"]) for g in geom],
-                      dtype=object)
+    geom = np.asarray(
+        [
+            g
+            if g.geom_type in ("Polygon", "MultiPolygon")
+            else shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type == "Polygon"])
+            for g in geom
+        ],
+        dtype=object,
+    )
     if vertex_spacing_m > 0:  # real boundaries have many vertices; point-in-polygon cost grows
         geom = shapely.segmentize(geom, vertex_spacing_m)
     kec = gpd.GeoDataFrame({"pulau": islands}, geometry=geom, crs=NATIONAL_CRS)
@@ -264,13 +375,15 @@ def _desa_layer(kec: gpd.GeoDataFrame, n_desa: int, rng: np.random.Generator) ->
     per = rng.multinomial(n_desa - len(kec), kec["penduduk"] / kec["penduduk"].sum()) + 1
     rows = []
     cols = ["kode", "geometry", "nama", "kode_kab", "nama_kab"]
-    for (kode, geom, nama, kab, nama_kab), n in zip(kec[cols].itertuples(index=False), per,
-                                                    strict=True):
+    for (kode, geom, nama, kab, nama_kab), n in zip(
+        kec[cols].itertuples(index=False), per, strict=True
+    ):
         cells = _tessellate(geom, _points_in(geom, int(n), rng))
         for j, cell in enumerate(cells, start=1):
             rows.append((f"{kode}.{2000 + j:04d}", kode, nama, kab, nama_kab, cell))
-    frame = pd.DataFrame(rows, columns=["kode", "kode_kec", "nama_kec", "kode_kab", "nama_kab",
-                                        "geometry"])
+    frame = pd.DataFrame(
+        rows, columns=["kode", "kode_kec", "nama_kec", "kode_kab", "nama_kab", "geometry"]
+    )
     desa = gpd.GeoDataFrame(frame, geometry="geometry", crs=kec.crs)
     desa.insert(1, "nama", _name(rng, len(desa)))
     return desa
@@ -289,8 +402,9 @@ def _intensity(kec: gpd.GeoDataFrame) -> np.ndarray:
     return lam / lam.sum()
 
 
-def _incident_points(kec: gpd.GeoDataFrame, n: int, rng: np.random.Generator
-                     ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+def _incident_points(
+    kec: gpd.GeoDataFrame, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """(x, y) in the national CRS, a 'precise' flag (full-precision vertex points), counts."""
     n_vertex, n_coast, n_far = max(5, n // 1000), max(10, n // 400), max(5, n // 5000)
     n_in = n - n_vertex - n_coast - n_far
@@ -344,8 +458,14 @@ def _far_at_sea(land, bounds: np.ndarray, n: int, rng: np.random.Generator) -> n
     return out[:n]
 
 
-def _acled_frame(lon: np.ndarray, lat: np.ndarray, precise: np.ndarray,
-                 rng: np.random.Generator, start: str, end: str) -> pd.DataFrame:
+def _acled_frame(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    precise: np.ndarray,
+    rng: np.random.Generator,
+    start: str,
+    end: str,
+) -> pd.DataFrame:
     n = len(lon)
     d0, d1 = np.datetime64(start), np.datetime64(end)
     span = int((d1 - d0).astype(int))
@@ -361,18 +481,41 @@ def _acled_frame(lon: np.ndarray, lat: np.ndarray, precise: np.ndarray,
     fmt_lat[precise] = [repr(float(v)) for v in lat[precise]]
     fmt_lon[precise] = [repr(float(v)) for v in lon[precise]]
     ids = np.char.add("IDN", np.arange(1, n + 1).astype(str))
-    frame = pd.DataFrame({
-        "event_id_cnty": ids, "event_date": dates, "year": dates.astype("U4"),
-        "time_precision": "1", "disorder_type": "Political violence", "event_type": etype,
-        "sub_event_type": [_SUB_EVENT[t] for t in etype], "actor1": "Rioters (Indonesia)",
-        "assoc_actor_1": "", "inter1": "5", "actor2": "", "assoc_actor_2": "", "inter2": "",
-        "interaction": "50", "civilian_targeting": "", "iso": "360",
-        "region": "Southeast Asia", "country": "Indonesia", "admin1": "", "admin2": "",
-        "admin3": "", "location": "", "latitude": fmt_lat, "longitude": fmt_lon,
-        "geo_precision": rng.choice(["1", "2", "3"], size=n, p=[0.7, 0.25, 0.05]),
-        "source": "Synthetic", "source_scale": "National", "notes": "Generated event",
-        "fatalities": fatal.astype(str), "tags": "", "timestamp": "1718000000",
-    })
+    frame = pd.DataFrame(
+        {
+            "event_id_cnty": ids,
+            "event_date": dates,
+            "year": dates.astype("U4"),
+            "time_precision": "1",
+            "disorder_type": "Political violence",
+            "event_type": etype,
+            "sub_event_type": [_SUB_EVENT[t] for t in etype],
+            "actor1": "Rioters (Indonesia)",
+            "assoc_actor_1": "",
+            "inter1": "5",
+            "actor2": "",
+            "assoc_actor_2": "",
+            "inter2": "",
+            "interaction": "50",
+            "civilian_targeting": "",
+            "iso": "360",
+            "region": "Southeast Asia",
+            "country": "Indonesia",
+            "admin1": "",
+            "admin2": "",
+            "admin3": "",
+            "location": "",
+            "latitude": fmt_lat,
+            "longitude": fmt_lon,
+            "geo_precision": rng.choice(["1", "2", "3"], size=n, p=[0.7, 0.25, 0.05]),
+            "source": "Synthetic",
+            "source_scale": "National",
+            "notes": "Generated event",
+            "fatalities": fatal.astype(str),
+            "tags": "",
+            "timestamp": "1718000000",
+        }
+    )
     return frame
 
 
@@ -381,7 +524,7 @@ def _spoil(frame: pd.DataFrame, rng: np.random.Generator) -> dict[str, int]:
     n = len(frame)
     k = max(1, n // 20_000)
     rows = rng.choice(n, size=3 * k, replace=False)
-    empty_date, bad_xy, dup = rows[:k], rows[k:2 * k], rows[2 * k:]
+    empty_date, bad_xy, dup = rows[:k], rows[k : 2 * k], rows[2 * k :]
     frame.loc[empty_date, "event_date"] = ""
     frame.loc[bad_xy, "latitude"] = "n/a"
     src = rng.choice(np.setdiff1d(np.arange(n), dup), size=k)
@@ -389,10 +532,18 @@ def _spoil(frame: pd.DataFrame, rng: np.random.Generator) -> dict[str, int]:
     return {"empty_date": k, "bad_coordinates": k, "duplicate_id": k}
 
 
-def generate_national(folder: str | Path, *, n_kecamatan: int = 7300, n_incidents: int = 1_000_000,
-                      n_kabupaten: int = 514, n_desa: int | None = None, seed: int = 2045,
-                      start: str = "2015-01-01", end: str = "2024-12-31",
-                      vertex_spacing_m: float = 250.0) -> NationalInput:
+def generate_national(
+    folder: str | Path,
+    *,
+    n_kecamatan: int = 7300,
+    n_incidents: int = 1_000_000,
+    n_kabupaten: int = 514,
+    n_desa: int | None = None,
+    seed: int = 2045,
+    start: str = "2015-01-01",
+    end: str = "2024-12-31",
+    vertex_spacing_m: float = 250.0,
+) -> NationalInput:
     """Generate the national-size input into ``folder`` (see the module docstring).
 
     Parameters
@@ -428,12 +579,17 @@ def generate_national(folder: str | Path, *, n_kecamatan: int = 7300, n_incident
     pts = gpd.GeoSeries(shapely.points(xy), crs=NATIONAL_CRS).to_crs("EPSG:4326")
     # vertex points must land exactly on the EPSG:4326 vertices the loader will read
     n_in = counts["inside"]
-    verts = shapely.get_coordinates(shapely.get_exterior_ring(shapely.get_geometry(
-        kec4326.geometry.to_numpy()[rng.choice(len(kec), size=counts["vertex"])], 0)))
+    verts = shapely.get_coordinates(
+        shapely.get_exterior_ring(
+            shapely.get_geometry(
+                kec4326.geometry.to_numpy()[rng.choice(len(kec), size=counts["vertex"])], 0
+            )
+        )
+    )
     lon, lat = pts.x.to_numpy().copy(), pts.y.to_numpy().copy()
     vsel = rng.choice(len(verts), size=counts["vertex"])
-    lon[n_in:n_in + counts["vertex"]] = verts[vsel, 0]
-    lat[n_in:n_in + counts["vertex"]] = verts[vsel, 1]
+    lon[n_in : n_in + counts["vertex"]] = verts[vsel, 0]
+    lat[n_in : n_in + counts["vertex"]] = verts[vsel, 1]
     order = rng.permutation(len(lon))
     frame = _acled_frame(lon[order], lat[order], precise[order], rng, start, end)
     counts.update(_spoil(frame, rng))
@@ -447,7 +603,9 @@ def generate_national(folder: str | Path, *, n_kecamatan: int = 7300, n_incident
     if desa is not None:
         desa4326 = desa.to_crs("EPSG:4326")
         desa4326.to_file(folder / "desa.gpkg", driver="GPKG")
-    logger.info("national input: %d kecamatan, %d incidents -> %s", len(kec4326), len(frame),
-                folder)
-    return NationalInput(kecamatan=kec4326, desa=desa4326, incidents_csv=csv,
-                         kecamatan_file=kec_file, counts=counts)
+    logger.info(
+        "national input: %d kecamatan, %d incidents -> %s", len(kec4326), len(frame), folder
+    )
+    return NationalInput(
+        kecamatan=kec4326, desa=desa4326, incidents_csv=csv, kecamatan_file=kec_file, counts=counts
+    )

@@ -40,8 +40,9 @@ def grid_roads(side: int, *, spacing_m: float = 500.0, seed: int = 0) -> gpd.Geo
     ends = np.concatenate([pts[1:, :].reshape(-1, 2), pts[:, 1:].reshape(-1, 2)])
     lines = shapely.linestrings(np.stack([starts, ends], axis=1))
     kelas = CLASSES[rng.choice(4, size=len(lines), p=[0.1, 0.2, 0.5, 0.2])]
-    return gpd.GeoDataFrame({"id": np.arange(len(lines)).astype(str), "kelas": kelas},
-                            geometry=lines, crs="EPSG:32650")
+    return gpd.GeoDataFrame(
+        {"id": np.arange(len(lines)).astype(str), "kelas": kelas}, geometry=lines, crs="EPSG:32650"
+    )
 
 
 def main() -> None:
@@ -54,8 +55,10 @@ def main() -> None:
     roads = grid_roads(args.side)
     G = build_network(roads=roads)
     t_build = time.perf_counter() - t0
-    print(f"graph: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} directed edges "
-          f"(built from {len(roads):,} road lines in {t_build:.1f} s)")
+    print(
+        f"graph: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} directed edges "
+        f"(built from {len(roads):,} road lines in {t_build:.1f} s)"
+    )
     rng = np.random.default_rng(1)
     nodes = np.array(list(G.nodes))
     depots = sorted(rng.choice(nodes, size=args.depots, replace=False).tolist())

@@ -42,7 +42,7 @@ def dem_like(n: int, seed: int = 2024) -> np.ndarray:
     fx = np.fft.rfftfreq(n)[None, :]
     amp = np.hypot(fx, fy)
     amp[0, 0] = np.inf
-    spectrum = (rng.normal(size=amp.shape) + 1j * rng.normal(size=amp.shape)) * amp ** -1.6
+    spectrum = (rng.normal(size=amp.shape) + 1j * rng.normal(size=amp.shape)) * amp**-1.6
     z = np.fft.irfft2(spectrum, s=(n, n))
     z = (z - z.min()) / (z.max() - z.min()) * 2500.0
     z = z.astype(np.float32)
@@ -92,24 +92,32 @@ def bench_zonal(dem: np.ndarray, transform: Affine, n_polys: int) -> str:
     n = dem.shape[0]
     extent = (transform.c, transform.f - n * CELL_M, transform.c + n * CELL_M, transform.f)
     polys = voronoi(n_polys, extent, seed=n_polys)
-    ours, t_ours, m_ours = measure(lambda: zonal_stats(polys, dem, transform, stats=STATS,
-                                                       crs=CRS))
+    ours, t_ours, m_ours = measure(lambda: zonal_stats(polys, dem, transform, stats=STATS, crs=CRS))
 
     def reference() -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # rasterstats' "nodata -999" warning
-            rows = rs_zonal_stats(list(polys.geometry), dem, affine=transform, stats=list(STATS),
-                                  nodata=np.nan)
+            rows = rs_zonal_stats(
+                list(polys.geometry), dem, affine=transform, stats=list(STATS), nodata=np.nan
+            )
         return pd.DataFrame(rows).astype(float)
 
     ref, t_ref, m_ref = measure(reference)
     np.testing.assert_array_equal(ours["count"].to_numpy(), ref["count"].to_numpy())
     for stat in STATS[1:]:
-        np.testing.assert_allclose(ours[stat].to_numpy(), ref[stat].to_numpy(), rtol=1e-4,
-                                   atol=1e-3, equal_nan=True, err_msg=stat)
-    return (f"zonal_stats {n}x{n} {len(polys)} polys: ours {t_ours:.2f} s, rasterstats "
-            f"{t_ref:.2f} s, ratio {t_ref / t_ours:.1f}x faster; peak memory ours {m_ours:.0f} MB, "
-            f"rasterstats {m_ref:.0f} MB")
+        np.testing.assert_allclose(
+            ours[stat].to_numpy(),
+            ref[stat].to_numpy(),
+            rtol=1e-4,
+            atol=1e-3,
+            equal_nan=True,
+            err_msg=stat,
+        )
+    return (
+        f"zonal_stats {n}x{n} {len(polys)} polys: ours {t_ours:.2f} s, rasterstats "
+        f"{t_ref:.2f} s, ratio {t_ref / t_ours:.1f}x faster; peak memory ours {m_ours:.0f} MB, "
+        f"rasterstats {m_ref:.0f} MB"
+    )
 
 
 def bench_cost(dem: np.ndarray, n_sources: int) -> str:
@@ -124,21 +132,29 @@ def bench_cost(dem: np.ndarray, n_sources: int) -> str:
     land = np.argwhere(np.isfinite(cost))
     sources = land[rng.choice(len(land), n_sources, replace=False)]
     ours, t_ours, m_ours = measure(lambda: cost_distance(cost, sources))
-    (ref, _), t_ref, m_ref = measure(lambda: MCP_Geometric(cost).find_costs(
-        [tuple(s) for s in sources]))
+    (ref, _), t_ref, m_ref = measure(
+        lambda: MCP_Geometric(cost).find_costs([tuple(s) for s in sources])
+    )
     np.testing.assert_array_equal(np.isinf(ours), np.isinf(ref))
     finite = np.isfinite(ref)
     np.testing.assert_allclose(ours[finite], ref[finite], rtol=1e-9)
-    return (f"cost_distance {n}x{n} {n_sources} sources: ours {t_ours:.2f} s, MCP_Geometric "
-            f"{t_ref:.2f} s, ratio {t_ref / t_ours:.1f}x faster; peak memory ours {m_ours:.0f} MB, "
-            f"MCP_Geometric {m_ref:.0f} MB")
+    return (
+        f"cost_distance {n}x{n} {n_sources} sources: ours {t_ours:.2f} s, MCP_Geometric "
+        f"{t_ref:.2f} s, ratio {t_ref / t_ours:.1f}x faster; peak memory ours {m_ours:.0f} MB, "
+        f"MCP_Geometric {m_ref:.0f} MB"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=4000, help="raster side in cells (4000)")
-    parser.add_argument("--polys", type=int, nargs="+", default=[100, 1000],
-                        help="polygon counts for zonal_stats (100 1000)")
+    parser.add_argument(
+        "--polys",
+        type=int,
+        nargs="+",
+        default=[100, 1000],
+        help="polygon counts for zonal_stats (100 1000)",
+    )
     parser.add_argument("--sources", type=int, default=5, help="cost_distance sources (5)")
     args = parser.parse_args(argv)
 
@@ -146,8 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     dem = dem_like(args.size)
     transform = Affine(CELL_M, 0.0, 400_000.0, 0.0, -CELL_M, 200_000.0)
-    print(f"inputs: DEM-like {args.size}x{args.size} float32 raster generated in "
-          f"{time.perf_counter() - t0:.1f} s", flush=True)
+    print(
+        f"inputs: DEM-like {args.size}x{args.size} float32 raster generated in "
+        f"{time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
     for n_polys in args.polys:
         print(bench_zonal(dem, transform, n_polys), flush=True)
     print(bench_cost(dem, args.sources), flush=True)

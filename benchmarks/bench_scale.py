@@ -102,8 +102,9 @@ class Bench:
         self.use_tracemalloc = use_tracemalloc
         self.rows: list[dict[str, Any]] = []
 
-    def stage(self, name: str, fn: Callable[[], Any], *, backend: str = "default",
-              note: str = "") -> Any:
+    def stage(
+        self, name: str, fn: Callable[[], Any], *, backend: str = "default", note: str = ""
+    ) -> Any:
         py_peak = traced_s = np.nan
         if self.use_tracemalloc:  # a first, traced run (slower) for the Python peak only
             tracemalloc.start()
@@ -117,23 +118,33 @@ class Bench:
             t0 = time.perf_counter()
             out = fn()
             seconds = time.perf_counter() - t0
-        row = {"stage": name, "backend": backend, "time_s": seconds, "traced_s": traced_s,
-               "py_peak_MB": py_peak, "rss_start_MB": s.start, "rss_peak_MB": s.peak,
-               "workers_rss_MB": s.children_peak if backend == "dask" else np.nan, "note": note}
+        row = {
+            "stage": name,
+            "backend": backend,
+            "time_s": seconds,
+            "traced_s": traced_s,
+            "py_peak_MB": py_peak,
+            "rss_start_MB": s.start,
+            "rss_peak_MB": s.peak,
+            "workers_rss_MB": s.children_peak if backend == "dask" else np.nan,
+            "note": note,
+        }
         self.rows.append(row)
         traced = f"py_peak {py_peak:7.0f} MB   " if self.use_tracemalloc else ""
-        print(f"  {name:<22} [{backend:<7}] {seconds:8.2f} s   {traced}"
-              f"rss {s.start:6.0f} -> {s.peak:6.0f} MB"
-              + (f"   workers {s.children_peak:6.0f} MB" if backend == "dask" else "")
-              + (f"   {note}" if note else ""), flush=True)
+        print(
+            f"  {name:<22} [{backend:<7}] {seconds:8.2f} s   {traced}"
+            f"rss {s.start:6.0f} -> {s.peak:6.0f} MB"
+            + (f"   workers {s.children_peak:6.0f} MB" if backend == "dask" else "")
+            + (f"   {note}" if note else ""),
+            flush=True,
+        )
         return out
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
 
 
-def national_dem(bounds: np.ndarray, cell_m: float, seed: int = 11
-                 ) -> tuple[np.ndarray, Affine]:
+def national_dem(bounds: np.ndarray, cell_m: float, seed: int = 11) -> tuple[np.ndarray, Affine]:
     """A fractal DEM-like float32 raster (metres, -9999 nodata below sea level) over ``bounds``."""
     xmin, ymin, xmax, ymax = bounds
     cols, rows = int(np.ceil((xmax - xmin) / cell_m)) + 2, int(np.ceil((ymax - ymin) / cell_m)) + 2
@@ -141,7 +152,7 @@ def national_dem(bounds: np.ndarray, cell_m: float, seed: int = 11
     fy, fx = np.fft.fftfreq(rows)[:, None], np.fft.rfftfreq(cols)[None, :]
     amp = np.hypot(fx, fy)
     amp[0, 0] = np.inf
-    spectrum = (rng.normal(size=amp.shape) + 1j * rng.normal(size=amp.shape)) * amp ** -1.6
+    spectrum = (rng.normal(size=amp.shape) + 1j * rng.normal(size=amp.shape)) * amp**-1.6
     z = np.fft.irfft2(spectrum, s=(rows, cols))
     z = ((z - z.min()) / (z.max() - z.min()) * 3500.0 - 300.0).astype(np.float32)
     z[z < 0] = -9999.0
@@ -158,8 +169,12 @@ def warm_up() -> float:
 
     t0 = time.perf_counter()
     poly = gpd.GeoDataFrame(geometry=[shapely.box(0, -10, 5, -5)], crs=NATIONAL_CRS)
-    zonal_stats(poly, np.arange(100, dtype=np.float32).reshape(10, 10), Affine(1, 0, 0, 0, -1, 0),
-                crs=NATIONAL_CRS)
+    zonal_stats(
+        poly,
+        np.arange(100, dtype=np.float32).reshape(10, 10),
+        Affine(1, 0, 0, 0, -1, 0),
+        crs=NATIONAL_CRS,
+    )
     return time.perf_counter() - t0
 
 
@@ -171,34 +186,60 @@ def run_default(b: Bench, data: Any, args: argparse.Namespace) -> dict[str, Any]
     from kewaspadaan.spatial import spatial_weights
 
     r: dict[str, Any] = {}
-    r["kec"] = b.stage("load kecamatan", lambda: load_boundaries(data.kecamatan_file),
-                       note=f"{len(data.kecamatan)} polygons")
-    r["load"] = b.stage("load incidents CSV", lambda: load_incidents(data.incidents_csv,
-                                                                     today=AS_OF),
-                        note=f"{data.incidents_csv.stat().st_size / 1e6:.0f} MB file")
+    r["kec"] = b.stage(
+        "load kecamatan",
+        lambda: load_boundaries(data.kecamatan_file),
+        note=f"{len(data.kecamatan)} polygons",
+    )
+    r["load"] = b.stage(
+        "load incidents CSV",
+        lambda: load_incidents(data.incidents_csv, today=AS_OF),
+        note=f"{data.incidents_csv.stat().st_size / 1e6:.0f} MB file",
+    )
     r["assign"] = b.stage("assign -> kecamatan", lambda: assign_incidents(r["load"], r["kec"]))
     s = r["assign"].summary()
-    print(f"    read {s['n_read']} = assigned {s['n_assigned']} {s['by_rule']} + rejected "
-          f"{s['n_rejected']} {s['reasons']}")
+    print(
+        f"    read {s['n_read']} = assigned {s['n_assigned']} {s['by_rule']} + rejected "
+        f"{s['n_rejected']} {s['reasons']}"
+    )
     r["w"] = b.stage("contiguity weights", lambda: spatial_weights(r["kec"]))
-    print(f"    {r['w'].n} units, mean {r['w'].mean_neighbors:.1f} / max "
-          f"{r['w'].max_neighbors} neighbours")
-    r["hist"] = b.stage("history features", lambda: history_features(
-        r["assign"].assigned, r["kec"], as_of=AS_OF, weights=r["w"],
-        permutations=args.permutations), note=f"Gi* {args.permutations} permutations")
+    print(
+        f"    {r['w'].n} units, mean {r['w'].mean_neighbors:.1f} / max "
+        f"{r['w'].max_neighbors} neighbours"
+    )
+    r["hist"] = b.stage(
+        "history features",
+        lambda: history_features(
+            r["assign"].assigned,
+            r["kec"],
+            as_of=AS_OF,
+            weights=r["w"],
+            permutations=args.permutations,
+        ),
+        note=f"Gi* {args.permutations} permutations",
+    )
     b.stage("composite index", lambda: composite_index(r["hist"], boundaries=r["kec"]))
     if args.cell_m > 0:
         r["kec_proj"] = r["kec"].to_crs(NATIONAL_CRS)
         r["dem"], r["transform"] = national_dem(r["kec_proj"].total_bounds, args.cell_m)
-        note = (f"{r['dem'].shape[0]}x{r['dem'].shape[1]} px at {args.cell_m:.0f} m "
-                f"({r['dem'].nbytes / 1e6:.0f} MB)")
-        r["zonal"] = b.stage("zonal stats DEM", lambda: zonal_stats(
-            r["kec_proj"], r["dem"], r["transform"], nodata=-9999.0, crs=r["kec_proj"].crs),
-            note=note)
+        note = (
+            f"{r['dem'].shape[0]}x{r['dem'].shape[1]} px at {args.cell_m:.0f} m "
+            f"({r['dem'].nbytes / 1e6:.0f} MB)"
+        )
+        r["zonal"] = b.stage(
+            "zonal stats DEM",
+            lambda: zonal_stats(
+                r["kec_proj"], r["dem"], r["transform"], nodata=-9999.0, crs=r["kec_proj"].crs
+            ),
+            note=note,
+        )
     if data.desa is not None:
         desa_file = data.kecamatan_file.with_name("desa.gpkg")
-        desa = b.stage("load desa", lambda: load_boundaries(desa_file, level="desa"),
-                       note=f"{len(data.desa)} polygons")
+        desa = b.stage(
+            "load desa",
+            lambda: load_boundaries(desa_file, level="desa"),
+            note=f"{len(data.desa)} polygons",
+        )
         a = b.stage("assign -> desa", lambda: assign_incidents(r["load"], desa))
         print(f"    desa: {a.summary()['by_rule']}, rejected {a.summary()['n_rejected']}")
     return r
@@ -222,31 +263,65 @@ def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace) -> None:
     for name in ("distributed", "dask"):
         logging.getLogger(name).setLevel(logging.WARNING)
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
     client = Client(cluster)
     client.run(_warm_worker)  # imports and numba kernels loaded once per worker, not timed
-    print(f"  LocalCluster (2 workers x 1 thread, processes) started and warmed up in "
-          f"{time.perf_counter() - t0:.1f} s (not a stage)", flush=True)
+    print(
+        f"  LocalCluster (2 workers x 1 thread, processes) started and warmed up in "
+        f"{time.perf_counter() - t0:.1f} s (not a stage)",
+        flush=True,
+    )
     try:
-        a = b.stage("assign -> kecamatan", lambda: parallel.assign_incidents_parallel(
-            r["load"], r["kec"], backend="dask", client=client, npartitions=args.npartitions),
-            backend="dask")
+        a = b.stage(
+            "assign -> kecamatan",
+            lambda: parallel.assign_incidents_parallel(
+                r["load"], r["kec"], backend="dask", client=client, npartitions=args.npartitions
+            ),
+            backend="dask",
+        )
         assert a.n_read == r["assign"].n_read
         assert_geodataframe_equal(a.assigned, r["assign"].assigned)
         pd.testing.assert_frame_equal(a.rejected, r["assign"].rejected)
         print("    equal to the default backend: assigned (codes, rules, distances), rejected")
-        h = b.stage("history features", lambda: parallel.history_features_parallel(
-            r["assign"].assigned, r["kec"], as_of=AS_OF, weights=r["w"],
-            permutations=args.permutations, backend="dask", client=client,
-            npartitions=args.npartitions), backend="dask", note="per island bins")
+        h = b.stage(
+            "history features",
+            lambda: parallel.history_features_parallel(
+                r["assign"].assigned,
+                r["kec"],
+                as_of=AS_OF,
+                weights=r["w"],
+                permutations=args.permutations,
+                backend="dask",
+                client=client,
+                npartitions=args.npartitions,
+            ),
+            backend="dask",
+            note="per island bins",
+        )
         pd.testing.assert_frame_equal(h, r["hist"])
         print("    equal to the default backend: every history feature")
         if "zonal" in r:
-            z = b.stage("zonal stats DEM", lambda: parallel.zonal_stats_parallel(
-                r["kec_proj"], r["dem"], r["transform"], nodata=-9999.0,
-                crs=r["kec_proj"].crs, backend="dask", client=client,
-                npartitions=args.npartitions), backend="dask", note="per Hilbert partition")
+            z = b.stage(
+                "zonal stats DEM",
+                lambda: parallel.zonal_stats_parallel(
+                    r["kec_proj"],
+                    r["dem"],
+                    r["transform"],
+                    nodata=-9999.0,
+                    crs=r["kec_proj"].crs,
+                    backend="dask",
+                    client=client,
+                    npartitions=args.npartitions,
+                ),
+                backend="dask",
+                note="per Hilbert partition",
+            )
             pd.testing.assert_frame_equal(z, r["zonal"])
             print("    equal to the default backend: every zonal statistic")
     finally:
@@ -256,12 +331,22 @@ def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace) -> None:
 
 def report(b: Bench) -> None:
     t = b.table()
-    cols = ["stage", "backend", "time_s", "traced_s", "py_peak_MB", "rss_start_MB",
-            "rss_peak_MB", "workers_rss_MB"]
-    print("\nPer stage (time_s: wall time of the untraced run; traced_s: wall time of the run "
-          "under tracemalloc; py_peak_MB: tracemalloc peak of Python allocations; rss_*: psutil "
-          "RSS of this process sampled every 50 ms; workers_rss_MB: summed RSS of the dask "
-          "worker processes):")
+    cols = [
+        "stage",
+        "backend",
+        "time_s",
+        "traced_s",
+        "py_peak_MB",
+        "rss_start_MB",
+        "rss_peak_MB",
+        "workers_rss_MB",
+    ]
+    print(
+        "\nPer stage (time_s: wall time of the untraced run; traced_s: wall time of the run "
+        "under tracemalloc; py_peak_MB: tracemalloc peak of Python allocations; rss_*: psutil "
+        "RSS of this process sampled every 50 ms; workers_rss_MB: summed RSS of the dask "
+        "worker processes):"
+    )
     print(t[cols].to_string(index=False, float_format=lambda v: f"{v:.1f}", na_rep="-"))
     default = t[t["backend"] == "default"].set_index("stage")
     dask = t[t["backend"] == "dask"].set_index("stage")
@@ -269,11 +354,15 @@ def report(b: Bench) -> None:
         print("\ndask vs default (time ratio dask/default; < 1 means dask is faster):")
     for stage, row in dask.iterrows():
         base = default.loc[stage, "time_s"]
-        print(f"  {stage:<22} default {base:7.2f} s   dask {row['time_s']:7.2f} s   "
-              f"ratio {row['time_s'] / base:5.2f}")
+        print(
+            f"  {stage:<22} default {base:7.2f} s   dask {row['time_s']:7.2f} s   "
+            f"ratio {row['time_s'] / base:5.2f}"
+        )
     total = default["time_s"].sum()
-    print(f"\ndefault backend, all stages: {total:.1f} s; process ru_maxrss "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (lifetime peak)")
+    print(
+        f"\ndefault backend, all stages: {total:.1f} s; process ru_maxrss "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (lifetime peak)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,16 +371,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--incidents", type=int, default=1_000_000, help="incidents (1000000)")
     parser.add_argument("--desa", type=int, default=0, help="desa to generate and assign (0)")
     parser.add_argument("--permutations", type=int, default=99, help="Gi* permutations (99)")
-    parser.add_argument("--cell-m", type=float, default=1000.0,
-                        help="DEM cell size in metres for zonal stats; 0 skips (1000)")
-    parser.add_argument("--npartitions", type=int, default=None,
-                        help="dask partitions (default: 2 x worker threads)")
+    parser.add_argument(
+        "--cell-m",
+        type=float,
+        default=1000.0,
+        help="DEM cell size in metres for zonal stats; 0 skips (1000)",
+    )
+    parser.add_argument(
+        "--npartitions",
+        type=int,
+        default=None,
+        help="dask partitions (default: 2 x worker threads)",
+    )
     parser.add_argument("--no-dask", action="store_true", help="skip the dask backend")
-    parser.add_argument("--no-tracemalloc", action="store_true",
-                        help="do not trace Python allocations (cleaner times)")
+    parser.add_argument(
+        "--no-tracemalloc",
+        action="store_true",
+        help="do not trace Python allocations (cleaner times)",
+    )
     parser.add_argument("--seed", type=int, default=2045)
-    parser.add_argument("--folder", type=Path, default=None,
-                        help="where to write the input (default: a temporary folder)")
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        default=None,
+        help="where to write the input (default: a temporary folder)",
+    )
     args = parser.parse_args(argv)
 
     from kewaspadaan import settings
@@ -301,17 +405,24 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kewaspadaan_national_") as tmp:
         folder = args.folder or Path(tmp)
         t0 = time.perf_counter()
-        data = generate_national(folder, n_kecamatan=args.kecamatan, n_incidents=args.incidents,
-                                 n_kabupaten=max(38, round(514 * args.kecamatan / 7300)),
-                                 n_desa=args.desa or None, seed=args.seed)
+        data = generate_national(
+            folder,
+            n_kecamatan=args.kecamatan,
+            n_incidents=args.incidents,
+            n_kabupaten=max(38, round(514 * args.kecamatan / 7300)),
+            n_desa=args.desa or None,
+            seed=args.seed,
+        )
         k = data.kecamatan
-        print(f"input generated in {time.perf_counter() - t0:.1f} s (not a stage): {len(k)} "
-              f"kecamatan, {k['kode_kab'].nunique()} kabupaten, {k['kode_prov'].nunique()} "
-              f"provinces, {args.incidents} incidents {data.counts}"
-              + (f", {len(data.desa)} desa" if data.desa is not None else "")
-              + f"; {folder}", flush=True)
-        print(f"numba warm-up (compile or cache load, not a stage): {warm_up():.1f} s",
-              flush=True)
+        print(
+            f"input generated in {time.perf_counter() - t0:.1f} s (not a stage): {len(k)} "
+            f"kecamatan, {k['kode_kab'].nunique()} kabupaten, {k['kode_prov'].nunique()} "
+            f"provinces, {args.incidents} incidents {data.counts}"
+            + (f", {len(data.desa)} desa" if data.desa is not None else "")
+            + f"; {folder}",
+            flush=True,
+        )
+        print(f"numba warm-up (compile or cache load, not a stage): {warm_up():.1f} s", flush=True)
         b = Bench(use_tracemalloc=not args.no_tracemalloc)
         print("default backend:", flush=True)
         r = run_default(b, data, args)

@@ -26,16 +26,20 @@ def main(argv: list[str] | None = None) -> int:
     for script in scripts:
         print(f"== {script.name}", flush=True)
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, str(script), *extra], capture_output=True,
-                              text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, str(script), *extra], capture_output=True, text=True, check=False
+        )
         sys.stdout.write(proc.stdout)
         if proc.returncode != 0:
             sys.stdout.write(proc.stderr)
             failed.append(script.name)
-        summary += [f"{script.stem}: {line}" for line in proc.stdout.splitlines()
-                    if "ratio" in line]
-        print(f"== {script.name} done in {time.perf_counter() - t0:.0f} s "
-              f"(exit {proc.returncode})", flush=True)
+        summary += [
+            f"{script.stem}: {line}" for line in proc.stdout.splitlines() if "ratio" in line
+        ]
+        print(
+            f"== {script.name} done in {time.perf_counter() - t0:.0f} s (exit {proc.returncode})",
+            flush=True,
+        )
     print("\nSummary")
     for line in summary:
         print(line)

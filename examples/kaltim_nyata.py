@@ -89,8 +89,10 @@ def real_layers(shared: Path) -> tuple[Any, dict[str, Path], gpd.GeoDataFrame]:
     """
     paths = {k: shared / FILES[k] for k in _LAYER_PATHS if (shared / FILES[k]).exists()}
     if "kecamatan" not in paths:
-        raise FileNotFoundError(f"{shared / FILES['kecamatan']}: the kecamatan boundaries are "
-                                "needed; give --shared the folder of the real data")
+        raise FileNotFoundError(
+            f"{shared / FILES['kecamatan']}: the kecamatan boundaries are "
+            "needed; give --shared the folder of the real data"
+        )
     # Kabupaten polygons of the other Kalimantan provinces are not this province's units.
     layers = prepare_layers(None, paths={k: v for k, v in paths.items() if k != "kabupaten"})
     for name in ("sungai", "pelabuhan"):  # Natural Earth / Dephub name their features "name"
@@ -111,16 +113,19 @@ def real_layers(shared: Path) -> tuple[Any, dict[str, Path], gpd.GeoDataFrame]:
         kab = gpd.read_file(paths["kabupaten"])
     capitals = kabupaten_capitals(desa, towns=towns, kabupaten=kab)
     settlements = settlements_from_desa(desa, capitals=capitals)
-    settlements.attrs["source"] = (f"{desa_src} (titik pusat desa/kelurahan; peran dan ibu kota "
-                                   "menurut aturan kewaspadaan.realdata; penduduk tidak ada)")
+    settlements.attrs["source"] = (
+        f"{desa_src} (titik pusat desa/kelurahan; peran dan ibu kota "
+        "menurut aturan kewaspadaan.realdata; penduduk tidak ada)"
+    )
     names = {}
     if "nama_kab" in desa.columns:
         names = dict(zip(desa["kode_kab"].astype(str), desa["nama_kab"], strict=True))
     depots = depots_at_capitals(capitals, names=names)
     depots.attrs["source"] = "asumsi: satu gudang KPU per kabupaten/kota di ibu kotanya"
     coast = _coastline(shared, paths)
-    layers = dataclasses.replace(layers, permukiman=settlements, gudang_kpu=depots,
-                                 garis_pantai=coast)
+    layers = dataclasses.replace(
+        layers, permukiman=settlements, gudang_kpu=depots, garis_pantai=coast
+    )
     return layers, paths, capitals
 
 
@@ -132,30 +137,48 @@ def _coastline(shared: Path, paths: dict[str, Path]) -> gpd.GeoDataFrame | None:
         return None
     prov = gpd.read_file(paths["provinsi"])
     land = prov[prov["kode"].astype(str) == "64"]
-    coast = coastline_from_polygons(land, neighbours=prov[prov["kode"].astype(str) != "64"],
-                                    sea_ports=gpd.read_file(ne_ports))
-    coast.attrs["source"] = (f"{paths['provinsi']} (garis pantai diturunkan: batas provinsi yang "
-                             "tidak bersinggungan dengan provinsi lain, dikonfirmasi pelabuhan "
-                             f"laut Natural Earth; {coast.attrs['excluded_km']:.0f} km batas "
-                             "darat dikeluarkan)")
+    coast = coastline_from_polygons(
+        land, neighbours=prov[prov["kode"].astype(str) != "64"], sea_ports=gpd.read_file(ne_ports)
+    )
+    coast.attrs["source"] = (
+        f"{paths['provinsi']} (garis pantai diturunkan: batas provinsi yang "
+        "tidak bersinggungan dengan provinsi lain, dikonfirmasi pelabuhan "
+        f"laut Natural Earth; {coast.attrs['excluded_km']:.0f} km batas "
+        "darat dikeluarkan)"
+    )
     return coast
 
 
-def run_real(shared: Path, out: Path, *, as_of: str | None = None,
-             departure: str | None = None, deadline: str | None = None) -> RunResult:
+def run_real(
+    shared: Path,
+    out: Path,
+    *,
+    as_of: str | None = None,
+    departure: str | None = None,
+    deadline: str | None = None,
+) -> RunResult:
     """Score, route and report the real province into ``out`` (see the module docstring)."""
     layers, paths, capitals = real_layers(shared)
-    result = run(None, out, paths=paths, layers=layers, as_of=as_of, departure=departure,
-                 deadline=deadline, network_options=NETWORK_OPTIONS)
+    result = run(
+        None,
+        out,
+        paths=paths,
+        layers=layers,
+        as_of=as_of,
+        departure=departure,
+        deadline=deadline,
+        network_options=NETWORK_OPTIONS,
+    )
     s = result.score
     cap = pd.DataFrame(capitals.drop(columns="geometry"))
     result.outputs["ibukota_kabupaten"] = write_table(cap, out / "ibukota_kabupaten.csv")
-    feats = {"dihitung": sorted(c for c in s.risk.features.columns
-                                if s.risk.features[c].notna().any()),
-             "dipakai_dalam_skor": sorted(s.risk.normalised.columns),
-             "bobot_kelompok": {g: round(w, 4) for g, w in s.risk.weights.items()},
-             "tidak_dihitung": dict(sorted(s.missing.items())),
-             "catatan": dict(sorted(s.notes.items()))}
+    feats = {
+        "dihitung": sorted(c for c in s.risk.features.columns if s.risk.features[c].notna().any()),
+        "dipakai_dalam_skor": sorted(s.risk.normalised.columns),
+        "bobot_kelompok": {g: round(w, 4) for g, w in s.risk.weights.items()},
+        "tidak_dihitung": dict(sorted(s.missing.items())),
+        "catatan": dict(sorted(s.notes.items())),
+    }
     path = out / "fitur.json"
     with atomic_write(path) as fh:
         json.dump(feats, fh, ensure_ascii=False, indent=2)
@@ -168,8 +191,9 @@ def _print_summary(result: RunResult, capitals: pd.DataFrame | None = None) -> N
     s = result.score
     print(f"Kecamatan dinilai: {len(s.table)} (tanggal penilaian {s.as_of:%Y-%m-%d})")
     print("Kelas:", s.table["kelas"].value_counts().to_dict())
-    print("Bobot kelompok (dinormalkan ulang):",
-          {g: round(w, 3) for g, w in s.risk.weights.items()})
+    print(
+        "Bobot kelompok (dinormalkan ulang):", {g: round(w, 3) for g, w in s.risk.weights.items()}
+    )
     print("Fitur dihitung:", ", ".join(sorted(s.risk.normalised.columns)))
     print("Fitur TIDAK dihitung:")
     for name, why in sorted(s.missing.items()):
@@ -186,11 +210,19 @@ def _print_summary(result: RunResult, capitals: pd.DataFrame | None = None) -> N
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--shared", type=Path, default=default_shared(),
-                    help="folder of the real data (default ../shared/data)")
+    ap.add_argument(
+        "--shared",
+        type=Path,
+        default=default_shared(),
+        help="folder of the real data (default ../shared/data)",
+    )
     ap.add_argument("--out", type=Path, default=Path("outputs/kaltim_nyata"))
-    ap.add_argument("--as-of", default=None, help="assessment date YYYY-MM-DD (default: "
-                    "this month; without incidents it only dates the report)")
+    ap.add_argument(
+        "--as-of",
+        default=None,
+        help="assessment date YYYY-MM-DD (default: "
+        "this month; without incidents it only dates the report)",
+    )
     ap.add_argument("--departure", default=None)
     ap.add_argument("--deadline", default=None)
     args = ap.parse_args(argv)
@@ -198,8 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.shared / FILES["kecamatan"]).exists():
         print(f"real data absent: {args.shared / FILES['kecamatan']} not found", file=sys.stderr)
         return 2
-    result = run_real(args.shared, args.out, as_of=args.as_of, departure=args.departure,
-                      deadline=args.deadline)
+    result = run_real(
+        args.shared, args.out, as_of=args.as_of, departure=args.departure, deadline=args.deadline
+    )
     _print_summary(result)
     return 0
 

@@ -34,8 +34,21 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
-_LAZY_MODULES = ("demo", "features", "io", "maps", "model", "network", "parallel", "pipeline",
-                 "raster", "report", "risk", "scoring", "spatial")
+_LAZY_MODULES = (
+    "demo",
+    "features",
+    "io",
+    "maps",
+    "model",
+    "network",
+    "parallel",
+    "pipeline",
+    "raster",
+    "report",
+    "risk",
+    "scoring",
+    "spatial",
+)
 
 __all__ = ["__version__", "crs", "schema", "settings", *_LAZY_MODULES]
 

@@ -55,8 +55,9 @@ _TAG_URL = re.compile(
     r"\b(src|href|data|srcset|poster)\s*=\s*(['\"]?)\s*((?:https?:)?//[^'\"\s>]+)",
     re.IGNORECASE,
 )
-_CSS_URL = re.compile(r"(?:url\(\s*['\"]?|@import\s+['\"])\s*((?:https?:)?//[^'\")\s]+)",
-                      re.IGNORECASE)
+_CSS_URL = re.compile(
+    r"(?:url\(\s*['\"]?|@import\s+['\"])\s*((?:https?:)?//[^'\")\s]+)", re.IGNORECASE
+)
 _EXTERNAL_TAG = re.compile(
     r"<script\b[^>]*\bsrc\s*=\s*['\"]?(?:https?:)?//[^>]*>\s*</script\s*>"
     r"|<link\b[^>]*\bhref\s*=\s*['\"]?(?:https?:)?//[^>]*/?>",
@@ -211,8 +212,9 @@ def strip_external_resources(html: str) -> str:
 def _strings(language: str) -> dict[str, Any]:
     path = resources.files("kewaspadaan").joinpath("locale", f"{language}.json")
     if not path.is_file():
-        raise ValueError(f"language {language!r} is not available; use 'id' (Bahasa Indonesia) "
-                         "or 'en' (English)")
+        raise ValueError(
+            f"language {language!r} is not available; use 'id' (Bahasa Indonesia) or 'en' (English)"
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -242,16 +244,25 @@ def js_json(obj: Any) -> str:
     >>> print(js_json({"nama": "</script><b>"}))
     {"nama":"\u003c/script\u003e\u003cb\u003e"}
     """
-    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 @functools.cache
 def _env() -> jinja2.Environment:
     root = resources.files("kewaspadaan").joinpath("templates")
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(root)), autoescape=True,
-                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(root)),
+        autoescape=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
 
 
 def render_template(name: str, **context: Any) -> str:

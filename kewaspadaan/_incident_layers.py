@@ -23,9 +23,16 @@ __all__ = ["incident_clusters", "incident_heat_png"]
 _WEB_MERCATOR_M_PER_PX = 156_543.033_92  # at zoom 0 on the equator
 
 
-def incident_clusters(x_m: np.ndarray, y_m: np.ndarray, lat: np.ndarray, lon: np.ndarray, *,
-                      radius_px: int | None = None, min_zoom: int = 3, max_zoom: int = 14
-                      ) -> tuple[dict[str, list[Any]], int]:
+def incident_clusters(
+    x_m: np.ndarray,
+    y_m: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    *,
+    radius_px: int | None = None,
+    min_zoom: int = 3,
+    max_zoom: int = 14,
+) -> tuple[dict[str, list[Any]], int]:
     """Grid clusters of points for each web-map zoom level.
 
     At zoom ``z`` the cell side is ``radius_px`` screen pixels in metres
@@ -71,18 +78,24 @@ def incident_clusters(x_m: np.ndarray, y_m: np.ndarray, lat: np.ndarray, lon: np
         np.minimum.at(first, inverse, np.arange(n))
         clusters[str(z)] = [
             int(f) if c == 1 else [round(float(a), 5), round(float(b), 5), int(c)]
-            for a, b, c, f in zip(mlat, mlon, counts, first, strict=True)]
+            for a, b, c, f in zip(mlat, mlon, counts, first, strict=True)
+        ]
         max_cluster_zoom = z
     return clusters, max_cluster_zoom
 
 
-_HEAT_STOPS = np.array([[255, 255, 178], [254, 204, 92], [253, 141, 60], [240, 59, 32],
-                        [189, 0, 38]], dtype=float)
+_HEAT_STOPS = np.array(
+    [[255, 255, 178], [254, 204, 92], [253, 141, 60], [240, 59, 32], [189, 0, 38]], dtype=float
+)
 
 
-def incident_heat_png(points: gpd.GeoSeries, bounds_lonlat: tuple[float, float, float, float],
-                      *, bandwidth_m: float | None = None, max_pixels: int | None = None
-                      ) -> tuple[bytes, list[list[float]]] | None:
+def incident_heat_png(
+    points: gpd.GeoSeries,
+    bounds_lonlat: tuple[float, float, float, float],
+    *,
+    bandwidth_m: float | None = None,
+    max_pixels: int | None = None,
+) -> tuple[bytes, list[list[float]]] | None:
     """Kernel density of incidents as a transparent PNG for a Leaflet ``ImageOverlay``.
 
     The raster grid is regular in Web Mercator (so Leaflet stretches it exactly); the quartic
@@ -116,16 +129,18 @@ def incident_heat_png(points: gpd.GeoSeries, bounds_lonlat: tuple[float, float, 
     pts = to_analysis_crs(points)
     xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
     to_merc = Transformer.from_crs(MAP_CRS, "EPSG:3857", always_xy=True)
-    (x0, x1), (y0, y1) = to_merc.transform([bounds_lonlat[0], bounds_lonlat[2]],
-                                           [bounds_lonlat[1], bounds_lonlat[3]])
+    (x0, x1), (y0, y1) = to_merc.transform(
+        [bounds_lonlat[0], bounds_lonlat[2]], [bounds_lonlat[1], bounds_lonlat[3]]
+    )
     x0, y0, x1, y1 = x0 - h, y0 - h, x1 + h, y1 + h
     size = max(x1 - x0, y1 - y0) / side
     nx, ny = max(1, math.ceil((x1 - x0) / size)), max(1, math.ceil((y1 - y0) / size))
     gx, gy = np.meshgrid(x0 + (np.arange(nx) + 0.5) * size, y1 - (np.arange(ny) + 0.5) * size)
     to_m = Transformer.from_crs("EPSG:3857", pts.crs, always_xy=True)
     cx, cy = to_m.transform(gx.ravel(), gy.ravel())
-    pairs = cKDTree(xy).sparse_distance_matrix(cKDTree(np.column_stack([cx, cy])), h,
-                                               output_type="coo_matrix")
+    pairs = cKDTree(xy).sparse_distance_matrix(
+        cKDTree(np.column_stack([cx, cy])), h, output_type="coo_matrix"
+    )
     kernel = (1.0 - (pairs.data / h) ** 2) ** 2
     density = np.bincount(pairs.col, kernel, minlength=nx * ny)
     if density.max() <= 0:

@@ -46,8 +46,9 @@ _UMASK = _current_umask()
 
 def _temp_sibling(path: Path) -> Path:
     """Reserve a unique temporary file name next to ``path`` keeping its suffix."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}",
-                               dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent
+    )
     os.close(fd)
     return Path(tmp)
 
@@ -91,8 +92,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         yield tmp
         if not tmp.exists():
-            raise FileNotFoundError(f"{tmp}: the writer removed the temporary file of {final} "
-                                    "without writing a new one")
+            raise FileNotFoundError(
+                f"{tmp}: the writer removed the temporary file of {final} without writing a new one"
+            )
         # mkstemp creates 0600 files; give the output the permissions a normal write would.
         os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, final)
@@ -107,8 +109,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8",
-                 **open_kwargs: Any) -> Iterator[IO[Any]]:
+def atomic_write(
+    path: str | os.PathLike[str],
+    mode: str = "w",
+    encoding: str | None = "utf-8",
+    **open_kwargs: Any,
+) -> Iterator[IO[Any]]:
     """Open a temporary file for writing; on success it replaces ``path`` atomically.
 
     Parameters
@@ -164,8 +170,9 @@ def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, layer: str | None = None,
-                index: bool = False) -> Path:
+def write_table(
+    df: pd.DataFrame, path: str | os.PathLike[str], *, layer: str | None = None, index: bool = False
+) -> Path:
     """Write a table atomically and reproducibly, choosing the format by the suffix.
 
     - ``.csv``: any DataFrame (geometry columns written as WKT), UTF-8, ``\\n`` line ends, floats
@@ -205,13 +212,15 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, layer: str | 
             data.to_csv(fh, index=index, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
         return path
     if suffix not in (".gpkg", ".geojson", ".json"):
-        raise DataFileError(f"{path}: unknown output format {suffix!r}; use .csv, .gpkg or "
-                            ".geojson")
+        raise DataFileError(
+            f"{path}: unknown output format {suffix!r}; use .csv, .gpkg or .geojson"
+        )
     if not isinstance(df, gpd.GeoDataFrame):
         raise DataFileError(f"{path}: {suffix} needs a GeoDataFrame; write a plain table as .csv")
     if df.crs is None:
-        raise CRSError(f"{path}: the GeoDataFrame has no CRS; set it (gdf.set_crs(...)) before "
-                       "writing")
+        raise CRSError(
+            f"{path}: the GeoDataFrame has no CRS; set it (gdf.set_crs(...)) before writing"
+        )
     if suffix == ".gpkg":
         _write_gpkg(df, path, layer or path.stem)
     else:
@@ -237,11 +246,17 @@ def _write_geojson(gdf: Any, path: Path) -> None:
     out = gdf if gdf.crs.equals(MAP_CRS) else gdf.to_crs(MAP_CRS)
     with atomic_path(path) as tmp:
         tmp.unlink()
-        pyogrio.write_dataframe(out, tmp, driver="GeoJSON", layer=path.stem,
-                                layer_options={"RFC7946": "YES",
-                                               "COORDINATE_PRECISION":
-                                                   str(GEOJSON_COORDINATE_PRECISION),
-                                               "WRITE_BBOX": "NO"})
+        pyogrio.write_dataframe(
+            out,
+            tmp,
+            driver="GeoJSON",
+            layer=path.stem,
+            layer_options={
+                "RFC7946": "YES",
+                "COORDINATE_PRECISION": str(GEOJSON_COORDINATE_PRECISION),
+                "WRITE_BBOX": "NO",
+            },
+        )
 
 
 @contextlib.contextmanager

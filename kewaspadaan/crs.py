@@ -85,8 +85,12 @@ def to_analysis_crs(data: G, crs: str | CRS | None = None) -> G:
     return data.to_crs(target)
 
 
-def check_same_crs(left: gpd.GeoDataFrame | gpd.GeoSeries, right: gpd.GeoDataFrame | gpd.GeoSeries,
-                   *, what: str = "layers") -> None:
+def check_same_crs(
+    left: gpd.GeoDataFrame | gpd.GeoSeries,
+    right: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    what: str = "layers",
+) -> None:
     """Raise :class:`CRSError` unless both sides of a join/overlay share a CRS."""
     if left.crs is None or right.crs is None or not CRS.from_user_input(left.crs).equals(right.crs):
         raise CRSError(

@@ -109,8 +109,7 @@ def _text(value: Any) -> str:
 
 
 def _truthy(value: Any) -> bool:
-    return value is not None and not (not isinstance(value, str) and pd.isna(value)) \
-        and bool(value)
+    return value is not None and not (not isinstance(value, str) and pd.isna(value)) and bool(value)
 
 
 def _records(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
@@ -122,8 +121,10 @@ def _records(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------------------
 def _validate_risk(risk: gpd.GeoDataFrame, source: str) -> None:
     if not isinstance(risk, gpd.GeoDataFrame):
-        raise TypeError(f"{source}: expected a GeoDataFrame (kewaspadaan.schema.RISK_COLUMNS), "
-                        f"got {type(risk).__name__}")
+        raise TypeError(
+            f"{source}: expected a GeoDataFrame (kewaspadaan.schema.RISK_COLUMNS), "
+            f"got {type(risk).__name__}"
+        )
     missing = [c for c in REQUIRED_RISK_COLUMNS if c not in risk.columns]
     if missing:
         raise MissingColumnError(
@@ -136,24 +137,33 @@ def _validate_risk(risk: gpd.GeoDataFrame, source: str) -> None:
     ids = settings.class_labels["id"]
     for label, mask, what in (
         ("kelas", ~risk["kelas"].isin(ids), f"is not one of {list(ids)}"),
-        ("skor", ~pd.to_numeric(risk["skor"], errors="coerce").between(0, 100),
-         "is not a number between 0 and 100"),
+        (
+            "skor",
+            ~pd.to_numeric(risk["skor"], errors="coerce").between(0, 100),
+            "is not a number between 0 and 100",
+        ),
         ("geometry", risk.geometry.isna() | risk.geometry.is_empty, "is missing or empty"),
     ):
         bad = risk.index[np.asarray(mask, dtype=bool)]
         for row in bad[:10]:
             value = risk.at[row, label] if label != "geometry" else None
-            problems.append(f"row {row} (kode {risk.at[row, 'kode']!s}): column {label!r} "
-                            f"{what}" + (f" (value {value!r})" if label != "geometry" else ""))
+            problems.append(
+                f"row {row} (kode {risk.at[row, 'kode']!s}): column {label!r} "
+                f"{what}" + (f" (value {value!r})" if label != "geometry" else "")
+            )
         if len(bad) > 10:
             problems.append(f"... and {len(bad) - 10} more rows with a bad {label!r}")
     if problems:
         raise ValidationError(source, problems)
 
 
-def prepare_risk_layer(risk: gpd.GeoDataFrame, *, tolerance_m: float | None = None,
-                       decimals: int | None = None, source: str = "risk table"
-                       ) -> gpd.GeoDataFrame:
+def prepare_risk_layer(
+    risk: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float | None = None,
+    decimals: int | None = None,
+    source: str = "risk table",
+) -> gpd.GeoDataFrame:
     """Validate, simplify (in the analysis CRS) and reproject the risk table for a web map.
 
     Polygons are simplified as a coverage (shared edges stay shared) with a tolerance in metres in
@@ -190,8 +200,9 @@ def prepare_risk_layer(risk: gpd.GeoDataFrame, *, tolerance_m: float | None = No
         keep = simple.is_empty | simple.isna()
         geoms = simple.where(~keep, geoms)
     out = risk.copy()
-    out = out.set_geometry(gpd.GeoSeries(geoms, crs=projected.crs).to_crs(MAP_CRS).values,
-                           crs=MAP_CRS)
+    out = out.set_geometry(
+        gpd.GeoSeries(geoms, crs=projected.crs).to_crs(MAP_CRS).values, crs=MAP_CRS
+    )
     out.geometry.values[:] = _round(out.geometry.values, ndig)
     return out
 
@@ -200,8 +211,9 @@ def _round(geoms: Any, decimals: int) -> Any:
     return shapely.transform(np.asarray(geoms), lambda xy: np.round(xy, decimals))
 
 
-def _to_map_lines(gdf: gpd.GeoDataFrame, source: str, tolerance_m: float | None = None
-                  ) -> gpd.GeoDataFrame:
+def _to_map_lines(
+    gdf: gpd.GeoDataFrame, source: str, tolerance_m: float | None = None
+) -> gpd.GeoDataFrame:
     require_crs(gdf, source)
     ok = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     if ok.empty:
@@ -215,9 +227,13 @@ def _to_map_lines(gdf: gpd.GeoDataFrame, source: str, tolerance_m: float | None 
 
 def _feature_collection(gdf: gpd.GeoDataFrame, props: list[dict[str, Any]]) -> dict[str, Any]:
     geoms = [json.loads(g) for g in shapely.to_geojson(np.asarray(gdf.geometry.values))]
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": i, "geometry": g, "properties": p}
-        for i, (g, p) in enumerate(zip(geoms, props, strict=True))]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": i, "geometry": g, "properties": p}
+            for i, (g, p) in enumerate(zip(geoms, props, strict=True))
+        ],
+    }
 
 
 # ------------------------------------------------------------------------------------------
@@ -227,10 +243,17 @@ def _incident_points(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     require_crs(incidents, "incidents")
     bad = incidents.geometry.isna() | incidents.geometry.is_empty
     if bad.any():
-        ids = incidents.loc[bad, "event_id"].astype(str).tolist() if "event_id" in incidents \
+        ids = (
+            incidents.loc[bad, "event_id"].astype(str).tolist()
+            if "event_id" in incidents
             else [str(i) for i in incidents.index[bad]]
-        warnings.warn(f"incidents: {int(bad.sum())} event(s) without a location are not drawn "
-                      f"on the map: {ids[:10]}", KewaspadaanWarning, stacklevel=3)
+        )
+        warnings.warn(
+            f"incidents: {int(bad.sum())} event(s) without a location are not drawn "
+            f"on the map: {ids[:10]}",
+            KewaspadaanWarning,
+            stacklevel=3,
+        )
     out = incidents[~bad]
     if not out.geom_type.eq("Point").all():
         out = out.set_geometry(out.geometry.representative_point())
@@ -255,26 +278,48 @@ def _incident_spec(incidents: gpd.GeoDataFrame, strings: dict[str, Any]) -> dict
     types = sorted({_text(t) for t in col("event_type")})
     type_index = {t: i for i, t in enumerate(types)}
     notes = [_text(x) for x in col("notes")]
-    notes = [x if len(x) <= _NOTE_MAX_CHARS else x[:_NOTE_MAX_CHARS - 1] + "…" for x in notes]
+    notes = [x if len(x) <= _NOTE_MAX_CHARS else x[: _NOTE_MAX_CHARS - 1] + "…" for x in notes]
     clusters, max_cz = incident_clusters(xy.x.to_numpy(), xy.y.to_numpy(), lat, lon)
     return {
-        "lat": [round(float(a), 5) for a in lat], "lon": [round(float(a), 5) for a in lon],
+        "lat": [round(float(a), 5) for a in lat],
+        "lon": [round(float(a), 5) for a in lon],
         "date": ["" if pd.isna(d) else d.strftime("%Y-%m-%d") for d in dates],
         "month": [month_index.get(p, -1) if not pd.isna(p) else -1 for p in period],
-        "type": [type_index[_text(t)] for t in col("event_type")], "types": types,
+        "type": [type_index[_text(t)] for t in col("event_type")],
+        "types": types,
         "loc": [_text(x) for x in col("location")],
-        "fat": ["" if pd.isna(x) else str(int(x)) for x in pd.to_numeric(col("fatalities"),
-                                                                         errors="coerce")],
+        "fat": [
+            "" if pd.isna(x) else str(int(x))
+            for x in pd.to_numeric(col("fatalities"), errors="coerce")
+        ],
         "note": notes,
         "monthLabels": [f"{strings['months'][p.month - 1]} {p.year}" for p in months],
-        "clusters": clusters, "minClusterZoom": 3, "maxClusterZoom": max_cz,
-        "pointStyle": {"pane": "logistik", "radius": 5, "color": "#ffffff", "weight": 1, "fillColor": "#a50026",
-                       "fillOpacity": 0.9},
-        "labels": {"fields": [strings[k] for k in ("incident_date", "incident_type",
-                                                   "incident_location", "incident_fatalities",
-                                                   "incident_notes")],
-                   "incident": strings["incident"], "month": strings["month"],
-                   "all": strings["all_months"]},
+        "clusters": clusters,
+        "minClusterZoom": 3,
+        "maxClusterZoom": max_cz,
+        "pointStyle": {
+            "pane": "logistik",
+            "radius": 5,
+            "color": "#ffffff",
+            "weight": 1,
+            "fillColor": "#a50026",
+            "fillOpacity": 0.9,
+        },
+        "labels": {
+            "fields": [
+                strings[k]
+                for k in (
+                    "incident_date",
+                    "incident_type",
+                    "incident_location",
+                    "incident_fatalities",
+                    "incident_notes",
+                )
+            ],
+            "incident": strings["incident"],
+            "month": strings["month"],
+            "all": strings["all_months"],
+        },
     }
 
 
@@ -294,8 +339,10 @@ class OfflineMap(folium.Map):
 
     def _repr_html_(self, **kwargs: Any) -> str:
         page = html.escape(render_map_html(self), quote=True)
-        return (f'<iframe srcdoc="{page}" sandbox="allow-scripts" '
-                'style="width:100%;height:620px;border:0"></iframe>')
+        return (
+            f'<iframe srcdoc="{page}" sandbox="allow-scripts" '
+            'style="width:100%;height:620px;border:0"></iframe>'
+        )
 
 
 class _Snippet(MacroElement):
@@ -334,8 +381,7 @@ class _HtmlBlock(MacroElement):
 
     def render(self, **kwargs: Any) -> Any:
         element_id = self.get_name().replace("_", "-")
-        self.content = render_template(self._kw_template, element_id=element_id,
-                                       **self._context)
+        self.content = render_template(self._kw_template, element_id=element_id, **self._context)
         self.code = self._js.format(map=_parent_name(self), id=json.dumps(element_id))
         return super().render(**kwargs)
 
@@ -351,8 +397,9 @@ class _ScriptLayer(Layer):
         "{% endmacro %}"
     )
 
-    def __init__(self, factory: str, spec: dict[str, Any], *, key: str, name: str,
-                 show: bool = True) -> None:
+    def __init__(
+        self, factory: str, spec: dict[str, Any], *, key: str, name: str, show: bool = True
+    ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "KwLayer"
         self.factory = factory
@@ -361,8 +408,9 @@ class _ScriptLayer(Layer):
 
 
 def _bind_info(labels: list[str]) -> JsCode:
-    return JsCode("function (feature, layer) { kewaspadaan.bindInfo(feature, layer, "
-                  f"{js_json(labels)}); }}")
+    return JsCode(
+        f"function (feature, layer) {{ kewaspadaan.bindInfo(feature, layer, {js_json(labels)}); }}"
+    )
 
 
 def _register(m: folium.Map, key: str, layer: Any) -> None:
@@ -390,33 +438,64 @@ def _stable_ids(m: folium.Map) -> None:
 # ------------------------------------------------------------------------------------------
 # Layers
 # ------------------------------------------------------------------------------------------
-def _kecamatan_layer(m: folium.Map, layer: gpd.GeoDataFrame, strings: dict[str, Any],
-                     language: str) -> None:
+def _kecamatan_layer(
+    m: folium.Map, layer: gpd.GeoDataFrame, strings: dict[str, Any], language: str
+) -> None:
     n = len(layer)
-    rank = layer["peringkat"] if "peringkat" in layer else layer["skor"].rank(ascending=False,
-                                                                            method="min")
+    rank = (
+        layer["peringkat"]
+        if "peringkat" in layer
+        else layer["skor"].rank(ascending=False, method="min")
+    )
     props = []
     for i, rec in enumerate(_records(layer)):
-        props.append({"kode": _text(rec["kode"]), "kelas": rec["kelas"], "v": [
-            _text(rec["nama"]), _text(rec["nama_kab"]), _num(rec["skor"], 1, strings),
-            class_label(rec["kelas"], language),
-            "" if pd.isna(rank.iloc[i]) else f"{int(rank.iloc[i])} / {n}",
-            _text(rec.get("pendorong")),
-            "" if pd.isna(rec.get("prob_insiden", np.nan)) else
-            _num(100 * float(rec["prob_insiden"]), 0, strings) + " %",
-            _num(rec.get("perubahan_skor"), 1, strings, sign=True),
-            strings["yes"] if _truthy(rec.get("peringatan")) else "",
-        ]})
-    labels = [strings[k] for k in ("kecamatan", "kabupaten", "score", "class", "rank", "drivers",
-                                   "probability", "change", "alert")]
+        props.append(
+            {
+                "kode": _text(rec["kode"]),
+                "kelas": rec["kelas"],
+                "v": [
+                    _text(rec["nama"]),
+                    _text(rec["nama_kab"]),
+                    _num(rec["skor"], 1, strings),
+                    class_label(rec["kelas"], language),
+                    "" if pd.isna(rank.iloc[i]) else f"{int(rank.iloc[i])} / {n}",
+                    _text(rec.get("pendorong")),
+                    ""
+                    if pd.isna(rec.get("prob_insiden", np.nan))
+                    else _num(100 * float(rec["prob_insiden"]), 0, strings) + " %",
+                    _num(rec.get("perubahan_skor"), 1, strings, sign=True),
+                    strings["yes"] if _truthy(rec.get("peringatan")) else "",
+                ],
+            }
+        )
+    labels = [
+        strings[k]
+        for k in (
+            "kecamatan",
+            "kabupaten",
+            "score",
+            "class",
+            "rank",
+            "drivers",
+            "probability",
+            "change",
+            "alert",
+        )
+    ]
     colors = settings.map_class_colors
     folium.map.CustomPane("kecamatan", z_index=410).add_to(m)
     gj = folium.GeoJson(
-        _feature_collection(layer, props), name=html.escape(strings["layer_kecamatan"]),
-        style_function=lambda f: {"fillColor": colors.get(f["properties"]["kelas"], "#999999"),
-                                  "color": "#3a3a3a", "weight": 0.8, "fillOpacity": 0.7},
+        _feature_collection(layer, props),
+        name=html.escape(strings["layer_kecamatan"]),
+        style_function=lambda f: {
+            "fillColor": colors.get(f["properties"]["kelas"], "#999999"),
+            "color": "#3a3a3a",
+            "weight": 0.8,
+            "fillOpacity": 0.7,
+        },
         highlight_function=lambda f: {"weight": 2.5, "color": "#000000", "fillOpacity": 0.85},
-        on_each_feature=_bind_info(labels), pane="kecamatan",
+        on_each_feature=_bind_info(labels),
+        pane="kecamatan",
     ).add_to(m)
     _register(m, "kecamatan", gj)
 
@@ -429,19 +508,45 @@ def _route_layer(m: folium.Map, routes: gpd.GeoDataFrame, strings: dict[str, Any
     for rec in _records(lines):
         late = _truthy(rec.get("terlambat"))
         status = "status_late" if late else "status_ok"
-        props.append({"s": "late" if late else "ok", "v": [
-            _text(rec.get("tujuan_nama")), _text(rec.get("depot")),
-            _num(rec.get("waktu_tempuh_h"), 1, strings), _text(rec.get("moda")),
-            _stamp(rec.get("tiba")), _stamp(rec.get("tenggat")), strings[status],
-            _num(rec.get("jam_zona_rawan_h"), 1, strings)]})
-    labels = [strings[k] for k in ("destination", "depot", "travel_time_h", "mode", "arrival",
-                                   "deadline", "status", "risk_zone_h")]
+        props.append(
+            {
+                "s": "late" if late else "ok",
+                "v": [
+                    _text(rec.get("tujuan_nama")),
+                    _text(rec.get("depot")),
+                    _num(rec.get("waktu_tempuh_h"), 1, strings),
+                    _text(rec.get("moda")),
+                    _stamp(rec.get("tiba")),
+                    _stamp(rec.get("tenggat")),
+                    strings[status],
+                    _num(rec.get("jam_zona_rawan_h"), 1, strings),
+                ],
+            }
+        )
+    labels = [
+        strings[k]
+        for k in (
+            "destination",
+            "depot",
+            "travel_time_h",
+            "mode",
+            "arrival",
+            "deadline",
+            "status",
+            "risk_zone_h",
+        )
+    ]
     gj = folium.GeoJson(
-        _feature_collection(lines, props), name=html.escape(strings["layer_routes"]),
-        style_function=lambda f: {"color": ROUTE_COLORS[f["properties"]["s"]], "weight": 2,
-                                  "opacity": 0.75,
-                                  "dashArray": "6 5" if f["properties"]["s"] == "late" else None},
-        on_each_feature=_bind_info(labels), pane=_logistics_pane(m),
+        _feature_collection(lines, props),
+        name=html.escape(strings["layer_routes"]),
+        style_function=lambda f: {
+            "color": ROUTE_COLORS[f["properties"]["s"]],
+            "weight": 2,
+            "opacity": 0.75,
+            "dashArray": "6 5" if f["properties"]["s"] == "late" else None,
+        },
+        on_each_feature=_bind_info(labels),
+        pane=_logistics_pane(m),
     ).add_to(m)
     _register(m, "rute", gj)
     return True
@@ -468,14 +573,23 @@ def _critical_layer(m: folium.Map, links: gpd.GeoDataFrame, strings: dict[str, A
         return False
     mode_col = "mode" if "mode" in lines else "moda"
     tps_col = next((c for c in ("dampak_tps", "tps_terputus") if c in lines), None)
-    props = [{"v": [_text(r.get("nama")), _text(r.get(mode_col)),
-                    _text(r.get(tps_col)) if tps_col else ""]} for r in _records(lines)]
+    props = [
+        {
+            "v": [
+                _text(r.get("nama")),
+                _text(r.get(mode_col)),
+                _text(r.get(tps_col)) if tps_col else "",
+            ]
+        }
+        for r in _records(lines)
+    ]
     labels = [strings["link"], strings["mode"], strings["affected_tps"]]
     gj = folium.GeoJson(
-        _feature_collection(lines, props), name=html.escape(strings["layer_critical"]),
-        style_function=lambda f: {"color": ROUTE_COLORS["critical"], "weight": 5,
-                                  "opacity": 0.85},
-        on_each_feature=_bind_info(labels), pane=_logistics_pane(m),
+        _feature_collection(lines, props),
+        name=html.escape(strings["layer_critical"]),
+        style_function=lambda f: {"color": ROUTE_COLORS["critical"], "weight": 5, "opacity": 0.85},
+        on_each_feature=_bind_info(labels),
+        pane=_logistics_pane(m),
     ).add_to(m)
     _register(m, "ruas_kritis", gj)
     return True
@@ -486,23 +600,40 @@ def _depot_layer(m: folium.Map, depots: gpd.GeoDataFrame, strings: dict[str, Any
     pts = depots[depots.geometry.notna() & ~depots.geometry.is_empty].to_crs(MAP_CRS)
     if pts.empty:
         return False
-    pts = pts.set_geometry(_round(pts.geometry.representative_point().values,
-                                  settings.map_coordinate_decimals), crs=MAP_CRS)
-    props = [{"v": [_text(r.get("nama")), _text(r.get("nama_kab", r.get("kode_kab")))]}
-             for r in _records(pts)]
+    pts = pts.set_geometry(
+        _round(pts.geometry.representative_point().values, settings.map_coordinate_decimals),
+        crs=MAP_CRS,
+    )
+    props = [
+        {"v": [_text(r.get("nama")), _text(r.get("nama_kab", r.get("kode_kab")))]}
+        for r in _records(pts)
+    ]
     gj = folium.GeoJson(
-        _feature_collection(pts, props), name=html.escape(strings["layer_depots"]),
-        marker=folium.CircleMarker(radius=7, weight=2, color="#000000", fill=True,
-                                   fill_color="#ffffff", fill_opacity=1.0,
-                                   pane=_logistics_pane(m)),
+        _feature_collection(pts, props),
+        name=html.escape(strings["layer_depots"]),
+        marker=folium.CircleMarker(
+            radius=7,
+            weight=2,
+            color="#000000",
+            fill=True,
+            fill_color="#ffffff",
+            fill_opacity=1.0,
+            pane=_logistics_pane(m),
+        ),
         on_each_feature=_bind_info([strings["depot"], strings["kabupaten"]]),
     ).add_to(m)
     _register(m, "depot", gj)
     return True
 
 
-def _incident_layers(m: folium.Map, incidents: gpd.GeoDataFrame, bounds: Any,
-                     strings: dict[str, Any], *, time_slider: bool) -> int:
+def _incident_layers(
+    m: folium.Map,
+    incidents: gpd.GeoDataFrame,
+    bounds: Any,
+    strings: dict[str, Any],
+    *,
+    time_slider: bool,
+) -> int:
     spec = _incident_spec(incidents, strings)
     n = len(spec["lat"])
     if n == 0:
@@ -513,29 +644,45 @@ def _incident_layers(m: folium.Map, incidents: gpd.GeoDataFrame, bounds: Any,
         folium.map.CustomPane("panas", z_index=420, pointer_events=False).add_to(m)
         png, heat_bounds = heat
         overlay = folium.raster_layers.ImageOverlay(
-            "data:image/png;base64," + base64.b64encode(png).decode("ascii"), heat_bounds,
-            name=html.escape(strings["layer_heat"]), opacity=0.8, pixelated=False,
-            show=False, pane="panas", interactive=False)
+            "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+            heat_bounds,
+            name=html.escape(strings["layer_heat"]),
+            opacity=0.8,
+            pixelated=False,
+            show=False,
+            pane="panas",
+            interactive=False,
+        )
         overlay.add_to(m)
         _register(m, "panas", overlay)
     _logistics_pane(m)
-    layer = _ScriptLayer("incidentLayer", spec, key="insiden",
-                         name=html.escape(strings["layer_incidents"]))
+    layer = _ScriptLayer(
+        "incidentLayer", spec, key="insiden", name=html.escape(strings["layer_incidents"])
+    )
     layer.add_to(m)
     if time_slider and spec["monthLabels"]:
-        m.add_child(_Snippet("kewaspadaan.timeSlider({map}, {layer}, {layer}.kwSpec);",
-                             layer=layer))
+        m.add_child(
+            _Snippet("kewaspadaan.timeSlider({map}, {layer}, {layer}.kwSpec);", layer=layer)
+        )
     return n
 
 
 # ------------------------------------------------------------------------------------------
 # The map
 # ------------------------------------------------------------------------------------------
-def risk_map(risk: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | None = None,
-             routes: gpd.GeoDataFrame | None = None, depots: gpd.GeoDataFrame | None = None,
-             critical_links: gpd.GeoDataFrame | None = None, title: str | None = None,
-             date: dt.date | str | None = None, language: str | None = None,
-             tiles: str | None = None, time_slider: bool = True) -> folium.Map:
+def risk_map(
+    risk: gpd.GeoDataFrame,
+    *,
+    incidents: gpd.GeoDataFrame | None = None,
+    routes: gpd.GeoDataFrame | None = None,
+    depots: gpd.GeoDataFrame | None = None,
+    critical_links: gpd.GeoDataFrame | None = None,
+    title: str | None = None,
+    date: dt.date | str | None = None,
+    language: str | None = None,
+    tiles: str | None = None,
+    time_slider: bool = True,
+) -> folium.Map:
     """Build the offline risk map of a province.
 
     Parameters
@@ -575,32 +722,72 @@ def risk_map(risk: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | None = Non
     strings = load_strings(lang)
     layer = prepare_risk_layer(risk)
     west, south, east, north = (float(v) for v in layer.total_bounds)
-    m = OfflineMap(location=[(south + north) / 2, (west + east) / 2], zoom_start=7, tiles=None,
-                   control_scale=False, prefer_canvas=False, zoom_snap=0.25)
+    m = OfflineMap(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=7,
+        tiles=None,
+        control_scale=False,
+        prefer_canvas=False,
+        zoom_snap=0.25,
+    )
     m.default_js, m.default_css = [], []
     if tiles:
         logger.info("basemap %s requested: the map will load tiles from the network", tiles)
         folium.TileLayer(tiles, name="basemap", overlay=False, control=True).add_to(m)
-    m.add_child(_Snippet("kewaspadaan.registerMap({map});"
-                         "L.control.scale({{imperial: false, maxWidth: 160}}).addTo({map});"))
+    m.add_child(
+        _Snippet(
+            "kewaspadaan.registerMap({map});"
+            "L.control.scale({{imperial: false, maxWidth: 160}}).addTo({map});"
+        )
+    )
     _kecamatan_layer(m, layer, strings, lang)
-    has = {"routes": routes is not None and _route_layer(m, routes, strings),
-           "critical": critical_links is not None and _critical_layer(m, critical_links, strings),
-           "depots": depots is not None and _depot_layer(m, depots, strings)}
-    n_incidents = 0 if incidents is None else _incident_layers(
-        m, incidents, (west, south, east, north), strings, time_slider=time_slider)
+    has = {
+        "routes": routes is not None and _route_layer(m, routes, strings),
+        "critical": critical_links is not None and _critical_layer(m, critical_links, strings),
+        "depots": depots is not None and _depot_layer(m, depots, strings),
+    }
+    n_incidents = (
+        0
+        if incidents is None
+        else _incident_layers(
+            m, incidents, (west, south, east, north), strings, time_slider=time_slider
+        )
+    )
     counts = layer["kelas"].value_counts()
-    classes = [{"id": c, "label": class_label(c, lang), "color": settings.map_class_colors[c],
-                "n": int(counts.get(c, 0))} for c in settings.class_labels["id"]]
-    m.add_child(_HtmlBlock(
-        "legend.html.j2", 'kewaspadaan.attachControl({map}, {id}, "bottomright");', t=strings,
-        classes=classes, has_incidents=n_incidents > 0, n_incidents=n_incidents,
-        has_routes=has["routes"], has_depots=has["depots"], has_critical=has["critical"],
-        route_colors=ROUTE_COLORS))
+    classes = [
+        {
+            "id": c,
+            "label": class_label(c, lang),
+            "color": settings.map_class_colors[c],
+            "n": int(counts.get(c, 0)),
+        }
+        for c in settings.class_labels["id"]
+    ]
+    m.add_child(
+        _HtmlBlock(
+            "legend.html.j2",
+            'kewaspadaan.attachControl({map}, {id}, "bottomright");',
+            t=strings,
+            classes=classes,
+            has_incidents=n_incidents > 0,
+            n_incidents=n_incidents,
+            has_routes=has["routes"],
+            has_depots=has["depots"],
+            has_critical=has["critical"],
+            route_colors=ROUTE_COLORS,
+        )
+    )
     date_iso, date_text = format_date(date, strings)
-    m.add_child(_HtmlBlock("title.html.j2", "kewaspadaan.attachOverlay({map}, {id});", t=strings,
-                           title=title or strings["map_title"], date_iso=date_iso,
-                           date_text=date_text))
+    m.add_child(
+        _HtmlBlock(
+            "title.html.j2",
+            "kewaspadaan.attachOverlay({map}, {id});",
+            t=strings,
+            title=title or strings["map_title"],
+            date_iso=date_iso,
+            date_text=date_text,
+        )
+    )
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     setattr(m, "kw_title", title or strings["map_title"])  # noqa: B010 - read by render_map_html
@@ -638,9 +825,11 @@ def render_map_parts(m: folium.Map) -> MapParts:
     fig = cast(Figure, m.get_root())
     for child in fig._children.values():
         child.render()
-    return MapParts(head=strip_external_resources(fig.header.render()),
-                    body=strip_external_resources(fig.html.render()),
-                    script=fig.script.render())
+    return MapParts(
+        head=strip_external_resources(fig.header.render()),
+        body=strip_external_resources(fig.html.render()),
+        script=fig.script.render(),
+    )
 
 
 def render_map_html(m: folium.Map) -> str:
@@ -654,10 +843,14 @@ def render_map_html(m: folium.Map) -> str:
     """
     parts = render_map_parts(m)
     page = render_template(
-        "map_page.html.j2", lang=getattr(m, "kw_language", settings.language),
-        title=getattr(m, "kw_title", "kewaspadaan"), assets=Markup(offline_head()),
-        map_head=Markup(parts.head), map_body=Markup(parts.body),
-        map_script=Markup(parts.script))
+        "map_page.html.j2",
+        lang=getattr(m, "kw_language", settings.language),
+        title=getattr(m, "kw_title", "kewaspadaan"),
+        assets=Markup(offline_head()),
+        map_head=Markup(parts.head),
+        map_body=Markup(parts.body),
+        map_script=Markup(parts.script),
+    )
     external = find_external_resources(page)
     if external:
         raise RuntimeError(f"the map still references external resources: {external[:5]}")

@@ -51,8 +51,16 @@ from sklearn.preprocessing import FunctionTransformer, SplineTransformer, Standa
 from kewaspadaan import settings
 from kewaspadaan._errors import ValidationError
 
-__all__ = ["METHODS", "Backtest", "FittedModel", "backtest", "build_panel",
-           "calendar_features", "fit_model", "model_features"]
+__all__ = [
+    "METHODS",
+    "Backtest",
+    "FittedModel",
+    "backtest",
+    "build_panel",
+    "calendar_features",
+    "fit_model",
+    "model_features",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +69,9 @@ METHODS: tuple[str, ...] = ("model", "bulan_lalu", "rata_historis")
 _NOT_FEATURES = {"n_events", "y", "hotspot", "gi_p"}
 
 
-def calendar_features(months: Iterable[pd.Timestamp], *,
-                      election_dates: Iterable[str] | None = None) -> pd.DataFrame:
+def calendar_features(
+    months: Iterable[pd.Timestamp], *, election_dates: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Election-calendar features of monthly periods starting at ``months``.
 
     Parameters
@@ -78,18 +87,24 @@ def calendar_features(months: Iterable[pd.Timestamp], *,
         ``election_season`` (0/1) and ``months_to_election`` (0–36; 36 = none scheduled), indexed
         by the period starts.
     """
-    dates = sorted(pd.Timestamp(d) for d in (settings.election_dates if election_dates is None
-                                             else election_dates))
+    dates = sorted(
+        pd.Timestamp(d)
+        for d in (settings.election_dates if election_dates is None else election_dates)
+    )
     rows = []
     for m in months:
         m = pd.Timestamp(m)
         end = m + pd.DateOffset(months=1)
-        season = any(end > d - pd.DateOffset(months=3) and m <= d + pd.DateOffset(months=1)
-                     for d in dates)
+        season = any(
+            end > d - pd.DateOffset(months=3) and m <= d + pd.DateOffset(months=1) for d in dates
+        )
         ahead = [(d - m).days / 30.436875 for d in dates if d >= m]
         rows.append((float(season), min(36.0, ahead[0]) if ahead else 36.0))
-    return pd.DataFrame(rows, columns=["election_season", "months_to_election"],
-                        index=pd.DatetimeIndex(list(months)))
+    return pd.DataFrame(
+        rows,
+        columns=["election_season", "months_to_election"],
+        index=pd.DatetimeIndex(list(months)),
+    )
 
 
 def build_panel(
@@ -135,14 +150,23 @@ def build_panel(
             raise ValidationError("incidents", ["no incidents: a panel needs an event history"])
         start = pd.to_datetime(incidents["event_date"]).min()
     first = pd.Timestamp(start).to_period("M").to_timestamp()
-    last = (end.to_period("M").to_timestamp() - pd.DateOffset(months=1)
-            if end != end.to_period("M").to_timestamp() else end - pd.DateOffset(months=1))
+    last = (
+        end.to_period("M").to_timestamp() - pd.DateOffset(months=1)
+        if end != end.to_period("M").to_timestamp()
+        else end - pd.DateOffset(months=1)
+    )
     months = pd.date_range(first, last, freq="MS")
     if len(months) < 3:
-        raise ValidationError("panel", [f"only {len(months)} complete month(s) between {first:%Y-%m} "
-                                        f"and {end:%Y-%m-%d}; the model needs a longer history"])
-    panel = history_panel(incidents, boundaries, months=months, weights=weights,
-                          half_life_days=half_life_days)
+        raise ValidationError(
+            "panel",
+            [
+                f"only {len(months)} complete month(s) between {first:%Y-%m} "
+                f"and {end:%Y-%m-%d}; the model needs a longer history"
+            ],
+        )
+    panel = history_panel(
+        incidents, boundaries, months=months, weights=weights, half_life_days=half_life_days
+    )
     panel = _add_static_and_calendar(panel, static)
     panel["y"] = (panel["n_events"] > 0).astype(np.int8)
     return panel
@@ -164,8 +188,11 @@ def _add_static_and_calendar(panel: pd.DataFrame, static: pd.DataFrame | None) -
 
 def model_features(panel: pd.DataFrame) -> list[str]:
     """Numeric feature columns of a panel (everything but the target and labels)."""
-    return [c for c in panel.columns if c not in _NOT_FEATURES
-            and pd.api.types.is_numeric_dtype(panel[c])]
+    return [
+        c
+        for c in panel.columns
+        if c not in _NOT_FEATURES and pd.api.types.is_numeric_dtype(panel[c])
+    ]
 
 
 def _signed_log1p(x: np.ndarray) -> np.ndarray:
@@ -175,13 +202,21 @@ def _signed_log1p(x: np.ndarray) -> np.ndarray:
 def _estimator(kind: str, seed: int):
     if kind == "hgb":
         return HistGradientBoostingClassifier(
-            learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=40,
-            l2_regularization=1.0, early_stopping=False, random_state=seed)
+            learning_rate=0.05,
+            max_iter=200,
+            max_leaf_nodes=15,
+            min_samples_leaf=40,
+            l2_regularization=1.0,
+            early_stopping=False,
+            random_state=seed,
+        )
     if kind == "logit":
         return make_pipeline(
-            FunctionTransformer(_signed_log1p), StandardScaler(),
+            FunctionTransformer(_signed_log1p),
+            StandardScaler(),
             SplineTransformer(n_knots=4, degree=3, extrapolation="constant"),
-            LogisticRegression(C=0.5, max_iter=3000))
+            LogisticRegression(C=0.5, max_iter=3000),
+        )
     raise ValueError(f"model must be 'hgb', 'logit' or 'auto', not {kind!r}")
 
 
@@ -205,9 +240,15 @@ class FittedModel:
         return self.estimator.predict_proba(np.nan_to_num(x))[:, 1]
 
 
-def fit_model(panel: pd.DataFrame, *, model: str | None = None, calibration: str | None = None,
-              calibration_months: int | None = None, warmup_months: int = 12,
-              seed: int = 0) -> FittedModel:
+def fit_model(
+    panel: pd.DataFrame,
+    *,
+    model: str | None = None,
+    calibration: str | None = None,
+    calibration_months: int | None = None,
+    warmup_months: int = 12,
+    seed: int = 0,
+) -> FittedModel:
     """Fit (choose, calibrate) the model on every row of ``panel`` (all must be in the past).
 
     Parameters
@@ -241,14 +282,21 @@ def fit_model(panel: pd.DataFrame, *, model: str | None = None, calibration: str
     m = data.index.get_level_values("bulan")
     u = m.unique().sort_values()
     if len(u) < n_cal + 3:
-        raise ValidationError("fit_model", [f"{len(u)} training months; at least "
-                                            f"{n_cal + 3} needed (calibration_months={n_cal})"])
+        raise ValidationError(
+            "fit_model",
+            [f"{len(u)} training months; at least {n_cal + 3} needed (calibration_months={n_cal})"],
+        )
     cal_mask = m >= u[-n_cal]
     x = np.nan_to_num(data[feats].to_numpy(dtype=float))
     y = data["y"].to_numpy()
     if y[~cal_mask].min() == y[~cal_mask].max() or y[cal_mask].min() == y[cal_mask].max():
-        raise ValidationError("fit_model", ["the target has a single class in the training or "
-                                            "calibration months (no or only events)"])
+        raise ValidationError(
+            "fit_model",
+            [
+                "the target has a single class in the training or "
+                "calibration months (no or only events)"
+            ],
+        )
     kinds = ["hgb", "logit"] if kind == "auto" else [kind]
     scores: dict[str, float] = {}
     fitted = {}
@@ -259,10 +307,14 @@ def fit_model(panel: pd.DataFrame, *, model: str | None = None, calibration: str
     best = min(scores, key=lambda k: scores[k])
     calibrated = CalibratedClassifierCV(FrozenEstimator(fitted[best]), method=method)
     calibrated.fit(x[cal_mask], y[cal_mask])
-    logger.debug("model %s chosen (validation Brier %s), calibrated (%s) on %d months",
-                 best, {k: round(v, 4) for k, v in scores.items()}, method, n_cal)
-    return FittedModel(calibrated, best, feats, (f"{u[0]:%Y-%m}", f"{u[-1]:%Y-%m}"), method,
-                       scores)
+    logger.debug(
+        "model %s chosen (validation Brier %s), calibrated (%s) on %d months",
+        best,
+        {k: round(v, 4) for k, v in scores.items()},
+        method,
+        n_cal,
+    )
+    return FittedModel(calibrated, best, feats, (f"{u[0]:%Y-%m}", f"{u[-1]:%Y-%m}"), method, scores)
 
 
 def _baselines(panel: pd.DataFrame, smoothing: float) -> pd.DataFrame:
@@ -273,8 +325,12 @@ def _baselines(panel: pd.DataFrame, smoothing: float) -> pd.DataFrame:
     past_sum = y.cumsum(axis=1).shift(1, axis=1)
     past_n = pd.Series(np.arange(y.shape[1]), index=y.columns)
     hist = past_sum.div(past_n.replace(0, np.nan), axis=1)
-    return pd.DataFrame({"bulan_lalu": persist.stack(future_stack=True),
-                         "rata_historis": hist.stack(future_stack=True)})
+    return pd.DataFrame(
+        {
+            "bulan_lalu": persist.stack(future_stack=True),
+            "rata_historis": hist.stack(future_stack=True),
+        }
+    )
 
 
 @dataclass
@@ -313,16 +369,19 @@ class Backtest:
             "n_predictions": len(self.predictions),
             "event_rate": float(self.predictions["y"].mean()),
             "metrics": {m: {k: round(float(v), 4) for k, v in mt.loc[m].items()} for m in mt.index},
-            "model_beats_baselines_brier": bool(all(mt.loc["model", "brier"] < mt.loc[b, "brier"]
-                                                    for b in base)),
-            "model_beats_baselines_aupr": bool(all(mt.loc["model", "aupr"] > mt.loc[b, "aupr"]
-                                                   for b in base)),
+            "model_beats_baselines_brier": bool(
+                all(mt.loc["model", "brier"] < mt.loc[b, "brier"] for b in base)
+            ),
+            "model_beats_baselines_aupr": bool(
+                all(mt.loc["model", "aupr"] > mt.loc[b, "aupr"] for b in base)
+            ),
             "models": sorted({d["model"] for d in self.models}),
         }
 
 
-def _flag_metrics(pred: pd.DataFrame, method: str, shares: tuple[float, ...],
-                  area: pd.Series | None, seed: int) -> dict[str, float]:
+def _flag_metrics(
+    pred: pd.DataFrame, method: str, shares: tuple[float, ...], area: pd.Series | None, seed: int
+) -> dict[str, float]:
     rng = np.random.default_rng(seed)
     out: dict[str, float] = {}
     for share in shares:
@@ -390,14 +449,17 @@ def backtest(
     Backtest
     """
     n_months = int(settings.backtest_months if n_months is None else n_months)
-    refit_every = max(1, int(settings.backtest_refit_every if refit_every is None
-                             else refit_every))
+    refit_every = max(1, int(settings.backtest_refit_every if refit_every is None else refit_every))
     months = panel.index.get_level_values("bulan")
     uniq = months.unique().sort_values()
     if len(uniq) < n_months + warmup_months + settings.calibration_months + 3:
-        raise ValidationError("backtest", [
-            f"{len(uniq)} months in the panel; {n_months} backtest months need at least "
-            f"{n_months + warmup_months + settings.calibration_months + 3} (shorten n_months)"])
+        raise ValidationError(
+            "backtest",
+            [
+                f"{len(uniq)} months in the panel; {n_months} backtest months need at least "
+                f"{n_months + warmup_months + settings.calibration_months + 3} (shorten n_months)"
+            ],
+        )
     test_months = uniq[-n_months:]
     base = _baselines(panel, float(settings.persistence_smoothing))
     rows, fits = [], []
@@ -409,10 +471,16 @@ def backtest(
         iterator = tqdm(test_months, desc="backtest", unit="bulan")
     for i, t in enumerate(iterator):
         if fitted is None or i % refit_every == 0:
-            fitted = fit_model(panel[months < t], model=model, warmup_months=warmup_months,
-                               seed=seed)
-            fits.append({"bulan": f"{t:%Y-%m}", "model": fitted.kind,
-                         **{f"brier_validasi_{k}": v for k, v in fitted.validation_brier.items()}})
+            fitted = fit_model(
+                panel[months < t], model=model, warmup_months=warmup_months, seed=seed
+            )
+            fits.append(
+                {
+                    "bulan": f"{t:%Y-%m}",
+                    "model": fitted.kind,
+                    **{f"brier_validasi_{k}": v for k, v in fitted.validation_brier.items()},
+                }
+            )
         cur = panel[months == t]
         pred = cur[["y", "n_events"]].copy()
         pred["model"] = fitted.predict_proba(cur)
@@ -430,9 +498,20 @@ def backtest(
     metrics_df = pd.DataFrame(metrics).T.loc[list(METHODS)]
     err = pred[list(METHODS)].sub(pred["y"], axis=0) ** 2
     monthly = err.groupby(level="bulan").mean().add_prefix("brier_")
-    logger.info("backtest over %d months: Brier model %.4f / bulan_lalu %.4f / rata_historis %.4f",
-                n_months, *metrics_df["brier"])
-    return Backtest(pred, metrics_df, monthly, fits,
-                    {"months": [f"{test_months[0]:%Y-%m}", f"{test_months[-1]:%Y-%m}"],
-                     "refit_every": refit_every, "model": model or settings.model_choice,
-                     "persistence_smoothing": settings.persistence_smoothing})
+    logger.info(
+        "backtest over %d months: Brier model %.4f / bulan_lalu %.4f / rata_historis %.4f",
+        n_months,
+        *metrics_df["brier"],
+    )
+    return Backtest(
+        pred,
+        metrics_df,
+        monthly,
+        fits,
+        {
+            "months": [f"{test_months[0]:%Y-%m}", f"{test_months[-1]:%Y-%m}"],
+            "refit_every": refit_every,
+            "model": model or settings.model_choice,
+            "persistence_smoothing": settings.persistence_smoothing,
+        },
+    )

@@ -76,8 +76,9 @@ _ANCHOR = "__kewaspadaan_record_anchor__"
 def _backend(backend: str | None) -> str:
     name = settings.backend if backend is None else backend
     if name not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, not {name!r} (settings.backend or "
-                         "backend=)")
+        raise ValueError(
+            f"backend must be one of {BACKENDS}, not {name!r} (settings.backend or backend=)"
+        )
     return name
 
 
@@ -115,8 +116,14 @@ def _n_partitions(npartitions: int | None, client: Any) -> int:
     return 2 * (os.cpu_count() or 1)
 
 
-def _run(func: Callable[..., Any], parts: Sequence[Any], shared: Sequence[Any], *, client: Any,
-         purpose: str) -> list[Any]:
+def _run(
+    func: Callable[..., Any],
+    parts: Sequence[Any],
+    shared: Sequence[Any],
+    *,
+    client: Any,
+    purpose: str,
+) -> list[Any]:
     """``[func(part, *shared) for part in parts]`` on dask, results in the order of ``parts``.
 
     With a distributed client the shared arguments are scattered once to every worker.
@@ -243,18 +250,26 @@ def assign_incidents_parallel(
     """
     max_d = settings.assign_max_distance_m if max_distance_m is None else float(max_distance_m)
     if _backend(backend) == "default":
-        return assign_incidents(incidents, boundaries, level_col=level_col, max_distance_m=max_d,
-                                crs=crs)
+        return assign_incidents(
+            incidents, boundaries, level_col=level_col, max_distance_m=max_d, crs=crs
+        )
     _import_dask("assign_incidents_parallel(backend='dask')")
-    rows = (len(incidents.incidents) if isinstance(incidents, IncidentLoad)
-            else len(incidents) if isinstance(incidents, gpd.GeoDataFrame) else 0)
+    rows = (
+        len(incidents.incidents)
+        if isinstance(incidents, IncidentLoad)
+        else len(incidents)
+        if isinstance(incidents, gpd.GeoDataFrame)
+        else 0
+    )
     if rows == 0:  # nothing to distribute (or not incidents): the engine's own answer
-        return assign_incidents(incidents, boundaries, level_col=level_col, max_distance_m=max_d,
-                                crs=crs)
+        return assign_incidents(
+            incidents, boundaries, level_col=level_col, max_distance_m=max_d, crs=crs
+        )
     points = incidents.incidents if isinstance(incidents, IncidentLoad) else incidents
     # validation (types, boundaries, CRS, column clashes) exactly as the default, on no rows
-    check = assign_incidents(points.iloc[:0], boundaries, level_col=level_col,
-                             max_distance_m=max_d, crs=crs)
+    check = assign_incidents(
+        points.iloc[:0], boundaries, level_col=level_col, max_distance_m=max_d, crs=crs
+    )
     if isinstance(incidents, IncidentLoad):
         incidents.check_accounting()
         prior, n_read, source = incidents.rejected, incidents.n_read, incidents.source
@@ -262,18 +277,34 @@ def assign_incidents_parallel(
         prior, n_read = check.rejected, len(incidents)
         source = str(incidents.attrs.get("source", "incidents GeoDataFrame"))
     target = analysis_crs_for(boundaries, crs)
-    polys = gpd.GeoDataFrame({level_col: boundaries[level_col]},
-                             geometry=boundaries.geometry.to_crs(target).values, crs=target)
+    polys = gpd.GeoDataFrame(
+        {level_col: boundaries[level_col]},
+        geometry=boundaries.geometry.to_crs(target).values,
+        crs=target,
+    )
     polys.attrs = dict(boundaries.attrs)
-    parts = [_assign_part_input(points, pos) for pos in
-             spatial_partitions(points.geometry, _n_partitions(npartitions, _client(client)))]
-    results = _run(_assign_part, parts, [polys, level_col, max_d, target], client=client,
-                   purpose="assign_incidents_parallel(backend='dask')")
+    parts = [
+        _assign_part_input(points, pos)
+        for pos in spatial_partitions(points.geometry, _n_partitions(npartitions, _client(client)))
+    ]
+    results = _run(
+        _assign_part,
+        parts,
+        [polys, level_col, max_d, target],
+        client=client,
+        purpose="assign_incidents_parallel(backend='dask')",
+    )
     result = _assemble(points, prior, results, n_read, source, polys, level_col, max_d, target)
     s = result.summary()
-    logger.info("%s: %d read, %d assigned (%s), %d rejected [dask, %d partitions]", source,
-                n_read, s["n_assigned"], ", ".join(f"{k} {v}" for k, v in s["by_rule"].items()),
-                s["n_rejected"], len(parts))
+    logger.info(
+        "%s: %d read, %d assigned (%s), %d rejected [dask, %d partitions]",
+        source,
+        n_read,
+        s["n_assigned"],
+        ", ".join(f"{k} {v}" for k, v in s["by_rule"].items()),
+        s["n_rejected"],
+        len(parts),
+    )
     return result
 
 
@@ -293,18 +324,28 @@ def _assign_part_input(points: gpd.GeoDataFrame, pos: np.ndarray) -> gpd.GeoData
     return frame
 
 
-def _assign_part(part: gpd.GeoDataFrame, polys: gpd.GeoDataFrame, level_col: str, max_d: float,
-                 target: CRS) -> tuple[pd.DataFrame, np.ndarray]:
+def _assign_part(
+    part: gpd.GeoDataFrame, polys: gpd.GeoDataFrame, level_col: str, max_d: float, target: CRS
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Assign one partition (on a worker): code/rule/distance by position, rejected positions."""
     a = assign_incidents(part, polys, level_col=level_col, max_distance_m=max_d, crs=target)
-    rejected_pos = np.setdiff1d(part.index.to_numpy(dtype=np.int64),
-                                a.assigned.index.to_numpy(dtype=np.int64))
+    rejected_pos = np.setdiff1d(
+        part.index.to_numpy(dtype=np.int64), a.assigned.index.to_numpy(dtype=np.int64)
+    )
     return pd.DataFrame(a.assigned[[level_col, "assign_rule", "distance_m"]]), rejected_pos
 
 
-def _assemble(points: gpd.GeoDataFrame, prior: pd.DataFrame, results: list, n_read: int,
-              source: str, polys: gpd.GeoDataFrame, level_col: str, max_d: float,
-              target: CRS) -> Assignment:
+def _assemble(
+    points: gpd.GeoDataFrame,
+    prior: pd.DataFrame,
+    results: list,
+    n_read: int,
+    source: str,
+    polys: gpd.GeoDataFrame,
+    level_col: str,
+    max_d: float,
+    target: CRS,
+) -> Assignment:
     """Put the partitions back in input order.
 
     The rejection table (reasons, and how the loader's rejections are merged and ordered) is the
@@ -317,13 +358,22 @@ def _assemble(points: gpd.GeoDataFrame, prior: pd.DataFrame, results: list, n_re
         assigned[col] = done[col].array
     rej_pos = np.sort(np.concatenate([r[1] for r in results]))
     tiny = _assign_part_input(points, rej_pos)
-    again = assign_incidents(IncidentLoad(incidents=tiny, rejected=prior,
-                                          n_read=len(tiny) + len(prior), source=source),
-                             polys, level_col=level_col, max_distance_m=max_d, crs=target)
+    again = assign_incidents(
+        IncidentLoad(incidents=tiny, rejected=prior, n_read=len(tiny) + len(prior), source=source),
+        polys,
+        level_col=level_col,
+        max_distance_m=max_d,
+        crs=target,
+    )
     if len(again.assigned):  # pragma: no cover - the rule is per point
         raise RuntimeError("assign_incidents_parallel: the rejected points changed on retry")
-    result = Assignment(assigned=assigned, rejected=again.rejected, n_read=n_read,
-                        source=source, level_col=level_col)
+    result = Assignment(
+        assigned=assigned,
+        rejected=again.rejected,
+        n_read=n_read,
+        source=source,
+        level_col=level_col,
+    )
     result.check_accounting()
     return result
 
@@ -368,36 +418,53 @@ def history_features_parallel(
     from kewaspadaan.spatial import getis_ord_gi_star, spatial_weights
 
     hl = settings.decay_half_life_days if half_life_days is None else float(half_life_days)
-    kwargs: dict[str, Any] = {"as_of": as_of, "half_life_days": hl, "unit_col": unit_col,
-                              "code_col": code_col}
+    kwargs: dict[str, Any] = {
+        "as_of": as_of,
+        "half_life_days": hl,
+        "unit_col": unit_col,
+        "code_col": code_col,
+    }
     if _backend(backend) == "default":
-        return history_features(incidents, boundaries, weights=weights,
-                                permutations=permutations, seed=seed, **kwargs)
+        return history_features(
+            incidents, boundaries, weights=weights, permutations=permutations, seed=seed, **kwargs
+        )
     _import_dask("history_features_parallel(backend='dask')")
     w = spatial_weights(boundaries) if weights is None else weights
     if not _history_input_ok(incidents, boundaries, unit_col, code_col):
         # the default raises the engine's own error naming the rows (or, if it accepts, is exact)
-        return history_features(incidents, boundaries, weights=w, permutations=permutations,
-                                seed=seed, **kwargs)
-    parts = _history_parts(incidents, boundaries, w, unit_col, code_col,
-                           _n_partitions(npartitions, _client(client)))
-    frames = _run(_history_part, parts, [_anchor_event(incidents, unit_col), kwargs],
-                  client=client, purpose="history_features_parallel(backend='dask')")
+        return history_features(
+            incidents, boundaries, weights=w, permutations=permutations, seed=seed, **kwargs
+        )
+    parts = _history_parts(
+        incidents, boundaries, w, unit_col, code_col, _n_partitions(npartitions, _client(client))
+    )
+    frames = _run(
+        _history_part,
+        parts,
+        [_anchor_event(incidents, unit_col), kwargs],
+        client=client,
+        purpose="history_features_parallel(backend='dask')",
+    )
     feats = pd.concat(frames).reindex(boundaries.index)
     gi = getis_ord_gi_star(feats["events_decay"], w, permutations=permutations, seed=seed)
     feats["gi_z"] = gi["z"].fillna(0.0)
     feats["gi_p"] = gi["p_sim"] if permutations > 0 else gi["p_norm"]
     feats["hotspot"] = gi["hotspot"]
     feats.attrs["as_of"] = pd.Timestamp(as_of).date().isoformat()
-    logger.info("history features of %d units in %d island partitions [dask]", len(feats),
-                len(parts))
+    logger.info(
+        "history features of %d units in %d island partitions [dask]", len(feats), len(parts)
+    )
     return feats
 
 
-def _history_input_ok(incidents: pd.DataFrame, boundaries: pd.DataFrame, unit_col: str,
-                      code_col: str) -> bool:
-    if unit_col not in incidents.columns or "event_date" not in incidents.columns \
-            or code_col not in boundaries.columns:
+def _history_input_ok(
+    incidents: pd.DataFrame, boundaries: pd.DataFrame, unit_col: str, code_col: str
+) -> bool:
+    if (
+        unit_col not in incidents.columns
+        or "event_date" not in incidents.columns
+        or code_col not in boundaries.columns
+    ):
         return False
     codes = boundaries[code_col].astype(str)
     if not codes.is_unique:
@@ -407,15 +474,27 @@ def _history_input_ok(incidents: pd.DataFrame, boundaries: pd.DataFrame, unit_co
     return bool(known.all() and dates.notna().all())
 
 
-def _history_parts(incidents: pd.DataFrame, boundaries: gpd.GeoDataFrame, w: Any, unit_col: str,
-                   code_col: str, npartitions: int) -> list[tuple]:
+def _history_parts(
+    incidents: pd.DataFrame,
+    boundaries: gpd.GeoDataFrame,
+    w: Any,
+    unit_col: str,
+    code_col: str,
+    npartitions: int,
+) -> list[tuple]:
     """(incidents, units, neighbours) per bin of whole islands; no geometry is shipped."""
     if list(w.id_order) != list(boundaries.index):
-        raise ValidationError("spatial weights", ["the weights' ids must be the boundaries' "
-                                                  "index in the same order; rebuild them with "
-                                                  "spatial_weights(boundaries)"])
-    keep = [c for c in ("event_date", "event_type", "fatalities", unit_col)
-            if c in incidents.columns]
+        raise ValidationError(
+            "spatial weights",
+            [
+                "the weights' ids must be the boundaries' "
+                "index in the same order; rebuild them with "
+                "spatial_weights(boundaries)"
+            ],
+        )
+    keep = [
+        c for c in ("event_date", "event_type", "fatalities", unit_col) if c in incidents.columns
+    ]
     inc = pd.DataFrame(incidents[keep])
     units = pd.DataFrame(boundaries.drop(columns=boundaries.geometry.name))
     units = units[[c for c in (code_col, "penduduk") if c in units.columns]]
@@ -459,8 +538,10 @@ def _history_part(part: tuple, anchor: pd.DataFrame, kwargs: dict) -> pd.DataFra
     inc, units, neigh = part
     if len(anchor):
         code_col = kwargs["code_col"]
-        extra = pd.DataFrame({c: [1 if c == "penduduk" else _ANCHOR] for c in units.columns},
-                             index=pd.Index([_ANCHOR]))
+        extra = pd.DataFrame(
+            {c: [1 if c == "penduduk" else _ANCHOR] for c in units.columns},
+            index=pd.Index([_ANCHOR]),
+        )
         extra[code_col] = _ANCHOR
         units = pd.concat([units, extra.astype(units.dtypes.to_dict())])
         inc = pd.concat([inc, anchor[inc.columns]])
@@ -509,8 +590,12 @@ def zonal_stats_parallel(
     """
     from kewaspadaan.raster import DEFAULT_STATS, zonal_stats
 
-    opts = {"stats": tuple(DEFAULT_STATS if stats is None else stats), "nodata": nodata,
-            "all_touched": all_touched, "crs": crs}
+    opts = {
+        "stats": tuple(DEFAULT_STATS if stats is None else stats),
+        "nodata": nodata,
+        "all_touched": all_touched,
+        "crs": crs,
+    }
     rotated = transform.b != 0 or transform.d != 0
     if _backend(backend) == "default" or rotated:
         if rotated:
@@ -528,13 +613,13 @@ def zonal_stats_parallel(
         rows, cols = _window(sub, arr.shape, transform)
         win_t = transform @ Affine.translation(cols.start, rows.start)
         parts.append((sub, np.ascontiguousarray(arr[rows, cols]), win_t))
-    frames = _run(_zonal_part, parts, [opts], client=client,
-                  purpose="zonal_stats_parallel(backend='dask')")
+    frames = _run(
+        _zonal_part, parts, [opts], client=client, purpose="zonal_stats_parallel(backend='dask')"
+    )
     return pd.concat(frames).iloc[np.argsort(np.concatenate(positions), kind="stable")]
 
 
-def _window(geo: gpd.GeoSeries, shape: tuple[int, ...], transform: Affine
-            ) -> tuple[slice, slice]:
+def _window(geo: gpd.GeoSeries, shape: tuple[int, ...], transform: Affine) -> tuple[slice, slice]:
     """Rows/cols of the raster covering ``geo`` plus one pixel, clipped to the raster."""
     bounds = shapely.bounds(np.asarray(geo.values, dtype=object))
     ok = np.all(np.isfinite(bounds), axis=1)
@@ -556,4 +641,3 @@ def _zonal_part(part: tuple, opts: dict) -> pd.DataFrame:
 
     geo, window, win_t = part
     return zonal_stats(geo, window, win_t, **opts)
-

@@ -28,17 +28,26 @@ import pandas as pd
 
 from kewaspadaan import settings
 from kewaspadaan._io_utils import atomic_write, write_table
+from kewaspadaan._threads import capped
 from kewaspadaan.io import Layers, load_incidents, load_layers
 from kewaspadaan.schema import DEMO_FILES
 
-__all__ = ["LogisticsResult", "RunResult", "logistics", "network_layers", "prepare_layers",
-           "run"]
+__all__ = ["LogisticsResult", "RunResult", "logistics", "network_layers", "prepare_layers", "run"]
 
 logger = logging.getLogger(__name__)
 
 #: Layers the network builder uses, by their name in :class:`kewaspadaan.io.Layers`.
-NETWORK_LAYERS = ("jalan", "sungai", "pelabuhan", "bandara", "permukiman", "gudang_kpu",
-                  "desa", "kecamatan", "armada")
+NETWORK_LAYERS = (
+    "jalan",
+    "sungai",
+    "pelabuhan",
+    "bandara",
+    "permukiman",
+    "gudang_kpu",
+    "desa",
+    "kecamatan",
+    "armada",
+)
 
 Step = Callable[[str], None]
 
@@ -47,8 +56,9 @@ def _no_step(_: str) -> None:
     return None
 
 
-def prepare_layers(data_dir: str | Path | None = None, *,
-                   paths: Mapping[str, str | Path] | None = None) -> Layers:
+def prepare_layers(
+    data_dir: str | Path | None = None, *, paths: Mapping[str, str | Path] | None = None
+) -> Layers:
     """Load the layers of an analysis, generating the demonstration province when needed.
 
     Parameters
@@ -69,8 +79,11 @@ def prepare_layers(data_dir: str | Path | None = None, *,
     if not paths and not (folder / DEMO_FILES["kecamatan"]).exists():
         from kewaspadaan.demo import ensure_demo_data
 
-        logger.info("%s holds no kecamatan boundaries: generating the demonstration province "
-                    "(synthetic data, not real)", folder)
+        logger.info(
+            "%s holds no kecamatan boundaries: generating the demonstration province "
+            "(synthetic data, not real)",
+            folder,
+        )
         ensure_demo_data(folder)
     elif (folder / DEMO_FILES["manifest"]).exists() and not paths:
         from kewaspadaan.demo import ensure_demo_data
@@ -81,8 +94,11 @@ def prepare_layers(data_dir: str | Path | None = None, *,
 
 def network_layers(layers: Layers) -> dict[str, Any]:
     """The layers :func:`kewaspadaan.network.build_network` uses, as a name → table mapping."""
-    return {name: getattr(layers, name) for name in NETWORK_LAYERS
-            if getattr(layers, name, None) is not None}
+    return {
+        name: getattr(layers, name)
+        for name in NETWORK_LAYERS
+        if getattr(layers, name, None) is not None
+    }
 
 
 @dataclass
@@ -125,8 +141,9 @@ class LogisticsResult:
             "terjangkau": int(reach.sum()),
             "tidak_terjangkau": int((~reach).sum()),
             "terlambat": int((r["terlambat"].astype(bool) & reach).sum()),
-            "moda": {str(k): int(v) for k, v in r.loc[reach, "moda"].value_counts()
-                     .sort_index().items()},
+            "moda": {
+                str(k): int(v) for k, v in r.loc[reach, "moda"].value_counts().sort_index().items()
+            },
         }
         if self.plan is not None:
             out["kebutuhan_tidak_terpenuhi"] = len(self.plan.unmet)
@@ -146,15 +163,18 @@ class LogisticsResult:
             "tautan_kritis": write_table(self.critical_links, out / "tautan_kritis.gpkg"),
             "tautan_kritis_csv": write_table(
                 pd.DataFrame(self.critical_links.drop(columns="geometry")),
-                out / "tautan_kritis.csv"),
+                out / "tautan_kritis.csv",
+            ),
         }
         if self.disruption is not None:
             paths["gangguan"] = write_table(self.disruption, out / "gangguan.csv")
         if self.plan is not None:
-            paths["rencana_pengiriman"] = write_table(self.plan.to_frame(),
-                                                      out / "rencana_pengiriman.csv")
+            paths["rencana_pengiriman"] = write_table(
+                self.plan.to_frame(), out / "rencana_pengiriman.csv"
+            )
             paths["kebutuhan_tidak_terpenuhi"] = write_table(
-                self.plan.unmet, out / "kebutuhan_tidak_terpenuhi.csv")
+                self.plan.unmet, out / "kebutuhan_tidak_terpenuhi.csv"
+            )
         if self.escorts is not None:
             paths["pengawalan"] = write_table(self.escorts, out / "pengawalan.csv")
         if self.personnel is not None:
@@ -162,12 +182,19 @@ class LogisticsResult:
         return paths
 
 
-def logistics(layers: Layers | Mapping[str, Any], *, risk: pd.DataFrame | None = None,
-              level: str = "desa", departure: str | pd.Timestamp | None = None,
-              deadline: str | pd.Timestamp | None = None, close: Any = None,
-              officers: int | None = None, top: int = 20,
-              network_options: Mapping[str, Any] | None = None,
-              step: Step = _no_step) -> LogisticsResult:
+def logistics(
+    layers: Layers | Mapping[str, Any],
+    *,
+    risk: pd.DataFrame | None = None,
+    level: str = "desa",
+    departure: str | pd.Timestamp | None = None,
+    deadline: str | pd.Timestamp | None = None,
+    close: Any = None,
+    officers: int | None = None,
+    top: int = 20,
+    network_options: Mapping[str, Any] | None = None,
+    step: Step = _no_step,
+) -> LogisticsResult:
     """Plan election logistics on the multimodal network.
 
     Parameters
@@ -211,8 +238,7 @@ def logistics(layers: Layers | Mapping[str, Any], *, risk: pd.DataFrame | None =
     Gc = G
     if close is not None:
         Gc = close(G) if callable(close) else net.close_edges(G, **dict(close))
-    routes = net.route_all(Gc, destinations=dest, risk=risk, departure=departure,
-                           deadline=deadline)
+    routes = net.route_all(Gc, destinations=dest, risk=risk, departure=departure, deadline=deadline)
     disruption = None
     if close is not None:
         before = net.route_all(G, destinations=dest, departure=departure, deadline=deadline)
@@ -220,15 +246,17 @@ def logistics(layers: Layers | Mapping[str, Any], *, risk: pd.DataFrame | None =
     step("rute")
     plan = escorts = None
     if lay.get("armada") is not None:
-        plan = net.plan_deliveries(Gc, lay["armada"], destinations=dest, departure=departure,
-                                   deadline=deadline)
+        plan = net.plan_deliveries(
+            Gc, lay["armada"], destinations=dest, departure=departure, deadline=deadline
+        )
         if risk is not None:
             escorts = net.escort_needs(routes, plan=plan)
     else:
         logger.warning("no fleet layer (armada): no delivery plan")
     step("rencana")
-    critical = net.critical_links(Gc, destinations=dest, top=top, departure=departure,
-                                  deadline=deadline)
+    critical = net.critical_links(
+        Gc, destinations=dest, top=top, departure=departure, deadline=deadline
+    )
     step("tautan kritis")
     personnel = None
     if officers is not None:
@@ -237,9 +265,15 @@ def logistics(layers: Layers | Mapping[str, Any], *, risk: pd.DataFrame | None =
         kec = lay.get("kecamatan")
         tps = kec[["kode", "tps"]] if kec is not None and "tps" in kec else None
         personnel = net.allocate_personnel(risk, total_officers=officers, tps=tps)
-    return LogisticsResult(graph=Gc, routes=routes, critical_links=critical,
-                           disruption=disruption, plan=plan, escorts=escorts,
-                           personnel=personnel)
+    return LogisticsResult(
+        graph=Gc,
+        routes=routes,
+        critical_links=critical,
+        disruption=disruption,
+        plan=plan,
+        escorts=escorts,
+        personnel=personnel,
+    )
 
 
 @dataclass
@@ -258,33 +292,47 @@ class RunResult:
             "tanggal_penilaian": f"{s.as_of:%Y-%m-%d}",
             "tingkat": s.level,
             "unit": len(table),
-            "insiden": {k: int(v) if isinstance(v, int | float) else v
-                        for k, v in s.accounting.items()},
-            "kelas": {str(k): int((table["kelas"] == k).sum())
-                      for k in settings.class_labels["id"]},
+            "insiden": {
+                k: int(v) if isinstance(v, int | float) else v for k, v in s.accounting.items()
+            },
+            "kelas": {
+                str(k): int((table["kelas"] == k).sum()) for k in settings.class_labels["id"]
+            },
             "peringatan": int(table["peringatan"].astype(bool).sum()),
             "fitur_tidak_dihitung": dict(sorted(s.missing.items())),
         }
         if s.backtest is not None:
             mt = s.backtest.metrics
-            out["backtest"] = {m: {c: round(float(mt.loc[m, c]), 4) for c in mt.columns}
-                               for m in mt.index}
+            out["backtest"] = {
+                m: {c: round(float(mt.loc[m, c]), 4) for c in mt.columns} for m in mt.index
+            }
         if s.validation:
-            out["validasi"] = {k: round(v, 4) if isinstance(v, float) else v
-                               for k, v in s.validation.items()}
+            out["validasi"] = {
+                k: round(v, 4) if isinstance(v, float) else v for k, v in s.validation.items()
+            }
         if self.logistics is not None:
             out["logistik"] = self.logistics.summary()
         out["berkas"] = {k: str(v) for k, v in sorted(self.outputs.items())}
         return out
 
 
-def run(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *,
-        paths: Mapping[str, str | Path] | None = None, as_of: str | pd.Timestamp | None = None,
-        departure: str | pd.Timestamp | None = None,
-        deadline: str | pd.Timestamp | None = None, officers: int | None = None,
-        language: str | None = None, backtest: bool = True, logistics_level: str = "desa",
-        layers: Layers | None = None, network_options: Mapping[str, Any] | None = None,
-        step: Step = _no_step) -> RunResult:
+@capped
+def run(
+    data_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    *,
+    paths: Mapping[str, str | Path] | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    departure: str | pd.Timestamp | None = None,
+    deadline: str | pd.Timestamp | None = None,
+    officers: int | None = None,
+    language: str | None = None,
+    backtest: bool = True,
+    logistics_level: str = "desa",
+    layers: Layers | None = None,
+    network_options: Mapping[str, Any] | None = None,
+    step: Step = _no_step,
+) -> RunResult:
     """Run the main job: score risk, plan logistics, write tables, map and report.
 
     Parameters
@@ -328,26 +376,38 @@ def run(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *
         layers = prepare_layers(data_dir, paths=paths)
     step("data")
     # read once: scored, then drawn on the map
-    load = (load_incidents(layers.incidents_path) if layers.incidents_path is not None
-            else None)
+    load = load_incidents(layers.incidents_path) if layers.incidents_path is not None else None
     result = score(layers, as_of=as_of, run_backtest=backtest, incidents=load)
     outputs = dict(result.write(out))
     step("skor risiko")
     logi = None
     if layers.permukiman is not None or layers.desa is not None:
-        logi = logistics(layers, risk=result.table, level=logistics_level, departure=departure,
-                         deadline=deadline, officers=officers,
-                         network_options=network_options, step=step)
+        logi = logistics(
+            layers,
+            risk=result.table,
+            level=logistics_level,
+            departure=departure,
+            deadline=deadline,
+            officers=officers,
+            network_options=network_options,
+            step=step,
+        )
         outputs.update(logi.write(out))
     else:
         logger.warning("no settlements or desa layer: logistics skipped")
     incidents = load.incidents if load is not None else None
     report = write_report(
-        out / "laporan_kewaspadaan.html", result.table, incidents=incidents,
-        routes=logi.routes if logi is not None else None, depots=layers.gudang_kpu,
+        out / "laporan_kewaspadaan.html",
+        result.table,
+        incidents=incidents,
+        routes=logi.routes if logi is not None else None,
+        depots=layers.gudang_kpu,
         critical_links=logi.critical_links if logi is not None else None,
-        sources=_sources(layers, data_dir, paths), run_date=result.as_of.date(),
-        language=language, missing=result.missing)
+        sources=_sources(layers, data_dir, paths),
+        run_date=result.as_of.date(),
+        language=language,
+        missing=result.missing,
+    )
     outputs["laporan"] = report
     step("laporan")
     run_result = RunResult(score=result, logistics=logi, outputs=outputs)
@@ -359,23 +419,30 @@ def run(data_dir: str | Path | None = None, out_dir: str | Path | None = None, *
     return run_result
 
 
-def _sources(layers: Layers, data_dir: str | Path | None,
-             paths: Mapping[str, str | Path] | None) -> list[tuple[str, str]]:
+def _sources(
+    layers: Layers, data_dir: str | Path | None, paths: Mapping[str, str | Path] | None
+) -> list[tuple[str, str]]:
     """Data sources listed in the report: each layer file used, and whether it is synthetic."""
     folder = Path(data_dir) if data_dir is not None else Path(settings.data_dir)
     out: list[tuple[str, str]] = []
     manifest = folder / DEMO_FILES["manifest"]
     if not paths and manifest.exists():
         info = json.loads(manifest.read_text(encoding="utf-8"))
-        out.append((str(manifest), "provinsi demonstrasi hasil generator kewaspadaan (data "
-                    f"sintetis, bukan data nyata), seed {info.get('seed', '?')}"))
+        out.append(
+            (
+                str(manifest),
+                "provinsi demonstrasi hasil generator kewaspadaan (data "
+                f"sintetis, bukan data nyata), seed {info.get('seed', '?')}",
+            )
+        )
     for name in layers.available():
         if paths and name in paths:
             out.append((str(paths[name]), name))
         elif name in DEMO_FILES and (folder / DEMO_FILES[name]).exists():
             out.append((str(folder / DEMO_FILES[name]), name))
-        elif isinstance(getattr(getattr(layers, name), "attrs", None), dict) and \
-                getattr(layers, name).attrs.get("source"):
+        elif isinstance(getattr(getattr(layers, name), "attrs", None), dict) and getattr(
+            layers, name
+        ).attrs.get("source"):
             out.append((str(getattr(layers, name).attrs["source"]), name))
     if layers.incidents_path is not None:
         out.append((str(layers.incidents_path), "insiden (format ACLED / CSV)"))

@@ -113,8 +113,11 @@ def _colour_classes(geoms: np.ndarray, *, all_touched: bool, pixel_diag: float) 
     return [valid[colour == c] for c in range(colour.max() + 1)]
 
 
-def _window_of(geoms: np.ndarray, shape: tuple[int, int], transform: Affine,
-               ) -> tuple[slice, slice] | None:
+def _window_of(
+    geoms: np.ndarray,
+    shape: tuple[int, int],
+    transform: Affine,
+) -> tuple[slice, slice] | None:
     """Pixel window (row slice, col slice) covering ``geoms``, clipped to the raster."""
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     inv = ~transform
@@ -128,8 +131,9 @@ def _window_of(geoms: np.ndarray, shape: tuple[int, int], transform: Affine,
     return slice(r0, r1), slice(c0, c1)
 
 
-def _clip_to_bounds_windows(labels: np.ndarray, geoms: np.ndarray, transform: Affine,
-                            row0: int, col0: int) -> None:
+def _clip_to_bounds_windows(
+    labels: np.ndarray, geoms: np.ndarray, transform: Affine, row0: int, col0: int
+) -> None:
     """Drop labelled pixels outside each polygon's bounds window, in place.
 
     rasterstats reads, per polygon, the window ``floor``/``ceil`` of its bounds and rasterises
@@ -157,15 +161,26 @@ class Zones:
     ``positions[k - 1]`` (0-based position in the input).
     """
 
-    def __init__(self, index: pd.Index, shape: tuple[int, int],
-                 classes: list[tuple[np.ndarray, tuple[slice, slice], np.ndarray]]) -> None:
+    def __init__(
+        self,
+        index: pd.Index,
+        shape: tuple[int, int],
+        classes: list[tuple[np.ndarray, tuple[slice, slice], np.ndarray]],
+    ) -> None:
         self.index = index
         self.shape = shape
         self.classes = classes
 
     @classmethod
-    def from_polygons(cls, polygons: gpd.GeoDataFrame | gpd.GeoSeries, shape: tuple[int, int],
-                      transform: Affine, *, crs: Any, all_touched: bool = False) -> Zones:
+    def from_polygons(
+        cls,
+        polygons: gpd.GeoDataFrame | gpd.GeoSeries,
+        shape: tuple[int, int],
+        transform: Affine,
+        *,
+        crs: Any,
+        all_touched: bool = False,
+    ) -> Zones:
         """Rasterise ``polygons`` (same CRS as the raster, checked) onto the grid.
 
         Parameters
@@ -203,15 +218,21 @@ class Zones:
             labels = rio_features.rasterize(
                 zip(geoms[members], range(1, len(members) + 1), strict=True),
                 out_shape=(rows.stop - rows.start, cols.stop - cols.start),
-                transform=wtransform, fill=0, dtype="int32", all_touched=all_touched,
+                transform=wtransform,
+                fill=0,
+                dtype="int32",
+                all_touched=all_touched,
             )
             if all_touched:
                 _clip_to_bounds_windows(labels, geoms[members], transform, rows.start, cols.start)
             classes.append((members, window, labels))
         return cls(polygons.index, (int(shape[0]), int(shape[1])), classes)
 
-    def _windows(self, array: np.ndarray, nodata: float | None,
-                 ) -> Iterable[tuple[np.ndarray, np.ndarray, np.ndarray, float, bool]]:
+    def _windows(
+        self,
+        array: np.ndarray,
+        nodata: float | None,
+    ) -> Iterable[tuple[np.ndarray, np.ndarray, np.ndarray, float, bool]]:
         """Yield ``(positions, labels, values, nodata, use_nodata)`` per colour class."""
         if array.shape != self.shape:
             raise ValueError(
@@ -223,8 +244,13 @@ class Zones:
         for members, (rows, cols), labels in self.classes:
             yield members, labels, array[rows, cols], nd, use_nodata
 
-    def stats(self, array: np.ndarray, *, stats: Sequence[str] = DEFAULT_STATS,
-              nodata: float | None = None) -> pd.DataFrame:
+    def stats(
+        self,
+        array: np.ndarray,
+        *,
+        stats: Sequence[str] = DEFAULT_STATS,
+        nodata: float | None = None,
+    ) -> pd.DataFrame:
         """Statistics of ``array`` per polygon, as :func:`zonal_stats`."""
         stats = _check_stats(stats)
         n = len(self.index)
@@ -239,8 +265,13 @@ class Zones:
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = total[1:] / cnt
             counts[members] = cnt
-            found = {"sum": np.where(has, total[1:], np.nan), "mean": mean, "min": lo[1:],
-                     "max": hi[1:], "range": hi[1:] - lo[1:]}
+            found = {
+                "sum": np.where(has, total[1:], np.nan),
+                "mean": mean,
+                "min": lo[1:],
+                "max": hi[1:],
+                "range": hi[1:] - lo[1:],
+            }
             if "std" in out:
                 sq = np.zeros(k)
                 _zonal_squares(labels, values, nd, use_nd, np.r_[0.0, mean], sq)
@@ -262,8 +293,9 @@ class Zones:
             frame["count"] = counts
         return frame
 
-    def fraction_above(self, array: np.ndarray, threshold: float, *,
-                       nodata: float | None = None) -> pd.Series:
+    def fraction_above(
+        self, array: np.ndarray, threshold: float, *, nodata: float | None = None
+    ) -> pd.Series:
         """Share (0-1) of each polygon's valid pixels whose value is ``> threshold``."""
         n = len(self.index)
         valid = np.zeros(n)
@@ -281,8 +313,16 @@ class Zones:
 # The aggregation kernels walk the label window and the value window together (no boolean masks or
 # gathered copies); a pixel counts when its label is > 0, its value is not NaN and not nodata.
 @njit(cache=True)
-def _zonal_moments(labels, values, nodata, use_nodata, count, total, lo, hi,
-                   ):  # pragma: no cover - compiled
+def _zonal_moments(
+    labels,
+    values,
+    nodata,
+    use_nodata,
+    count,
+    total,
+    lo,
+    hi,
+):  # pragma: no cover - compiled
     for i in range(labels.shape[0]):
         for j in range(labels.shape[1]):
             lab = labels[i, j]
@@ -318,8 +358,15 @@ def _zonal_squares(labels, values, nodata, use_nodata, mean, sq):  # pragma: no 
 
 
 @njit(cache=True)
-def _zonal_medians(labels, values, nodata, use_nodata, count, grouped, med,
-                   ):  # pragma: no cover - compiled
+def _zonal_medians(
+    labels,
+    values,
+    nodata,
+    use_nodata,
+    count,
+    grouped,
+    med,
+):  # pragma: no cover - compiled
     """Counting-sort the valid values by label into ``grouped``, then the median per group."""
     offsets = np.cumsum(count)
     fill = offsets - count
@@ -335,12 +382,19 @@ def _zonal_medians(labels, values, nodata, use_nodata, count, grouped, med,
             fill[lab] += 1
     for g in range(1, len(count)):
         if count[g] > 0:
-            med[g] = np.median(grouped[offsets[g] - count[g]:offsets[g]])
+            med[g] = np.median(grouped[offsets[g] - count[g] : offsets[g]])
 
 
 @njit(cache=True)
-def _zonal_above(labels, values, nodata, use_nodata, threshold, valid, above,
-                 ):  # pragma: no cover - compiled
+def _zonal_above(
+    labels,
+    values,
+    nodata,
+    use_nodata,
+    threshold,
+    valid,
+    above,
+):  # pragma: no cover - compiled
     for i in range(labels.shape[0]):
         for j in range(labels.shape[1]):
             lab = labels[i, j]
@@ -359,14 +413,22 @@ def _check_stats(stats: Sequence[str] | str) -> list[str]:
         stats = stats.split()
     unknown = [s for s in stats if s not in _KNOWN_STATS]
     if unknown:
-        raise ValueError(f"unknown zonal statistic(s) {unknown}; choose from {sorted(_KNOWN_STATS)}")
+        raise ValueError(
+            f"unknown zonal statistic(s) {unknown}; choose from {sorted(_KNOWN_STATS)}"
+        )
     return list(dict.fromkeys(stats))
 
 
-def zonal_stats(polygons: gpd.GeoDataFrame | gpd.GeoSeries, array: np.ndarray,
-                transform: Affine, *, stats: Sequence[str] = DEFAULT_STATS,
-                nodata: float | None = None, all_touched: bool = False,
-                crs: Any = None) -> pd.DataFrame:
+def zonal_stats(
+    polygons: gpd.GeoDataFrame | gpd.GeoSeries,
+    array: np.ndarray,
+    transform: Affine,
+    *,
+    stats: Sequence[str] = DEFAULT_STATS,
+    nodata: float | None = None,
+    all_touched: bool = False,
+    crs: Any = None,
+) -> pd.DataFrame:
     """Statistics of a raster within each polygon, as ``rasterstats.zonal_stats`` but fast.
 
     Parameters
@@ -396,21 +458,30 @@ def zonal_stats(polygons: gpd.GeoDataFrame | gpd.GeoSeries, array: np.ndarray,
         the others float, NaN where a polygon has no valid pixel. Computed in float64 (rasterstats
         accumulates float32 rasters in float32, so the last digits may differ).
     """
-    zones = Zones.from_polygons(polygons, np.shape(array), transform, crs=crs,
-                                all_touched=all_touched)
+    zones = Zones.from_polygons(
+        polygons, np.shape(array), transform, crs=crs, all_touched=all_touched
+    )
     return zones.stats(np.asarray(array), stats=stats, nodata=nodata)
 
 
-def fraction_above(polygons: gpd.GeoDataFrame | gpd.GeoSeries, array: np.ndarray,
-                   transform: Affine, threshold: float, *, nodata: float | None = None,
-                   all_touched: bool = False, crs: Any = None) -> pd.Series:
+def fraction_above(
+    polygons: gpd.GeoDataFrame | gpd.GeoSeries,
+    array: np.ndarray,
+    transform: Affine,
+    threshold: float,
+    *,
+    nodata: float | None = None,
+    all_touched: bool = False,
+    crs: Any = None,
+) -> pd.Series:
     """Share (0-1) of each polygon's valid pixels above ``threshold`` (e.g. slope > 15 degrees).
 
     Parameters are as :func:`zonal_stats`; NaN where a polygon has no valid pixel. The Series is
     aligned to ``polygons.index`` and named ``"fraction_above"``.
     """
-    zones = Zones.from_polygons(polygons, np.shape(array), transform, crs=crs,
-                                all_touched=all_touched)
+    zones = Zones.from_polygons(
+        polygons, np.shape(array), transform, crs=crs, all_touched=all_touched
+    )
     return zones.fraction_above(np.asarray(array), threshold, nodata=nodata)
 
 
@@ -456,8 +527,17 @@ def _sift_down(heap_key, heap_node, pos, i, size):  # pragma: no cover - compile
 
 
 @njit(cache=True)
-def _dijkstra_grid(cost, ncols, sources, acc, alloc, pos, heap_key, heap_node, max_cost,
-                   ):  # pragma: no cover - compiled
+def _dijkstra_grid(
+    cost,
+    ncols,
+    sources,
+    acc,
+    alloc,
+    pos,
+    heap_key,
+    heap_node,
+    max_cost,
+):  # pragma: no cover - compiled
     """Multi-source Dijkstra on a flat 8-connected grid with an indexed binary heap.
 
     The grid is padded with a one-cell border that is marked settled, so neighbours need no
@@ -520,8 +600,10 @@ def _dijkstra_grid(cost, ncols, sources, acc, alloc, pos, heap_key, heap_node, m
                     _sift_up(heap_key, heap_node, pos, pv)
 
 
-def _source_cells(sources: np.ndarray | Sequence[Sequence[int]], shape: tuple[int, int],
-                  ) -> np.ndarray:
+def _source_cells(
+    sources: np.ndarray | Sequence[Sequence[int]],
+    shape: tuple[int, int],
+) -> np.ndarray:
     """Flat indices of the sources (boolean mask or ``(row, col)`` pairs), validated."""
     arr = np.asarray(sources)
     if arr.dtype == bool:
@@ -534,8 +616,9 @@ def _source_cells(sources: np.ndarray | Sequence[Sequence[int]], shape: tuple[in
             if not np.all(np.equal(np.mod(arr, 1), 0)):
                 raise ValueError("sources must be integer (row, col) pairs or a boolean mask")
             arr = arr.astype(np.int64)
-        outside = np.flatnonzero((arr[:, 0] < 0) | (arr[:, 0] >= shape[0])
-                                 | (arr[:, 1] < 0) | (arr[:, 1] >= shape[1]))
+        outside = np.flatnonzero(
+            (arr[:, 0] < 0) | (arr[:, 0] >= shape[0]) | (arr[:, 1] < 0) | (arr[:, 1] >= shape[1])
+        )
         if len(outside):
             raise ValueError(
                 f"source(s) {outside[:10].tolist()} lie outside the {shape} raster "
@@ -547,10 +630,14 @@ def _source_cells(sources: np.ndarray | Sequence[Sequence[int]], shape: tuple[in
     return flat.astype(np.int64)
 
 
-def cost_distance(cost: np.ndarray, sources: np.ndarray | Sequence[Sequence[int]], *,
-                  cellsize_m: float = 1.0, return_allocation: bool = False,
-                  max_cost: float | None = None,
-                  ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+def cost_distance(
+    cost: np.ndarray,
+    sources: np.ndarray | Sequence[Sequence[int]],
+    *,
+    cellsize_m: float = 1.0,
+    return_allocation: bool = False,
+    max_cost: float | None = None,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Accumulated cost from the nearest source to every cell (8-connected Dijkstra).
 
     Same semantics as ``skimage.graph.MCP_Geometric(cost).find_costs(sources)``: moving between
@@ -600,8 +687,17 @@ def cost_distance(cost: np.ndarray, sources: np.ndarray | Sequence[Sequence[int]
     heap_key = np.empty(n, dtype=np.float64)
     heap_node = np.empty(n, dtype=itype)
     limit = np.inf if max_cost is None else float(max_cost)
-    _dijkstra_grid(padded.ravel(), cols, src_padded.astype(itype), acc, alloc, pos.ravel(),
-                   heap_key, heap_node, limit)
+    _dijkstra_grid(
+        padded.ravel(),
+        cols,
+        src_padded.astype(itype),
+        acc,
+        alloc,
+        pos.ravel(),
+        heap_key,
+        heap_node,
+        limit,
+    )
     del heap_key, heap_node, pos, padded
     out = acc.reshape(rows, cols)[1:-1, 1:-1].copy()
     if return_allocation:
@@ -623,7 +719,7 @@ def _neighbours(dem: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         for dc in (0, 1, 2):
             if dr == 1 and dc == 1:
                 continue
-            v = padded[dr:dr + rows, dc:dc + cols]
+            v = padded[dr : dr + rows, dc : dc + cols]
             views.append(np.where(np.isnan(v), z, v))
     return z, views
 
@@ -669,11 +765,17 @@ def terrain_ruggedness(dem: np.ndarray) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def rasterize_lines(lines: gpd.GeoDataFrame | gpd.GeoSeries | Sequence[Any],
-                    shape: tuple[int, int], transform: Affine,
-                    values: float | Sequence[float] | np.ndarray = 1.0, *, fill: float = 0.0,
-                    keep: str = "max", all_touched: bool = True,
-                    dtype: str = "float32") -> np.ndarray:
+def rasterize_lines(
+    lines: gpd.GeoDataFrame | gpd.GeoSeries | Sequence[Any],
+    shape: tuple[int, int],
+    transform: Affine,
+    values: float | Sequence[float] | np.ndarray = 1.0,
+    *,
+    fill: float = 0.0,
+    keep: str = "max",
+    all_touched: bool = True,
+    dtype: str = "float32",
+) -> np.ndarray:
     """Burn lines (or any geometries) into a raster.
 
     Parameters
@@ -709,8 +811,13 @@ def rasterize_lines(lines: gpd.GeoDataFrame | gpd.GeoSeries | Sequence[Any],
     out = np.full(shape, fill, dtype=dtype)
     if len(geoms) == 0:
         return out
-    return rio_features.rasterize(zip(geoms, vals.tolist(), strict=True), out_shape=shape,
-                                  transform=transform, out=out, all_touched=all_touched)
+    return rio_features.rasterize(
+        zip(geoms, vals.tolist(), strict=True),
+        out_shape=shape,
+        transform=transform,
+        out=out,
+        all_touched=all_touched,
+    )
 
 
 def distance_to(mask: np.ndarray, cellsize_m: float | tuple[float, float]) -> np.ndarray:

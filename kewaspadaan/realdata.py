@@ -54,8 +54,13 @@ import shapely
 from kewaspadaan._errors import MissingColumnError, ValidationError
 from kewaspadaan.crs import MAP_CRS, analysis_crs_for, require_crs
 
-__all__ = ["CAPITAL_RULES", "coastline_from_polygons", "depots_at_capitals",
-           "kabupaten_capitals", "settlements_from_desa"]
+__all__ = [
+    "CAPITAL_RULES",
+    "coastline_from_polygons",
+    "depots_at_capitals",
+    "kabupaten_capitals",
+    "settlements_from_desa",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +73,10 @@ def _points(desa: pd.DataFrame, crs: Any) -> gpd.GeoDataFrame:
     """One point per row: ``lng_c``/``lat_c`` (EPSG:4326) when present, else the geometry."""
     missing = [c for c in _REQUIRED if c not in desa.columns]
     if missing:
-        raise MissingColumnError(f"desa table: column(s) {missing} missing (has "
-                                 f"{list(desa.columns)}); the Kemendagri desa layer has them")
+        raise MissingColumnError(
+            f"desa table: column(s) {missing} missing (has "
+            f"{list(desa.columns)}); the Kemendagri desa layer has them"
+        )
     attrs = pd.DataFrame(desa.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
     for c in _REQUIRED:
         attrs[c] = attrs[c].astype(str)
@@ -78,16 +85,22 @@ def _points(desa: pd.DataFrame, crs: Any) -> gpd.GeoDataFrame:
         lat = pd.to_numeric(desa["lat_c"], errors="coerce").to_numpy()
         bad = np.flatnonzero(~(np.isfinite(lng) & np.isfinite(lat)))
         if len(bad):
-            raise ValidationError("desa table", [f"{len(bad)} row(s) without a numeric "
-                                                 f"lng_c/lat_c: rows {(bad + 1)[:10].tolist()}"])
+            raise ValidationError(
+                "desa table",
+                [
+                    f"{len(bad)} row(s) without a numeric "
+                    f"lng_c/lat_c: rows {(bad + 1)[:10].tolist()}"
+                ],
+            )
         pts = gpd.GeoDataFrame(attrs, geometry=gpd.points_from_xy(lng, lat), crs=MAP_CRS)
     elif isinstance(desa, gpd.GeoDataFrame):
         require_crs(desa, "desa")
         geom = desa.geometry.reset_index(drop=True)
         pts = gpd.GeoDataFrame(attrs, geometry=geom.representative_point(), crs=desa.crs)
     else:
-        raise MissingColumnError("desa table: give polygons (a GeoDataFrame) or the centroid "
-                                 "columns lng_c and lat_c")
+        raise MissingColumnError(
+            "desa table: give polygons (a GeoDataFrame) or the centroid columns lng_c and lat_c"
+        )
     return pts if crs is None else pts.to_crs(crs)
 
 
@@ -97,22 +110,28 @@ def _one_median(xy: np.ndarray, candidates: np.ndarray) -> int:
     return int(np.argmin(d.sum(axis=1)))
 
 
-def _town_capitals(pts: gpd.GeoDataFrame, towns: gpd.GeoDataFrame,
-                   kabupaten: gpd.GeoDataFrame) -> dict[str, tuple[int, str, bool]]:
+def _town_capitals(
+    pts: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, kabupaten: gpd.GeoDataFrame
+) -> dict[str, tuple[int, str, bool]]:
     """kode_kab → (row of the settlement nearest the gazetteer town inside it, town, is_prov)."""
     require_crs(towns, "towns")
     require_crs(kabupaten, "kabupaten")
     if "kode" not in kabupaten.columns:
-        raise MissingColumnError(f"kabupaten layer: column 'kode' missing (has "
-                                 f"{list(kabupaten.columns)})")
+        raise MissingColumnError(
+            f"kabupaten layer: column 'kode' missing (has {list(kabupaten.columns)})"
+        )
     kab = kabupaten.to_crs(pts.crs)
     tw = towns.to_crs(pts.crs).reset_index(drop=True)
     name_col = next((c for c in ("NAME", "nama", "name") if c in tw.columns), None)
     cls = tw["FEATURECLA"].astype(str) if "FEATURECLA" in tw.columns else None
-    pop = (pd.to_numeric(tw["POP_MAX"], errors="coerce").fillna(0) if "POP_MAX" in tw.columns
-           else pd.Series(0.0, index=tw.index))
-    it, ik = shapely.STRtree(kab.geometry.to_numpy()).query(tw.geometry.to_numpy(),
-                                                           predicate="within")
+    pop = (
+        pd.to_numeric(tw["POP_MAX"], errors="coerce").fillna(0)
+        if "POP_MAX" in tw.columns
+        else pd.Series(0.0, index=tw.index)
+    )
+    it, ik = shapely.STRtree(kab.geometry.to_numpy()).query(
+        tw.geometry.to_numpy(), predicate="within"
+    )
     out: dict[str, tuple[int, str, bool]] = {}
     # the most populous town of a kabupaten wins; deterministic order
     order = sorted(zip(it, ik, strict=True), key=lambda p: (-float(pop.iloc[p[0]]), p[0]))
@@ -145,10 +164,14 @@ def _central_capital(pts: gpd.GeoDataFrame, sel: np.ndarray, xy: np.ndarray) -> 
     return best, "kelurahan_terbanyak"
 
 
-def kabupaten_capitals(desa: pd.DataFrame, *, capitals: Mapping[str, str] | None = None,
-                       towns: gpd.GeoDataFrame | None = None,
-                       kabupaten: gpd.GeoDataFrame | None = None,
-                       provincial_capital: str | None = None) -> pd.DataFrame:
+def kabupaten_capitals(
+    desa: pd.DataFrame,
+    *,
+    capitals: Mapping[str, str] | None = None,
+    towns: gpd.GeoDataFrame | None = None,
+    kabupaten: gpd.GeoDataFrame | None = None,
+    provincial_capital: str | None = None,
+) -> pd.DataFrame:
     """The capital desa/kelurahan of each kabupaten/kota, with the rule that chose it.
 
     Parameters
@@ -178,8 +201,11 @@ def kabupaten_capitals(desa: pd.DataFrame, *, capitals: Mapping[str, str] | None
     crs = analysis_crs_for(pts)
     proj = pts.to_crs(crs)
     xy = shapely.get_coordinates(proj.geometry.to_numpy())
-    by_town = (_town_capitals(proj, towns, kabupaten)
-               if towns is not None and kabupaten is not None and len(towns) else {})
+    by_town = (
+        _town_capitals(proj, towns, kabupaten)
+        if towns is not None and kabupaten is not None and len(towns)
+        else {}
+    )
     given = {str(k): str(v) for k, v in (capitals or {}).items()}
     unknown = sorted(v for v in given.values() if v not in set(pts["kode"]))
     if unknown:
@@ -195,17 +221,29 @@ def kabupaten_capitals(desa: pd.DataFrame, *, capitals: Mapping[str, str] | None
             rule = "kota_ne"
         else:
             i, rule = _central_capital(pts, sel, xy)
-        rows.append({"kode_kab": kab, "kode": pts["kode"].iloc[i], "nama": pts["nama"].iloc[i],
-                     "kode_kec": pts["kode_kec"].iloc[i], "aturan": rule, "kota": town,
-                     "ibukota_provinsi": prov, "geometry": pts.geometry.iloc[i]})
+        rows.append(
+            {
+                "kode_kab": kab,
+                "kode": pts["kode"].iloc[i],
+                "nama": pts["nama"].iloc[i],
+                "kode_kec": pts["kode_kec"].iloc[i],
+                "aturan": rule,
+                "kota": town,
+                "ibukota_provinsi": prov,
+                "geometry": pts.geometry.iloc[i],
+            }
+        )
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=pts.crs).to_crs(MAP_CRS)
     if provincial_capital is not None:
         if provincial_capital not in set(out["kode_kab"]):
-            raise ValidationError("provincial_capital", [f"kode_kab {provincial_capital!r} is "
-                                                         "not in the desa table"])
+            raise ValidationError(
+                "provincial_capital", [f"kode_kab {provincial_capital!r} is not in the desa table"]
+            )
         out["ibukota_provinsi"] = out["kode_kab"] == provincial_capital
-    logger.info("kabupaten capitals: %s", ", ".join(f"{r.kode_kab} {r.nama} ({r.aturan})"
-                                                    for r in out.itertuples()))
+    logger.info(
+        "kabupaten capitals: %s",
+        ", ".join(f"{r.kode_kab} {r.nama} ({r.aturan})" for r in out.itertuples()),
+    )
     return out
 
 
@@ -223,8 +261,9 @@ def _kecamatan_capitals(pts: gpd.GeoDataFrame, xy: np.ndarray, skip: set[str]) -
     return out
 
 
-def settlements_from_desa(desa: pd.DataFrame, *, capitals: pd.DataFrame | None = None,
-                          crs: Any = None) -> gpd.GeoDataFrame:
+def settlements_from_desa(
+    desa: pd.DataFrame, *, capitals: pd.DataFrame | None = None, crs: Any = None
+) -> gpd.GeoDataFrame:
     """The settlement layer (``permukiman``) from a desa/kelurahan table, one point per desa.
 
     Parameters
@@ -246,8 +285,9 @@ def settlements_from_desa(desa: pd.DataFrame, *, capitals: pd.DataFrame | None =
     pts = _points(desa, None)
     caps = kabupaten_capitals(desa) if capitals is None else capitals
     xy = shapely.get_coordinates(pts.to_crs(analysis_crs_for(pts)).geometry.to_numpy())
-    jenis = (pts["jenis"].astype(str) if "jenis" in pts.columns
-             else pd.Series("desa", index=pts.index))
+    jenis = (
+        pts["jenis"].astype(str) if "jenis" in pts.columns else pd.Series("desa", index=pts.index)
+    )
     peran = pd.Series("desa", index=pts.index, dtype=object)
     for i in _kecamatan_capitals(pts, xy, set(caps["kode_kec"].astype(str))):
         peran.iloc[i] = "ibukota_kecamatan"
@@ -255,20 +295,35 @@ def settlements_from_desa(desa: pd.DataFrame, *, capitals: pd.DataFrame | None =
         role = "ibukota_provinsi" if cap.ibukota_provinsi else "ibukota_kabupaten"
         town = (pts["kode_kec"] == str(cap.kode_kec)) & (jenis == "kelurahan")
         peran[town.to_numpy() | (pts["kode"] == str(cap.kode)).to_numpy()] = role
-    pop = (pd.to_numeric(pts["penduduk"], errors="coerce") if "penduduk" in pts.columns
-           else pd.Series(np.nan, index=pts.index))
-    out = gpd.GeoDataFrame({"nama": pts["nama"], "kode_desa": pts["kode"],
-                            "kode_kec": pts["kode_kec"], "kode_kab": pts["kode_kab"],
-                            "penduduk": pop.astype(float), "peran": peran.astype(str),
-                            "jenis": jenis},
-                           geometry=pts.geometry, crs=pts.crs)
-    logger.info("settlements from desa: %d points, roles %s", len(out),
-                out["peran"].value_counts().to_dict())
+    pop = (
+        pd.to_numeric(pts["penduduk"], errors="coerce")
+        if "penduduk" in pts.columns
+        else pd.Series(np.nan, index=pts.index)
+    )
+    out = gpd.GeoDataFrame(
+        {
+            "nama": pts["nama"],
+            "kode_desa": pts["kode"],
+            "kode_kec": pts["kode_kec"],
+            "kode_kab": pts["kode_kab"],
+            "penduduk": pop.astype(float),
+            "peran": peran.astype(str),
+            "jenis": jenis,
+        },
+        geometry=pts.geometry,
+        crs=pts.crs,
+    )
+    logger.info(
+        "settlements from desa: %d points, roles %s",
+        len(out),
+        out["peran"].value_counts().to_dict(),
+    )
     return out if crs is None else out.to_crs(crs)
 
 
-def depots_at_capitals(capitals: pd.DataFrame, *,
-                       names: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
+def depots_at_capitals(
+    capitals: pd.DataFrame, *, names: Mapping[str, str] | None = None
+) -> gpd.GeoDataFrame:
     """Assumed KPU warehouses (``gudang_kpu``): one per kabupaten/kota at its capital.
 
     Parameters
@@ -285,16 +340,25 @@ def depots_at_capitals(capitals: pd.DataFrame, *,
         capitals' CRS.
     """
     names = dict(names or {})
-    rows = [{"nama": f"Gudang KPU {names.get(c.kode_kab, c.kode_kab)}", "kode_kab": c.kode_kab,
-             "sumber": f"asumsi: di ibu kota ({c.nama}, aturan {c.aturan})"}
-            for c in capitals.itertuples()]
+    rows = [
+        {
+            "nama": f"Gudang KPU {names.get(c.kode_kab, c.kode_kab)}",
+            "kode_kab": c.kode_kab,
+            "sumber": f"asumsi: di ibu kota ({c.nama}, aturan {c.aturan})",
+        }
+        for c in capitals.itertuples()
+    ]
     return gpd.GeoDataFrame(rows, geometry=list(capitals.geometry), crs=capitals.crs)
 
 
-def coastline_from_polygons(land: gpd.GeoDataFrame, *, neighbours: gpd.GeoDataFrame | None = None,
-                            sea_ports: gpd.GeoDataFrame | None = None,
-                            tolerance_m: float = 2000.0, port_max_km: float = 20.0,
-                            ) -> gpd.GeoDataFrame:
+def coastline_from_polygons(
+    land: gpd.GeoDataFrame,
+    *,
+    neighbours: gpd.GeoDataFrame | None = None,
+    sea_ports: gpd.GeoDataFrame | None = None,
+    tolerance_m: float = 2000.0,
+    port_max_km: float = 20.0,
+) -> gpd.GeoDataFrame:
     """Coastline of ``land`` derived from its outline (see the module docstring).
 
     Parameters
@@ -334,15 +398,23 @@ def coastline_from_polygons(land: gpd.GeoDataFrame, *, neighbours: gpd.GeoDataFr
     if sea_ports is not None and len(sea_ports):
         require_crs(sea_ports, "sea_ports")
         ports = sea_ports.to_crs(crs).geometry.to_numpy()
-        ip, _ = shapely.STRtree(ports).query(parts, predicate="dwithin",
-                                             distance=port_max_km * 1000)
+        ip, _ = shapely.STRtree(ports).query(
+            parts, predicate="dwithin", distance=port_max_km * 1000
+        )
         near[np.unique(ip)] = True
     keep = closed | near
     lengths = shapely.length(parts) / 1000
-    out = gpd.GeoDataFrame({"jenis": np.where(closed[keep], "pulau", "pantai"),
-                            "panjang_km": lengths[keep]}, geometry=parts[keep], crs=crs)
+    out = gpd.GeoDataFrame(
+        {"jenis": np.where(closed[keep], "pulau", "pantai"), "panjang_km": lengths[keep]},
+        geometry=parts[keep],
+        crs=crs,
+    )
     out.attrs["excluded_km"] = float(lengths[~keep].sum())
-    logger.info("coastline derived: %.0f km kept (%d pieces), %.0f km of open outline left out "
-                "as land border", lengths[keep].sum(), int(keep.sum()),
-                out.attrs["excluded_km"])
+    logger.info(
+        "coastline derived: %.0f km kept (%d pieces), %.0f km of open outline left out "
+        "as land border",
+        lengths[keep].sum(),
+        int(keep.sum()),
+        out.attrs["excluded_km"],
+    )
     return out.to_crs(land.crs)

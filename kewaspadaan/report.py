@@ -45,18 +45,22 @@ def _cell(text: Any = "", *, num: bool = False, color: str | None = None) -> dic
 def _fmt(value: Any, decimals: int, sep: str, *, sign: bool = False, scale: float = 1.0) -> str:
     if value is None or pd.isna(value):
         return ""
-    text = f"{float(value) * scale:+.{decimals}f}" if sign else f"{float(value) * scale:.{decimals}f}"
+    text = (
+        f"{float(value) * scale:+.{decimals}f}" if sign else f"{float(value) * scale:.{decimals}f}"
+    )
     return text.replace(".", sep)
 
 
 def _true(value: Any) -> bool:
-    return value is not None and not (not isinstance(value, str) and pd.isna(value)) \
-        and bool(value)
+    return value is not None and not (not isinstance(value, str) and pd.isna(value)) and bool(value)
 
 
 def _ranked(risk: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame(risk.drop(columns=risk.geometry.name, errors="ignore")
-                       if isinstance(risk, gpd.GeoDataFrame) else risk).copy()
+    out = pd.DataFrame(
+        risk.drop(columns=risk.geometry.name, errors="ignore")
+        if isinstance(risk, gpd.GeoDataFrame)
+        else risk
+    ).copy()
     if "peringkat" not in out or out["peringkat"].isna().any():
         out["peringkat"] = out["skor"].rank(ascending=False, method="min").astype(int)
     return out.sort_values(["peringkat", "kode"], kind="stable")
@@ -67,22 +71,41 @@ def _risk_rows(table: pd.DataFrame, t: dict[str, Any], lang: str) -> list[list[d
     rows = []
     for rec in table.to_dict("records"):
         kelas = rec.get("kelas")
-        rows.append([
-            _cell(int(rec["peringkat"]), num=True), _cell(rec.get("kode")),
-            _cell(rec.get("nama")), _cell(rec.get("nama_kab")),
-            _cell(_fmt(rec.get("skor"), 1, sep), num=True),
-            _cell(class_label(kelas, lang), color=settings.map_class_colors.get(kelas)),
-            _cell(_fmt(rec.get("prob_insiden"), 0, sep, scale=100.0) + (
-                " %" if not pd.isna(rec.get("prob_insiden", float("nan"))) else ""), num=True),
-            _cell(_fmt(rec.get("perubahan_skor"), 1, sep, sign=True), num=True),
-            _cell(rec.get("pendorong")),
-        ])
+        rows.append(
+            [
+                _cell(int(rec["peringkat"]), num=True),
+                _cell(rec.get("kode")),
+                _cell(rec.get("nama")),
+                _cell(rec.get("nama_kab")),
+                _cell(_fmt(rec.get("skor"), 1, sep), num=True),
+                _cell(class_label(kelas, lang), color=settings.map_class_colors.get(kelas)),
+                _cell(
+                    _fmt(rec.get("prob_insiden"), 0, sep, scale=100.0)
+                    + (" %" if not pd.isna(rec.get("prob_insiden", float("nan"))) else ""),
+                    num=True,
+                ),
+                _cell(_fmt(rec.get("perubahan_skor"), 1, sep, sign=True), num=True),
+                _cell(rec.get("pendorong")),
+            ]
+        )
     return rows
 
 
 def _risk_header(t: dict[str, Any]) -> list[str]:
-    return [t[k] for k in ("rank", "kode", "kecamatan", "kabupaten", "score", "class",
-                           "probability", "change", "drivers")]
+    return [
+        t[k]
+        for k in (
+            "rank",
+            "kode",
+            "kecamatan",
+            "kabupaten",
+            "score",
+            "class",
+            "probability",
+            "change",
+            "drivers",
+        )
+    ]
 
 
 def _alerts_table(risk: gpd.GeoDataFrame, alerts: pd.DataFrame | None) -> pd.DataFrame:
@@ -95,8 +118,9 @@ def _alerts_table(risk: gpd.GeoDataFrame, alerts: pd.DataFrame | None) -> pd.Dat
     return alerts
 
 
-def logistics_summary(routes: pd.DataFrame | None, *, language: str | None = None
-                      ) -> dict[str, Any] | None:
+def logistics_summary(
+    routes: pd.DataFrame | None, *, language: str | None = None
+) -> dict[str, Any] | None:
     """Counts of on-time, late and unreachable destinations, and the problem rows.
 
     Parameters
@@ -117,28 +141,59 @@ def logistics_summary(routes: pd.DataFrame | None, *, language: str | None = Non
         return None
     t = load_strings(language)
     sep = t["decimal_sep"]
-    reach = routes["terjangkau"].map(_true) if "terjangkau" in routes else \
-        pd.Series(True, index=routes.index)
-    late = routes["terlambat"].map(_true) if "terlambat" in routes else \
-        pd.Series(False, index=routes.index)
+    reach = (
+        routes["terjangkau"].map(_true)
+        if "terjangkau" in routes
+        else pd.Series(True, index=routes.index)
+    )
+    late = (
+        routes["terlambat"].map(_true)
+        if "terlambat" in routes
+        else pd.Series(False, index=routes.index)
+    )
     late = late & reach
     problem = routes[late | ~reach].assign(_unreach=~reach[late | ~reach])
     if "waktu_tempuh_h" in problem:
-        problem = problem.sort_values(["_unreach", "waktu_tempuh_h"], ascending=[True, False],
-                                      kind="stable")
+        problem = problem.sort_values(
+            ["_unreach", "waktu_tempuh_h"], ascending=[True, False], kind="stable"
+        )
     rows = []
     for rec in pd.DataFrame(problem).to_dict("records"):
         status = t["status_unreachable"] if rec["_unreach"] else t["status_late"]
-        rows.append([
-            _cell(rec.get("tujuan_kode")), _cell(rec.get("tujuan_nama")), _cell(rec.get("depot")),
-            _cell("" if rec["_unreach"] else _fmt(rec.get("waktu_tempuh_h"), 1, sep), num=True),
-            _cell(rec.get("moda")), _cell(_stamp(rec.get("tiba"))),
-            _cell(_stamp(rec.get("tenggat"))), _cell(status)])
-    header = [t[k] for k in ("kode", "destination", "depot", "travel_time_h", "mode", "arrival",
-                             "deadline", "status")]
+        rows.append(
+            [
+                _cell(rec.get("tujuan_kode")),
+                _cell(rec.get("tujuan_nama")),
+                _cell(rec.get("depot")),
+                _cell("" if rec["_unreach"] else _fmt(rec.get("waktu_tempuh_h"), 1, sep), num=True),
+                _cell(rec.get("moda")),
+                _cell(_stamp(rec.get("tiba"))),
+                _cell(_stamp(rec.get("tenggat"))),
+                _cell(status),
+            ]
+        )
+    header = [
+        t[k]
+        for k in (
+            "kode",
+            "destination",
+            "depot",
+            "travel_time_h",
+            "mode",
+            "arrival",
+            "deadline",
+            "status",
+        )
+    ]
     n_unreach, n_late = int((~reach).sum()), int(late.sum())
-    return {"n_total": len(routes), "n_late": n_late, "n_unreachable": n_unreach,
-            "n_on_time": len(routes) - n_late - n_unreach, "header": header, "rows": rows}
+    return {
+        "n_total": len(routes),
+        "n_late": n_late,
+        "n_unreachable": n_unreach,
+        "n_on_time": len(routes) - n_late - n_unreach,
+        "header": header,
+        "rows": rows,
+    }
 
 
 def _stamp(value: Any) -> str:
@@ -162,12 +217,20 @@ def _sources(sources: Sources | None) -> list[tuple[str, str]]:
     return out
 
 
-def build_report(risk: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | None = None,
-                 routes: gpd.GeoDataFrame | None = None, depots: gpd.GeoDataFrame | None = None,
-                 critical_links: gpd.GeoDataFrame | None = None,
-                 alerts: pd.DataFrame | None = None, sources: Sources | None = None,
-                 run_date: dt.date | str | None = None, language: str | None = None,
-                 title: str | None = None, missing: Mapping[str, str] | None = None) -> str:
+def build_report(
+    risk: gpd.GeoDataFrame,
+    *,
+    incidents: gpd.GeoDataFrame | None = None,
+    routes: gpd.GeoDataFrame | None = None,
+    depots: gpd.GeoDataFrame | None = None,
+    critical_links: gpd.GeoDataFrame | None = None,
+    alerts: pd.DataFrame | None = None,
+    sources: Sources | None = None,
+    run_date: dt.date | str | None = None,
+    language: str | None = None,
+    title: str | None = None,
+    missing: Mapping[str, str] | None = None,
+) -> str:
     """Build the self-contained HTML report of one run.
 
     Parameters
@@ -199,25 +262,51 @@ def build_report(risk: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame | None =
     lang = language or settings.language
     t = load_strings(lang)
     date_iso, date_text = format_date(run_date, t)
-    m = risk_map(risk, incidents=incidents, routes=routes, depots=depots,
-                 critical_links=critical_links, title=title or t["map_title"], date=date_iso,
-                 language=lang)
+    m = risk_map(
+        risk,
+        incidents=incidents,
+        routes=routes,
+        depots=depots,
+        critical_links=critical_links,
+        title=title or t["map_title"],
+        date=date_iso,
+        language=lang,
+    )
     parts = render_map_parts(m)
     ranked = _ranked(risk)
     alert_rows = _ranked(_alerts_table(risk, alerts))
     counts = ranked["kelas"].value_counts()
-    summary = {"n_kecamatan": len(ranked), "classes": [
-        {"label": class_label(c, lang), "color": settings.map_class_colors[c],
-         "n": int(counts.get(c, 0))} for c in settings.class_labels["id"]]}
+    summary = {
+        "n_kecamatan": len(ranked),
+        "classes": [
+            {
+                "label": class_label(c, lang),
+                "color": settings.map_class_colors[c],
+                "n": int(counts.get(c, 0)),
+            }
+            for c in settings.class_labels["id"]
+        ],
+    }
     page = render_template(
-        "report.html.j2", t=t, version=__version__, title=title or t["report_title"],
-        date_iso=date_iso, date_text=date_text, summary=summary,
-        assets=Markup(offline_head()), map_head=Markup(parts.head),
-        map_body=Markup(parts.body), map_script=Markup(parts.script),
-        alert_header=_risk_header(t), alerts=_risk_rows(alert_rows, t, lang),
-        ranking_header=_risk_header(t), ranking=_risk_rows(ranked, t, lang),
-        logistics=logistics_summary(routes, language=lang), sources=_sources(sources),
-        missing=sorted((str(k), str(v)) for k, v in (missing or {}).items()))
+        "report.html.j2",
+        t=t,
+        version=__version__,
+        title=title or t["report_title"],
+        date_iso=date_iso,
+        date_text=date_text,
+        summary=summary,
+        assets=Markup(offline_head()),
+        map_head=Markup(parts.head),
+        map_body=Markup(parts.body),
+        map_script=Markup(parts.script),
+        alert_header=_risk_header(t),
+        alerts=_risk_rows(alert_rows, t, lang),
+        ranking_header=_risk_header(t),
+        ranking=_risk_rows(ranked, t, lang),
+        logistics=logistics_summary(routes, language=lang),
+        sources=_sources(sources),
+        missing=sorted((str(k), str(v)) for k, v in (missing or {}).items()),
+    )
     external = find_external_resources(page)
     if external:
         raise RuntimeError(f"the report still references external resources: {external[:5]}")

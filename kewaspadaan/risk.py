@@ -80,8 +80,12 @@ def _normalise(values: pd.Series, direction: int, method: str) -> pd.Series:
     return out.fillna(0.0)
 
 
-def classify(score: pd.Series, *, breaks: tuple[float, ...] | None = None,
-             labels: tuple[str, ...] | None = None) -> pd.Series:
+def classify(
+    score: pd.Series,
+    *,
+    breaks: tuple[float, ...] | None = None,
+    labels: tuple[str, ...] | None = None,
+) -> pd.Series:
     """Classes of a 0–100 score by right-closed ``breaks`` (default ``settings.class_breaks``).
 
     Parameters
@@ -96,10 +100,11 @@ def classify(score: pd.Series, *, breaks: tuple[float, ...] | None = None,
     breaks = tuple(settings.class_breaks if breaks is None else breaks)
     labels = tuple(settings.class_labels[settings.language] if labels is None else labels)
     if len(labels) != len(breaks) + 1 or list(breaks) != sorted(breaks):
-        raise ValidationError("class_breaks", [f"{len(breaks)} increasing breaks need "
-                                               f"{len(breaks) + 1} labels; got {labels}"])
-    idx = np.searchsorted(np.asarray(breaks, dtype=float), score.to_numpy(dtype=float),
-                          side="left")
+        raise ValidationError(
+            "class_breaks",
+            [f"{len(breaks)} increasing breaks need {len(breaks) + 1} labels; got {labels}"],
+        )
+    idx = np.searchsorted(np.asarray(breaks, dtype=float), score.to_numpy(dtype=float), side="left")
     return pd.Series(np.asarray(labels, dtype=object)[idx], index=score.index, name="kelas")
 
 
@@ -144,8 +149,9 @@ class RiskIndex:
         out["prob_insiden"] = extra.get("prob_insiden", pd.Series(np.nan, index=idx))
         out["perubahan_skor"] = extra.get("perubahan_skor", pd.Series(np.nan, index=idx))
         out["peringatan"] = extra.get("peringatan", pd.Series(False, index=idx)).astype(bool)
-        feats = self.features.drop(columns=[c for c in self.features.columns
-                                            if c in RISK_COLUMNS], errors="ignore")
+        feats = self.features.drop(
+            columns=[c for c in self.features.columns if c in RISK_COLUMNS], errors="ignore"
+        )
         if b is not None:
             geo = gpd.GeoDataFrame(out, geometry=b.geometry.reindex(idx).values, crs=b.crs)
             return pd.concat([geo, feats], axis=1)
@@ -169,21 +175,35 @@ class RiskIndex:
         data["prob_insiden"] = data["prob_insiden"].round(3)
         colors = getattr(settings, "map_class_colors", {})
         labels = settings.class_labels[settings.language]
-        by_label = {lab: colors.get(key, "#999999")
-                    for lab, key in zip(labels, settings.class_labels["id"], strict=True)}
+        by_label = {
+            lab: colors.get(key, "#999999")
+            for lab, key in zip(labels, settings.class_labels["id"], strict=True)
+        }
         if m is None:
             minx, miny, maxx, maxy = frame.total_bounds
-            m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8,
-                           **kwargs)
+            m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, **kwargs)
             m.fit_bounds([[miny, minx], [maxy, maxx]])
         folium.GeoJson(
-            data.__geo_interface__, name="Skor risiko",
-            style_function=lambda f: {"fillColor": by_label.get(f["properties"]["kelas"],
-                                                                "#999999"),
-                                      "color": "#444444", "weight": 0.5, "fillOpacity": 0.7},
-            tooltip=folium.GeoJsonTooltip(fields=cols, aliases=["Kode", "Nama", "Skor", "Kelas",
-                                                                "Peringkat", "Pendorong",
-                                                                "Peluang insiden"]),
+            data.__geo_interface__,
+            name="Skor risiko",
+            style_function=lambda f: {
+                "fillColor": by_label.get(f["properties"]["kelas"], "#999999"),
+                "color": "#444444",
+                "weight": 0.5,
+                "fillOpacity": 0.7,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=cols,
+                aliases=[
+                    "Kode",
+                    "Nama",
+                    "Skor",
+                    "Kelas",
+                    "Peringkat",
+                    "Pendorong",
+                    "Peluang insiden",
+                ],
+            ),
         ).add_to(m)
         return m
 
@@ -196,44 +216,63 @@ class RiskIndex:
 
             raise MissingDependencyError("matplotlib", "notebook", "RiskIndex.plot") from exc
         frame = self._geo()
-        opts = {"column": "skor", "cmap": "YlOrRd", "vmin": 0, "vmax": 100, "legend": True,
-                "edgecolor": "0.4", "linewidth": 0.3}
+        opts = {
+            "column": "skor",
+            "cmap": "YlOrRd",
+            "vmin": 0,
+            "vmax": 100,
+            "legend": True,
+            "edgecolor": "0.4",
+            "linewidth": 0.3,
+        }
         opts.update(kwargs)
         return frame.plot(ax=ax, **opts)
 
     def _geo(self) -> gpd.GeoDataFrame:
         if self.boundaries is None:
-            raise ValueError("this RiskIndex has no boundaries; pass boundaries= to "
-                             "composite_index to map it")
+            raise ValueError(
+                "this RiskIndex has no boundaries; pass boundaries= to composite_index to map it"
+            )
         return self.to_frame()
 
     def with_weights(self, weights: dict[str, float]) -> RiskIndex:
         """The same features re-scored with other group weights."""
-        return composite_index(self.features, weights=weights, spec=self.spec,
-                               normalisation=self.normalisation, boundaries=self.boundaries)
+        return composite_index(
+            self.features,
+            weights=weights,
+            spec=self.spec,
+            normalisation=self.normalisation,
+            boundaries=self.boundaries,
+        )
 
 
-def _resolve_weights(weights: dict[str, float] | None, groups: list[str],
-                     missing: dict[str, str]) -> dict[str, float]:
+def _resolve_weights(
+    weights: dict[str, float] | None, groups: list[str], missing: dict[str, str]
+) -> dict[str, float]:
     base = dict(settings.composite_weights)
     if weights:
         unknown = sorted(set(weights) - set(base) - set(groups))
         if unknown:
-            raise ValidationError("composite_weights", [f"unknown group(s) {unknown}; groups are "
-                                                        f"{sorted(set(base) | set(groups))}"])
+            raise ValidationError(
+                "composite_weights",
+                [f"unknown group(s) {unknown}; groups are {sorted(set(base) | set(groups))}"],
+            )
         base.update(weights)
     bad = [f"{g}={v}" for g, v in base.items() if not np.isfinite(v) or v < 0]
     if bad:
         raise ValidationError("composite_weights", [f"weights must be >= 0: {bad}"])
     for g in base:
         if g not in groups and base[g] > 0:
-            missing.setdefault(f"group:{g}", "no feature of this group available; its weight is "
-                                             "spread over the other groups")
+            missing.setdefault(
+                f"group:{g}",
+                "no feature of this group available; its weight is spread over the other groups",
+            )
     used = {g: float(base.get(g, 0.0)) for g in groups}
     total = sum(used.values())
     if total <= 0:
-        raise ValidationError("composite_weights", [f"all weights of the available groups "
-                                                    f"{groups} are 0"])
+        raise ValidationError(
+            "composite_weights", [f"all weights of the available groups {groups} are 0"]
+        )
     return {g: v / total for g, v in used.items()}
 
 
@@ -270,8 +309,10 @@ def composite_index(
     spec = dict(FEATURE_SPEC if spec is None else spec)
     method: str = normalisation or settings.risk_normalisation
     if boundaries is not None and not boundaries.index.equals(features.index):
-        raise ValidationError("composite_index", ["boundaries and features must share the same "
-                                                  "index (one row per unit, same order)"])
+        raise ValidationError(
+            "composite_index",
+            ["boundaries and features must share the same index (one row per unit, same order)"],
+        )
     missing: dict[str, str] = {}
     present = {}
     for name, (group, direction, label) in spec.items():
@@ -282,31 +323,51 @@ def composite_index(
         else:
             present[name] = (group, direction, label)
     if not present:
-        raise ValidationError("composite_index", [f"none of the features {sorted(spec)} is "
-                                                  "available; compute history features first"])
+        raise ValidationError(
+            "composite_index",
+            [f"none of the features {sorted(spec)} is available; compute history features first"],
+        )
     groups = sorted({g for g, _, _ in present.values()})
     w = _resolve_weights(weights, groups, missing)
-    norm = pd.DataFrame({n: _normalise(features[n], d, method)
-                         for n, (_, d, _) in present.items()}, index=features.index)
-    group_scores = pd.DataFrame({g: norm[[n for n, s in present.items() if s[0] == g]].mean(axis=1)
-                                 for g in groups}, index=features.index)
+    norm = pd.DataFrame(
+        {n: _normalise(features[n], d, method) for n, (_, d, _) in present.items()},
+        index=features.index,
+    )
+    group_scores = pd.DataFrame(
+        {g: norm[[n for n, s in present.items() if s[0] == g]].mean(axis=1) for g in groups},
+        index=features.index,
+    )
     n_in = {g: sum(1 for s in present.values() if s[0] == g) for g in groups}
-    contrib = pd.DataFrame({n: 100.0 * w[s[0]] / n_in[s[0]] * norm[n]
-                            for n, s in present.items()}, index=features.index)
+    contrib = pd.DataFrame(
+        {n: 100.0 * w[s[0]] / n_in[s[0]] * norm[n] for n, s in present.items()},
+        index=features.index,
+    )
     score = contrib.sum(axis=1).clip(0.0, 100.0).rename("skor")
     labels = {n: s[2] for n, s in present.items()}
     return RiskIndex(
-        features=features, normalised=norm, contributions=contrib, group_scores=group_scores,
-        weights=w, score=score, kelas=classify(score), peringkat=_rank(score, boundaries),
-        pendorong=_drivers(contrib, labels, n_drivers), spec=spec, normalisation=method,
-        boundaries=boundaries, missing=missing,
+        features=features,
+        normalised=norm,
+        contributions=contrib,
+        group_scores=group_scores,
+        weights=w,
+        score=score,
+        kelas=classify(score),
+        peringkat=_rank(score, boundaries),
+        pendorong=_drivers(contrib, labels, n_drivers),
+        spec=spec,
+        normalisation=method,
+        boundaries=boundaries,
+        missing=missing,
     )
 
 
 def _rank(score: pd.Series, boundaries: pd.DataFrame | None) -> pd.Series:
     """1 = highest score; ties broken by code (or index) for determinism."""
-    key = (boundaries["kode"].astype(str).to_numpy() if boundaries is not None
-           and "kode" in boundaries.columns else np.arange(len(score)))
+    key = (
+        boundaries["kode"].astype(str).to_numpy()
+        if boundaries is not None and "kode" in boundaries.columns
+        else np.arange(len(score))
+    )
     order = np.lexsort((key, -score.to_numpy()))
     rank = np.empty(len(score), dtype=np.int64)
     rank[order] = np.arange(1, len(score) + 1)
@@ -358,23 +419,28 @@ def sensitivity(index: RiskIndex, *, factors: tuple[float, ...] = (0.8, 1.2)) ->
             runs[name] = w
     ranks = pd.DataFrame(cols, index=base_rank.index)
     delta = ranks.sub(base_rank, axis=0).abs()
-    out = pd.DataFrame({
-        "kode": (index.boundaries["kode"] if index.boundaries is not None
-                 and "kode" in index.boundaries.columns else base_rank.index.to_series()),
-        "peringkat": base_rank,
-        "peringkat_min": ranks.min(axis=1).clip(upper=base_rank),
-        "peringkat_max": ranks.max(axis=1).clip(lower=base_rank),
-        "delta_peringkat_maks": delta.max(axis=1),
-        "delta_peringkat_rata": delta.mean(axis=1),
-        "kelas_berubah": pd.concat(class_change, axis=1).mean(axis=1),
-    }, index=base_rank.index)
+    out = pd.DataFrame(
+        {
+            "kode": (
+                index.boundaries["kode"]
+                if index.boundaries is not None and "kode" in index.boundaries.columns
+                else base_rank.index.to_series()
+            ),
+            "peringkat": base_rank,
+            "peringkat_min": ranks.min(axis=1).clip(upper=base_rank),
+            "peringkat_max": ranks.max(axis=1).clip(lower=base_rank),
+            "delta_peringkat_maks": delta.max(axis=1),
+            "delta_peringkat_rata": delta.mean(axis=1),
+            "kelas_berubah": pd.concat(class_change, axis=1).mean(axis=1),
+        },
+        index=base_rank.index,
+    )
     out = pd.concat([out, ranks], axis=1)
     out.attrs["runs"] = runs
     return out
 
 
-def alerts(current: pd.Series, previous: pd.Series, *, margin: float | None = None
-           ) -> pd.DataFrame:
+def alerts(current: pd.Series, previous: pd.Series, *, margin: float | None = None) -> pd.DataFrame:
     """Early-warning flags: units whose score rose by more than ``margin`` points.
 
     Parameters
@@ -393,5 +459,12 @@ def alerts(current: pd.Series, previous: pd.Series, *, margin: float | None = No
     if not current.index.equals(previous.index):
         raise ValidationError("alerts", ["current and previous scores must share the index"])
     change = current - previous
-    return pd.DataFrame({"skor": current, "skor_sebelumnya": previous, "perubahan_skor": change,
-                         "peringatan": (change > margin).to_numpy()}, index=current.index)
+    return pd.DataFrame(
+        {
+            "skor": current,
+            "skor_sebelumnya": previous,
+            "perubahan_skor": change,
+            "peringatan": (change > margin).to_numpy(),
+        },
+        index=current.index,
+    )

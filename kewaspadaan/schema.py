@@ -8,14 +8,34 @@ from __future__ import annotations
 
 __all__ = [
     "BOUNDARY_COLUMNS",
+    "DELIVERY_STATUS",
     "DEMO_FILES",
     "DEMO_LAYER_COLUMNS",
     "DESA_COLUMNS",
     "INCIDENT_COLUMNS",
+    "LEVELS",
+    "MODES",
+    "RAWAN_CLASSES",
     "REJECTION_COLUMNS",
+    "RISK_CLASSES",
     "RISK_COLUMNS",
     "ROUTE_COLUMNS",
 ]
+
+# --------------------------------------------------------------------------------------------
+# Fixed identifiers: the values users see in the data (tables, GeoPackages, JSON). They never
+# depend on the report language; labels for display live in ``kewaspadaan/locale/*.json``.
+# --------------------------------------------------------------------------------------------
+#: Administrative levels that can be scored, largest first.
+LEVELS: tuple[str, ...] = ("kabupaten", "kecamatan", "desa")
+#: Risk classes, lowest first (column ``kelas``).
+RISK_CLASSES: tuple[str, ...] = ("rendah", "sedang", "tinggi", "sangat tinggi")
+#: Classes counted as *rawan* (vulnerable): escorts, personnel norm, hours in rawan areas.
+RAWAN_CLASSES: tuple[str, ...] = ("tinggi", "sangat tinggi")
+#: Transport modes of vehicles (column ``moda``; a route's modes are joined with ``+``).
+MODES: tuple[str, ...] = ("road", "river", "sea", "air")
+#: Delivery status of a destination (column ``status`` of routes and of the delivery plan).
+DELIVERY_STATUS: tuple[str, ...] = ("tepat_waktu", "terlambat", "tidak_terjangkau")
 
 #: Kecamatan (or kabupaten) boundaries: Kemendagri codes with dots (``64.01.01``), names,
 #: parent kabupaten code (``64.01``) and name. RangeIndex; ``kode`` is unique.
@@ -23,7 +43,13 @@ BOUNDARY_COLUMNS: tuple[str, ...] = ("kode", "nama", "kode_kab", "nama_kab", "ge
 
 #: Desa/kelurahan boundaries add their kecamatan (``kode`` like ``64.01.01.2009``).
 DESA_COLUMNS: tuple[str, ...] = (
-    "kode", "nama", "kode_kec", "nama_kec", "kode_kab", "nama_kab", "geometry",
+    "kode",
+    "nama",
+    "kode_kec",
+    "nama_kec",
+    "kode_kab",
+    "nama_kab",
+    "geometry",
 )
 
 #: Normalised incidents (one row per event, point geometry in EPSG:4326).
@@ -32,8 +58,19 @@ DESA_COLUMNS: tuple[str, ...] = (
 #: back to the input (row = 1-based data row, header excluded). After assignment a ``kode`` column
 #: (kecamatan code) and ``assign_rule`` (how it was assigned) are added.
 INCIDENT_COLUMNS: tuple[str, ...] = (
-    "event_id", "event_date", "event_type", "sub_event_type", "actor1", "actor2",
-    "location", "fatalities", "geo_precision", "notes", "source_file", "source_row", "geometry",
+    "event_id",
+    "event_date",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "location",
+    "fatalities",
+    "geo_precision",
+    "notes",
+    "source_file",
+    "source_row",
+    "geometry",
 )
 
 #: Rejected incidents: where they came from and why; ``incidents read = assigned + rejected``.
@@ -66,10 +103,28 @@ DEMO_FILES: dict[str, str] = {
 DEMO_LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
     "provinsi": ("kode", "nama"),
     "kabupaten": ("kode", "nama", "jenis", "ibukota"),  # jenis: kabupaten | kota
-    "kecamatan": ("kode", "nama", "kode_kab", "nama_kab", "kode_prov", "nama_prov", "ibukota",
-                  "penduduk", "tps"),
-    "desa": ("kode", "nama", "kode_kec", "nama_kec", "kode_kab", "nama_kab", "jenis",
-             "penduduk", "tps"),  # jenis: desa | kelurahan
+    "kecamatan": (
+        "kode",
+        "nama",
+        "kode_kab",
+        "nama_kab",
+        "kode_prov",
+        "nama_prov",
+        "ibukota",
+        "penduduk",
+        "tps",
+    ),
+    "desa": (
+        "kode",
+        "nama",
+        "kode_kec",
+        "nama_kec",
+        "kode_kab",
+        "nama_kab",
+        "jenis",
+        "penduduk",
+        "tps",
+    ),  # jenis: desa | kelurahan
     "batas_negara": ("nama",),  # LineString: the international border
     "garis_pantai": ("nama",),  # LineString(s): the coastline, islands included
     # navigasi: besar | kecil | jeram (rapids) | tidak (not navigable);
@@ -78,11 +133,20 @@ DEMO_LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
     # kelas: arteri | kolektor | lokal | setapak; jembatan: the segment is a bridge
     "jalan": ("id", "nama", "kelas", "jembatan"),
     "pelabuhan": ("nama", "kategori", "kode_kec"),  # kategori: laut | sungai
-    "bandara": ("nama", "jenis", "panjang_landas_m", "kode_kec"),  # jenis: bandara | lapangan_terbang | helipad
+    "bandara": (
+        "nama",
+        "jenis",
+        "panjang_landas_m",
+        "kode_kec",
+    ),  # jenis: bandara | lapangan_terbang | helipad
     # peran: ibukota_provinsi | ibukota_kabupaten | ibukota_kecamatan | desa
     "permukiman": ("nama", "kode_desa", "kode_kec", "kode_kab", "penduduk", "peran"),
     "gudang_kpu": ("nama", "kode_kab"),
-    "pos_keamanan": ("nama", "jenis", "kode_kec"),  # jenis: polda | polres | polsek | kodim | koramil
+    "pos_keamanan": (
+        "nama",
+        "jenis",
+        "kode_kec",
+    ),  # jenis: polda | polres | polsek | kodim | koramil
     # one row per depot (kode_kab) and vehicle type: moda road|river|sea|air
     "armada": ("kode_kab", "moda", "jenis", "jumlah", "kapasitas_kotak"),
     # ground truth of the generator, for validation only: expected events per kecamatan per month
@@ -93,14 +157,34 @@ DEMO_LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
 #: the boundaries). Feature columns follow these; ``pendorong`` lists the top drivers, most
 #: important first, separated by "; ".
 RISK_COLUMNS: tuple[str, ...] = (
-    "kode", "nama", "kode_kab", "nama_kab", "skor", "kelas", "peringkat", "pendorong",
-    "prob_insiden", "perubahan_skor", "peringatan", "geometry",
+    "kode",
+    "nama",
+    "kode_kab",
+    "nama_kab",
+    "skor",
+    "kelas",
+    "peringkat",
+    "pendorong",
+    "prob_insiden",
+    "perubahan_skor",
+    "peringatan",
+    "geometry",
 )
 
 #: The route table written by ``kewaspadaan routes`` (one row per destination; LineString in
 #: EPSG:4326 of the path; times in hours; ``tiba``/``tenggat`` timestamps; ``moda`` like
 #: ``"road+river"``; ``jam_zona_rawan_h`` hours through kecamatan of class tinggi/sangat tinggi).
 ROUTE_COLUMNS: tuple[str, ...] = (
-    "tujuan_kode", "tujuan_nama", "depot", "waktu_tempuh_h", "moda", "berangkat", "tiba",
-    "tenggat", "terlambat", "terjangkau", "jam_zona_rawan_h", "geometry",
+    "tujuan_kode",
+    "tujuan_nama",
+    "depot",
+    "waktu_tempuh_h",
+    "moda",
+    "berangkat",
+    "tiba",
+    "tenggat",
+    "terlambat",
+    "terjangkau",
+    "jam_zona_rawan_h",
+    "geometry",
 )

@@ -32,6 +32,7 @@ from scipy.stats import spearmanr
 
 from kewaspadaan import settings
 from kewaspadaan._errors import DataFileError, ValidationError
+from kewaspadaan._threads import capped
 from kewaspadaan.features.history import history_features, history_panel
 from kewaspadaan.model import Backtest, FittedModel, backtest, build_panel, calendar_features
 from kewaspadaan.model import fit_model as _fit_model
@@ -99,19 +100,30 @@ class ScoreResult:
         paths: dict[str, Path] = {}
         stem = f"risiko_{self.level}"
         paths["gpkg"] = write_table(self.table, out / f"{stem}.gpkg", layer=stem)
-        paths["csv"] = write_table(pd.DataFrame(self.table.drop(columns="geometry")),
-                                   out / f"{stem}.csv")
+        paths["csv"] = write_table(
+            pd.DataFrame(self.table.drop(columns="geometry")), out / f"{stem}.csv"
+        )
         paths["sensitivitas"] = write_table(self.sensitivity, out / "sensitivitas.csv")
         if self.backtest is not None:
             paths["backtest"] = write_table(self.backtest.to_frame(), out / "backtest.csv")
             pred = self.backtest.predictions.reset_index()
             pred["bulan"] = pred["bulan"].dt.strftime("%Y-%m")
             paths["backtest_prediksi"] = write_table(pred, out / "backtest_prediksi.csv")
-        cols = ["kode", "nama", "kode_kab", "nama_kab", "skor", "kelas", "perubahan_skor",
-                "prob_insiden", "pendorong"]
+        cols = [
+            "kode",
+            "nama",
+            "kode_kab",
+            "nama_kab",
+            "skor",
+            "kelas",
+            "perubahan_skor",
+            "prob_insiden",
+            "pendorong",
+        ]
         flagged = pd.DataFrame(self.table.loc[self.table["peringatan"], cols])
-        paths["peringatan"] = write_table(flagged.sort_values("perubahan_skor", ascending=False),
-                                          out / "peringatan.csv")
+        paths["peringatan"] = write_table(
+            flagged.sort_values("perubahan_skor", ascending=False), out / "peringatan.csv"
+        )
         paths["insiden_ditolak"] = write_table(self.rejected, out / "insiden_ditolak.csv")
         logger.info("risk outputs written to %s", out)
         return paths
@@ -120,8 +132,10 @@ class ScoreResult:
 def _boundaries(layers: Any, level: str) -> gpd.GeoDataFrame:
     b = getattr(layers, level, None)
     if b is None:
-        raise DataFileError(f"no {level} boundaries in the layers; give the {level} file "
-                            f"(paths={{'{level}': ...}}) or use level='kecamatan'")
+        raise DataFileError(
+            f"no {level} boundaries in the layers; give the {level} file "
+            f"(paths={{'{level}': ...}}) or use level='kecamatan'"
+        )
     return b.reset_index(drop=True)
 
 
@@ -138,9 +152,9 @@ def _incidents(layers: Any, boundaries: gpd.GeoDataFrame, incidents: Any) -> Any
     return assignment
 
 
-def static_features(layers: Any, boundaries: gpd.GeoDataFrame) -> tuple[pd.DataFrame,
-                                                                         dict[str, str],
-                                                                         dict[str, str]]:
+def static_features(
+    layers: Any, boundaries: gpd.GeoDataFrame
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, str]]:
     """Geography, terrain, remoteness and population-density features from whatever is present.
 
     Returns
@@ -157,25 +171,35 @@ def static_features(layers: Any, boundaries: gpd.GeoDataFrame) -> tuple[pd.DataF
 
         terrain = load_terrain(layers.dem_path)
     settlements = getattr(layers, "permukiman", None)
-    geo = geography_features(boundaries, coastline=getattr(layers, "garis_pantai", None),
-                             rivers=getattr(layers, "sungai", None),
-                             border=getattr(layers, "batas_negara", None),
-                             terrain=terrain, settlements=settlements)
+    geo = geography_features(
+        boundaries,
+        coastline=getattr(layers, "garis_pantai", None),
+        rivers=getattr(layers, "sungai", None),
+        border=getattr(layers, "batas_negara", None),
+        terrain=terrain,
+        settlements=settlements,
+    )
     missing, notes = dict(geo.missing), dict(geo.notes)
     friction = None
     if terrain is not None:
-        friction = friction_surface(terrain, roads=getattr(layers, "jalan", None),
-                                    rivers=getattr(layers, "sungai", None),
-                                    resolution_m=settings.score_friction_resolution_m)
+        friction = friction_surface(
+            terrain,
+            roads=getattr(layers, "jalan", None),
+            rivers=getattr(layers, "sungai", None),
+            resolution_m=settings.score_friction_resolution_m,
+        )
     kab_cap = prov_cap = None
     if settlements is not None and "peran" in settlements.columns:
-        kab_cap = settlements[settlements["peran"].isin(["ibukota_kabupaten",
-                                                         "ibukota_provinsi"])]
+        kab_cap = settlements[settlements["peran"].isin(["ibukota_kabupaten", "ibukota_provinsi"])]
         prov_cap = settlements[settlements["peran"] == "ibukota_provinsi"]
-    rem = remoteness_features(boundaries, friction, kabupaten_capitals=kab_cap,
-                              provincial_capital=prov_cap,
-                              security_posts=getattr(layers, "pos_keamanan", None),
-                              settlements=settlements)
+    rem = remoteness_features(
+        boundaries,
+        friction,
+        kabupaten_capitals=kab_cap,
+        provincial_capital=prov_cap,
+        security_posts=getattr(layers, "pos_keamanan", None),
+        settlements=settlements,
+    )
     missing.update(rem.missing)
     notes.update(rem.notes)
     out = pd.concat([pd.DataFrame(geo), pd.DataFrame(rem)], axis=1)
@@ -195,8 +219,14 @@ def _default_as_of(assigned: pd.DataFrame) -> pd.Timestamp:
     return (last.to_period("M") + 1).to_timestamp()
 
 
-def _predict_at(model: FittedModel, incidents: pd.DataFrame, boundaries: gpd.GeoDataFrame,
-                as_of: pd.Timestamp, static: pd.DataFrame, w: Any) -> pd.Series:
+def _predict_at(
+    model: FittedModel,
+    incidents: pd.DataFrame,
+    boundaries: gpd.GeoDataFrame,
+    as_of: pd.Timestamp,
+    static: pd.DataFrame,
+    w: Any,
+) -> pd.Series:
     rows = history_panel(incidents, boundaries, months=pd.DatetimeIndex([as_of]), weights=w)
     rows = rows.droplevel("bulan")
     cal = calendar_features([as_of])
@@ -208,8 +238,9 @@ def _predict_at(model: FittedModel, incidents: pd.DataFrame, boundaries: gpd.Geo
     return pd.Series(model.predict_proba(rows), index=boundaries.index, name="prob_insiden")
 
 
-def validate_against_truth(truth: pd.DataFrame, table: pd.DataFrame, as_of: pd.Timestamp,
-                           *, horizon_months: int = 12) -> dict[str, Any]:
+def validate_against_truth(
+    truth: pd.DataFrame, table: pd.DataFrame, as_of: pd.Timestamp, *, horizon_months: int = 12
+) -> dict[str, Any]:
     """Spearman of ``skor`` and ``prob_insiden`` with the true intensity (demo ground truth).
 
     The truth is the mean ``lambda_benar`` over the ``horizon_months`` months from ``as_of`` when
@@ -238,6 +269,7 @@ def validate_against_truth(truth: pd.DataFrame, table: pd.DataFrame, as_of: pd.T
     return out
 
 
+@capped
 def score(
     layers: Any,
     *,
@@ -285,40 +317,78 @@ def score(
     boundaries = _boundaries(layers, level)
     assignment = _incidents(layers, boundaries, incidents)
     if assignment is None:
-        return _score_without_incidents(layers, boundaries, as_of=as_of, level=level,
-                                        weights=weights)
+        return _score_without_incidents(
+            layers, boundaries, as_of=as_of, level=level, weights=weights
+        )
     assigned = assignment.assigned
     if as_of is None:
         if len(assigned) == 0:
-            raise ValidationError("incidents", ["no incident could be assigned; give as_of= and "
-                                                "check insiden_ditolak.csv"])
+            raise ValidationError(
+                "incidents",
+                ["no incident could be assigned; give as_of= and check insiden_ditolak.csv"],
+            )
         as_of = _default_as_of(assigned)
     as_of = pd.Timestamp(as_of)
     if not isinstance(as_of, pd.Timestamp) or pd.isna(as_of):
         raise ValidationError("as_of", [f"not a date: {as_of!r}; use YYYY-MM-DD"])
-    logger.info("scoring %d %s as of %s from %d incidents (%d rejected)", len(boundaries), level,
-                as_of.date(), len(assigned), len(assignment.rejected))
+    logger.info(
+        "scoring %d %s as of %s from %d incidents (%d rejected)",
+        len(boundaries),
+        level,
+        as_of.date(),
+        len(assigned),
+        len(assignment.rejected),
+    )
     w = spatial_weights(boundaries)
     static, missing, notes = static_features(layers, boundaries)
     hist = history_features(assigned, boundaries, as_of=as_of, weights=w, seed=seed)
     prev_as_of = as_of - pd.DateOffset(months=1)
-    hist_prev = history_features(assigned, boundaries, as_of=prev_as_of, weights=w,
-                                 permutations=0)
+    hist_prev = history_features(assigned, boundaries, as_of=prev_as_of, weights=w, permutations=0)
     feats = pd.concat([hist, static], axis=1)
     risk = composite_index(feats, weights=weights, boundaries=boundaries)
-    previous = composite_index(pd.concat([hist_prev, static], axis=1), weights=weights,
-                               boundaries=boundaries)
+    previous = composite_index(
+        pd.concat([hist_prev, static], axis=1), weights=weights, boundaries=boundaries
+    )
     warn = alerts(risk.score, previous.score)
-    fitted, bt, prob = _model_part(assigned, boundaries, as_of, static, w, run_backtest,
-                                   backtest_months, refit_every, model, seed, progress, notes)
-    risk.extra = pd.DataFrame({"prob_insiden": prob, "perubahan_skor": warn["perubahan_skor"],
-                               "peringatan": warn["peringatan"]}, index=boundaries.index)
+    fitted, bt, prob = _model_part(
+        assigned,
+        boundaries,
+        as_of,
+        static,
+        w,
+        run_backtest,
+        backtest_months,
+        refit_every,
+        model,
+        seed,
+        progress,
+        notes,
+    )
+    risk.extra = pd.DataFrame(
+        {
+            "prob_insiden": prob,
+            "perubahan_skor": warn["perubahan_skor"],
+            "peringatan": warn["peringatan"],
+        },
+        index=boundaries.index,
+    )
     table = risk.to_frame()
     missing.update({k: v for k, v in risk.missing.items() if k not in missing})
     result = ScoreResult(
-        table=table, risk=risk, previous=previous, sensitivity=sensitivity(risk), alerts=warn,
-        model=fitted, backtest=bt, rejected=assignment.rejected,
-        accounting=assignment.summary(), as_of=as_of, level=level, missing=missing, notes=notes)
+        table=table,
+        risk=risk,
+        previous=previous,
+        sensitivity=sensitivity(risk),
+        alerts=warn,
+        model=fitted,
+        backtest=bt,
+        rejected=assignment.rejected,
+        accounting=assignment.summary(),
+        as_of=as_of,
+        level=level,
+        missing=missing,
+        notes=notes,
+    )
     truth = getattr(layers, "intensitas_benar", None)
     if truth is not None and level == "kecamatan":
         result.validation = validate_against_truth(truth, table, as_of)
@@ -336,9 +406,14 @@ NO_INCIDENTS_MISSING: dict[str, str] = {
 }
 
 
-def _score_without_incidents(layers: Any, boundaries: gpd.GeoDataFrame, *,
-                             as_of: str | pd.Timestamp | None, level: str,
-                             weights: dict[str, float] | None) -> ScoreResult:
+def _score_without_incidents(
+    layers: Any,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    as_of: str | pd.Timestamp | None,
+    level: str,
+    weights: dict[str, float] | None,
+) -> ScoreResult:
     """Score from the static features only (no incident history).
 
     The composite index renormalises the group weights over the groups that have a feature
@@ -349,8 +424,9 @@ def _score_without_incidents(layers: Any, boundaries: gpd.GeoDataFrame, *,
     """
     if as_of is None:
         as_of = pd.Timestamp.today().normalize().replace(day=1)
-        logger.warning("no incidents and no as_of: the assessment is dated %s (this month)",
-                       as_of.date())
+        logger.warning(
+            "no incidents and no as_of: the assessment is dated %s (this month)", as_of.date()
+        )
     as_of = pd.Timestamp(as_of)
     if not isinstance(as_of, pd.Timestamp) or pd.isna(as_of):
         raise ValidationError("as_of", [f"not a date: {as_of!r}; use YYYY-MM-DD"])
@@ -358,27 +434,66 @@ def _score_without_incidents(layers: Any, boundaries: gpd.GeoDataFrame, *,
     risk = composite_index(static, weights=weights, boundaries=boundaries)
     nan = pd.Series(np.nan, index=boundaries.index)
     warn = alerts(risk.score, nan.rename("skor"))
-    risk.extra = pd.DataFrame({"prob_insiden": nan, "perubahan_skor": nan,
-                               "peringatan": np.zeros(len(boundaries), dtype=bool)},
-                              index=boundaries.index)
+    risk.extra = pd.DataFrame(
+        {
+            "prob_insiden": nan,
+            "perubahan_skor": nan,
+            "peringatan": np.zeros(len(boundaries), dtype=bool),
+        },
+        index=boundaries.index,
+    )
     missing.update(NO_INCIDENTS_MISSING)
     missing.update({k: v for k, v in risk.missing.items() if k not in missing})
-    logger.warning("no incident data: scoring %d %s from static features only; groups used "
-                   "%s (weights renormalised), not computed: %s", len(boundaries), level,
-                   {g: round(v, 3) for g, v in risk.weights.items()}, sorted(missing))
+    logger.warning(
+        "no incident data: scoring %d %s from static features only; groups used "
+        "%s (weights renormalised), not computed: %s",
+        len(boundaries),
+        level,
+        {g: round(v, 3) for g, v in risk.weights.items()},
+        sorted(missing),
+    )
     from kewaspadaan.schema import REJECTION_COLUMNS
 
     rejected = pd.DataFrame({c: pd.Series([], dtype=object) for c in REJECTION_COLUMNS})
-    accounting = {"source": None, "n_read": 0, "n_assigned": 0, "n_rejected": 0,
-                  "by_rule": {}, "reasons": {}}
+    accounting = {
+        "source": None,
+        "n_read": 0,
+        "n_assigned": 0,
+        "n_rejected": 0,
+        "by_rule": {},
+        "reasons": {},
+    }
     return ScoreResult(
-        table=risk.to_frame(), risk=risk, previous=risk, sensitivity=sensitivity(risk),
-        alerts=warn, model=None, backtest=None, rejected=rejected, accounting=accounting,
-        as_of=as_of, level=level, missing=missing, notes=notes)
+        table=risk.to_frame(),
+        risk=risk,
+        previous=risk,
+        sensitivity=sensitivity(risk),
+        alerts=warn,
+        model=None,
+        backtest=None,
+        rejected=rejected,
+        accounting=accounting,
+        as_of=as_of,
+        level=level,
+        missing=missing,
+        notes=notes,
+    )
 
 
-def _model_part(assigned, boundaries, as_of, static, w, run_backtest, backtest_months,
-                refit_every, model, seed, progress, notes):
+def _model_part(
+    assigned,
+    boundaries,
+    as_of,
+    static,
+    w,
+    run_backtest,
+    backtest_months,
+    refit_every,
+    model,
+    seed,
+    progress,
+    notes,
+):
     """Fit the model before ``as_of``, predict the month from it, and backtest."""
     nan = pd.Series(np.nan, index=boundaries.index, name="prob_insiden")
     try:
@@ -393,8 +508,15 @@ def _model_part(assigned, boundaries, as_of, static, w, run_backtest, backtest_m
     if run_backtest:
         area = static["area_km2"] if "area_km2" in static.columns else None
         try:
-            bt = backtest(panel, n_months=backtest_months, refit_every=refit_every, model=model,
-                          area_km2=area, seed=seed, progress=progress)
+            bt = backtest(
+                panel,
+                n_months=backtest_months,
+                refit_every=refit_every,
+                model=model,
+                area_km2=area,
+                seed=seed,
+                progress=progress,
+            )
         except ValidationError as exc:
             notes["backtest"] = f"backtest skipped: {exc}"
             logger.warning("backtest skipped: %s", exc)

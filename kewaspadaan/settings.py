@@ -64,6 +64,7 @@ __all__ = [
     "sea_lane_k",
     "sea_lane_max_km",
     "snapshot",
+    "threads",
     "transfer_cost_rp",
     "transfer_time_h",
     "unloading_time_h",
@@ -89,6 +90,10 @@ log_level: int = logging.INFO
 #: Execution backend of :mod:`kewaspadaan.parallel`: ``"default"`` (in process) or ``"dask"``
 #: (dask.distributed, optional extra ``pip install "kewaspadaan[dask]"``); same results.
 backend: str = "default"
+#: Threads each numeric library (BLAS, scikit-learn's OpenMP, numba) may use inside the engine
+#: (see :mod:`kewaspadaan._threads`). The fits are small: one thread per library avoids
+#: oversubscribing the cores; raise it on a big machine running one job.
+threads: int = 1
 
 # --------------------------------------------------------------------------------------------
 # Remoteness: friction surface (Weiss et al. 2018 style). Speeds over each land-cover / feature.
@@ -132,7 +137,11 @@ transfer_time_h: dict[str, float] = {
 
 #: Cost of moving one vehicle one kilometre, by mode (rupiah per km); access edges cost nothing.
 network_cost_rp_per_km: dict[str, float] = {
-    "road": 12_000.0, "river": 30_000.0, "sea": 45_000.0, "air": 180_000.0, "access": 0.0,
+    "road": 12_000.0,
+    "river": 30_000.0,
+    "sea": 45_000.0,
+    "air": 180_000.0,
+    "access": 0.0,
 }
 #: Fixed cost of one handling (loading/unloading) at a transfer hub (rupiah).
 transfer_cost_rp: float = 250_000.0
@@ -265,23 +274,58 @@ heatmap_max_pixels: int = 480
 cluster_radius_px: int = 60
 
 _TOML_TABLES = {
-    "general": ["data_dir", "output_dir", "analysis_crs", "demo_seed", "language", "backend"],
+    "general": [
+        "data_dir",
+        "output_dir",
+        "analysis_crs",
+        "demo_seed",
+        "language",
+        "backend",
+        "threads",
+    ],
     "remoteness": ["friction_speeds_kmh", "remoteness_fallback"],
-    "network": ["network_speeds_kmh", "transfer_time_h", "network_cost_rp_per_km",
-                "transfer_cost_rp", "network_snap_tolerance_m", "network_access_max_km",
-                "network_access_split_gain_m",
-                "sea_lane_max_km", "sea_lane_k", "sea_lane_detour_factor", "air_max_range_km",
-                "road_fallback", "voting_day", "deadline_days_before", "deadline_hour",
-                "departure_days_before", "kotak_per_tps", "unloading_time_h",
-                "escort_officers"],
+    "network": [
+        "network_speeds_kmh",
+        "transfer_time_h",
+        "network_cost_rp_per_km",
+        "transfer_cost_rp",
+        "network_snap_tolerance_m",
+        "network_access_max_km",
+        "network_access_split_gain_m",
+        "sea_lane_max_km",
+        "sea_lane_k",
+        "sea_lane_detour_factor",
+        "air_max_range_km",
+        "road_fallback",
+        "voting_day",
+        "deadline_days_before",
+        "deadline_hour",
+        "departure_days_before",
+        "kotak_per_tps",
+        "unloading_time_h",
+        "escort_officers",
+    ],
     "history": ["decay_half_life_days"],
     "io": ["assign_max_distance_m"],
     "risk": ["composite_weights", "class_breaks", "risk_normalisation", "alert_margin"],
-    "model": ["model_choice", "calibration_method", "calibration_months", "backtest_months",
-              "backtest_refit_every", "persistence_smoothing", "election_dates",
-              "score_friction_resolution_m"],
-    "maps": ["map_class_colors", "map_simplify_tolerance_m", "map_coordinate_decimals",
-             "heatmap_bandwidth_m", "heatmap_max_pixels", "cluster_radius_px"],
+    "model": [
+        "model_choice",
+        "calibration_method",
+        "calibration_months",
+        "backtest_months",
+        "backtest_refit_every",
+        "persistence_smoothing",
+        "election_dates",
+        "score_friction_resolution_m",
+    ],
+    "maps": [
+        "map_class_colors",
+        "map_simplify_tolerance_m",
+        "map_coordinate_decimals",
+        "heatmap_bandwidth_m",
+        "heatmap_max_pixels",
+        "cluster_radius_px",
+    ],
     "personnel": ["personnel_norm"],
 }
 

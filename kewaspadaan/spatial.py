@@ -32,8 +32,15 @@ from scipy import stats as sps
 from kewaspadaan._errors import GeometryError, ValidationError
 from kewaspadaan.crs import require_crs, to_analysis_crs
 
-__all__ = ["GiStar", "getis_ord_gi_star", "gi_star_z", "spatial_lag", "spatial_weights",
-           "star_matrix", "weights_matrix"]
+__all__ = [
+    "GiStar",
+    "getis_ord_gi_star",
+    "gi_star_z",
+    "spatial_lag",
+    "spatial_weights",
+    "star_matrix",
+    "weights_matrix",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -70,15 +77,23 @@ def spatial_weights(
     """
     require_crs(boundaries, "boundaries")
     if len(boundaries) < 2:
-        raise ValidationError("boundaries", [f"spatial weights need at least 2 polygons, got "
-                                             f"{len(boundaries)}"])
+        raise ValidationError(
+            "boundaries", [f"spatial weights need at least 2 polygons, got {len(boundaries)}"]
+        )
     if not boundaries.index.is_unique:
-        raise ValidationError("boundaries", ["the index must be unique (it becomes the id of "
-                                             "each unit); use .reset_index(drop=True)"])
+        raise ValidationError(
+            "boundaries",
+            [
+                "the index must be unique (it becomes the id of "
+                "each unit); use .reset_index(drop=True)"
+            ],
+        )
     empty = boundaries.geometry.isna() | boundaries.geometry.is_empty
     if empty.any():
-        raise GeometryError(f"boundaries: rows {list(boundaries.index[empty])[:10]} have no "
-                            "geometry; fix or drop them before building spatial weights")
+        raise GeometryError(
+            f"boundaries: rows {list(boundaries.index[empty])[:10]} have no "
+            "geometry; fix or drop them before building spatial weights"
+        )
     proj = to_analysis_crs(boundaries[[boundaries.geometry.name]])
     ids = list(boundaries.index)
     k = int(min(k, len(ids) - 1))
@@ -89,8 +104,11 @@ def spatial_weights(
         if method == "queen":
             w = lps.Queen.from_dataframe(proj, ids=ids, use_index=False)
         elif method == "fuzzy":
-            frame = gpd.GeoDataFrame(geometry=proj.geometry.buffer(buffer_m).values,
-                                     crs=proj.crs, index=pd.RangeIndex(len(ids)))
+            frame = gpd.GeoDataFrame(
+                geometry=proj.geometry.buffer(buffer_m).values,
+                crs=proj.crs,
+                index=pd.RangeIndex(len(ids)),
+            )
             w0 = lps.fuzzy_contiguity(frame, buffering=False, predicate="intersects")
             neigh = {ids[i]: [ids[j] for j in w0.neighbors[i] if j != i] for i in range(len(ids))}
             w = lps.W(neigh, id_order=ids, silence_warnings=True)
@@ -127,13 +145,18 @@ def _attach_islands(w: lps.W, proj: gpd.GeoDataFrame, ids: list, k: int) -> lps.
                 neigh[i].append(j)
             if i not in neigh[j]:
                 neigh[j].append(i)
-    logger.info("%d unit(s) without contiguous neighbours (islands) joined to their %d nearest: "
-                "%s", len(islands), k, islands[:10])
+    logger.info(
+        "%d unit(s) without contiguous neighbours (islands) joined to their %d nearest: %s",
+        len(islands),
+        k,
+        islands[:10],
+    )
     return lps.W(neigh, id_order=ids, silence_warnings=True)
 
 
-def weights_matrix(w: lps.W, index: pd.Index | None = None, *, transform: str = "B"
-                   ) -> sparse.csr_matrix:
+def weights_matrix(
+    w: lps.W, index: pd.Index | None = None, *, transform: str = "B"
+) -> sparse.csr_matrix:
     """Sparse matrix of ``w`` ordered like ``index`` (default: ``w.id_order``).
 
     Parameters
@@ -149,9 +172,14 @@ def weights_matrix(w: lps.W, index: pd.Index | None = None, *, transform: str = 
     order = ids if index is None else list(index)
     if index is not None and set(order) != set(ids):
         missing = sorted(map(str, set(order) ^ set(ids)))[:10]
-        raise ValidationError("spatial weights", [f"the weights and the data have different ids "
-                                                  f"(e.g. {missing}); rebuild the weights from "
-                                                  "the same boundaries"])
+        raise ValidationError(
+            "spatial weights",
+            [
+                f"the weights and the data have different ids "
+                f"(e.g. {missing}); rebuild the weights from "
+                "the same boundaries"
+            ],
+        )
     pos = {v: i for i, v in enumerate(order)}
     rows, cols = [], []
     for i in ids:
@@ -184,8 +212,11 @@ def spatial_lag(values: pd.Series, w: lps.W) -> pd.Series:
         ``lag_i = mean_j∈N(i) values_j`` (0 for a unit without neighbours).
     """
     m = weights_matrix(w, values.index, transform="R")
-    return pd.Series(m @ values.to_numpy(dtype=float), index=values.index,
-                     name=f"lag_{values.name}" if values.name else "lag")
+    return pd.Series(
+        m @ values.to_numpy(dtype=float),
+        index=values.index,
+        name=f"lag_{values.name}" if values.name else "lag",
+    )
 
 
 class GiStar(pd.DataFrame):
@@ -203,24 +234,25 @@ def _gi_analytic(y: np.ndarray, wm: sparse.csr_matrix) -> tuple[np.ndarray, np.n
     ysum = y.sum()
     gi = (wm @ y) / ysum
     mean = ysum / n
-    var = (y ** 2).sum() / n - mean ** 2
+    var = (y**2).sum() / n - mean**2
     card = np.asarray(wm.sum(axis=1)).ravel()
     expected = card / n
-    variance = card * (n - card) / (n - 1) / n ** 2 * var / mean ** 2
+    variance = card * (n - card) / (n - 1) / n**2 * var / mean**2
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (gi - expected) / np.sqrt(variance)
     return gi, z
 
 
-def star_matrix(w: lps.W, index: pd.Index | None = None, *, transform: str = "B"
-                ) -> sparse.csr_matrix:
+def star_matrix(
+    w: lps.W, index: pd.Index | None = None, *, transform: str = "B"
+) -> sparse.csr_matrix:
     """Gi* weights: the binary weights plus self-weight 1, optionally row-standardised."""
     other = weights_matrix(w, index, transform="B").tolil()
     other.setdiag(0)
     other = other.tocsr()
     other.eliminate_zeros()
     n = other.shape[0]
-    scale = (1.0 / (np.diff(other.indptr) + 1.0) if transform.upper() == "R" else np.ones(n))
+    scale = 1.0 / (np.diff(other.indptr) + 1.0) if transform.upper() == "R" else np.ones(n)
     return (sparse.diags(scale) @ (other + sparse.identity(n))).tocsr()
 
 
@@ -273,8 +305,10 @@ def getis_ord_gi_star(
     """
     y = values.to_numpy(dtype=float)
     if np.any(y < 0) or not np.all(np.isfinite(y)):
-        raise ValidationError("getis_ord_gi_star", ["values must be finite and non-negative "
-                                                    "(Gi* is defined for counts/rates)"])
+        raise ValidationError(
+            "getis_ord_gi_star",
+            ["values must be finite and non-negative (Gi* is defined for counts/rates)"],
+        )
     base = weights_matrix(w, values.index, transform="B").tolil()
     base.setdiag(0)
     other = base.tocsr()
@@ -296,8 +330,9 @@ def getis_ord_gi_star(
     out["z"] = z
     out["p_norm"] = sps.norm.sf(np.abs(z))
     if permutations > 0:
-        out["p_sim"] = _conditional_p(y, other, selfw * scale, scale, gi, permutations, seed,
-                                      chunk_size)
+        out["p_sim"] = _conditional_p(
+            y, other, selfw * scale, scale, gi, permutations, seed, chunk_size
+        )
     else:
         out["p_sim"] = np.nan
     p = out["p_sim"] if permutations > 0 else out["p_norm"]
@@ -306,9 +341,16 @@ def getis_ord_gi_star(
     return out
 
 
-def _conditional_p(y: np.ndarray, other: sparse.csr_matrix, selfw: np.ndarray,
-                   scale: np.ndarray, observed: np.ndarray, permutations: int, seed: int,
-                   chunk_size: int) -> np.ndarray:
+def _conditional_p(
+    y: np.ndarray,
+    other: sparse.csr_matrix,
+    selfw: np.ndarray,
+    scale: np.ndarray,
+    observed: np.ndarray,
+    permutations: int,
+    seed: int,
+    chunk_size: int,
+) -> np.ndarray:
     """Directed pseudo p-values: unit i keeps y_i, its card_i neighbours are drawn without
     replacement from the other n-1 units (one shared draw matrix, as esda does)."""
     n = len(y)
@@ -320,7 +362,7 @@ def _conditional_p(y: np.ndarray, other: sparse.csr_matrix, selfw: np.ndarray,
     # neighbour weights per unit, padded to kmax (zeros beyond the cardinality)
     wpad = np.zeros((n, kmax))
     for i in range(n):
-        wi = other.data[other.indptr[i]:other.indptr[i + 1]]
+        wi = other.data[other.indptr[i] : other.indptr[i + 1]]
         wpad[i, : len(wi)] = wi
     wpad *= scale[:, None]
     ysum = y.sum()

@@ -22,8 +22,14 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 
 
@@ -42,8 +48,9 @@ def offline_browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
-        raise FileNotFoundError(f"{CHROMIUM} not found: install Debian's chromium package "
-                                "(apt-get install chromium)")
+        raise FileNotFoundError(
+            f"{CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)"
+        )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -52,8 +59,9 @@ def offline_browser() -> Iterator[Any]:
             browser.close()
 
 
-def open_offline(browser: Any, html_path: Path, *, width: int = 1280, height: int = 900
-                 ) -> tuple[Any, PageLog]:
+def open_offline(
+    browser: Any, html_path: Path, *, width: int = 1280, height: int = 900
+) -> tuple[Any, PageLog]:
     """Open ``html_path`` with every non-local request aborted; return the page and its log."""
     log = PageLog()
     page = browser.new_page(viewport={"width": width, "height": height})
@@ -75,20 +83,30 @@ def open_offline(browser: Any, html_path: Path, *, width: int = 1280, height: in
     return page, log
 
 
-def screenshot(html_path: Path, png_path: Path, *, width: int = 1280, height: int = 900,
-               heat: bool = True, browser: Any = None) -> PageLog:
+def screenshot(
+    html_path: Path,
+    png_path: Path,
+    *,
+    width: int = 1280,
+    height: int = 900,
+    heat: bool = True,
+    browser: Any = None,
+) -> PageLog:
     """Save a PNG of the map in ``html_path`` (the map element only); return the page log.
 
     ``browser``: an open browser from :func:`offline_browser` (one is launched if None).
     """
     if browser is None:
         with offline_browser() as own:
-            return screenshot(html_path, png_path, width=width, height=height, heat=heat,
-                              browser=own)
+            return screenshot(
+                html_path, png_path, width=width, height=height, heat=heat, browser=own
+            )
     page, log = open_offline(browser, html_path, width=width, height=height)
     if heat:
-        page.evaluate("() => { const k = window.kewaspadaan; "
-                      "if (k.layers.panas) { k.layers.panas.addTo(k.map); } }")
+        page.evaluate(
+            "() => { const k = window.kewaspadaan; "
+            "if (k.layers.panas) { k.layers.panas.addTo(k.map); } }"
+        )
         page.wait_for_timeout(200)
     png_path = Path(png_path)
     png_path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,8 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     log = screenshot(args.html, args.png, width=args.width, height=args.height)
     problems = log.external_requests + log.console_errors + log.page_errors
-    print(f"{args.png} written; external requests {len(log.external_requests)}, "
-          f"console errors {len(log.console_errors)}, page errors {len(log.page_errors)}")
+    print(
+        f"{args.png} written; external requests {len(log.external_requests)}, "
+        f"console errors {len(log.console_errors)}, page errors {len(log.page_errors)}"
+    )
     return 1 if problems else 0
 
 

@@ -23,13 +23,20 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRE = os.environ.get("KEWASPADAAN_REQUIRE_BROWSER") == "1"
-LAYER_NAMES = ["Kelas risiko kecamatan", "Rute logistik", "Ruas kritis", "Gudang/depot logistik",
-               "Kepadatan insiden (peta panas)", "Insiden (klaster)"]
+LAYER_NAMES = [
+    "Kelas risiko kecamatan",
+    "Rute logistik",
+    "Ruas kritis",
+    "Gudang/depot logistik",
+    "Kepadatan insiden (peta panas)",
+    "Insiden (klaster)",
+]
 
 
 def _load_screenshot_script():
-    spec = importlib.util.spec_from_file_location("kw_screenshot", REPO / "scripts" /
-                                                  "screenshot.py")
+    spec = importlib.util.spec_from_file_location(
+        "kw_screenshot", REPO / "scripts" / "screenshot.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)
@@ -63,10 +70,16 @@ def layers() -> dict[str, gpd.GeoDataFrame]:
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory, layers) -> Path:
     path = tmp_path_factory.mktemp("laporan") / "laporan_kewaspadaan.html"
-    return report.write_report(path, layers["risk"], incidents=layers["incidents"],
-                               routes=layers["routes"], depots=layers["depots"],
-                               critical_links=layers["critical_links"],
-                               sources=["Kemendagri 2022"], run_date="2024-11-27")
+    return report.write_report(
+        path,
+        layers["risk"],
+        incidents=layers["incidents"],
+        routes=layers["routes"],
+        depots=layers["depots"],
+        critical_links=layers["critical_links"],
+        sources=["Kemendagri 2022"],
+        run_date="2024-11-27",
+    )
 
 
 @pytest.fixture
@@ -141,8 +154,10 @@ def test_clusters_break_apart_and_month_slider_filters(opened, layers) -> None:
         s + (l.options.icon ? parseInt(l.options.icon.options.html, 10) : 1), 0)""")
     assert shown == n
     assert page.evaluate("kewaspadaan.layers.insiden.kwCount()") < n
-    page.evaluate("kewaspadaan.map.setZoom(kewaspadaan.layers.insiden.kwSpec.maxClusterZoom + 1,"
-                  " {animate: false})")
+    page.evaluate(
+        "kewaspadaan.map.setZoom(kewaspadaan.layers.insiden.kwSpec.maxClusterZoom + 1,"
+        " {animate: false})"
+    )
     assert page.evaluate("kewaspadaan.layers.insiden.kwCount()") == n
     months = pd.to_datetime(layers["incidents"]["event_date"]).dt.to_period("M")
     expected = int((months == months.min()).sum())
@@ -167,8 +182,10 @@ def test_printable(opened) -> None:
 
 
 def test_standalone_map_and_screenshot(browser, tmp_path, layers) -> None:
-    html = maps.save_map(maps.risk_map(layers["risk"], incidents=layers["incidents"],
-                                       date="2024-11-27"), tmp_path / "peta_risiko.html")
+    html = maps.save_map(
+        maps.risk_map(layers["risk"], incidents=layers["incidents"], date="2024-11-27"),
+        tmp_path / "peta_risiko.html",
+    )
     png = tmp_path / "peta_risiko.png"
     log = shot.screenshot(html, png, width=1000, height=700, browser=browser)
     _assert_clean(log)
@@ -185,8 +202,11 @@ def test_real_province_draws_105_polygons(browser, shared_data, tmp_path) -> Non
     kec = gpd.read_file(shared_data / "kaltim_kecamatan_kemendagri2022.geojson")
     skor = np.linspace(0, 100, len(kec))
     risk = kec[["kode", "nama", "kode_kab", "nama_kab", "geometry"]].assign(
-        skor=skor, kelas=pd.cut(skor, [-1, 25, 50, 75, 100], labels=["rendah", "sedang", "tinggi",
-                                                                     "sangat tinggi"]).astype(str))
+        skor=skor,
+        kelas=pd.cut(
+            skor, [-1, 25, 50, 75, 100], labels=["rendah", "sedang", "tinggi", "sangat tinggi"]
+        ).astype(str),
+    )
     path = report.write_report(tmp_path / "kaltim.html", risk, run_date="2024-11-27")
     page, log = shot.open_offline(browser, path)
     assert page.locator(".leaflet-kecamatan-pane path.leaflet-interactive").count() == 105

@@ -27,8 +27,9 @@ def run_outputs(demo_small, tmp_path_factory):
     data = tmp_path_factory.mktemp("run") / "data"
     shutil.copytree(demo_small, data)
     out = data.parent / "outputs"
-    result = runner.invoke(app, ["run", "--data", str(data), "--out", str(out), "--officers",
-                                 "300"])
+    result = runner.invoke(
+        app, ["run", "--data", str(data), "--out", str(out), "--officers", "300"]
+    )
     assert result.exit_code == 0, result.output
     return data, out, result.output
 
@@ -41,7 +42,7 @@ def test_run_writes_table_map_and_summary(run_outputs):
     assert set(risk["kelas"]) <= {"rendah", "sedang", "tinggi", "sangat tinggi"}
     assert risk["skor"].between(0, 100).all()
     html = (out / "laporan_kewaspadaan.html").read_text(encoding="utf-8")
-    assert "leaflet" in html.lower() and "<script src=\"http" not in html
+    assert "leaflet" in html.lower() and '<script src="http' not in html
     summary = json.loads((out / "ringkasan.json").read_text(encoding="utf-8"))
     inc = summary["insiden"]
     assert inc["n_read"] == inc["n_assigned"] + inc["n_rejected"]
@@ -57,11 +58,17 @@ def test_run_is_deterministic(run_outputs, tmp_path):
     data, out, _ = run_outputs
     again = tmp_path / "again"
     # the compared files do not depend on the backtest (the model is fitted either way)
-    result = runner.invoke(app, ["run", "--data", str(data), "--out", str(again), "--officers",
-                                 "300", "--no-backtest"])
+    result = runner.invoke(
+        app, ["run", "--data", str(data), "--out", str(again), "--officers", "300", "--no-backtest"]
+    )
     assert result.exit_code == 0, result.output
-    for name in ("risiko_kecamatan.csv", "rute.csv", "laporan_kewaspadaan.html",
-                 "tautan_kritis.csv", "rencana_pengiriman.csv"):
+    for name in (
+        "risiko_kecamatan.csv",
+        "rute.csv",
+        "laporan_kewaspadaan.html",
+        "tautan_kritis.csv",
+        "rencana_pengiriman.csv",
+    ):
         assert (out / name).read_bytes() == (again / name).read_bytes(), name
 
 
@@ -82,8 +89,9 @@ def test_config_folders_apply_to_every_command(command, demo_small, tmp_path):
     shutil.copytree(demo_small, data)
     cfg = tmp_path / "k.toml"
     cfg.write_text(f'[general]\ndata_dir = "{data.as_posix()}"\noutput_dir = "{out.as_posix()}"\n')
-    args = [str(data / "incidents" / "insiden_acled.csv") if a == "INCIDENTS" else a
-            for a in command]
+    args = [
+        str(data / "incidents" / "insiden_acled.csv") if a == "INCIDENTS" else a for a in command
+    ]
     saved = settings.snapshot()
     try:
         result = runner.invoke(app, [*args, "--config", str(cfg)])

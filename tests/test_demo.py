@@ -49,8 +49,10 @@ def test_same_seed_gives_identical_files(demo_small: Path, tmp_path: Path) -> No
     for rel in DEMO_FILES.values():
         if rel.endswith((".csv", ".geojson", ".json")):
             assert (demo_small / rel).read_bytes() == (again / rel).read_bytes(), rel
-    with rasterio.open(demo_small / DEMO_FILES["dem"]) as a, \
-            rasterio.open(again / DEMO_FILES["dem"]) as b:
+    with (
+        rasterio.open(demo_small / DEMO_FILES["dem"]) as a,
+        rasterio.open(again / DEMO_FILES["dem"]) as b,
+    ):
         np.testing.assert_array_equal(a.read(1), b.read(1))
 
 
@@ -106,8 +108,10 @@ def test_codes_well_formed_and_unique(demo_small: Path) -> None:
     assert ((desa["jenis"] == "kelurahan") == kel).all()
     assert set(kab["jenis"]) == {"kabupaten", "kota"}
     assert (kec["penduduk"] > 0).all() and (desa["tps"] >= 1).all()
-    assert kec.set_index("kode")["tps"].sort_index().tolist() == \
-        desa.groupby("kode_kec")["tps"].sum().sort_index().tolist()
+    assert (
+        kec.set_index("kode")["tps"].sort_index().tolist()
+        == desa.groupby("kode_kec")["tps"].sum().sort_index().tolist()
+    )
 
 
 def test_rivers_flow_downhill(demo_small: Path) -> None:
@@ -149,10 +153,18 @@ def test_remote_kabupaten_has_no_road_link(demo_small: Path) -> None:
     inside = roads.intersects(remote)
     assert inside.any() and (~inside).any()
     assert roads[inside].within(remote.buffer(1.0)).all()
-    assert shapely.union_all(roads[inside].geometry.to_numpy()).distance(
-        shapely.union_all(roads[~inside].geometry.to_numpy())) > 500.0
-    assert roads["jembatan"].any() and set(roads["kelas"]) <= {"arteri", "kolektor", "lokal",
-                                                               "setapak"}
+    assert (
+        shapely.union_all(roads[inside].geometry.to_numpy()).distance(
+            shapely.union_all(roads[~inside].geometry.to_numpy())
+        )
+        > 500.0
+    )
+    assert roads["jembatan"].any() and set(roads["kelas"]) <= {
+        "arteri",
+        "kolektor",
+        "lokal",
+        "setapak",
+    }
 
 
 def test_facilities(demo_small: Path) -> None:
@@ -192,8 +204,9 @@ def test_incidents_follow_true_intensity(demo_small: Path) -> None:
     truth = pd.read_csv(demo_small / DEMO_FILES["intensitas_benar"], dtype={"kode": str})
     kec = _read(demo_small, "kecamatan")
     assert len(truth) == len(kec) * 106 and (truth["lambda_benar"] > 0).all()
-    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(ev["longitude"], ev["latitude"]),
-                           crs="EPSG:4326")
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(ev["longitude"], ev["latitude"]), crs="EPSG:4326"
+    )
     joined = gpd.sjoin(pts, kec[["kode", "geometry"]], predicate="within")
     counts = joined["kode"].value_counts().reindex(kec["kode"], fill_value=0)
     expected = truth.groupby("kode")["lambda_benar"].sum().reindex(kec["kode"])
@@ -202,11 +215,13 @@ def test_incidents_follow_true_intensity(demo_small: Path) -> None:
     assert counts.sum() == pytest.approx(expected.sum(), rel=0.25)
 
 
-def test_ensure_demo_data_only_generates_when_needed(demo_small: Path, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ensure_demo_data_only_generates_when_needed(
+    demo_small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = []
-    monkeypatch.setattr("kewaspadaan.demo.generate_province",
-                        lambda path, **kw: calls.append(kw) or Path(path))
+    monkeypatch.setattr(
+        "kewaspadaan.demo.generate_province", lambda path, **kw: calls.append(kw) or Path(path)
+    )
     assert ensure_demo_data(demo_small, seed=2024, size="small") == demo_small
     assert calls == []
     ensure_demo_data(demo_small, seed=5, size="small")

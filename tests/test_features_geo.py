@@ -65,8 +65,13 @@ def kecamatan() -> gpd.GeoDataFrame:
         for i in range(4):  # west (coast) to east
             x, y = X0 + 2000.0 + i * 4500.0, Y0 + j * 5000.0
             kab = "99.01" if i < 2 else "99.02"
-            rows.append({"kode": f"{kab}.{j * 4 + i + 1:02d}", "kode_kab": kab,
-                         "geometry": shapely.box(x, y, x + 4500.0, y + 5000.0)})
+            rows.append(
+                {
+                    "kode": f"{kab}.{j * 4 + i + 1:02d}",
+                    "kode_kab": kab,
+                    "geometry": shapely.box(x, y, x + 4500.0, y + 5000.0),
+                }
+            )
     gdf = gpd.GeoDataFrame(rows, crs=UTM).set_index("kode", drop=False)
     gdf.index.name = None
     return gdf.to_crs("EPSG:4326")  # features must cope with lon/lat input
@@ -74,8 +79,11 @@ def kecamatan() -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="module")
 def coastline() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"nama": ["pantai"]}, geometry=[
-        shapely.LineString([(X0 + 2000.0, Y0), (X0 + 2000.0, Y0 + SIZE)])], crs=UTM)
+    return gpd.GeoDataFrame(
+        {"nama": ["pantai"]},
+        geometry=[shapely.LineString([(X0 + 2000.0, Y0), (X0 + 2000.0, Y0 + SIZE)])],
+        crs=UTM,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +93,8 @@ def settlements(kecamatan) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"kode_kec": [first["kode"]] * 2, "penduduk": [3000, 1000]},
         geometry=[shapely.Point(X0 + 2500.0, Y0 + 1000.0), shapely.Point(X0 + 4500.0, Y0 + 1000.0)],
-        crs=UTM).to_crs("EPSG:4326")
+        crs=UTM,
+    ).to_crs("EPSG:4326")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -113,14 +122,20 @@ def test_sample_points_weights_sum_to_one(kecamatan, settlements):
     assert sorted(sums.index) == list(range(len(kecamatan)))
     # without kode_kec the settlements are matched by location
     by_location = sample_points(kecamatan, settlements.drop(columns="kode_kec"))
-    pd.testing.assert_frame_equal(pts.drop(columns="geometry"),
-                                  by_location.drop(columns="geometry"))
+    pd.testing.assert_frame_equal(
+        pts.drop(columns="geometry"), by_location.drop(columns="geometry")
+    )
 
 
 def test_river_distance_min_order(kecamatan):
-    rivers = gpd.GeoDataFrame({"orde": [1, 3]}, geometry=[
-        shapely.LineString([(X0 + 2000.0, Y0 + 2500.0), (X0 + SIZE, Y0 + 2500.0)]),
-        shapely.LineString([(X0 + 2000.0, Y0 + 17_500.0), (X0 + SIZE, Y0 + 17_500.0)])], crs=UTM)
+    rivers = gpd.GeoDataFrame(
+        {"orde": [1, 3]},
+        geometry=[
+            shapely.LineString([(X0 + 2000.0, Y0 + 2500.0), (X0 + SIZE, Y0 + 2500.0)]),
+            shapely.LineString([(X0 + 2000.0, Y0 + 17_500.0), (X0 + SIZE, Y0 + 17_500.0)]),
+        ],
+        crs=UTM,
+    )
     all_rivers = river_distance_km(kecamatan, rivers)
     big = river_distance_km(kecamatan, rivers, min_order=2)
     assert all_rivers.iloc[0] == pytest.approx(0.0, abs=1e-6)  # centre on the first river
@@ -163,13 +178,13 @@ def test_terrain_features_on_tilted_plane(kecamatan, terrain):
     assert (feats["slope_mean_deg"] < 10.01).all() and (feats["slope_mean_deg"] > 5).all()
     assert (feats["elev_max_m"] > feats["elev_mean_m"]).all()
     assert feats["tri_mean_m"].iloc[6] == pytest.approx(
-        math.sqrt(6) * CELL * tan10, rel=1e-3)  # 6 of 8 neighbours differ by one cell's rise
+        math.sqrt(6) * CELL * tan10, rel=1e-3
+    )  # 6 of 8 neighbours differ by one cell's rise
     assert (feats["elev_std_m"] > 0).all()
 
 
 def test_terrain_refuses_geographic_crs(kecamatan, terrain):
-    bad = FakeTerrain(terrain.elevation_m, Affine(0.001, 0, 117, 0, -0.001, 0),
-                      CRS.from_epsg(4326))
+    bad = FakeTerrain(terrain.elevation_m, Affine(0.001, 0, 117, 0, -0.001, 0), CRS.from_epsg(4326))
     with pytest.raises(CRSError, match="geographic"):
         terrain_features(kecamatan, bad)
 
@@ -191,16 +206,17 @@ def _flat_terrain(n: int = 60) -> FakeTerrain:
 def test_travel_time_across_road_faster_than_offroad():
     flat = _flat_terrain()
     y = Y0 + 3050.0  # centre of row 29
-    road = gpd.GeoDataFrame({"kelas": ["arteri"]}, geometry=[
-        shapely.LineString([(X0, y), (X0 + 6000.0, y)])], crs=UTM)
+    road = gpd.GeoDataFrame(
+        {"kelas": ["arteri"]}, geometry=[shapely.LineString([(X0, y), (X0 + 6000.0, y)])], crs=UTM
+    )
     start = gpd.GeoSeries([shapely.Point(X0 + 50.0, y)], crs=UTM)
     offroad = travel_time_h(friction_surface(flat), start)
     onroad = travel_time_h(friction_surface(flat, roads=road), start)
     far = (29, 59)  # the road's row, the far end
-    assert offroad[far] == pytest.approx(5.9 / settings.friction_speeds_kmh["offroad_flat"],
-                                         rel=0.02)
-    assert onroad[far] == pytest.approx(5.9 / settings.friction_speeds_kmh["road_arteri"],
-                                        rel=0.05)
+    assert offroad[far] == pytest.approx(
+        5.9 / settings.friction_speeds_kmh["offroad_flat"], rel=0.02
+    )
+    assert onroad[far] == pytest.approx(5.9 / settings.friction_speeds_kmh["road_arteri"], rel=0.05)
     assert onroad[far] < offroad[far] / 5
 
 
@@ -208,9 +224,14 @@ def test_friction_rivers_barriers_and_sea():
     flat = _flat_terrain()
     flat.elevation_m[:, :5] = np.nan  # sea on the west
     x = X0 + 3000.0
-    rivers = gpd.GeoDataFrame({"navigasi": ["tidak", "besar"]}, geometry=[
-        shapely.LineString([(x, Y0), (x, Y0 + 6000.0)]),
-        shapely.LineString([(X0 + 4000.0, Y0), (X0 + 4000.0, Y0 + 6000.0)])], crs=UTM)
+    rivers = gpd.GeoDataFrame(
+        {"navigasi": ["tidak", "besar"]},
+        geometry=[
+            shapely.LineString([(x, Y0), (x, Y0 + 6000.0)]),
+            shapely.LineString([(X0 + 4000.0, Y0), (X0 + 4000.0, Y0 + 6000.0)]),
+        ],
+        crs=UTM,
+    )
     fr = friction_surface(flat, rivers=rivers)
     assert isinstance(fr, Friction) and fr.h_per_m.dtype == np.float64
     speed = fr.speed_kmh
@@ -229,16 +250,21 @@ def test_friction_rivers_barriers_and_sea():
 def _capitals(kecamatan):
     caps = gpd.GeoDataFrame(
         {"kode_kab": ["99.01", "99.02"]},
-        geometry=[shapely.Point(X0 + 4250.0, Y0 + 2500.0),
-                  shapely.Point(X0 + 17_750.0, Y0 + 17_500.0)], crs=UTM)
+        geometry=[
+            shapely.Point(X0 + 4250.0, Y0 + 2500.0),
+            shapely.Point(X0 + 17_750.0, Y0 + 17_500.0),
+        ],
+        crs=UTM,
+    )
     return caps, caps.iloc[[0]]
 
 
 def test_remoteness_features_on_friction(kecamatan, terrain):
     caps, prov = _capitals(kecamatan)
     fr = friction_surface(terrain)
-    res = remoteness_features(kecamatan, fr, kabupaten_capitals=caps, provincial_capital=prov,
-                              security_posts=caps)
+    res = remoteness_features(
+        kecamatan, fr, kabupaten_capitals=caps, provincial_capital=prov, security_posts=caps
+    )
     assert list(res.columns) == ["tt_kab_capital_h", "tt_prov_capital_h", "tt_security_post_h"]
     assert res.index.equals(kecamatan.index)
     assert res.notna().all().all() and not res.missing
@@ -250,11 +276,14 @@ def test_remoteness_features_on_friction(kecamatan, terrain):
     assert own > 1.5 * nearest
     # in kabupaten 1 its capital is the provincial one; posts = both capitals (multi-source)
     kab1 = kecamatan["kode_kab"] == "99.01"
-    np.testing.assert_allclose(res.loc[kab1, "tt_kab_capital_h"], res.loc[kab1, "tt_prov_capital_h"])
+    np.testing.assert_allclose(
+        res.loc[kab1, "tt_kab_capital_h"], res.loc[kab1, "tt_prov_capital_h"]
+    )
     kab2 = ~kab1  # there, the two capitals are its own and the provincial one
-    np.testing.assert_allclose(res.loc[kab2, "tt_security_post_h"],
-                               np.minimum(res.loc[kab2, "tt_kab_capital_h"],
-                                          res.loc[kab2, "tt_prov_capital_h"]))
+    np.testing.assert_allclose(
+        res.loc[kab2, "tt_security_post_h"],
+        np.minimum(res.loc[kab2, "tt_kab_capital_h"], res.loc[kab2, "tt_prov_capital_h"]),
+    )
     assert (res["tt_security_post_h"] <= res["tt_kab_capital_h"] + 1e-12).all()
     assert (res.loc[kab1, "tt_security_post_h"] < res.loc[kab1, "tt_kab_capital_h"]).any()
 
@@ -266,9 +295,11 @@ def test_remoteness_without_dem_falls_back_and_records(kecamatan):
     assert "straight-line" in res.notes["tt_kab_capital_h"]
     fb = settings.remoteness_fallback
     assert res["tt_prov_capital_h"].iloc[0] == pytest.approx(
-        0.0 * fb["circuity"] / fb["speed_kmh"], abs=1e-6)  # the capital sits at its centre
+        0.0 * fb["circuity"] / fb["speed_kmh"], abs=1e-6
+    )  # the capital sits at its centre
     assert res["tt_prov_capital_h"].iloc[1] == pytest.approx(
-        4.5 * fb["circuity"] / fb["speed_kmh"], rel=1e-3)
+        4.5 * fb["circuity"] / fb["speed_kmh"], rel=1e-3
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -293,8 +324,14 @@ def test_all_features_on_demo_province(demo_small):
     kec.index.name = None
     permukiman = read("permukiman")
     dem = demo_small / DEMO_FILES["dem"]
-    geo = geography_features(kec, coastline=read("garis_pantai"), rivers=read("sungai"),
-                             border=read("batas_negara"), terrain=dem, settlements=permukiman)
+    geo = geography_features(
+        kec,
+        coastline=read("garis_pantai"),
+        rivers=read("sungai"),
+        border=read("batas_negara"),
+        terrain=dem,
+        settlements=permukiman,
+    )
     assert not geo.missing, geo.missing
     assert geo.index.equals(kec.index)
     assert geo.notna().all().all()
@@ -303,9 +340,13 @@ def test_all_features_on_demo_province(demo_small):
     fr = friction_surface(dem, roads=read("jalan"), rivers=read("sungai"))
     peran = permukiman["peran"].astype(str)
     rem = remoteness_features(
-        kec, fr, kabupaten_capitals=permukiman[peran == "ibukota_kabupaten"],
+        kec,
+        fr,
+        kabupaten_capitals=permukiman[peran == "ibukota_kabupaten"],
         provincial_capital=permukiman[peran == "ibukota_provinsi"],
-        security_posts=read("pos_keamanan"), settlements=permukiman)
+        security_posts=read("pos_keamanan"),
+        settlements=permukiman,
+    )
     assert not rem.missing
     assert (rem >= 0).all().all() and rem.notna().mean().min() > 0.9
     # the provincial capital's own kecamatan is quicker to it than the median kecamatan

@@ -21,9 +21,15 @@ from kewaspadaan.features.history import (
 def row() -> gpd.GeoDataFrame:
     """Five 10 km squares in a row (a chain of neighbours), with population."""
     polys = [shapely.box(i * 10_000, 0, (i + 1) * 10_000, 10_000) for i in range(5)]
-    return gpd.GeoDataFrame({"kode": [f"99.01.0{i + 1}" for i in range(5)],
-                             "penduduk": [10_000, 20_000, 5_000, 40_000, 10_000]},
-                            geometry=polys, crs="EPSG:32650", index=list("abcde"))
+    return gpd.GeoDataFrame(
+        {
+            "kode": [f"99.01.0{i + 1}" for i in range(5)],
+            "penduduk": [10_000, 20_000, 5_000, 40_000, 10_000],
+        },
+        geometry=polys,
+        crs="EPSG:32650",
+        index=list("abcde"),
+    )
 
 
 def _events(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
@@ -34,9 +40,13 @@ def _events(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
 
 
 def test_decay_and_no_leakage(row):
-    ev = _events([("2024-01-01", "99.01.01", "Protests", 0),   # exactly as_of: excluded
-                  ("2023-12-31", "99.01.01", "Riots", 2),      # 1 day before
-                  ("2023-07-05", "99.01.02", "Battles", 1)])   # 180 days before
+    ev = _events(
+        [
+            ("2024-01-01", "99.01.01", "Protests", 0),  # exactly as_of: excluded
+            ("2023-12-31", "99.01.01", "Riots", 2),  # 1 day before
+            ("2023-07-05", "99.01.02", "Battles", 1),
+        ]
+    )  # 180 days before
     f = history_features(ev, row, as_of="2024-01-01", half_life_days=180, permutations=0)
     assert f.index.equals(row.index)
     assert f.loc["a", "events_decay"] == pytest.approx(0.5 ** (1 / 180))
@@ -52,10 +62,14 @@ def test_decay_and_no_leakage(row):
 
 
 def test_windows_trend_and_recency(row):
-    ev = _events([("2023-11-15", "99.01.01", "Protests", 0),   # within 3 months
-                  ("2023-05-15", "99.01.01", "Protests", 0),   # within 12, not 6
-                  ("2022-03-01", "99.01.01", "Protests", 0),   # in the 24 months before
-                  ("2021-01-01", "99.01.03", "Riots", 0)])     # first event anywhere
+    ev = _events(
+        [
+            ("2023-11-15", "99.01.01", "Protests", 0),  # within 3 months
+            ("2023-05-15", "99.01.01", "Protests", 0),  # within 12, not 6
+            ("2022-03-01", "99.01.01", "Protests", 0),  # in the 24 months before
+            ("2021-01-01", "99.01.03", "Riots", 0),
+        ]
+    )  # first event anywhere
     f = history_features(ev, row, as_of="2024-01-01", permutations=0)
     a = f.loc["a"]
     assert (a["events_3m"], a["events_12m"]) == (1, 2)
@@ -69,12 +83,15 @@ def test_windows_trend_and_recency(row):
 
 
 def test_spatial_features_follow_neighbours(row):
-    ev = _events([("2023-12-01", "99.01.03", "Battles", 0)] * 30
-                 + [("2023-12-01", "99.01.01", "Protests", 0)])
+    ev = _events(
+        [("2023-12-01", "99.01.03", "Battles", 0)] * 30
+        + [("2023-12-01", "99.01.01", "Protests", 0)]
+    )
     f = history_features(ev, row, as_of="2024-01-01", permutations=99, seed=1)
     # neighbours of c are b and d: their lag is the mean over their own neighbours
     assert f.loc["b", "lag_events_decay"] == pytest.approx(
-        (f.loc["a", "events_decay"] + f.loc["c", "events_decay"]) / 2)
+        (f.loc["a", "events_decay"] + f.loc["c", "events_decay"]) / 2
+    )
     assert f["gi_z"].idxmax() in ("b", "c")  # b also sees a's event
     assert f.loc["c", "gi_z"] > 0 > f.loc["e", "gi_z"]
     assert f["gi_p"].between(0, 1).all()
@@ -82,8 +99,9 @@ def test_spatial_features_follow_neighbours(row):
 
 
 def test_bad_codes_and_missing_columns_are_named(row):
-    ev = _events([("2023-12-01", "99.09.09", "Protests", 0),
-                  ("2023-12-02", "99.01.01", "Protests", 0)])
+    ev = _events(
+        [("2023-12-01", "99.09.09", "Protests", 0), ("2023-12-02", "99.01.01", "Protests", 0)]
+    )
     with pytest.raises(ValidationError, match=r"rows \[1\]"):
         history_features(ev, row, as_of="2024-01-01", permutations=0)
     with pytest.raises(MissingColumnError, match="event_date"):
@@ -113,5 +131,7 @@ def test_panel_matches_point_in_time_features(row):
     expected = in_april["kode"].value_counts().reindex(row["kode"], fill_value=0).to_numpy()
     np.testing.assert_array_equal(got["n_events"].to_numpy(), expected)
     counts = monthly_counts(ev, row, months=months)
-    assert counts.to_numpy().sum() == ((ev.event_date >= "2023-01-01")
-                                       & (ev.event_date < "2023-07-01")).sum()
+    assert (
+        counts.to_numpy().sum()
+        == ((ev.event_date >= "2023-01-01") & (ev.event_date < "2023-07-01")).sum()
+    )

@@ -88,21 +88,24 @@ def test_code_normalisation() -> None:
 def test_wrong_code_names_row(tmp_path: Path, mini: gpd.GeoDataFrame) -> None:
     mini.loc[2, "kode"] = "64.02.1"
     mini.to_file(tmp_path / "k.geojson")
-    with pytest.raises(ValidationError, match=r"column 'kode'.*row 3: code '64\.02\.1' has 5 "
-                       r"digits"):
+    with pytest.raises(
+        ValidationError,
+        match=r"column 'kode'.*row 3: code '64\.02\.1' has 5 "
+        r"digits",
+    ):
         load_boundaries(tmp_path / "k.geojson")
 
 
 def test_explicit_columns_mapping(tmp_path: Path, mini: gpd.GeoDataFrame) -> None:
     mini.rename(columns={"kode": "id_wilayah", "nama": "label"}).to_file(tmp_path / "k.geojson")
-    gdf = load_boundaries(tmp_path / "k.geojson", columns={"id_wilayah": "kode",
-                                                           "label": "nama"})
+    gdf = load_boundaries(tmp_path / "k.geojson", columns={"id_wilayah": "kode", "label": "nama"})
     assert gdf["nama"].iloc[0] == "Alfa"
 
 
 def test_missing_columns_listed(tmp_path: Path, mini: gpd.GeoDataFrame) -> None:
     mini.drop(columns=["nama", "nama_kab"]).rename(columns={"kode": "kodee"}).to_file(
-        tmp_path / "k.geojson")
+        tmp_path / "k.geojson"
+    )
     with pytest.raises(MissingColumnError) as err:
         load_boundaries(tmp_path / "k.geojson")
     msg = str(err.value)
@@ -130,8 +133,9 @@ def test_explicit_crs_never_overrides(mini: gpd.GeoDataFrame) -> None:
     assert load_boundaries(MINI, crs="EPSG:4326").crs.to_epsg() == 4326
 
 
-def test_bowtie_repaired_and_reported(tmp_path: Path, mini: gpd.GeoDataFrame,
-                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_bowtie_repaired_and_reported(
+    tmp_path: Path, mini: gpd.GeoDataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
     bowtie = shapely.Polygon([(116.0, -1.0), (116.5, -0.5), (116.5, -1.0), (116.0, -0.5)])
     assert not bowtie.is_valid
     mini.loc[0, "geometry"] = bowtie
@@ -147,8 +151,7 @@ def test_bowtie_repaired_and_reported(tmp_path: Path, mini: gpd.GeoDataFrame,
         load_boundaries(tmp_path / "k.geojson", repair=False)
 
 
-def test_duplicate_codes_and_all_problems_at_once(tmp_path: Path,
-                                                  mini: gpd.GeoDataFrame) -> None:
+def test_duplicate_codes_and_all_problems_at_once(tmp_path: Path, mini: gpd.GeoDataFrame) -> None:
     mini.loc[3, "kode"] = "64.01.01"
     mini.loc[1, "nama"] = None
     mini.loc[2, "geometry"] = None
@@ -176,8 +179,11 @@ def test_empty_files(tmp_path: Path) -> None:
 def test_points_refused(tmp_path: Path, mini: gpd.GeoDataFrame) -> None:
     mini["geometry"] = mini.geometry.representative_point()
     mini.to_file(tmp_path / "titik.geojson")
-    with pytest.raises(ValidationError, match=r"4 row\(s\) are not polygons \(Point\): rows "
-                       r"1, 2, 3, 4"):
+    with pytest.raises(
+        ValidationError,
+        match=r"4 row\(s\) are not polygons \(Point\): rows "
+        r"1, 2, 3, 4",
+    ):
         load_boundaries(tmp_path / "titik.geojson")
 
 
@@ -198,9 +204,11 @@ def test_desa_and_kabupaten_levels(tmp_path: Path, mini: gpd.GeoDataFrame) -> No
 
 
 def test_load_vector_and_layers(tmp_path: Path, mini: gpd.GeoDataFrame) -> None:
-    pts = gpd.GeoDataFrame({"nama": ["Pelabuhan X"], "kategori": ["laut"],
-                            "kode_kec": ["64.01.01"]},
-                           geometry=[shapely.Point(116.2, -0.7)], crs=4326)
+    pts = gpd.GeoDataFrame(
+        {"nama": ["Pelabuhan X"], "kategori": ["laut"], "kode_kec": ["64.01.01"]},
+        geometry=[shapely.Point(116.2, -0.7)],
+        crs=4326,
+    )
     (tmp_path / "boundaries").mkdir()
     (tmp_path / "network").mkdir()
     mini.to_file(tmp_path / DEMO_FILES["kecamatan"])
@@ -239,5 +247,10 @@ def test_write_table_atomic_and_deterministic(tmp_path: Path) -> None:
     with atomic_path(tmp_path / "b.bin") as tmp:
         tmp.write_bytes(b"ok")
     assert (tmp_path / "b.bin").read_bytes() == b"ok"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.bin", "t.csv",
-                                                           "t.geojson", "t.gpkg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.txt",
+        "b.bin",
+        "t.csv",
+        "t.geojson",
+        "t.gpkg",
+    ]

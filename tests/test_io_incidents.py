@@ -103,23 +103,28 @@ def test_missing_columns_named(tmp_path: Path) -> None:
 
 
 def test_generic_csv_ids_dates_and_rejections(tmp_path: Path, kec: gpd.GeoDataFrame) -> None:
-    path = _csv(tmp_path, (
-        "tanggal;lintang;bujur;jenis;korban_jiwa\n"
-        "15/01/2024;-0,75;116,25;bentrok;1\n"      # day-first date, comma decimals, ';' sep
-        "3 Agustus 2023;-0.7;116.75;demo;\n"        # Indonesian month; empty fatalities -> 0
-        "2024-13-45;-0.7;116.75;demo;0\n"           # unparsable date
-        "2030-01-01;-0.7;116.75;demo;0\n"           # future date
-        ";-0.7;116.75;demo;0\n"                     # no date
-        "2024-01-01;abc;116.75;demo;0\n"            # unreadable latitude
-        "2024-01-01;-0.7;116.75;demo;-2\n"          # negative fatalities
-        "2024-01-01;0;0;demo;0\n"                   # 0,0
-    ))
+    path = _csv(
+        tmp_path,
+        (
+            "tanggal;lintang;bujur;jenis;korban_jiwa\n"
+            "15/01/2024;-0,75;116,25;bentrok;1\n"  # day-first date, comma decimals, ';' sep
+            "3 Agustus 2023;-0.7;116.75;demo;\n"  # Indonesian month; empty fatalities -> 0
+            "2024-13-45;-0.7;116.75;demo;0\n"  # unparsable date
+            "2030-01-01;-0.7;116.75;demo;0\n"  # future date
+            ";-0.7;116.75;demo;0\n"  # no date
+            "2024-01-01;abc;116.75;demo;0\n"  # unreadable latitude
+            "2024-01-01;-0.7;116.75;demo;-2\n"  # negative fatalities
+            "2024-01-01;0;0;demo;0\n"  # 0,0
+        ),
+    )
     load = load_incidents(path, today=TODAY)
     _accounting(load)
     assert load.n_read == 8 and len(load.incidents) == 2
     assert load.incidents["event_id"].tolist() == ["insiden-1", "insiden-2"]  # stable ids
-    assert load.incidents["event_date"].tolist() == [pd.Timestamp("2024-01-15"),
-                                                     pd.Timestamp("2023-08-03")]
+    assert load.incidents["event_date"].tolist() == [
+        pd.Timestamp("2024-01-15"),
+        pd.Timestamp("2023-08-03"),
+    ]
     assert load.incidents["fatalities"].tolist() == [1, 0]
     reasons = dict(zip(load.rejected["source_row"], load.rejected["reason"], strict=True))
     assert reasons[3].startswith("tanggal tidak terbaca: '2024-13-45'")
@@ -160,8 +165,11 @@ def test_latlon_swapped_whole_file_and_one_row(tmp_path: Path, kec: gpd.GeoDataF
     df = pd.read_csv(ACLED, dtype=str)
     swapped = df.rename(columns={"latitude": "longitude", "longitude": "latitude"})
     swapped.to_csv(tmp_path / "tertukar.csv", index=False)
-    with pytest.raises(DataFileError, match=r"tertukar\.csv: latitude and longitude look "
-                       r"swapped in 7 of 7 rows.*swap_latlon=True"):
+    with pytest.raises(
+        DataFileError,
+        match=r"tertukar\.csv: latitude and longitude look "
+        r"swapped in 7 of 7 rows.*swap_latlon=True",
+    ):
         load_incidents(tmp_path / "tertukar.csv", today=TODAY)
     fixed = load_incidents(tmp_path / "tertukar.csv", today=TODAY, swap_latlon=True)
     _accounting(fixed)
@@ -183,8 +191,11 @@ def test_empty_and_header_only(tmp_path: Path) -> None:
     with pytest.raises(EmptyDataError, match=r"spasi\.csv.*only whitespace"):
         load_incidents(_csv(tmp_path, "\n\n  \n", "spasi.csv"))
     header = ",".join(pd.read_csv(ACLED, nrows=0).columns) + "\n"
-    with pytest.raises(EmptyDataError, match=r"header\.csv: the file has a header "
-                       r"\(event_id_cnty.*but no data rows"):
+    with pytest.raises(
+        EmptyDataError,
+        match=r"header\.csv: the file has a header "
+        r"\(event_id_cnty.*but no data rows",
+    ):
         load_incidents(_csv(tmp_path, header, "header.csv"))
     with pytest.raises(FileNotFoundError, match=r"tidak_ada\.csv"):
         load_incidents(tmp_path / "tidak_ada.csv")
@@ -192,8 +203,10 @@ def test_empty_and_header_only(tmp_path: Path) -> None:
 
 def test_non_utf8(tmp_path: Path) -> None:
     path = tmp_path / "excel.csv"
-    path.write_bytes("id,tanggal,lat,lon,lokasi\n1,2024-01-01,-0.7,116.7,Pasar\n"
-                     "2,2024-01-02,-0.7,116.7,Caf\u00e9 Sungai\n".encode("cp1252"))
+    path.write_bytes(
+        "id,tanggal,lat,lon,lokasi\n1,2024-01-01,-0.7,116.7,Pasar\n"
+        "2,2024-01-02,-0.7,116.7,Caf\u00e9 Sungai\n".encode("cp1252")
+    )
     with pytest.raises(DataFileError) as err:
         load_incidents(path)
     msg = str(err.value)
@@ -210,8 +223,13 @@ def test_non_utf8(tmp_path: Path) -> None:
 def test_geojson_points(tmp_path: Path, kec: gpd.GeoDataFrame) -> None:
     gdf = gpd.GeoDataFrame(
         {"id": ["a", "b", "c"], "tanggal": ["2024-01-01", "2024-02-01", "2024-03-01"]},
-        geometry=[shapely.Point(116.25, -0.75), shapely.box(116, -1, 116.1, -0.9),
-                  shapely.Point(116.75, -0.75)], crs=4326).to_crs(32650)
+        geometry=[
+            shapely.Point(116.25, -0.75),
+            shapely.box(116, -1, 116.1, -0.9),
+            shapely.Point(116.75, -0.75),
+        ],
+        crs=4326,
+    ).to_crs(32650)
     gdf.to_file(tmp_path / "titik.gpkg", driver="GPKG")
     load = load_incidents(tmp_path / "titik.gpkg", today=TODAY)
     _accounting(load)
@@ -224,13 +242,18 @@ def test_geojson_points(tmp_path: Path, kec: gpd.GeoDataFrame) -> None:
 
 
 def test_assign_plain_geodataframe_and_accounting_guard(kec: gpd.GeoDataFrame) -> None:
-    pts = gpd.GeoDataFrame({"x": [1, 2, 3]}, geometry=[
-        shapely.Point(116.25, -0.75), None, shapely.Point(120, 5)], crs=4326)
+    pts = gpd.GeoDataFrame(
+        {"x": [1, 2, 3]},
+        geometry=[shapely.Point(116.25, -0.75), None, shapely.Point(120, 5)],
+        crs=4326,
+    )
     result = assign_incidents(pts, kec)
     result.check_accounting()
     assert result.n_read == 3 and len(result.assigned) == 1
-    assert result.rejected["reason"].str.slice(0, 16).tolist() == ["geometri kosong",
-                                                                   "di luar semua ke"]
+    assert result.rejected["reason"].str.slice(0, 16).tolist() == [
+        "geometri kosong",
+        "di luar semua ke",
+    ]
     assert result.rejected["source_row"].tolist() == [2, 3]
     broken = IncidentLoad(result.assigned, result.rejected, n_read=5, source="x")
     with pytest.raises(AccountingError, match="read 5"):
@@ -241,19 +264,39 @@ def test_check_command(tmp_path: Path) -> None:
     from kewaspadaan.cli import app
 
     rej = tmp_path / "ditolak.csv"
-    res = CliRunner().invoke(app, ["check", str(ACLED), "--boundaries",
-                                   str(DATA / "kecamatan_mini.geojson"), "--rejected", str(rej)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "check",
+            str(ACLED),
+            "--boundaries",
+            str(DATA / "kecamatan_mini.geojson"),
+            "--rejected",
+            str(rej),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "Dibaca          : 7" in res.output
     assert "Ditugaskan      : 6 (inside 3, overlap 2, nearest 1)" in res.output
     assert "7 = 6 + 1 (OK)" in res.output
     table = pd.read_csv(rej)
     assert table["event_id"].tolist() == ["IDN1007"]
-    res = CliRunner().invoke(app, ["check", str(ACLED), "-b", str(DATA / "kecamatan_mini.geojson"),
-                                   "-r", str(rej), "--strict"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "check",
+            str(ACLED),
+            "-b",
+            str(DATA / "kecamatan_mini.geojson"),
+            "-r",
+            str(rej),
+            "--strict",
+        ],
+    )
     assert res.exit_code == 1
-    res = CliRunner().invoke(app, ["check", str(tmp_path / "x.csv"), "-b",
-                                   str(DATA / "kecamatan_mini.geojson")])
+    res = CliRunner().invoke(
+        app, ["check", str(tmp_path / "x.csv"), "-b", str(DATA / "kecamatan_mini.geojson")]
+    )
     assert res.exit_code == 2 and "x.csv: incident file not found" in res.output
     res = CliRunner().invoke(app, ["check", str(ACLED), "-b", str(rej)])
     assert res.exit_code == 2 and "ditolak.csv: no geometry" in res.output
@@ -262,9 +305,11 @@ def test_check_command(tmp_path: Path) -> None:
 @pytest.fixture
 def one_kec() -> gpd.GeoDataFrame:
     """One square kecamatan, 116.0–116.1 °E, 0.0–0.1 °N."""
-    return gpd.GeoDataFrame({"kode": ["64.01.01"], "nama": ["A"], "kode_kab": ["64.01"],
-                             "nama_kab": ["Paser"]}, geometry=[shapely.box(116, 0, 116.1, 0.1)],
-                            crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"kode": ["64.01.01"], "nama": ["A"], "kode_kab": ["64.01"], "nama_kab": ["Paser"]},
+        geometry=[shapely.box(116, 0, 116.1, 0.1)],
+        crs="EPSG:4326",
+    )
 
 
 def test_rejections_listed_in_file_order(tmp_path, one_kec):
@@ -272,11 +317,12 @@ def test_rejections_listed_in_file_order(tmp_path, one_kec):
     csv = tmp_path / "campur.csv"
     csv.write_text(
         "id,tanggal,lat,lon\n"
-        "a,2024-01-01,0.05,116.05\n"   # row 1: inside
-        "b,2024-01-02,3.5,125.0\n"     # row 2: far outside every polygon (assignment)
+        "a,2024-01-01,0.05,116.05\n"  # row 1: inside
+        "b,2024-01-02,3.5,125.0\n"  # row 2: far outside every polygon (assignment)
         "c,bukan-tanggal,0.05,116.05\n"  # row 3: bad date (loader)
-        "d,2024-01-04,3.6,125.1\n",     # row 4: outside (assignment)
-        encoding="utf-8")
+        "d,2024-01-04,3.6,125.1\n",  # row 4: outside (assignment)
+        encoding="utf-8",
+    )
     result = assign_incidents(load_incidents(csv, today="2026-11-01"), one_kec)
     assert list(result.rejected["source_row"]) == [2, 3, 4]
     assert result.n_read == len(result.assigned) + len(result.rejected)
@@ -284,8 +330,9 @@ def test_rejections_listed_in_file_order(tmp_path, one_kec):
 
 def test_no_point_inside_any_polygon_is_rejected_not_a_crash(tmp_path, one_kec):
     csv = tmp_path / "luar.csv"
-    csv.write_text("id,tanggal,lat,lon\na,2024-01-01,3.5,125.0\nb,2024-01-02,0.05,116.11\n",
-                   encoding="utf-8")
+    csv.write_text(
+        "id,tanggal,lat,lon\na,2024-01-01,3.5,125.0\nb,2024-01-02,0.05,116.11\n", encoding="utf-8"
+    )
     result = assign_incidents(load_incidents(csv, today="2026-11-01"), one_kec)
     assert len(result.rejected) == 1 and result.rejected["source_row"].tolist() == [1]
     assert result.assigned["assign_rule"].tolist() == ["nearest"]  # ~1.1 km off, within 2 km
@@ -293,8 +340,9 @@ def test_no_point_inside_any_polygon_is_rejected_not_a_crash(tmp_path, one_kec):
 
 def test_max_distance_zero_assigns_only_points_inside(tmp_path, one_kec):
     csv = tmp_path / "dekat.csv"
-    csv.write_text("id,tanggal,lat,lon\na,2024-01-01,0.05,116.05\nb,2024-01-02,0.05,116.11\n",
-                   encoding="utf-8")
+    csv.write_text(
+        "id,tanggal,lat,lon\na,2024-01-01,0.05,116.05\nb,2024-01-02,0.05,116.11\n", encoding="utf-8"
+    )
     result = assign_incidents(load_incidents(csv, today="2026-11-01"), one_kec, max_distance_m=0)
     assert result.assigned["assign_rule"].tolist() == ["inside"]
     assert result.rejected["source_row"].tolist() == [2]

@@ -29,8 +29,9 @@ def test_kecamatan(kecamatan) -> None:
 
 
 def test_desa(shared_data: Path, kecamatan) -> None:
-    desa = load_boundaries(shared_data / "kaltim_desa_kelurahan_kemendagri2022.geojson",
-                           level="desa")
+    desa = load_boundaries(
+        shared_data / "kaltim_desa_kelurahan_kemendagri2022.geojson", level="desa"
+    )
     assert len(desa) == 1038
     assert desa["kode"].str.fullmatch(r"64\.\d{2}\.\d{2}\.\d{4}").all()
     assert desa["kode_kec"].isin(kecamatan["kode"]).all()
@@ -42,8 +43,9 @@ def test_desa_centroids_assigned_once(shared_data: Path, tmp_path: Path, kecamat
     table = pd.read_csv(shared_data / "kaltim_desa_kelurahan_centroids.csv", dtype=str)
     table["tanggal"] = "2024-01-01"
     table.to_csv(tmp_path / "desa_centroid.csv", index=False)
-    load = load_incidents(tmp_path / "desa_centroid.csv", columns={"kode": "event_id"},
-                          today="2025-01-01")
+    load = load_incidents(
+        tmp_path / "desa_centroid.csv", columns={"kode": "event_id"}, today="2025-01-01"
+    )
     load.check_accounting()
     assert load.n_read == 1038 and load.rejected.empty
 

@@ -48,8 +48,9 @@ def test_nan_written_as_nodata(tmp_path: Path) -> None:
 
 def test_no_crs_refused(tmp_path: Path) -> None:
     path = tmp_path / "tanpa_crs.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=6, height=5, count=1,
-                       dtype="float32", transform=UTM) as dst:
+    with rasterio.open(
+        path, "w", driver="GTiff", width=6, height=5, count=1, dtype="float32", transform=UTM
+    ) as dst:
         dst.write(_dem()[np.newaxis])
     with pytest.raises(CRSError, match=r"tanpa_crs\.tif: the raster has no CRS"):
         load_terrain(path)
@@ -60,8 +61,11 @@ def test_no_crs_refused(tmp_path: Path) -> None:
 def test_geographic_needs_reproject(tmp_path: Path) -> None:
     geo = Affine(0.001, 0.0, 117.0, 0.0, -0.001, -0.5)
     path = write_geotiff(tmp_path / "geo.tif", _dem(), geo, "EPSG:4326", nodata=-9999.0)
-    with pytest.raises(CRSError, match=r"geo\.tif: the raster is in a geographic CRS.*"
-                       "reproject_to="):
+    with pytest.raises(
+        CRSError,
+        match=r"geo\.tif: the raster is in a geographic CRS.*"
+        "reproject_to=",
+    ):
         load_terrain(path)
     t = load_terrain(path, reproject_to="EPSG:32650")
     assert t.crs.to_epsg() == 32650
@@ -78,8 +82,13 @@ def test_band_range_and_empty(tmp_path: Path) -> None:
     assert load_terrain(path, band=2).elevation_m[4, 5] == pytest.approx(291.0)
     with pytest.raises(DataFileError, match=r"dua\.tif: band 3 requested but the raster has 2"):
         load_terrain(path, band=3)
-    empty = write_geotiff(tmp_path / "kosong.tif", np.full((3, 3), -9999.0, "float32"), UTM,
-                          "EPSG:32650", nodata=-9999.0)
+    empty = write_geotiff(
+        tmp_path / "kosong.tif",
+        np.full((3, 3), -9999.0, "float32"),
+        UTM,
+        "EPSG:32650",
+        nodata=-9999.0,
+    )
     with pytest.raises(EmptyDataError, match=r"kosong\.tif: band 1 holds no valid elevation"):
         load_terrain(empty)
     (tmp_path / "bukan.tif").write_text("bukan raster")

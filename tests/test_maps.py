@@ -26,46 +26,82 @@ def synthetic_layers(n_incidents: int = 240, seed: int = 7) -> dict[str, gpd.Geo
     Kecamatan 0 carries a hostile name and incident 0 a hostile note (escaping tests).
     """
     rng = np.random.default_rng(seed)
-    cells = [box(480_000 + 20_000 * i, -60_000 + 20_000 * j, 500_000 + 20_000 * i,
-                 -40_000 + 20_000 * j) for j in range(3) for i in range(4)]
+    cells = [
+        box(480_000 + 20_000 * i, -60_000 + 20_000 * j, 500_000 + 20_000 * i, -40_000 + 20_000 * j)
+        for j in range(3)
+        for i in range(4)
+    ]
     n = len(cells)
     skor = np.linspace(95, 5, n)
-    risk = gpd.GeoDataFrame({
-        "kode": [f"64.02.{i + 1:02d}" for i in range(n)],
-        "nama": [HOSTILE_NAME] + [f"Kecamatan {i}" for i in range(1, n)],
-        "kode_kab": "64.02", "nama_kab": "Kutai Kartanegara",
-        "skor": skor, "kelas": [KELAS[min(3, int(s // 25))] for s in skor],
-        "peringkat": np.arange(1, n + 1),
-        "pendorong": "riwayat insiden; keterpencilan; limpahan",
-        "prob_insiden": np.linspace(0.9, 0.05, n), "perubahan_skor": np.linspace(8, -4, n),
-        "peringatan": [True, False, True] + [False] * (n - 3),
-    }, geometry=cells, crs="EPSG:32650")
+    risk = gpd.GeoDataFrame(
+        {
+            "kode": [f"64.02.{i + 1:02d}" for i in range(n)],
+            "nama": [HOSTILE_NAME] + [f"Kecamatan {i}" for i in range(1, n)],
+            "kode_kab": "64.02",
+            "nama_kab": "Kutai Kartanegara",
+            "skor": skor,
+            "kelas": [KELAS[min(3, int(s // 25))] for s in skor],
+            "peringkat": np.arange(1, n + 1),
+            "pendorong": "riwayat insiden; keterpencilan; limpahan",
+            "prob_insiden": np.linspace(0.9, 0.05, n),
+            "perubahan_skor": np.linspace(8, -4, n),
+            "peringatan": [True, False, True] + [False] * (n - 3),
+        },
+        geometry=cells,
+        crs="EPSG:32650",
+    )
     pts = risk.sample_points(max(1, n_incidents // n), rng=rng).explode(index_parts=False)
     k = len(pts)
-    incidents = gpd.GeoDataFrame({
-        "event_id": [f"IDN{i:04d}" for i in range(k)],
-        "event_date": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 540, k), "D"),
-        "event_type": rng.choice(["Protests", "Riots", "Violence against civilians"], k),
-        "location": "Desa Contoh", "fatalities": rng.integers(0, 3, k),
-        "notes": [HOSTILE_NOTE] + ["Bentrokan antarpendukung & massa"] * (k - 1),
-        "kode": risk["kode"].to_numpy()[pts.index.to_numpy()],
-    }, geometry=pts.to_numpy(), crs="EPSG:32650").to_crs("EPSG:4326")
+    incidents = gpd.GeoDataFrame(
+        {
+            "event_id": [f"IDN{i:04d}" for i in range(k)],
+            "event_date": pd.Timestamp("2023-01-01")
+            + pd.to_timedelta(rng.integers(0, 540, k), "D"),
+            "event_type": rng.choice(["Protests", "Riots", "Violence against civilians"], k),
+            "location": "Desa Contoh",
+            "fatalities": rng.integers(0, 3, k),
+            "notes": [HOSTILE_NOTE] + ["Bentrokan antarpendukung & massa"] * (k - 1),
+            "kode": risk["kode"].to_numpy()[pts.index.to_numpy()],
+        },
+        geometry=pts.to_numpy(),
+        crs="EPSG:32650",
+    ).to_crs("EPSG:4326")
     depot = Point(520_000, -30_000)
     cent = risk.geometry.centroid
-    routes = gpd.GeoDataFrame({
-        "tujuan_kode": risk["kode"], "tujuan_nama": risk["nama"], "depot": "Gudang KPU Kukar",
-        "waktu_tempuh_h": np.linspace(2, 30, n), "moda": "road+river",
-        "berangkat": pd.Timestamp("2024-11-20 06:00"), "tiba": pd.Timestamp("2024-11-21 08:00"),
-        "tenggat": pd.Timestamp("2024-11-26 12:00"), "terlambat": [False] * (n - 2) + [True, False],
-        "terjangkau": [True] * (n - 1) + [False], "jam_zona_rawan_h": 1.5,
-    }, geometry=[LineString([depot, c]) for c in cent[:-1]] + [None], crs="EPSG:32650")
-    depots = gpd.GeoDataFrame({"nama": ["Gudang KPU <b>Kukar</b>"], "kode_kab": ["64.02"]},
-                              geometry=[depot], crs="EPSG:32650")
-    critical = gpd.GeoDataFrame({"nama": ["Jembatan Mahakam"], "mode": ["road"],
-                                 "dampak_tps": [240]},
-                                geometry=[LineString([depot, cent.iloc[5]])], crs="EPSG:32650")
-    return {"risk": risk, "incidents": incidents, "routes": routes, "depots": depots,
-            "critical_links": critical}
+    routes = gpd.GeoDataFrame(
+        {
+            "tujuan_kode": risk["kode"],
+            "tujuan_nama": risk["nama"],
+            "depot": "Gudang KPU Kukar",
+            "waktu_tempuh_h": np.linspace(2, 30, n),
+            "moda": "road+river",
+            "berangkat": pd.Timestamp("2024-11-20 06:00"),
+            "tiba": pd.Timestamp("2024-11-21 08:00"),
+            "tenggat": pd.Timestamp("2024-11-26 12:00"),
+            "terlambat": [False] * (n - 2) + [True, False],
+            "terjangkau": [True] * (n - 1) + [False],
+            "jam_zona_rawan_h": 1.5,
+        },
+        geometry=[LineString([depot, c]) for c in cent[:-1]] + [None],
+        crs="EPSG:32650",
+    )
+    depots = gpd.GeoDataFrame(
+        {"nama": ["Gudang KPU <b>Kukar</b>"], "kode_kab": ["64.02"]},
+        geometry=[depot],
+        crs="EPSG:32650",
+    )
+    critical = gpd.GeoDataFrame(
+        {"nama": ["Jembatan Mahakam"], "mode": ["road"], "dampak_tps": [240]},
+        geometry=[LineString([depot, cent.iloc[5]])],
+        crs="EPSG:32650",
+    )
+    return {
+        "risk": risk,
+        "incidents": incidents,
+        "routes": routes,
+        "depots": depots,
+        "critical_links": critical,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +111,14 @@ def layers() -> dict[str, gpd.GeoDataFrame]:
 
 @pytest.fixture(scope="module")
 def page(layers: dict[str, gpd.GeoDataFrame]) -> str:
-    m = maps.risk_map(layers["risk"], incidents=layers["incidents"], routes=layers["routes"],
-                      depots=layers["depots"], critical_links=layers["critical_links"],
-                      date="2024-11-27")
+    m = maps.risk_map(
+        layers["risk"],
+        incidents=layers["incidents"],
+        routes=layers["routes"],
+        depots=layers["depots"],
+        critical_links=layers["critical_links"],
+        date="2024-11-27",
+    )
     return maps.render_map_html(m)
 
 
@@ -91,22 +132,32 @@ def test_page_is_offline(page: str) -> None:
 
 
 def test_find_and_strip_external_resources() -> None:
-    html = ('<link rel="stylesheet" href="https://cdn.x/a.css"/><script src="//cdn.x/b.js">'
-            '</script><style>p{background:url("http://x/i.png")}</style>'
-            '<a href="https://leafletjs.com">Leaflet</a><img src="data:image/png;base64,AA">')
-    assert _assets.find_external_resources(html) == ["https://cdn.x/a.css", "//cdn.x/b.js",
-                                                     "http://x/i.png"]
+    html = (
+        '<link rel="stylesheet" href="https://cdn.x/a.css"/><script src="//cdn.x/b.js">'
+        '</script><style>p{background:url("http://x/i.png")}</style>'
+        '<a href="https://leafletjs.com">Leaflet</a><img src="data:image/png;base64,AA">'
+    )
+    assert _assets.find_external_resources(html) == [
+        "https://cdn.x/a.css",
+        "//cdn.x/b.js",
+        "http://x/i.png",
+    ]
     stripped = _assets.strip_external_resources(html)
     assert _assets.find_external_resources(stripped) == ["http://x/i.png"]
     assert 'href="https://leafletjs.com"' in stripped
 
 
 def test_layers_legend_title_and_date(page: str) -> None:
-    for name in ("Kelas risiko kecamatan", "Insiden (klaster)", "Kepadatan insiden (peta panas)",
-                 "Rute logistik", "Gudang/depot logistik", "Ruas kritis"):
+    for name in (
+        "Kelas risiko kecamatan",
+        "Insiden (klaster)",
+        "Kepadatan insiden (peta panas)",
+        "Rute logistik",
+        "Gudang/depot logistik",
+        "Ruas kritis",
+    ):
         assert name in page
-    legend = re.search(r'<div id="kw-block-\d+" class="kw-legend".*?</div>\s*$', page,
-                       re.S | re.M)
+    legend = re.search(r'<div id="kw-block-\d+" class="kw-legend".*?</div>\s*$', page, re.S | re.M)
     assert legend is not None
     for kelas in KELAS:
         assert f'data-kelas="{kelas}"' in legend.group(0)
@@ -125,9 +176,14 @@ def test_hostile_text_is_escaped(page: str) -> None:
 
 
 def test_same_input_same_bytes(layers: dict[str, gpd.GeoDataFrame], page: str) -> None:
-    again = maps.risk_map(layers["risk"], incidents=layers["incidents"], routes=layers["routes"],
-                          depots=layers["depots"], critical_links=layers["critical_links"],
-                          date="2024-11-27")
+    again = maps.risk_map(
+        layers["risk"],
+        incidents=layers["incidents"],
+        routes=layers["routes"],
+        depots=layers["depots"],
+        critical_links=layers["critical_links"],
+        date="2024-11-27",
+    )
     assert maps.render_map_html(again) == page
 
 
@@ -165,8 +221,7 @@ def test_incident_clusters_conserve_counts_and_break_apart() -> None:
     rng = np.random.default_rng(3)
     x, y = rng.normal(500_000, 30_000, 500), rng.normal(-20_000, 30_000, 500)
     ll = gpd.GeoSeries(gpd.points_from_xy(x, y), crs="EPSG:32650").to_crs(4326)
-    clusters, max_z = maps.incident_clusters(x, y, ll.y.to_numpy(), ll.x.to_numpy(),
-                                             radius_px=60)
+    clusters, max_z = maps.incident_clusters(x, y, ll.y.to_numpy(), ll.x.to_numpy(), radius_px=60)
     assert 5 <= max_z <= 14 and set(clusters) == {str(z) for z in range(3, max_z + 1)}
     sizes = []
     for z, cl in clusters.items():
@@ -176,16 +231,19 @@ def test_incident_clusters_conserve_counts_and_break_apart() -> None:
         assert all(0 <= i < 500 for i in singles) and len(set(singles)) == len(singles)
         sizes.append(len(cl))
     assert sizes == sorted(sizes) and sizes[0] < 10 < sizes[-1]
-    assert maps.incident_clusters(x, y, ll.y.to_numpy(), ll.x.to_numpy())[0] == \
+    assert (
         maps.incident_clusters(x, y, ll.y.to_numpy(), ll.x.to_numpy())[0]
+        == maps.incident_clusters(x, y, ll.y.to_numpy(), ll.x.to_numpy())[0]
+    )
 
 
 def test_heat_png_is_hot_near_incidents_and_clear_far_away() -> None:
     from PIL import Image
 
     pts = gpd.GeoSeries([Point(117.0, -0.5)] * 5 + [Point(117.02, -0.48)], crs=4326)
-    png, bounds = maps.incident_heat_png(pts, (116.5, -1.0, 117.5, 0.0), bandwidth_m=10_000,
-                                         max_pixels=200)
+    png, bounds = maps.incident_heat_png(
+        pts, (116.5, -1.0, 117.5, 0.0), bandwidth_m=10_000, max_pixels=200
+    )
     img = np.asarray(Image.open(io.BytesIO(png)))
     assert img.shape[2] == 4 and max(img.shape[:2]) == 200
     (s, w), (n, e) = bounds
@@ -198,8 +256,14 @@ def test_heat_png_is_hot_near_incidents_and_clear_far_away() -> None:
 
 
 def test_english_and_options(layers: dict[str, gpd.GeoDataFrame]) -> None:
-    m = maps.risk_map(layers["risk"], incidents=layers["incidents"], language="en",
-                      title="Kaltim <test>", date="2024-11-27", time_slider=False)
+    m = maps.risk_map(
+        layers["risk"],
+        incidents=layers["incidents"],
+        language="en",
+        title="Kaltim <test>",
+        date="2024-11-27",
+        time_slider=False,
+    )
     html = maps.render_map_html(m)
     assert "Kecamatan risk class" in html and "very high" in html and "Kelas risiko" not in html
     assert "Kaltim &lt;test&gt;" in html and "<test>" not in html

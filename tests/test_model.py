@@ -25,10 +25,13 @@ def _synthetic(n: int = 40, months: int = 72, seed: int = 1):
     rng = np.random.default_rng(seed)
     box = shapely.box(0, 0, 150_000, 150_000)
     pts = shapely.multipoints(rng.uniform(0, 150_000, (n, 2)))
-    cells = [shapely.intersection(g, box)
-             for g in shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=box))]
-    b = gpd.GeoDataFrame({"kode": [f"99.01.{i:02d}" for i in range(len(cells))]},
-                         geometry=cells, crs="EPSG:32650")
+    cells = [
+        shapely.intersection(g, box)
+        for g in shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=box))
+    ]
+    b = gpd.GeoDataFrame(
+        {"kode": [f"99.01.{i:02d}" for i in range(len(cells))]}, geometry=cells, crs="EPSG:32650"
+    )
     mu = np.exp(-2.0 + 0.9 * rng.normal(size=len(b)))
     exc = np.zeros(len(b))
     rows = []
@@ -51,8 +54,10 @@ def synth():
 
 
 def test_calendar_features():
-    cal = calendar_features(pd.to_datetime(["2024-01-01", "2023-10-01", "2023-09-01",
-                                            "2025-06-01"]), election_dates=["2024-02-14"])
+    cal = calendar_features(
+        pd.to_datetime(["2024-01-01", "2023-10-01", "2023-09-01", "2025-06-01"]),
+        election_dates=["2024-02-14"],
+    )
     assert cal["election_season"].tolist() == [1.0, 0.0, 0.0, 0.0]
     assert cal.loc["2024-01-01", "months_to_election"] == pytest.approx(44 / 30.436875)
     assert cal.loc["2025-06-01", "months_to_election"] == 36.0  # none scheduled ahead
@@ -70,8 +75,9 @@ def test_panel_is_leak_free(synth):
     m = pd.Timestamp("2023-06-01")
     later = ev[ev.event_date >= m]
     earlier = ev[ev.event_date < m]
-    shifted = pd.concat([earlier, later.assign(kode=later.kode.sample(frac=1, random_state=2)
-                                                .to_numpy())])
+    shifted = pd.concat(
+        [earlier, later.assign(kode=later.kode.sample(frac=1, random_state=2).to_numpy())]
+    )
     p2 = build_panel(shifted, b, end="2023-07-01", start="2019-01-01")
     a = panel.xs(m, level="bulan")["events_decay"]
     np.testing.assert_allclose(p2.xs(m, level="bulan")["events_decay"], a)
@@ -80,8 +86,9 @@ def test_panel_is_leak_free(synth):
 
 
 def test_baselines_use_only_the_past():
-    idx = pd.MultiIndex.from_product([["a"], pd.date_range("2020-01-01", periods=4, freq="MS")],
-                                     names=["unit", "bulan"])
+    idx = pd.MultiIndex.from_product(
+        [["a"], pd.date_range("2020-01-01", periods=4, freq="MS")], names=["unit", "bulan"]
+    )
     panel = pd.DataFrame({"y": [1, 0, 0, 1]}, index=idx)
     base = _baselines(panel, 0.05)
     assert np.isnan(base["bulan_lalu"].iloc[0]) and np.isnan(base["rata_historis"].iloc[0])
@@ -126,6 +133,7 @@ def test_backtest_beats_baselines(synth):
 
 # --- end to end on the generated demonstration province ---------------------------------------
 
+
 @pytest.fixture(scope="module")
 def demo_result(demo_full):
     from kewaspadaan.io import load_layers
@@ -162,27 +170,57 @@ def test_score_cli_writes_outputs(demo_small, tmp_path):
 
     from kewaspadaan.cli import app
 
-    res = CliRunner().invoke(app, ["score", "--data", str(demo_small), "--out", str(tmp_path),
-                                   "--backtest-months", "6", "--refit-every", "6",
-                                   "--as-of", "2026-06-01"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "score",
+            "--data",
+            str(demo_small),
+            "--out",
+            str(tmp_path),
+            "--backtest-months",
+            "6",
+            "--refit-every",
+            "6",
+            "--as-of",
+            "2026-06-01",
+        ],
+    )
     assert res.exit_code == 0, res.output
     # the small demo folder is used as it is, not regenerated at full size
     from kewaspadaan.demo import read_manifest
 
     assert read_manifest(demo_small)["size"] == "small"
-    for name in ("risiko_kecamatan.gpkg", "risiko_kecamatan.csv", "sensitivitas.csv",
-                 "backtest.csv", "peringatan.csv", "insiden_ditolak.csv"):
+    for name in (
+        "risiko_kecamatan.gpkg",
+        "risiko_kecamatan.csv",
+        "sensitivitas.csv",
+        "backtest.csv",
+        "peringatan.csv",
+        "insiden_ditolak.csv",
+    ):
         assert (tmp_path / name).exists(), name
     table = gpd.read_file(tmp_path / "risiko_kecamatan.gpkg")
-    assert list(table.columns[:11]) == ["kode", "nama", "kode_kab", "nama_kab", "skor", "kelas",
-                                        "peringkat", "pendorong", "prob_insiden",
-                                        "perubahan_skor", "peringatan"]
+    assert list(table.columns[:11]) == [
+        "kode",
+        "nama",
+        "kode_kab",
+        "nama_kab",
+        "skor",
+        "kelas",
+        "peringkat",
+        "pendorong",
+        "prob_insiden",
+        "perubahan_skor",
+        "peringatan",
+    ]
     assert "Backtest" in res.output and "Spearman" in res.output
     csv = pd.read_csv(tmp_path / "risiko_kecamatan.csv")
     assert len(csv) == len(table) and "geometry" not in csv.columns
     assert csv["peringkat"].min() == 1 and csv["kelas"].notna().all()
     back = pd.read_csv(tmp_path / "backtest.csv")
     assert back["metode"].tolist() == list(METHODS)
-    bad = CliRunner().invoke(app, ["score", "--data", str(demo_small), "--out", str(tmp_path),
-                                   "--level", "provinsi"])
+    bad = CliRunner().invoke(
+        app, ["score", "--data", str(demo_small), "--out", str(tmp_path), "--level", "provinsi"]
+    )
     assert bad.exit_code == 2 and "kecamatan or desa" in bad.output

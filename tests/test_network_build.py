@@ -30,53 +30,123 @@ def toy_layers() -> dict[str, gpd.GeoDataFrame]:
     """A small province: coast road with a bridge and a slow detour, a river with a low-water
     upstream reach, a river port, an island reached by sea, two airstrips and an isolated
     village."""
-    roads = gpd.GeoDataFrame({
-        "id": ["R1", "R2a", "BR", "R2c", "R3a", "R3b"],
-        "nama": ["Jalan Pantai", "Jalan Utara", "Jembatan Besar", "Jalan Utara", "Setapak",
-                 "Setapak"],
-        "kelas": ["arteri", "lokal", "lokal", "lokal", "setapak", "setapak"],
-        "jembatan": [False, False, True, False, False, False],
-    }, geometry=[line((0, 0), (50, 0)), line((50, 0), (50, 10)), line((50, 10), (50, 12)),
-                 line((50, 12), (50, 30)), line((0, 0), (0, 30)), line((0, 30), (50, 30))],
-        crs=CRS)
-    rivers = gpd.GeoDataFrame({
-        "id": ["S1", "S2", "S3"], "nama": ["Sungai Besar", "Sungai Hulu", "Anak Sungai"],
-        "orde": [5, 3, 1], "navigasi": ["besar", "jeram", "tidak"],
-        "surut_musiman": [False, True, False],
-    }, geometry=[line((60, 0), (150, 0)), line((150, 0), (200, 0)), line((150, 0), (150, 40))],
-        crs=CRS)
-    ports = gpd.GeoDataFrame({
-        "nama": ["Pelabuhan Sungai", "Pelabuhan Laut", "Pelabuhan Pulau"],
-        "kategori": ["sungai", "laut", "laut"], "kode_kec": ["99.01.02", "99.01.01", "99.01.04"],
-    }, geometry=[shapely.Point(km(55, 0.5)), shapely.Point(km(5, -1)),
-                 shapely.Point(km(50, -80))], crs=CRS)
-    strips = gpd.GeoDataFrame({
-        "nama": ["Bandara Kota", "Lapangan Hulu"], "jenis": ["bandara", "lapangan_terbang"],
-        "panjang_landas_m": [2500, 800], "kode_kec": ["99.01.01", "99.01.03"],
-    }, geometry=[shapely.Point(km(1, 1)), shapely.Point(km(200, 1))], crs=CRS)
-    settlements = gpd.GeoDataFrame({
-        "nama": ["Kota", "Desa Utara", "Desa Sungai", "Desa Hulu", "Desa Pulau", "Desa Jauh"],
-        "kode_desa": ["99.01.01.1001", "99.01.01.2002", "99.01.02.2001", "99.01.03.2001",
-                      "99.01.04.2001", "99.01.05.2001"],
-        "kode_kec": ["99.01.01", "99.01.01", "99.01.02", "99.01.03", "99.01.04", "99.01.05"],
-        "kode_kab": ["99.01"] * 6, "penduduk": [50_000, 2_000, 3_000, 800, 1_500, 300],
-        "peran": ["ibukota_kabupaten", "desa", "ibukota_kecamatan", "ibukota_kecamatan",
-                  "ibukota_kecamatan", "ibukota_kecamatan"],
-    }, geometry=[shapely.Point(km(0.5, 0.2)), shapely.Point(km(50, 30.05)),
-                 shapely.Point(km(150, 0.5)), shapely.Point(km(200, 0.5)),
-                 shapely.Point(km(50, -80.5)), shapely.Point(km(300, 300))], crs=CRS)
-    depots = gpd.GeoDataFrame({"nama": ["Gudang KPU Kota"], "kode_kab": ["99.01"]},
-                              geometry=[shapely.Point(km(0, 0.1))], crs=CRS)
-    return {"jalan": roads, "sungai": rivers, "pelabuhan": ports, "bandara": strips,
-            "permukiman": settlements, "gudang_kpu": depots}
+    roads = gpd.GeoDataFrame(
+        {
+            "id": ["R1", "R2a", "BR", "R2c", "R3a", "R3b"],
+            "nama": [
+                "Jalan Pantai",
+                "Jalan Utara",
+                "Jembatan Besar",
+                "Jalan Utara",
+                "Setapak",
+                "Setapak",
+            ],
+            "kelas": ["arteri", "lokal", "lokal", "lokal", "setapak", "setapak"],
+            "jembatan": [False, False, True, False, False, False],
+        },
+        geometry=[
+            line((0, 0), (50, 0)),
+            line((50, 0), (50, 10)),
+            line((50, 10), (50, 12)),
+            line((50, 12), (50, 30)),
+            line((0, 0), (0, 30)),
+            line((0, 30), (50, 30)),
+        ],
+        crs=CRS,
+    )
+    rivers = gpd.GeoDataFrame(
+        {
+            "id": ["S1", "S2", "S3"],
+            "nama": ["Sungai Besar", "Sungai Hulu", "Anak Sungai"],
+            "orde": [5, 3, 1],
+            "navigasi": ["besar", "jeram", "tidak"],
+            "surut_musiman": [False, True, False],
+        },
+        geometry=[line((60, 0), (150, 0)), line((150, 0), (200, 0)), line((150, 0), (150, 40))],
+        crs=CRS,
+    )
+    ports = gpd.GeoDataFrame(
+        {
+            "nama": ["Pelabuhan Sungai", "Pelabuhan Laut", "Pelabuhan Pulau"],
+            "kategori": ["sungai", "laut", "laut"],
+            "kode_kec": ["99.01.02", "99.01.01", "99.01.04"],
+        },
+        geometry=[shapely.Point(km(55, 0.5)), shapely.Point(km(5, -1)), shapely.Point(km(50, -80))],
+        crs=CRS,
+    )
+    strips = gpd.GeoDataFrame(
+        {
+            "nama": ["Bandara Kota", "Lapangan Hulu"],
+            "jenis": ["bandara", "lapangan_terbang"],
+            "panjang_landas_m": [2500, 800],
+            "kode_kec": ["99.01.01", "99.01.03"],
+        },
+        geometry=[shapely.Point(km(1, 1)), shapely.Point(km(200, 1))],
+        crs=CRS,
+    )
+    settlements = gpd.GeoDataFrame(
+        {
+            "nama": ["Kota", "Desa Utara", "Desa Sungai", "Desa Hulu", "Desa Pulau", "Desa Jauh"],
+            "kode_desa": [
+                "99.01.01.1001",
+                "99.01.01.2002",
+                "99.01.02.2001",
+                "99.01.03.2001",
+                "99.01.04.2001",
+                "99.01.05.2001",
+            ],
+            "kode_kec": ["99.01.01", "99.01.01", "99.01.02", "99.01.03", "99.01.04", "99.01.05"],
+            "kode_kab": ["99.01"] * 6,
+            "penduduk": [50_000, 2_000, 3_000, 800, 1_500, 300],
+            "peran": [
+                "ibukota_kabupaten",
+                "desa",
+                "ibukota_kecamatan",
+                "ibukota_kecamatan",
+                "ibukota_kecamatan",
+                "ibukota_kecamatan",
+            ],
+        },
+        geometry=[
+            shapely.Point(km(0.5, 0.2)),
+            shapely.Point(km(50, 30.05)),
+            shapely.Point(km(150, 0.5)),
+            shapely.Point(km(200, 0.5)),
+            shapely.Point(km(50, -80.5)),
+            shapely.Point(km(300, 300)),
+        ],
+        crs=CRS,
+    )
+    depots = gpd.GeoDataFrame(
+        {"nama": ["Gudang KPU Kota"], "kode_kab": ["99.01"]},
+        geometry=[shapely.Point(km(0, 0.1))],
+        crs=CRS,
+    )
+    return {
+        "jalan": roads,
+        "sungai": rivers,
+        "pelabuhan": ports,
+        "bandara": strips,
+        "permukiman": settlements,
+        "gudang_kpu": depots,
+    }
 
 
 def toy_desa() -> pd.DataFrame:
-    return pd.DataFrame({
-        "kode": ["99.01.01.1001", "99.01.01.2002", "99.01.02.2001", "99.01.03.2001",
-                 "99.01.04.2001", "99.01.05.2001"],
-        "nama": ["Kota", "Desa Utara", "Desa Sungai", "Desa Hulu", "Desa Pulau", "Desa Jauh"],
-        "tps": [200, 8, 12, 3, 6, 1]})
+    return pd.DataFrame(
+        {
+            "kode": [
+                "99.01.01.1001",
+                "99.01.01.2002",
+                "99.01.02.2001",
+                "99.01.03.2001",
+                "99.01.04.2001",
+                "99.01.05.2001",
+            ],
+            "nama": ["Kota", "Desa Utara", "Desa Sungai", "Desa Hulu", "Desa Pulau", "Desa Jauh"],
+            "tps": [200, 8, 12, 3, 6, 1],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +155,19 @@ def G() -> nx.MultiDiGraph:
 
 
 def test_every_edge_has_the_contract_attributes(G: nx.MultiDiGraph) -> None:
-    need = {"mode", "kelas", "length_km", "speed_kmh", "travel_time_h", "capacity", "cost", "id",
-            "edge_id", "closed", "geometry"}
+    need = {
+        "mode",
+        "kelas",
+        "length_km",
+        "speed_kmh",
+        "travel_time_h",
+        "capacity",
+        "cost",
+        "id",
+        "edge_id",
+        "closed",
+        "geometry",
+    }
     for u, v, d in G.edges(data=True):
         assert need <= set(d), (u, v, sorted(need - set(d)))
         assert d["travel_time_h"] >= d["length_km"] / d["speed_kmh"] - 1e-12
@@ -115,8 +196,9 @@ def test_speeds_and_lengths_follow_settings(G: nx.MultiDiGraph) -> None:
 
 def test_non_navigable_reach_is_excluded_and_recorded(G: nx.MultiDiGraph) -> None:
     assert not [d for *_, d in G.edges(data=True) if d["id"] == "S3"]
-    assert G.graph["excluded"] == [{"layer": "sungai", "count": 1,
-                                    "reason": "navigasi in ['tidak'] (not navigable)"}]
+    assert G.graph["excluded"] == [
+        {"layer": "sungai", "count": 1, "reason": "navigasi in ['tidak'] (not navigable)"}
+    ]
 
 
 def test_transfers_carry_handling_time(G: nx.MultiDiGraph) -> None:
@@ -125,8 +207,10 @@ def test_transfers_carry_handling_time(G: nx.MultiDiGraph) -> None:
     for d in tr:
         walk = d["length_km"] / settings.network_speeds_kmh["road"]["setapak"]
         assert d["travel_time_h"] - walk == pytest.approx(
-            settings.transfer_time_h[d["kelas"]] if d["kelas"] in settings.transfer_time_h
-            else settings.transfer_time_h["-".join(d["kelas"].split("-")[::-1])])
+            settings.transfer_time_h[d["kelas"]]
+            if d["kelas"] in settings.transfer_time_h
+            else settings.transfer_time_h["-".join(d["kelas"].split("-")[::-1])]
+        )
 
 
 def test_sea_lanes_and_flights(G: nx.MultiDiGraph) -> None:
@@ -141,9 +225,13 @@ def test_sea_lanes_and_flights(G: nx.MultiDiGraph) -> None:
 def test_lines_split_at_crossings_and_t_junctions() -> None:
     roads = gpd.GeoDataFrame(
         {"id": ["a", "b", "c"], "kelas": ["arteri", "kolektor", "lokal"]},
-        geometry=[line((0, 0), (10, 0)), line((5, -5), (5, 5)),
-                  line((8, 0.01), (8, 6))],  # c ends 10 m from a: T-junction within tolerance
-        crs=CRS)
+        geometry=[
+            line((0, 0), (10, 0)),
+            line((5, -5), (5, 5)),
+            line((8, 0.01), (8, 6)),
+        ],  # c ends 10 m from a: T-junction within tolerance
+        crs=CRS,
+    )
     G = build_network(roads=roads)
     # a split at x=5 (crossing) and x=8 (T): 3 pieces; b split at the crossing: 2; c: 1
     pieces = pd.Series([d["id"] for *_, d in G.edges(data=True)]).value_counts() // 2
@@ -183,8 +271,11 @@ def test_geographic_input_is_projected() -> None:
 
 def test_road_fallback_links_settlements() -> None:
     pts = [km(0, 0), km(10, 0), km(20, 0), km(200, 0)]
-    st = gpd.GeoDataFrame({"nama": list("ABCD"), "kode_desa": ["1", "2", "3", "4"]},
-                          geometry=shapely.points(pts), crs=CRS)
+    st = gpd.GeoDataFrame(
+        {"nama": list("ABCD"), "kode_desa": ["1", "2", "3", "4"]},
+        geometry=shapely.points(pts),
+        crs=CRS,
+    )
     G = build_network(settlements=st)
     assert G.graph["road_fallback"] is True
     roads = [d for *_, d in G.edges(data=True) if d["mode"] == "road"]
@@ -213,16 +304,26 @@ def test_settlement_beside_a_long_road_gets_a_node_there():
     unreachable because both road ends are more than the access distance away."""
     from kewaspadaan.network import build_network, route_all
 
-    road = gpd.GeoDataFrame({"id": ["J1"], "nama": ["Jalan Panjang"], "kelas": ["kolektor"],
-                             "jembatan": [False]},
-                            geometry=[line((0, 0), (40, 0))], crs=CRS)
-    settlements = gpd.GeoDataFrame({
-        "nama": ["Kota", "Desa Tengah"], "kode_desa": ["99.01.01.1001", "99.01.02.2001"],
-        "kode_kec": ["99.01.01", "99.01.02"], "kode_kab": ["99.01"] * 2,
-        "penduduk": [10_000, 500], "peran": ["ibukota_kabupaten", "desa"]},
-        geometry=[shapely.Point(km(0, 0.05)), shapely.Point(km(20, 0.1))], crs=CRS)
-    depots = gpd.GeoDataFrame({"nama": ["Gudang"], "kode_kab": ["99.01"]},
-                              geometry=[shapely.Point(km(0, 0.02))], crs=CRS)
+    road = gpd.GeoDataFrame(
+        {"id": ["J1"], "nama": ["Jalan Panjang"], "kelas": ["kolektor"], "jembatan": [False]},
+        geometry=[line((0, 0), (40, 0))],
+        crs=CRS,
+    )
+    settlements = gpd.GeoDataFrame(
+        {
+            "nama": ["Kota", "Desa Tengah"],
+            "kode_desa": ["99.01.01.1001", "99.01.02.2001"],
+            "kode_kec": ["99.01.01", "99.01.02"],
+            "kode_kab": ["99.01"] * 2,
+            "penduduk": [10_000, 500],
+            "peran": ["ibukota_kabupaten", "desa"],
+        },
+        geometry=[shapely.Point(km(0, 0.05)), shapely.Point(km(20, 0.1))],
+        crs=CRS,
+    )
+    depots = gpd.GeoDataFrame(
+        {"nama": ["Gudang"], "kode_kab": ["99.01"]}, geometry=[shapely.Point(km(0, 0.02))], crs=CRS
+    )
     G = build_network(roads=road, settlements=settlements, depots=depots, access_max_km=5)
     r = route_all(G, departure="2029-02-09 06:00", deadline="2029-02-13 18:00")
     tengah = r.set_index("tujuan_nama").loc["Desa Tengah"]

@@ -27,23 +27,42 @@ def write_toy_folder(root: Path) -> Path:
     desa = gpd.GeoDataFrame(toy_desa(), geometry=st.buffer(500).to_numpy(), crs=st.crs)
     (root / DEMO_FILES["desa"]).parent.mkdir(parents=True, exist_ok=True)
     desa.to_crs("EPSG:4326").to_file(root / DEMO_FILES["desa"], driver="GeoJSON")
-    pd.DataFrame({"kode_kab": ["99.01"] * 3, "moda": ["road", "river", "sea"],
-                  "jenis": ["truk", "longboat", "kapal"], "jumlah": [2, 1, 1],
-                  "kapasitas_kotak": [100, 40, 500]}).to_csv(root / DEMO_FILES["armada"],
-                                                             index=False)
+    pd.DataFrame(
+        {
+            "kode_kab": ["99.01"] * 3,
+            "moda": ["road", "river", "sea"],
+            "jenis": ["truk", "longboat", "kapal"],
+            "jumlah": [2, 1, 1],
+            "kapasitas_kotak": [100, 40, 500],
+        }
+    ).to_csv(root / DEMO_FILES["armada"], index=False)
     return root
 
 
 def test_routes_on_a_data_folder_with_a_closure(tmp_path: Path) -> None:
     data = write_toy_folder(tmp_path / "data")
     out = tmp_path / "out"
-    res = runner.invoke(app, ["routes", "--data", str(data), "--out", str(out), "--close", "BR",
-                              "--departure", "2024-11-22T06:00",
-                              "--deadline", "2024-11-22T09:00"])
+    res = runner.invoke(
+        app,
+        [
+            "routes",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--close",
+            "BR",
+            "--departure",
+            "2024-11-22T06:00",
+            "--deadline",
+            "2024-11-22T09:00",
+        ],
+    )
     assert res.exit_code == 0, res.output
     rute = pd.read_csv(out / "rute.csv", dtype={"tujuan_kode": str})
     assert len(rute) == 6 and list(rute.columns[: len(ROUTE_COLUMNS) - 1]) == list(
-        ROUTE_COLUMNS[:-1])
+        ROUTE_COLUMNS[:-1]
+    )
     assert rute["terjangkau"].sum() == 5
     gj = gpd.read_file(out / "rute.geojson")
     assert gj.crs.to_epsg() == 4326 and len(gj) == 5
@@ -51,8 +70,10 @@ def test_routes_on_a_data_folder_with_a_closure(tmp_path: Path) -> None:
     gang = pd.read_csv(out / "gangguan.csv", dtype={"tujuan_kode": str})
     assert gang.loc[0, "tujuan_kode"] == "99.01.01.2002" and gang.loc[0, "status"] == "terlambat"
     plan = pd.read_csv(out / "rencana_pengiriman.csv")
-    assert (plan.groupby("trip_id")["muatan_kotak"].sum()
-            <= plan.groupby("trip_id")["kapasitas_kotak"].first()).all()
+    assert (
+        plan.groupby("trip_id")["muatan_kotak"].sum()
+        <= plan.groupby("trip_id")["kapasitas_kotak"].first()
+    ).all()
     crit = pd.read_csv(out / "tautan_kritis.csv")
     # physical links only: the setapak to Desa Utara (8 TPS) once the bridge is closed
     assert crit.loc[0, "tps_terputus"] == 8 and crit.loc[0, "mode"] == "road"
@@ -61,8 +82,9 @@ def test_routes_on_a_data_folder_with_a_closure(tmp_path: Path) -> None:
 
 def test_routes_reports_bad_closure(tmp_path: Path) -> None:
     data = write_toy_folder(tmp_path / "data")
-    res = runner.invoke(app, ["routes", "--data", str(data), "--out", str(tmp_path / "o"),
-                              "--close", "NOPE"])
+    res = runner.invoke(
+        app, ["routes", "--data", str(data), "--out", str(tmp_path / "o"), "--close", "NOPE"]
+    )
     assert res.exit_code == 2
     assert "NOPE" in res.output
 

@@ -31,18 +31,24 @@ def dest(G: nx.MultiDiGraph) -> pd.DataFrame:
 
 
 def fleet() -> pd.DataFrame:
-    return pd.DataFrame({
-        "kode_kab": ["99.01"] * 4, "moda": ["road", "road", "river", "sea"],
-        "jenis": ["truk", "pickup", "longboat", "kapal"], "jumlah": [2, 1, 1, 1],
-        "kapasitas_kotak": [100, 30, 40, 500]})
+    return pd.DataFrame(
+        {
+            "kode_kab": ["99.01"] * 4,
+            "moda": ["road", "road", "river", "sea"],
+            "jenis": ["truk", "pickup", "longboat", "kapal"],
+            "jumlah": [2, 1, 1, 1],
+            "kapasitas_kotak": [100, 30, 40, 500],
+        }
+    )
 
 
 def check_accounting(plan, demand: pd.Series) -> None:
     """Capacity respected, stop loads add up, demand = on time + unmet for every destination."""
     assert (plan.trips["muatan_kotak"] <= plan.trips["kapasitas_kotak"]).all()
     per_trip = plan.stops.groupby("trip_id")["muatan_kotak"].sum()
-    assert (per_trip.reindex(plan.trips["trip_id"]).to_numpy()
-            == plan.trips["muatan_kotak"].to_numpy()).all()
+    assert (
+        per_trip.reindex(plan.trips["trip_id"]).to_numpy() == plan.trips["muatan_kotak"].to_numpy()
+    ).all()
     on_time = plan.stops[~plan.stops["terlambat"]].groupby("tujuan_kode")["muatan_kotak"].sum()
     unmet = plan.unmet.groupby("tujuan_kode")["kurang_kotak"].sum()
     total = on_time.add(unmet, fill_value=0).reindex(demand.index).fillna(0)
@@ -68,16 +74,18 @@ def test_plan_respects_capacity_and_reports_unmet(G: nx.MultiDiGraph, dest: pd.D
     assert kota["muatan_kotak"].sum() == 1000 and (kota["muatan_kotak"] <= 100).all()
     trips = plan.trips.set_index("trip_id").loc[kota["trip_id"]]
     assert set(trips["jenis"]) == {"truk"} and trips["kendaraan"].nunique() == 2
-    assert plan.trips.set_index("trip_id").loc[
-        plan.stops.loc[plan.stops["tujuan_kode"] == "99.01.04.2001", "trip_id"], "moda"
-    ].eq("sea").all()
+    assert (
+        plan.trips.set_index("trip_id")
+        .loc[plan.stops.loc[plan.stops["tujuan_kode"] == "99.01.04.2001", "trip_id"], "moda"]
+        .eq("sea")
+        .all()
+    )
     table = plan.to_frame()
     assert len(table) == len(plan.stops) and {"kendaraan", "tiba", "kembali"} <= set(table)
     assert plan.summary()["kurang_kotak"] == 5
 
 
-def test_cheapest_mode_first_and_missing_vehicles(G: nx.MultiDiGraph,
-                                                  dest: pd.DataFrame) -> None:
+def test_cheapest_mode_first_and_missing_vehicles(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
     f = fleet()
     no_sea = f[f["moda"] != "sea"]
     plan = plan_deliveries(G, no_sea, destinations=dest, departure=DEPART, deadline=DEADLINE)
@@ -85,9 +93,21 @@ def test_cheapest_mode_first_and_missing_vehicles(G: nx.MultiDiGraph,
     assert "tidak punya armada moda sea" in unmet.loc["99.01.04.2001", "alasan"]
     assert unmet.loc["99.01.04.2001", "kurang_kotak"] == 30
     # with an aircraft too, the boat still goes upstream: on time and cheaper than flying
-    with_air = pd.concat([f, pd.DataFrame({"kode_kab": ["99.01"], "moda": ["air"],
-                                           "jenis": ["pesawat_kecil"], "jumlah": [1],
-                                           "kapasitas_kotak": [40]})], ignore_index=True)
+    with_air = pd.concat(
+        [
+            f,
+            pd.DataFrame(
+                {
+                    "kode_kab": ["99.01"],
+                    "moda": ["air"],
+                    "jenis": ["pesawat_kecil"],
+                    "jumlah": [1],
+                    "kapasitas_kotak": [40],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     plan = plan_deliveries(G, with_air, destinations=dest, departure=DEPART, deadline=DEADLINE)
     hulu = plan.stops[plan.stops["tujuan_kode"] == "99.01.03.2001"]
     assert plan.trips.set_index("trip_id").loc[hulu["trip_id"], "moda"].eq("river").all()
@@ -101,8 +121,14 @@ def test_cheapest_mode_first_and_missing_vehicles(G: nx.MultiDiGraph,
 
 def test_nearby_small_loads_share_one_trip(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
     demand = pd.Series({"99.01.01.1001": 10, "99.01.01.2002": 15})
-    plan = plan_deliveries(G, fleet(), destinations=dest[dest["kode"].isin(demand.index)],
-                           demand=demand, departure=DEPART, deadline=DEADLINE)
+    plan = plan_deliveries(
+        G,
+        fleet(),
+        destinations=dest[dest["kode"].isin(demand.index)],
+        demand=demand,
+        departure=DEPART,
+        deadline=DEADLINE,
+    )
     check_accounting(plan, demand)
     assert len(plan.trips) == 1
     trip = plan.trips.iloc[0]
@@ -112,8 +138,9 @@ def test_nearby_small_loads_share_one_trip(G: nx.MultiDiGraph, dest: pd.DataFram
     assert plan.stops["tiba"].is_monotonic_increasing
 
 
-def test_tight_deadline_and_too_few_vehicles_are_reported(G: nx.MultiDiGraph,
-                                                          dest: pd.DataFrame) -> None:
+def test_tight_deadline_and_too_few_vehicles_are_reported(
+    G: nx.MultiDiGraph, dest: pd.DataFrame
+) -> None:
     f = fleet()
     f.loc[0, "jumlah"] = 1  # one truck for ten town loads
     deadline = DEPART + pd.Timedelta(hours=8)
@@ -146,11 +173,16 @@ def test_fleet_validation_lists_every_row() -> None:
 # ------------------------------------------------------------------------------------------
 def risk_polygons() -> gpd.GeoDataFrame:
     """tinggi over 25 km of the coast road, sangat tinggi over 10 km of the north road."""
-    boxes = [shapely.box(*km(10, -5), *km(35, 5)), shapely.box(*km(45, 15), *km(55, 25)),
-             shapely.box(*km(-20, -20), *km(-10, -10))]
-    return gpd.GeoDataFrame({"kode": ["a", "b", "c"], "kelas": ["tinggi", "sangat tinggi",
-                                                                "rendah"]},
-                            geometry=boxes, crs=CRS).to_crs("EPSG:4326")
+    boxes = [
+        shapely.box(*km(10, -5), *km(35, 5)),
+        shapely.box(*km(45, 15), *km(55, 25)),
+        shapely.box(*km(-20, -20), *km(-10, -10)),
+    ]
+    return gpd.GeoDataFrame(
+        {"kode": ["a", "b", "c"], "kelas": ["tinggi", "sangat tinggi", "rendah"]},
+        geometry=boxes,
+        crs=CRS,
+    ).to_crs("EPSG:4326")
 
 
 def test_hours_in_rawan_zones(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
@@ -171,8 +203,7 @@ def test_hours_in_rawan_zones(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
     assert per_trip.set_index("trip_id").loc[utara_trip, "personel_pengawal"] == 4
 
 
-def test_risk_without_geometry_uses_node_kecamatan(G: nx.MultiDiGraph,
-                                                   dest: pd.DataFrame) -> None:
+def test_risk_without_geometry_uses_node_kecamatan(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
     risk = pd.DataFrame({"kode": ["99.01.01", "99.01.02"], "kelas": ["very high", "low"]})
     r = route_all(G, destinations=dest, departure=DEPART, risk=risk).set_index("tujuan_kode")
     # only the last access edge (0.05 km at 8 km/h) touches a node with kode_kec 99.01.01
@@ -189,9 +220,14 @@ def test_escorts_need_risk_columns(G: nx.MultiDiGraph, dest: pd.DataFrame) -> No
 # Personnel allocation
 # ------------------------------------------------------------------------------------------
 def risk_table() -> pd.DataFrame:
-    return pd.DataFrame({"kode": ["k1", "k2", "k3", "k4"], "nama": ["A", "B", "C", "D"],
-                         "kelas": ["rendah", "sedang", "tinggi", "sangat tinggi"],
-                         "tps": [100, 45, 30, 7]})
+    return pd.DataFrame(
+        {
+            "kode": ["k1", "k2", "k3", "k4"],
+            "nama": ["A", "B", "C", "D"],
+            "kelas": ["rendah", "sedang", "tinggi", "sangat tinggi"],
+            "tps": [100, 45, 30, 7],
+        }
+    )
 
 
 def test_need_follows_the_norm() -> None:
@@ -209,8 +245,9 @@ def test_shortfall_is_shared_by_largest_remainder() -> None:
     assert (out["alokasi"] >= np.floor(quota)).all() and (out["alokasi"] <= np.ceil(quota)).all()
     assert out["kekurangan"].sum() == 73 - 50 == out.attrs["total_kekurangan"]
     again = allocate_personnel(risk_table().iloc[::-1], total_officers=50)
-    assert again.set_index("kode")["alokasi"].to_dict() == out.set_index("kode")[
-        "alokasi"].to_dict()
+    assert (
+        again.set_index("kode")["alokasi"].to_dict() == out.set_index("kode")["alokasi"].to_dict()
+    )
 
 
 def test_ties_go_to_the_higher_class() -> None:
@@ -220,13 +257,15 @@ def test_ties_go_to_the_higher_class() -> None:
 
 
 def test_norm_is_a_setting_and_bad_input_is_named() -> None:
-    norm = {c: {"officers": 1, "per_tps": 1} for c in ("rendah", "sedang", "tinggi",
-                                                      "sangat tinggi")}
+    norm = {
+        c: {"officers": 1, "per_tps": 1} for c in ("rendah", "sedang", "tinggi", "sangat tinggi")
+    }
     out = allocate_personnel(risk_table(), total_officers=10, norm=norm)
     assert list(out["kebutuhan"]) == [100, 45, 30, 7]
     with pytest.raises(ValidationError, match="kelas 'ungu'"):
-        allocate_personnel(risk_table().assign(kelas=["rendah", "ungu", "tinggi", "tinggi"]),
-                           total_officers=5)
+        allocate_personnel(
+            risk_table().assign(kelas=["rendah", "ungu", "tinggi", "tinggi"]), total_officers=5
+        )
     with pytest.raises(MissingColumnError, match="tps="):
         allocate_personnel(risk_table().drop(columns="tps"), total_officers=5)
     tps = pd.DataFrame({"kode": ["k1", "k2", "k3", "k4"], "tps": [10, 10, 10, 10]})

@@ -19,19 +19,26 @@ pytestmark = pytest.mark.realdata
 def real(shared_data: Path) -> dict[str, gpd.GeoDataFrame]:
     d = pd.read_csv(shared_data / "kaltim_desa_kelurahan_centroids.csv", dtype=str)
     settlements = gpd.GeoDataFrame(
-        {"nama": d["nama"], "kode_desa": d["kode"], "kode_kec": d["kode_kec"],
-         "kode_kab": d["kode"].str[:5]},
+        {
+            "nama": d["nama"],
+            "kode_desa": d["kode"],
+            "kode_kec": d["kode_kec"],
+            "kode_kab": d["kode"].str[:5],
+        },
         geometry=gpd.points_from_xy(d["lng_c"].astype(float), d["lat_c"].astype(float)),
-        crs="EPSG:4326")
+        crs="EPSG:4326",
+    )
     ports = gpd.read_file(shared_data / "pelabuhan_kaltim_dephub2017.geojson").rename(
-        columns={"name": "nama"})
+        columns={"name": "nama"}
+    )
     rivers = gpd.read_file(shared_data / "ne10m_rivers_borneo_east.geojson").rename(
-        columns={"name": "nama"})
+        columns={"name": "nama"}
+    )
     towns = gpd.read_file(shared_data / "ne10m_populated_places_borneo_east.geojson")
     depots = towns[towns["NAME"].isin(["Samarinda", "Balikpapan", "Bontang"])].rename(
-        columns={"NAME": "nama"})[["nama", "geometry"]]
-    return {"permukiman": settlements, "pelabuhan": ports, "sungai": rivers,
-            "gudang_kpu": depots}
+        columns={"NAME": "nama"}
+    )[["nama", "geometry"]]
+    return {"permukiman": settlements, "pelabuhan": ports, "sungai": rivers, "gudang_kpu": depots}
 
 
 def test_real_layers_build_with_the_road_fallback(real: dict[str, gpd.GeoDataFrame]) -> None:
@@ -42,13 +49,19 @@ def test_real_layers_build_with_the_road_fallback(real: dict[str, gpd.GeoDataFra
     assert kinds["settlement"] == 1038 and kinds["port"] == 282 and kinds["depot"] == 3
     modes = {d["mode"] for *_, d in G.edges(data=True)}
     assert {"road", "river", "sea", "access", "transfer"} <= modes
-    mahakam = [d for *_, d in G.edges(data=True) if d["mode"] == "river"
-               and d.get("nama") == "Mahakam"]
+    mahakam = [
+        d for *_, d in G.edges(data=True) if d["mode"] == "river" and d.get("nama") == "Mahakam"
+    ]
     assert sum(d["length_km"] for d in mahakam) / 2 > 300  # the Mahakam is navigable far inland
 
     dest = destination_table(G, "desa")
-    routes = route_all(G, destinations=dest, assign="fastest",
-                       departure="2024-11-22 06:00", deadline="2024-11-26 18:00")
+    routes = route_all(
+        G,
+        destinations=dest,
+        assign="fastest",
+        departure="2024-11-22 06:00",
+        deadline="2024-11-26 18:00",
+    )
     assert len(routes) == 1038  # nobody dropped, unreachable ones included
     assert routes["terjangkau"].mean() > 0.95
     reached = routes[routes["terjangkau"]]

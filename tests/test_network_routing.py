@@ -131,25 +131,33 @@ def test_deadline_logic(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
     base = route_all(G, destinations=dest, departure=DEPART).set_index("tujuan_kode")
     t = base.loc["99.01.02.2001", "waktu_tempuh_h"]
     arrive = DEPART + pd.to_timedelta(t, unit="h")
-    just_after = route_all(G, destinations=dest, departure=DEPART,
-                           deadline=arrive + pd.Timedelta(minutes=1)).set_index("tujuan_kode")
-    just_before = route_all(G, destinations=dest, departure=DEPART,
-                            deadline=arrive - pd.Timedelta(minutes=1)).set_index("tujuan_kode")
+    just_after = route_all(
+        G, destinations=dest, departure=DEPART, deadline=arrive + pd.Timedelta(minutes=1)
+    ).set_index("tujuan_kode")
+    just_before = route_all(
+        G, destinations=dest, departure=DEPART, deadline=arrive - pd.Timedelta(minutes=1)
+    ).set_index("tujuan_kode")
     assert not just_after.loc["99.01.02.2001", "terlambat"]
     assert just_before.loc["99.01.02.2001", "terlambat"]
     # later departure, same deadline: arrival shifts by exactly the delay
-    later = route_all(G, destinations=dest, departure=DEPART + pd.Timedelta(hours=5),
-                      deadline=arrive + pd.Timedelta(minutes=1)).set_index("tujuan_kode")
-    assert later.loc["99.01.02.2001", "tiba"] == just_after.loc["99.01.02.2001", "tiba"] + \
-        pd.Timedelta(hours=5)
+    later = route_all(
+        G,
+        destinations=dest,
+        departure=DEPART + pd.Timedelta(hours=5),
+        deadline=arrive + pd.Timedelta(minutes=1),
+    ).set_index("tujuan_kode")
+    assert later.loc["99.01.02.2001", "tiba"] == just_after.loc[
+        "99.01.02.2001", "tiba"
+    ] + pd.Timedelta(hours=5)
     assert later.loc["99.01.02.2001", "terlambat"]
 
 
 def test_closed_bridge_makes_destination_late(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
     deadline = DEPART + pd.Timedelta(hours=3)
     before = route_all(G, destinations=dest, departure=DEPART, deadline=deadline)
-    after = route_all(close_edges(G, ids=["BR"]), destinations=dest, departure=DEPART,
-                      deadline=deadline)
+    after = route_all(
+        close_edges(G, ids=["BR"]), destinations=dest, departure=DEPART, deadline=deadline
+    )
     rep = disruption_report(before, after).set_index("tujuan_kode")
     assert list(rep.index) == ["99.01.01.2002"]  # only the village behind the bridge
     row = rep.loc["99.01.01.2002"]
@@ -159,28 +167,32 @@ def test_closed_bridge_makes_destination_late(G: nx.MultiDiGraph, dest: pd.DataF
     assert not any(d["closed"] for *_, d in G.edges(data=True))  # original untouched
 
 
-def test_grounded_aircraft_and_low_water_cut_upstream(G: nx.MultiDiGraph,
-                                                      dest: pd.DataFrame) -> None:
+def test_grounded_aircraft_and_low_water_cut_upstream(
+    G: nx.MultiDiGraph, dest: pd.DataFrame
+) -> None:
     before = route_all(G, destinations=dest, departure=DEPART).set_index("tujuan_kode")
     assert before.loc["99.01.03.2001", "moda"] == "air"  # flown upstream from the town
     grounded = close_edges(G, modes=["air"])
     mid = route_all(grounded, destinations=dest, departure=DEPART)
     rep = disruption_report(before.reset_index(), mid).set_index("tujuan_kode")
     assert list(rep.index) == ["99.01.03.2001"]
-    assert rep.loc["99.01.03.2001", "tambahan_h"] > 0 and rep.loc["99.01.03.2001",
-                                                                  "terjangkau_sesudah"]
+    assert (
+        rep.loc["99.01.03.2001", "tambahan_h"] > 0
+        and rep.loc["99.01.03.2001", "terjangkau_sesudah"]
+    )
     assert mid.set_index("tujuan_kode").loc["99.01.03.2001", "moda"] == "road+river"
     both = close_low_water(grounded)
-    rep2 = disruption_report(before.reset_index(),
-                             route_all(both, destinations=dest, departure=DEPART))
+    rep2 = disruption_report(
+        before.reset_index(), route_all(both, destinations=dest, departure=DEPART)
+    )
     row = rep2.set_index("tujuan_kode").loc["99.01.03.2001"]
     assert row["status"] == "tidak terjangkau" and np.isinf(row["tambahan_h"])
     assert len(rep2) == 1
     assert len(both.graph["closed"]) > len(grounded.graph["closed"])
     # low water alone changes nothing: the aircraft still fly
-    assert disruption_report(before.reset_index(),
-                             route_all(close_low_water(G), destinations=dest,
-                                       departure=DEPART)).empty
+    assert disruption_report(
+        before.reset_index(), route_all(close_low_water(G), destinations=dest, departure=DEPART)
+    ).empty
 
 
 def test_close_edges_rejects_unknown_ids(G: nx.MultiDiGraph) -> None:
@@ -191,9 +203,14 @@ def test_close_edges_rejects_unknown_ids(G: nx.MultiDiGraph) -> None:
 
 
 def test_critical_links_rank_by_tps_cut_off(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
-    crit = critical_links(G, destinations=dest, departure=DEPART,
-                          deadline=DEPART + pd.Timedelta(hours=3), top=50,
-                          modes=("road", "river", "sea", "air", "access", "transfer"))
+    crit = critical_links(
+        G,
+        destinations=dest,
+        departure=DEPART,
+        deadline=DEPART + pd.Timedelta(hours=3),
+        top=50,
+        modes=("road", "river", "sea", "air", "access", "transfer"),
+    )
     assert crit.crs == "EPSG:4326"
     assert list(crit["peringkat"]) == list(range(1, len(crit) + 1))
     assert crit["tps_terputus"].is_monotonic_decreasing
@@ -211,8 +228,9 @@ def test_critical_links_rank_by_tps_cut_off(G: nx.MultiDiGraph, dest: pd.DataFra
     assert bridge["tambahan_maks_h"] == pytest.approx(7.8, abs=1e-6)
     assert not bridge["jembatan_graf"]  # the setapak detour exists
     # by default only physical links are ranked: the landing connector drops out
-    physical = critical_links(G, destinations=dest, departure=DEPART,
-                              deadline=DEPART + pd.Timedelta(hours=3), top=50)
+    physical = critical_links(
+        G, destinations=dest, departure=DEPART, deadline=DEPART + pd.Timedelta(hours=3), top=50
+    )
     assert set(physical["mode"]) <= {"road", "river", "sea", "air"}
     assert physical["tps_terputus"].iloc[0] < 12
     assert set(physical["edge_id"]) < set(crit["edge_id"])

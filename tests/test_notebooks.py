@@ -36,10 +36,16 @@ def test_notebook_is_committed_without_outputs(path):
     """Outputs are stripped (``nbstripout notebooks/*.ipynb``) before committing."""
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    dirty = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
-             and (cell.get("outputs") or cell.get("execution_count") is not None)]
-    assert not dirty, (f"{path.name}: code cells {dirty} have outputs or execution counts; "
-                       f"run `nbstripout notebooks/{path.name}` before committing")
+    dirty = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and (cell.get("outputs") or cell.get("execution_count") is not None)
+    ]
+    assert not dirty, (
+        f"{path.name}: code cells {dirty} have outputs or execution counts; "
+        f"run `nbstripout notebooks/{path.name}` before committing"
+    )
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
 
 
@@ -63,8 +69,9 @@ def executed(demo_full, tmp_path_factory):
     shutil.copytree(demo_full, work / "data")
     before = {name: _mtime(REPO / "outputs" / name) for name in NOTEBOOK_ONLY_OUTPUTS}
     nb = nbformat.read(WALKTHROUGH, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                                     resources={"metadata": {"path": str(work)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}}
+    )
     client.execute()  # raises CellExecutionError naming the failing cell
     after = {name: _mtime(REPO / "outputs" / name) for name in NOTEBOOK_ONLY_OUTPUTS}
     assert before == after, "the notebook wrote into the repository's outputs/"
@@ -78,16 +85,24 @@ def _mtime(path: Path) -> float | None:
 @pytest.mark.slow
 def test_walkthrough_runs_without_errors(executed):
     nb, _ = executed
-    errors = [out for cell in nb.cells for out in cell.get("outputs", [])
-              if out.get("output_type") == "error"]
+    errors = [
+        out
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
     assert not errors
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)
     text = _text(nb)
     assert "SINTETIS" in text  # the synthetic-data notice is printed, not only in markdown
     # the deliberately broken copy: every kind of rejection shows up with its reason
-    for reason in ("tanggal tidak terbaca", "koordinat kosong", "di luar semua kecamatan",
-                   "event_id ganda"):
+    for reason in (
+        "tanggal tidak terbaca",
+        "koordinat kosong",
+        "di luar semua kecamatan",
+        "event_id ganda",
+    ):
         assert reason in text, reason
 
 
@@ -125,6 +140,10 @@ def test_walkthrough_map_is_offline_and_inline(executed):
     page = (work / "outputs" / "peta_risiko.html").read_text(encoding="utf-8")
     assert "leaflet" in page.lower()
     assert not re.search(r"<(script|link)\b[^>]*\b(src|href)=[\"']?(https?:)?//", page)
-    inline = [out for cell in nb.cells for out in cell.get("outputs", [])
-              if "<iframe srcdoc=" in out.get("data", {}).get("text/html", "")]
+    inline = [
+        out
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        if "<iframe srcdoc=" in out.get("data", {}).get("text/html", "")
+    ]
     assert len(inline) == 1

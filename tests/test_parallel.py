@@ -40,8 +40,13 @@ def _national_module():
 @pytest.fixture(scope="module")
 def national(tmp_path_factory: pytest.TempPathFactory):
     nat = _national_module()
-    out = nat.generate_national(tmp_path_factory.mktemp("national"), n_kecamatan=300,
-                                n_incidents=4000, n_kabupaten=60, seed=7)
+    out = nat.generate_national(
+        tmp_path_factory.mktemp("national"),
+        n_kecamatan=300,
+        n_incidents=4000,
+        n_kabupaten=60,
+        seed=7,
+    )
     old = settings.analysis_crs
     settings.analysis_crs = nat.NATIONAL_CRS
     kec = load_boundaries(out.kecamatan_file)
@@ -64,9 +69,12 @@ def weights(national):
 def client():
     pytest.importorskip("dask_geopandas")
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as c:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
         yield c
 
 
@@ -97,9 +105,11 @@ def test_settings_backend_and_validation():
     assert settings.backend == "default"
     assert "backend" in settings._TOML_TABLES["general"]
     with pytest.raises(ValueError, match="backend must be one of"):
-        parallel.assign_incidents_parallel(gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"),
-                                           gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"),
-                                           backend="spark")
+        parallel.assign_incidents_parallel(
+            gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"),
+            gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"),
+            backend="spark",
+        )
 
 
 def test_missing_dask_names_the_extra(monkeypatch, national):
@@ -140,15 +150,17 @@ def test_island_partitions_keep_neighbours_together(weights):
 
 def test_threaded_scheduler_without_client(national, assigned):
     pytest.importorskip("dask_geopandas")
-    out = parallel.assign_incidents_parallel(national["load"], national["kec"], backend="dask",
-                                             npartitions=3)
+    out = parallel.assign_incidents_parallel(
+        national["load"], national["kec"], backend="dask", npartitions=3
+    )
     _assert_assignment_equal(out, assigned)
 
 
 # -- dask.distributed LocalCluster: equality with the default backend ---------------------------
 def test_assign_dask_equals_default(national, assigned, client):
-    out = parallel.assign_incidents_parallel(national["load"], national["kec"], backend="dask",
-                                             npartitions=5, client=client)
+    out = parallel.assign_incidents_parallel(
+        national["load"], national["kec"], backend="dask", npartitions=5, client=client
+    )
     _assert_assignment_equal(out, assigned)
 
 
@@ -157,8 +169,9 @@ def test_assign_dask_uses_client_settings(national, client, monkeypatch):
     ref = assign_incidents(national["load"], national["kec"])
     default = assign_incidents(national["load"], national["kec"], max_distance_m=2000.0)
     assert ref.summary()["n_rejected"] > default.summary()["n_rejected"]
-    out = parallel.assign_incidents_parallel(national["load"], national["kec"], backend="dask",
-                                             client=client)
+    out = parallel.assign_incidents_parallel(
+        national["load"], national["kec"], backend="dask", client=client
+    )
     _assert_assignment_equal(out, ref)
 
 
@@ -168,28 +181,35 @@ def test_assign_dask_plain_geodataframe(national, client):
     pts[3] = None
     pts[10] = shapely.LineString([(110, -7), (110.1, -7.1)])
     pts[20] = shapely.Point(80.0, -20.0)  # far outside Indonesia
-    gdf = gpd.GeoDataFrame({"nilai": np.arange(500)}, geometry=pts, crs="EPSG:4326",
-                           index=pd.Index([f"x{i}" for i in range(500)], name="id"))
+    gdf = gpd.GeoDataFrame(
+        {"nilai": np.arange(500)},
+        geometry=pts,
+        crs="EPSG:4326",
+        index=pd.Index([f"x{i}" for i in range(500)], name="id"),
+    )
     gdf.attrs["source"] = "titik.gpkg"
     ref = assign_incidents(gdf, national["kec"])
-    out = parallel.assign_incidents_parallel(gdf, national["kec"], backend="dask",
-                                             npartitions=4, client=client)
+    out = parallel.assign_incidents_parallel(
+        gdf, national["kec"], backend="dask", npartitions=4, client=client
+    )
     _assert_assignment_equal(out, ref)
     assert len(out.rejected) >= 3
 
 
 def test_assign_dask_same_errors(national, assigned, client):
     with pytest.raises(ValidationError, match="already have a column"):
-        parallel.assign_incidents_parallel(assigned.assigned, national["kec"], backend="dask",
-                                           client=client)
+        parallel.assign_incidents_parallel(
+            assigned.assigned, national["kec"], backend="dask", client=client
+        )
 
 
 @pytest.mark.parametrize("as_of", ["2015-09-01", "2023-06-15"])
 def test_history_dask_equals_default(national, assigned, weights, client, as_of):
     kwargs = {"as_of": as_of, "weights": weights, "permutations": 99, "seed": 3}
     ref = history_features(assigned.assigned, national["kec"], **kwargs)
-    out = parallel.history_features_parallel(assigned.assigned, national["kec"], backend="dask",
-                                             npartitions=4, client=client, **kwargs)
+    out = parallel.history_features_parallel(
+        assigned.assigned, national["kec"], backend="dask", npartitions=4, client=client, **kwargs
+    )
     pd.testing.assert_frame_equal(out, ref)
     assert out.attrs["as_of"] == ref.attrs["as_of"]
     if as_of == "2015-09-01":  # early: units without a past event take the global record
@@ -201,8 +221,9 @@ def test_history_dask_same_errors(national, assigned, weights, client):
     bad = assigned.assigned.copy()
     bad.loc[bad.index[:2], "kode"] = "99.99.99"
     with pytest.raises(ValidationError, match="is not a code of the boundaries"):
-        parallel.history_features_parallel(bad, national["kec"], as_of="2024-01-01",
-                                           weights=weights, backend="dask", client=client)
+        parallel.history_features_parallel(
+            bad, national["kec"], as_of="2024-01-01", weights=weights, backend="dask", client=client
+        )
 
 
 def test_zonal_stats_dask_equals_default(national, client):
@@ -216,22 +237,28 @@ def test_zonal_stats_dask_equals_default(national, client):
     dem[rng.random(dem.shape) < 0.05] = -9999.0
     opts = {"nodata": -9999.0, "crs": kec.crs}
     ref = zonal_stats(kec, dem, transform, **opts)
-    out = parallel.zonal_stats_parallel(kec, dem, transform, backend="dask", npartitions=5,
-                                        client=client, **opts)
+    out = parallel.zonal_stats_parallel(
+        kec, dem, transform, backend="dask", npartitions=5, client=client, **opts
+    )
     pd.testing.assert_frame_equal(out, ref)
     assert (ref["count"] > 0).mean() > 0.9
-    touched = parallel.zonal_stats_parallel(kec, dem, transform, backend="dask", npartitions=3,
-                                            client=client, all_touched=True, **opts)
-    pd.testing.assert_frame_equal(touched, zonal_stats(kec, dem, transform, all_touched=True,
-                                                       **opts))
+    touched = parallel.zonal_stats_parallel(
+        kec, dem, transform, backend="dask", npartitions=3, client=client, all_touched=True, **opts
+    )
+    pd.testing.assert_frame_equal(
+        touched, zonal_stats(kec, dem, transform, all_touched=True, **opts)
+    )
 
 
 def test_assign_dask_empty_and_only_loader_rejections(national, client):
     load = national["load"]
-    empty = type(load)(incidents=load.incidents.iloc[:0], rejected=load.rejected,
-                       n_read=len(load.rejected), source=load.source)
+    empty = type(load)(
+        incidents=load.incidents.iloc[:0],
+        rejected=load.rejected,
+        n_read=len(load.rejected),
+        source=load.source,
+    )
     ref = assign_incidents(empty, national["kec"])
-    out = parallel.assign_incidents_parallel(empty, national["kec"], backend="dask",
-                                             client=client)
+    out = parallel.assign_incidents_parallel(empty, national["kec"], backend="dask", client=client)
     _assert_assignment_equal(out, ref)
     assert len(out.assigned) == 0 and len(out.rejected) == len(load.rejected) > 0

@@ -50,34 +50,53 @@ def polygons() -> gpd.GeoDataFrame:
     x0, y1 = 500_000.0, 9_000_000.0
     x1, y0 = x0 + 2200.0, y1 - 1600.0
     pts = shapely.points(rng.uniform(x0 - 300, x1 + 300, 40), rng.uniform(y0 - 300, y1 + 300, 40))
-    cells = shapely.get_parts(shapely.voronoi_polygons(
-        shapely.multipoints(pts), extend_to=shapely.box(x0 - 1000, y0 - 1000, x1 + 1000, y1 + 1000)))
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(
+            shapely.multipoints(pts),
+            extend_to=shapely.box(x0 - 1000, y0 - 1000, x1 + 1000, y1 + 1000),
+        )
+    )
     cells = [c.intersection(shapely.box(x0 - 500, y0 - 500, x1 + 500, y1 + 500)) for c in cells]
     extra = [
         shapely.Point(x0 + 1000, y0 + 800).buffer(400),  # grid-aligned bounds, overlaps cells
         shapely.Point(x0 + 1100, y0 + 700).buffer(250),  # overlaps the circle above
         shapely.Point(x0 + 150, y1 - 100).buffer(60),  # inside the no-data block
         shapely.box(x0 + 33, y0 + 41, x0 + 36, y0 + 44),  # smaller than a pixel
-        shapely.MultiPolygon([shapely.box(x0 + 100, y0 + 100, x0 + 300, y0 + 250),
-                              shapely.box(x0 + 1500, y0 + 900, x0 + 1713, y0 + 1111)]),
+        shapely.MultiPolygon(
+            [
+                shapely.box(x0 + 100, y0 + 100, x0 + 300, y0 + 250),
+                shapely.box(x0 + 1500, y0 + 900, x0 + 1713, y0 + 1111),
+            ]
+        ),
     ]
     kode = [f"64.01.{i:02d}" for i in range(len(cells) + len(extra))]
     return gpd.GeoDataFrame({"kode": kode}, geometry=list(cells) + extra, crs=CRS).set_index("kode")
 
 
-def _reference(polys: gpd.GeoDataFrame, arr: np.ndarray, *, all_touched: bool,
-               stats=DEFAULT_STATS, nodata: float = NODATA) -> pd.DataFrame:
+def _reference(
+    polys: gpd.GeoDataFrame,
+    arr: np.ndarray,
+    *,
+    all_touched: bool,
+    stats=DEFAULT_STATS,
+    nodata: float = NODATA,
+) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rows = rasterstats.zonal_stats(list(polys.geometry), arr, affine=TRANSFORM, nodata=nodata,
-                                       all_touched=all_touched, stats=list(stats))
+        rows = rasterstats.zonal_stats(
+            list(polys.geometry),
+            arr,
+            affine=TRANSFORM,
+            nodata=nodata,
+            all_touched=all_touched,
+            stats=list(stats),
+        )
     return pd.DataFrame(rows, index=polys.index).astype(float)
 
 
 @pytest.mark.parametrize("all_touched", [False, True])
 def test_zonal_stats_equals_rasterstats(raster, polygons, all_touched):
-    ours = zonal_stats(polygons, raster, TRANSFORM, nodata=NODATA, all_touched=all_touched,
-                       crs=CRS)
+    ours = zonal_stats(polygons, raster, TRANSFORM, nodata=NODATA, all_touched=all_touched, crs=CRS)
     ref = _reference(polygons, raster, all_touched=all_touched)
     assert list(ours.index) == list(polygons.index)
     assert list(ours.columns) == list(DEFAULT_STATS)
@@ -85,25 +104,32 @@ def test_zonal_stats_equals_rasterstats(raster, polygons, all_touched):
     assert (ours["count"] > 0).sum() > 30 and (ours["count"] == 0).any()
     for stat in ("min", "max", "median", "mean", "sum", "std"):
         # rasterstats accumulates float32 in float32; we use float64
-        np.testing.assert_allclose(ours[stat].to_numpy(), ref[stat].to_numpy(), rtol=2e-5,
-                                   atol=1e-4, equal_nan=True, err_msg=stat)
+        np.testing.assert_allclose(
+            ours[stat].to_numpy(),
+            ref[stat].to_numpy(),
+            rtol=2e-5,
+            atol=1e-4,
+            equal_nan=True,
+            err_msg=stat,
+        )
 
 
 def test_overlapping_polygons_each_get_all_their_pixels(raster, polygons):
     ours = zonal_stats(polygons, raster, TRANSFORM, stats=("count",), nodata=NODATA, crs=CRS)
     big, small = polygons.index[-5], polygons.index[-4]
-    alone = zonal_stats(polygons.loc[[big, small]], raster, TRANSFORM, stats=("count",),
-                        nodata=NODATA, crs=CRS)
+    alone = zonal_stats(
+        polygons.loc[[big, small]], raster, TRANSFORM, stats=("count",), nodata=NODATA, crs=CRS
+    )
     pd.testing.assert_series_equal(ours.loc[[big, small], "count"], alone["count"])
     assert ours.loc[big, "count"] > 3000
 
 
 def test_zonal_stats_integer_raster_and_subset_of_stats(polygons):
     arr = np.arange(160 * 220, dtype=np.int32).reshape(160, 220) % 97
-    ours = zonal_stats(polygons, arr, TRANSFORM, stats=("sum", "range", "count"), nodata=0,
-                       crs=CRS)
-    ref = _reference(polygons, arr.astype(float), all_touched=False, stats=("sum", "count"),
-                     nodata=0)
+    ours = zonal_stats(polygons, arr, TRANSFORM, stats=("sum", "range", "count"), nodata=0, crs=CRS)
+    ref = _reference(
+        polygons, arr.astype(float), all_touched=False, stats=("sum", "count"), nodata=0
+    )
     np.testing.assert_array_equal(ours["count"], ref["count"])
     np.testing.assert_allclose(ours["sum"], ref["sum"], equal_nan=True)
     assert list(ours.columns) == ["sum", "range", "count"]
@@ -115,9 +141,15 @@ def test_fraction_above_matches_rasterstats(raster, polygons):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = rasterstats.zonal_stats(
-            list(polygons.geometry), raster, affine=TRANSFORM, nodata=NODATA, stats=["count"],
-            add_stats={"frac": lambda x: float((x > 120.0).sum() / x.count()) if x.count()
-                       else None})
+            list(polygons.geometry),
+            raster,
+            affine=TRANSFORM,
+            nodata=NODATA,
+            stats=["count"],
+            add_stats={
+                "frac": lambda x: float((x > 120.0).sum() / x.count()) if x.count() else None
+            },
+        )
     expected = np.array([r["frac"] if r["frac"] is not None else np.nan for r in ref])
     np.testing.assert_allclose(share.to_numpy(), expected, equal_nan=True)
     assert share.index.equals(polygons.index)
@@ -245,8 +277,10 @@ def test_terrain_ruggedness_riley():
 
 def test_rasterize_lines_keeps_fastest_and_distance_to():
     tr = Affine(10.0, 0, 0, 0, -10.0, 100.0)
-    lines = gpd.GeoSeries([shapely.LineString([(0, 55), (100, 55)]),
-                           shapely.LineString([(55, 0), (55, 100)])], crs=CRS)
+    lines = gpd.GeoSeries(
+        [shapely.LineString([(0, 55), (100, 55)]), shapely.LineString([(55, 0), (55, 100)])],
+        crs=CRS,
+    )
     burnt = rasterize_lines(lines, (10, 10), tr, [60.0, 25.0])
     assert burnt[4, 5] == 60.0 and burnt[0, 5] == 25.0 and burnt[0, 0] == 0.0
     assert rasterize_lines(lines, (10, 10), tr, [60.0, 25.0], keep="min")[4, 5] == 25.0

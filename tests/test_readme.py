@@ -17,8 +17,9 @@ def _blocks(lang: str) -> list[str]:
 
 
 def test_ci_runs_exactly_the_readme_test_command():
-    commands = [line for line in _blocks("bash")[0].splitlines() if line and not
-                line.startswith("#")]
+    commands = [
+        line for line in _blocks("bash")[0].splitlines() if line and not line.startswith("#")
+    ]
     assert len(commands) == 2, commands
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci.splitlines()
@@ -40,17 +41,21 @@ def test_readme_python_tour_runs(demo_small, tmp_path, monkeypatch):
     shutil.copytree(demo_small, tmp_path / "data")
     monkeypatch.chdir(tmp_path)
     # a short backtest keeps the test quick; everything else runs as written
-    code = _blocks("python")[0].replace('as_of="2026-11-01"', 'as_of="2026-11-01", '
-                                        "backtest_months=4, refit_every=4")
+    code = _blocks("python")[0].replace(
+        'as_of="2026-11-01"', 'as_of="2026-11-01", backtest_months=4, refit_every=4'
+    )
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)
     assert len(namespace["result"].table) > 0
     assert namespace["plan"].disruption is not None
-    assert {"model", "bulan_lalu", "rata_historis"} <= set(namespace["result"].backtest.metrics.index)
+    assert {"model", "bulan_lalu", "rata_historis"} <= set(
+        namespace["result"].backtest.metrics.index
+    )
 
 
-@pytest.mark.parametrize("key", ["composite_weights", "class_breaks", "voting_day",
-                                 "personnel_norm"])
+@pytest.mark.parametrize(
+    "key", ["composite_weights", "class_breaks", "voting_day", "personnel_norm"]
+)
 def test_readme_toml_example_is_valid(key, tmp_path):
     from kewaspadaan import settings
 
@@ -73,10 +78,13 @@ def test_package_imports_only_declared_dependencies():
     import tomllib
 
     meta = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    declared = {re.split(r"[<>=\[ ;]", d, maxsplit=1)[0].lower()
-                for d in meta["dependencies"]}
-    module_of = {"scikit-learn": "sklearn", "scikit-image": "skimage", "pillow": "PIL",
-                 "django-js-lib-leaflet": "js"}
+    declared = {re.split(r"[<>=\[ ;]", d, maxsplit=1)[0].lower() for d in meta["dependencies"]}
+    module_of = {
+        "scikit-learn": "sklearn",
+        "scikit-image": "skimage",
+        "pillow": "PIL",
+        "django-js-lib-leaflet": "js",
+    }
     allowed = {module_of.get(d, d.replace("-", "_")) for d in declared}
     # folium brings markupsafe via jinja2; extras are imported inside functions only
     allowed |= {"markupsafe"}

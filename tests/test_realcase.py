@@ -30,8 +30,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _example():
-    spec = importlib.util.spec_from_file_location("kaltim_nyata",
-                                                  REPO / "examples" / "kaltim_nyata.py")
+    spec = importlib.util.spec_from_file_location(
+        "kaltim_nyata", REPO / "examples" / "kaltim_nyata.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     sys.modules["kaltim_nyata"] = mod
     spec.loader.exec_module(mod)
@@ -54,8 +55,9 @@ def _toy() -> pd.DataFrame:
         ("02.01.2002", "Desa G", "02.01", "02", "desa", 2.10, 0.00),
         ("02.02.2001", "Desa H", "02.02", "02", "desa", 2.20, 0.00),
     ]
-    return pd.DataFrame(rows, columns=["kode", "nama", "kode_kec", "kode_kab", "jenis", "lng_c",
-                                       "lat_c"])
+    return pd.DataFrame(
+        rows, columns=["kode", "nama", "kode_kec", "kode_kab", "jenis", "lng_c", "lat_c"]
+    )
 
 
 def test_capitals_by_rule_and_roles() -> None:
@@ -67,8 +69,7 @@ def test_capitals_by_rule_and_roles() -> None:
     assert c1["aturan"] == "kelurahan_terbanyak" and c1["kode_kec"] == "01.01"
     assert c2["aturan"] == "pusat_desa" and c2["kode"] == "02.01.2002"
     s = settlements_from_desa(d, capitals=caps)
-    assert list(s.columns[:6]) == ["nama", "kode_desa", "kode_kec", "kode_kab", "penduduk",
-                                   "peran"]
+    assert list(s.columns[:6]) == ["nama", "kode_desa", "kode_kec", "kode_kab", "penduduk", "peran"]
     assert s.crs == "EPSG:4326" and len(s) == len(d)
     peran = dict(zip(s["kode_desa"], s["peran"], strict=True))
     assert peran["01.01.1001"] == peran["01.01.1002"] == "ibukota_kabupaten"
@@ -100,10 +101,13 @@ def test_flagged_capital_wins_and_bad_input_is_named() -> None:
 
 def test_polygons_without_centroid_columns() -> None:
     d = _toy()
-    poly = gpd.GeoDataFrame(d.drop(columns=["lng_c", "lat_c"]),
-                            geometry=gpd.points_from_xy(d["lng_c"].astype(float),
-                                                        d["lat_c"].astype(float)).buffer(0.001),
-                            crs="EPSG:4326")
+    poly = gpd.GeoDataFrame(
+        d.drop(columns=["lng_c", "lat_c"]),
+        geometry=gpd.points_from_xy(d["lng_c"].astype(float), d["lat_c"].astype(float)).buffer(
+            0.001
+        ),
+        crs="EPSG:4326",
+    )
     s = settlements_from_desa(poly)
     assert (s.geom_type == "Point").all()
     assert s.geometry.within(poly.geometry.reset_index(drop=True)).all()
@@ -114,8 +118,9 @@ def test_coastline_from_polygons() -> None:
 
     # land 0..10 km, neighbour to the west shares x=0; island offshore; port near x=10 km side
     crs = "EPSG:32650"
-    land = gpd.GeoDataFrame(geometry=[box(0, 0, 10_000, 10_000).union(
-        box(20_000, 0, 21_000, 1_000))], crs=crs)
+    land = gpd.GeoDataFrame(
+        geometry=[box(0, 0, 10_000, 10_000).union(box(20_000, 0, 21_000, 1_000))], crs=crs
+    )
     land = land.assign(geometry=land.geometry.difference(box(4_000, 4_000, 5_000, 5_000)))
     nb = gpd.GeoDataFrame(geometry=[box(-10_000, 0, 0, 10_000)], crs=crs)
     port = gpd.GeoDataFrame(geometry=[Point(10_500, 5_000)], crs=crs)
@@ -136,8 +141,13 @@ def test_coastline_from_polygons() -> None:
 def real_run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
     mod = _example()
     out = tmp_path_factory.mktemp("kaltim_nyata")
-    result = mod.run_real(shared_data, out, as_of="2026-11-01",
-                          departure="2029-02-05 06:00", deadline="2029-02-13 18:00")
+    result = mod.run_real(
+        shared_data,
+        out,
+        as_of="2026-11-01",
+        departure="2029-02-05 06:00",
+        deadline="2029-02-13 18:00",
+    )
     return mod, out, result
 
 
@@ -153,8 +163,13 @@ def test_real_score_degrades_gracefully(real_run) -> None:
     missing = result.score.missing
     assert "history" in missing and "no incident file" in missing["history"]
     assert "model not fitted" in missing["prob_insiden"]
-    assert {"group:history", "group:spillover", "border_distance_km", "elev_mean_m",
-            "tt_security_post_h"} <= set(missing)
+    assert {
+        "group:history",
+        "group:spillover",
+        "border_distance_km",
+        "elev_mean_m",
+        "tt_security_post_h",
+    } <= set(missing)
     # only the groups present carry weight, renormalised to 1
     w = result.score.risk.weights
     assert "history" not in w and abs(sum(w.values()) - 1) < 1e-9
@@ -182,8 +197,9 @@ def test_real_settlements_capitals_and_routes(real_run, shared_data: Path) -> No
     kinds = pd.Series(dict(G.nodes(data="kind"))).value_counts()
     assert kinds["settlement"] == 1038 and kinds["depot"] == 10
     assert G.graph["road_fallback"] is True
-    mahakam = [d for *_, d in G.edges(data=True) if d["mode"] == "river"
-               and d.get("nama") == "Mahakam"]
+    mahakam = [
+        d for *_, d in G.edges(data=True) if d["mode"] == "river" and d.get("nama") == "Mahakam"
+    ]
     assert mahakam and sum(d["length_km"] for d in mahakam) / 2 > 300
     routes = pd.read_csv(out / "rute.csv", dtype={"tujuan_kode": str})
     desa = pd.read_csv(shared_data / "kaltim_desa_kelurahan_centroids.csv", dtype=str)["kode"]
@@ -206,5 +222,5 @@ def test_real_report_written(real_run) -> None:
     report = out / "laporan_kewaspadaan.html"
     assert report.exists() and 10_000 < report.stat().st_size < 3 * 1024 * 1024
     html = report.read_text(encoding="utf-8")
-    assert "Samarinda" in html and "<script src=\"http" not in html
+    assert "Samarinda" in html and '<script src="http' not in html
     assert np.isfinite(result.score.table["skor"]).all()

@@ -15,8 +15,10 @@ from typer.testing import CliRunner
 from kewaspadaan import _assets, report
 from kewaspadaan.cli import app
 
-SOURCES = [("Batas kecamatan: Kemendagri 2022", "cahyadsn/wilayah_boundaries <MIT>"),
-           ("ACLED", "ekspor 2023–2024")]
+SOURCES = [
+    ("Batas kecamatan: Kemendagri 2022", "cahyadsn/wilayah_boundaries <MIT>"),
+    ("ACLED", "ekspor 2023–2024"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -26,24 +28,38 @@ def layers() -> dict[str, gpd.GeoDataFrame]:
 
 @pytest.fixture(scope="module")
 def html(layers: dict[str, gpd.GeoDataFrame]) -> str:
-    return report.build_report(layers["risk"], incidents=layers["incidents"],
-                               routes=layers["routes"], depots=layers["depots"],
-                               critical_links=layers["critical_links"], sources=SOURCES,
-                               run_date="2024-11-27")
+    return report.build_report(
+        layers["risk"],
+        incidents=layers["incidents"],
+        routes=layers["routes"],
+        depots=layers["depots"],
+        critical_links=layers["critical_links"],
+        sources=SOURCES,
+        run_date="2024-11-27",
+    )
 
 
 def _table(html: str, table_id: str) -> list[list[str]]:
-    body = re.search(rf'<table class="kw-table" id="{table_id}">.*?<tbody>(.*?)</tbody>', html,
-                     re.S)
+    body = re.search(
+        rf'<table class="kw-table" id="{table_id}">.*?<tbody>(.*?)</tbody>', html, re.S
+    )
     assert body is not None, table_id
     rows = re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
-    return [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
-            for r in rows]
+    return [
+        [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+        for r in rows
+    ]
 
 
 def test_report_sections_and_offline(html: str) -> None:
-    for section in ("Ringkasan", "Peta risiko", "Peringatan", "Peringkat kecamatan",
-                    "Ringkasan logistik", "Sumber data"):
+    for section in (
+        "Ringkasan",
+        "Peta risiko",
+        "Peringatan",
+        "Peringkat kecamatan",
+        "Ringkasan logistik",
+        "Sumber data",
+    ):
         assert f"<h2>{section}" in html
     assert _assets.find_external_resources(html) == []
     assert "@media print" in html and "@page" in html
@@ -62,14 +78,19 @@ def test_ranking_table_ordered_with_classes(html: str, layers) -> None:
 
 def test_alerts_and_logistics(html: str, layers) -> None:
     alerts = _table(html, "tabel-peringatan")
-    assert [r[1] for r in alerts] == list(layers["risk"].loc[layers["risk"]["peringatan"],
-                                                              "kode"])
+    assert [r[1] for r in alerts] == list(layers["risk"].loc[layers["risk"]["peringatan"], "kode"])
     logistics = _table(html, "tabel-logistik")
-    assert [(r[1], r[7]) for r in logistics] == [("Kecamatan 10", "terlambat"),
-                                                 ("Kecamatan 11", "tidak terjangkau")]
+    assert [(r[1], r[7]) for r in logistics] == [
+        ("Kecamatan 10", "terlambat"),
+        ("Kecamatan 11", "tidak terjangkau"),
+    ]
     summary = report.logistics_summary(layers["routes"])
-    assert (summary["n_total"], summary["n_on_time"], summary["n_late"],
-            summary["n_unreachable"]) == (12, 10, 1, 1)
+    assert (
+        summary["n_total"],
+        summary["n_on_time"],
+        summary["n_late"],
+        summary["n_unreachable"],
+    ) == (12, 10, 1, 1)
 
 
 def test_hostile_text_shows_as_text(html: str) -> None:
@@ -98,22 +119,27 @@ def test_cli_report_writes_outputs(tmp_path, layers) -> None:
     out.mkdir()
     layers["risk"].to_file(out / "risiko_kecamatan.gpkg")
     layers["routes"].to_file(out / "rute.gpkg")
-    result = CliRunner().invoke(app, ["report", "--out", str(out), "--data",
-                                      str(tmp_path / "kosong"), "--date", "2024-11-27"])
+    result = CliRunner().invoke(
+        app,
+        ["report", "--out", str(out), "--data", str(tmp_path / "kosong"), "--date", "2024-11-27"],
+    )
     assert result.exit_code == 0, result.output
     page = (out / "laporan_kewaspadaan.html").read_text(encoding="utf-8")
     assert "risiko_kecamatan.gpkg" in page and "rute.gpkg" in page
     assert len(_table(page, "tabel-peringkat")) == len(layers["risk"])
     assert (out / "peta_risiko.html").stat().st_size > 100_000
-    english = CliRunner().invoke(app, ["report", "--out", str(out), "--data",
-                                       str(tmp_path / "kosong"), "-l", "en"])
-    assert english.exit_code == 0 and "Early Warning Report" in \
-        (out / "laporan_kewaspadaan.html").read_text(encoding="utf-8")
+    english = CliRunner().invoke(
+        app, ["report", "--out", str(out), "--data", str(tmp_path / "kosong"), "-l", "en"]
+    )
+    assert english.exit_code == 0 and "Early Warning Report" in (
+        out / "laporan_kewaspadaan.html"
+    ).read_text(encoding="utf-8")
 
 
 def test_cli_report_without_risk_table_says_what_to_run(tmp_path) -> None:
-    result = CliRunner().invoke(app, ["report", "--out", str(tmp_path / "o"), "--data",
-                                      str(tmp_path / "kosong")])
+    result = CliRunner().invoke(
+        app, ["report", "--out", str(tmp_path / "o"), "--data", str(tmp_path / "kosong")]
+    )
     assert result.exit_code == 2
     assert "run `kewaspadaan score` first" in result.output
 
@@ -125,35 +151,62 @@ def test_full_province_report_under_3_mb(shared_data) -> None:
     rng = np.random.default_rng(11)
     skor = rng.uniform(0, 100, len(kec))
     risk = kec[["kode", "nama", "kode_kab", "nama_kab", "geometry"]].assign(
-        skor=skor, kelas=pd.cut(skor, [-1, 25, 50, 75, 100], labels=["rendah", "sedang", "tinggi",
-                                                                     "sangat tinggi"]).astype(str),
+        skor=skor,
+        kelas=pd.cut(
+            skor, [-1, 25, 50, 75, 100], labels=["rendah", "sedang", "tinggi", "sangat tinggi"]
+        ).astype(str),
         peringkat=pd.Series(skor).rank(ascending=False, method="min").astype(int).to_numpy(),
-        pendorong="riwayat insiden; keterpencilan; limpahan", prob_insiden=rng.uniform(0, 1,
-                                                                                        len(kec)),
-        perubahan_skor=rng.normal(0, 5, len(kec)), peringatan=rng.uniform(size=len(kec)) < 0.1)
+        pendorong="riwayat insiden; keterpencilan; limpahan",
+        prob_insiden=rng.uniform(0, 1, len(kec)),
+        perubahan_skor=rng.normal(0, 5, len(kec)),
+        peringatan=rng.uniform(size=len(kec)) < 0.1,
+    )
     pts = risk.to_crs(32650).sample_points(40, rng=rng).explode(index_parts=False).to_crs(4326)
     n = len(pts)
-    incidents = gpd.GeoDataFrame({
-        "event_id": [f"IDN{i}" for i in range(n)], "event_type": "Protests",
-        "event_date": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), "D"),
-        "notes": ["On 12 March, supporters of two candidates clashed in the village market; "
-                  "police dispersed the crowd and two people were injured."] * n,
-        "location": "Pasar", "fatalities": 0}, geometry=pts.to_numpy(), crs=4326)
+    incidents = gpd.GeoDataFrame(
+        {
+            "event_id": [f"IDN{i}" for i in range(n)],
+            "event_type": "Protests",
+            "event_date": pd.Timestamp("2022-01-01")
+            + pd.to_timedelta(rng.integers(0, 1000, n), "D"),
+            "notes": [
+                "On 12 March, supporters of two candidates clashed in the village market; "
+                "police dispersed the crowd and two people were injured."
+            ]
+            * n,
+            "location": "Pasar",
+            "fatalities": 0,
+        },
+        geometry=pts.to_numpy(),
+        crs=4326,
+    )
     centres = risk.geometry.representative_point()
     depot = centres.iloc[0]
-    routes = gpd.GeoDataFrame({
-        "tujuan_kode": risk["kode"], "tujuan_nama": risk["nama"], "depot": "Gudang KPU",
-        "waktu_tempuh_h": rng.uniform(1, 60, len(risk)), "moda": "road+river",
-        "tiba": pd.Timestamp("2024-11-21"), "tenggat": pd.Timestamp("2024-11-26"),
-        "terlambat": rng.uniform(size=len(risk)) < 0.1, "terjangkau": True,
-        "jam_zona_rawan_h": 2.0},
+    routes = gpd.GeoDataFrame(
+        {
+            "tujuan_kode": risk["kode"],
+            "tujuan_nama": risk["nama"],
+            "depot": "Gudang KPU",
+            "waktu_tempuh_h": rng.uniform(1, 60, len(risk)),
+            "moda": "road+river",
+            "tiba": pd.Timestamp("2024-11-21"),
+            "tenggat": pd.Timestamp("2024-11-26"),
+            "terlambat": rng.uniform(size=len(risk)) < 0.1,
+            "terjangkau": True,
+            "jam_zona_rawan_h": 2.0,
+        },
         geometry=[LineString(np.linspace(depot.coords[0], c.coords[0], 200)) for c in centres],
-        crs=4326)
+        crs=4326,
+    )
     depots = gpd.GeoDataFrame({"nama": ["Gudang KPU"]}, geometry=[depot], crs=4326)
-    html = report.build_report(risk, incidents=incidents, routes=routes, depots=depots,
-                               critical_links=routes.head(10).assign(nama="ruas", mode="road",
-                                                                     dampak_tps=10),
-                               run_date="2024-11-27")
+    html = report.build_report(
+        risk,
+        incidents=incidents,
+        routes=routes,
+        depots=depots,
+        critical_links=routes.head(10).assign(nama="ruas", mode="road", dampak_tps=10),
+        run_date="2024-11-27",
+    )
     size = len(html.encode("utf-8"))
     assert n > 4000 and size < 3_000_000, f"{n} incidents, {size / 1e6:.2f} MB"
 
@@ -163,13 +216,27 @@ def test_missing_features_listed_and_escaped():
     from shapely.geometry import box
 
     risk = gpd.GeoDataFrame(
-        {"kode": ["64.01.01", "64.01.02"], "nama": ["A", "B"], "kode_kab": ["64.01"] * 2,
-         "nama_kab": ["Paser"] * 2, "skor": [80.0, 20.0], "kelas": ["sangat tinggi", "rendah"],
-         "peringkat": [1, 2], "pendorong": ["x", "y"], "prob_insiden": [float("nan")] * 2,
-         "perubahan_skor": [float("nan")] * 2, "peringatan": [False, False]},
-        geometry=[box(116, -1, 116.1, -0.9), box(116.1, -1, 116.2, -0.9)], crs="EPSG:4326")
-    html = report.build_report(risk, run_date="2026-11-01", missing={
-        "history": "no incident file given", "elev_mean_m": "<b>no DEM</b>"})
+        {
+            "kode": ["64.01.01", "64.01.02"],
+            "nama": ["A", "B"],
+            "kode_kab": ["64.01"] * 2,
+            "nama_kab": ["Paser"] * 2,
+            "skor": [80.0, 20.0],
+            "kelas": ["sangat tinggi", "rendah"],
+            "peringkat": [1, 2],
+            "pendorong": ["x", "y"],
+            "prob_insiden": [float("nan")] * 2,
+            "perubahan_skor": [float("nan")] * 2,
+            "peringatan": [False, False],
+        },
+        geometry=[box(116, -1, 116.1, -0.9), box(116.1, -1, 116.2, -0.9)],
+        crs="EPSG:4326",
+    )
+    html = report.build_report(
+        risk,
+        run_date="2026-11-01",
+        missing={"history": "no incident file given", "elev_mean_m": "<b>no DEM</b>"},
+    )
     assert 'id="keterbatasan"' in html and "Keterbatasan data" in html
     assert "no incident file given" in html
     assert "&lt;b&gt;no DEM&lt;/b&gt;" in html and "<b>no DEM</b>" not in html

@@ -18,13 +18,16 @@ from kewaspadaan.schema import RISK_COLUMNS
 def feats() -> pd.DataFrame:
     rng = np.random.default_rng(3)
     n = 40
-    f = pd.DataFrame({
-        "events_decay": rng.gamma(1.0, 2.0, n),
-        "months_since_last": rng.uniform(0, 30, n),
-        "lag_events_decay": rng.gamma(1.0, 2.0, n),
-        "tt_kab_capital_h": rng.uniform(0.2, 30, n),
-        "border_distance_km": rng.uniform(1, 300, n),
-    }, index=pd.RangeIndex(n))
+    f = pd.DataFrame(
+        {
+            "events_decay": rng.gamma(1.0, 2.0, n),
+            "months_since_last": rng.uniform(0, 30, n),
+            "lag_events_decay": rng.gamma(1.0, 2.0, n),
+            "tt_kab_capital_h": rng.uniform(0.2, 30, n),
+            "border_distance_km": rng.uniform(1, 300, n),
+        },
+        index=pd.RangeIndex(n),
+    )
     # unit 0 is the worst on every feature
     f.loc[0] = [50.0, 0.0, 50.0, 100.0, 0.5]
     return f
@@ -33,10 +36,17 @@ def feats() -> pd.DataFrame:
 @pytest.fixture
 def bounds(feats) -> gpd.GeoDataFrame:
     polys = [shapely.box(i, 0, i + 1, 1) for i in range(len(feats))]
-    return gpd.GeoDataFrame({"kode": [f"99.01.{i:02d}" for i in range(len(feats))],
-                             "nama": [f"Kec <b>{i}</b>" for i in range(len(feats))],
-                             "kode_kab": "99.01", "nama_kab": "Kab"},
-                            geometry=polys, crs="EPSG:4326", index=feats.index)
+    return gpd.GeoDataFrame(
+        {
+            "kode": [f"99.01.{i:02d}" for i in range(len(feats))],
+            "nama": [f"Kec <b>{i}</b>" for i in range(len(feats))],
+            "kode_kab": "99.01",
+            "nama_kab": "Kab",
+        },
+        geometry=polys,
+        crs="EPSG:4326",
+        index=feats.index,
+    )
 
 
 def test_scores_contributions_and_ranks(feats, bounds):
@@ -50,15 +60,25 @@ def test_scores_contributions_and_ranks(feats, bounds):
     # group score = mean of its normalised features; direction -1 respected
     assert ri.normalised.loc[0, "months_since_last"] == pytest.approx(1.0)
     assert ri.normalised.loc[0, "border_distance_km"] == pytest.approx(1.0)
-    np.testing.assert_allclose(ri.group_scores["history"],
-                               ri.normalised[["events_decay", "months_since_last"]].mean(axis=1))
+    np.testing.assert_allclose(
+        ri.group_scores["history"],
+        ri.normalised[["events_decay", "months_since_last"]].mean(axis=1),
+    )
 
 
 def test_classes_by_documented_breaks():
     s = pd.Series([0.0, 25.0, 25.01, 50.0, 74.9, 75.0, 75.1, 100.0])
     got = classify(s).tolist()
-    assert got == ["rendah", "rendah", "sedang", "sedang", "tinggi", "tinggi",
-                   "sangat tinggi", "sangat tinggi"]
+    assert got == [
+        "rendah",
+        "rendah",
+        "sedang",
+        "sedang",
+        "tinggi",
+        "tinggi",
+        "sangat tinggi",
+        "sangat tinggi",
+    ]
     assert classify(s, breaks=(50,), labels=("lo", "hi")).tolist()[3:5] == ["lo", "hi"]
     with pytest.raises(ValidationError, match="labels"):
         classify(s, breaks=(10, 20), labels=("a", "b"))

@@ -18,8 +18,10 @@ def _voronoi(n: int = 60, seed: int = 1, size_m: float = 100_000.0) -> gpd.GeoDa
     rng = np.random.default_rng(seed)
     box = shapely.box(0, 0, size_m, size_m)
     pts = shapely.multipoints(rng.uniform(0, size_m, (n, 2)))
-    cells = [shapely.intersection(g, box)
-             for g in shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=box))]
+    cells = [
+        shapely.intersection(g, box)
+        for g in shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=box))
+    ]
     kode = [f"99.01.{i:02d}" for i in range(len(cells))]
     return gpd.GeoDataFrame({"kode": kode}, geometry=cells, crs="EPSG:32650").set_index("kode")
 
@@ -40,8 +42,11 @@ def test_fuzzy_equals_queen_on_clean_tessellation(grid):
 def test_fuzzy_bridges_slivers_and_overlaps():
     # two squares 50 m apart (a sliver) and a third overlapping the second: Queen misses the
     # sliver, fuzzy contiguity with a 100 m buffer does not
-    polys = [shapely.box(0, 0, 1000, 1000), shapely.box(1050, 0, 2050, 1000),
-             shapely.box(2000, 0, 3000, 1000)]
+    polys = [
+        shapely.box(0, 0, 1000, 1000),
+        shapely.box(1050, 0, 2050, 1000),
+        shapely.box(2000, 0, 3000, 1000),
+    ]
     gdf = gpd.GeoDataFrame({"kode": ["a", "b", "c"]}, geometry=polys, crs="EPSG:32650")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -54,8 +59,11 @@ def test_fuzzy_bridges_slivers_and_overlaps():
 
 
 def test_islands_get_knn_neighbours():
-    polys = [shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000),
-             shapely.box(50_000, 0, 51_000, 1000)]
+    polys = [
+        shapely.box(0, 0, 1000, 1000),
+        shapely.box(1000, 0, 2000, 1000),
+        shapely.box(50_000, 0, 51_000, 1000),
+    ]
     gdf = gpd.GeoDataFrame({"kode": ["a", "b", "pulau"]}, geometry=polys, crs="EPSG:32650")
     w = spatial_weights(gdf, k=1)
     assert len(w.neighbors[2]) == 1
@@ -85,8 +93,7 @@ def test_weights_matrix_rejects_other_ids(grid):
         weights_matrix(w, pd.Index(["x", "y"]))
 
 
-@pytest.mark.parametrize(("transform", "dist"), [("B", "poisson"), ("R", "gamma"),
-                                                 ("B", "gamma")])
+@pytest.mark.parametrize(("transform", "dist"), [("B", "poisson"), ("R", "gamma"), ("B", "gamma")])
 def test_gi_star_matches_esda(grid, transform, dist):
     esda = pytest.importorskip("esda")
     rng = np.random.default_rng(7)
@@ -96,8 +103,9 @@ def test_gi_star_matches_esda(grid, transform, dist):
     ours = getis_ord_gi_star(y, w, transform=transform, permutations=9999, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = esda.G_Local(y.to_numpy(), w, transform=transform, star=True, permutations=9999,
-                           seed=1, n_jobs=1)
+        ref = esda.G_Local(
+            y.to_numpy(), w, transform=transform, star=True, permutations=9999, seed=1, n_jobs=1
+        )
     np.testing.assert_allclose(ours["gi"], ref.Gs, rtol=1e-10)
     np.testing.assert_allclose(ours["z"], ref.Zs, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(ours["p_norm"], ref.p_norm, rtol=1e-9)

@@ -26,13 +26,22 @@ app = typer.Typer(
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="TOML settings file (see kewaspadaan.settings).",
-                 exists=True, dir_okay=False),
+    typer.Option(
+        "--config",
+        "-c",
+        help="TOML settings file (see kewaspadaan.settings).",
+        exists=True,
+        dir_okay=False,
+    ),
 ]
 DataDirOption = Annotated[
     Path | None,
-    typer.Option("--data", "-d", help="Data folder (default: settings.data_dir = data/); the "
-                 "demonstration province is generated there when it holds no boundaries."),
+    typer.Option(
+        "--data",
+        "-d",
+        help="Data folder (default: settings.data_dir = data/); the "
+        "demonstration province is generated there when it holds no boundaries.",
+    ),
 ]
 OutputDirOption = Annotated[
     Path | None,
@@ -43,8 +52,10 @@ OutputDirOption = Annotated[
 def resolve_dirs(data: Path | None, out: Path | None = None) -> tuple[Path, Path]:
     """The data and output folders of a command: the options given, else the settings (call
     after :func:`setup`, so a ``--config`` file's ``[general]`` table counts)."""
-    return (Path(data) if data is not None else Path(settings.data_dir),
-            Path(out) if out is not None else Path(settings.output_dir))
+    return (
+        Path(data) if data is not None else Path(settings.data_dir),
+        Path(out) if out is not None else Path(settings.output_dir),
+    )
 
 
 def setup(config: Path | None = None, *, verbose: bool = False) -> None:
@@ -67,7 +78,11 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version_callback,
-                                          is_eager=True, help="Print the version.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
     """kewaspadaan command line."""

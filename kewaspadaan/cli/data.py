@@ -15,13 +15,21 @@ __all__ = ["demo_data"]
 @app.command("demo-data")
 def demo_data(
     data: DataDirOption = None,
-    seed: Annotated[int | None, typer.Option(
-        "--seed", help="Seed of the generator (default: settings.demo_seed).")] = None,
-    size: Annotated[str, typer.Option(
-        "--size", help="full (the demo of `kewaspadaan run`) or small (a quick test province).",
-        case_sensitive=False)] = "full",
-    force: Annotated[bool, typer.Option(
-        "--force", help="Regenerate even if MANIFEST.json already matches.")] = False,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Seed of the generator (default: settings.demo_seed)."),
+    ] = None,
+    size: Annotated[
+        str,
+        typer.Option(
+            "--size",
+            help="full (the demo of `kewaspadaan run`) or small (a quick test province).",
+            case_sensitive=False,
+        ),
+    ] = "full",
+    force: Annotated[
+        bool, typer.Option("--force", help="Regenerate even if MANIFEST.json already matches.")
+    ] = False,
     config: ConfigOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
@@ -51,8 +59,10 @@ def demo_data(
     else:
         ensure_demo_data(folder, seed=seed, size=size, progress=True)
     m = read_manifest(folder) or {}
-    typer.echo(f"{folder}: {m.get('province', {}).get('nama', '?')} (seed {m.get('seed')}, "
-               f"size {m.get('size')}, {len(m.get('files', []))} files)")
+    typer.echo(
+        f"{folder}: {m.get('province', {}).get('nama', '?')} (seed {m.get('seed')}, "
+        f"size {m.get('size')}, {len(m.get('files', []))} files)"
+    )
     for f in m.get("files", []):
         typer.echo(f"  {f['path']:<34} {f['features']:>9}  sha256 {f['sha256'][:12]}")
     typer.echo(SYNTHETIC_NOTICE)

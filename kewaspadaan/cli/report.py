@@ -41,8 +41,9 @@ def _read_layer(path: Path, what: str) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _risk_table(risk: Path | None, data: Path, out: Path, sources: list[tuple[str, str]]
-                ) -> gpd.GeoDataFrame:
+def _risk_table(
+    risk: Path | None, data: Path, out: Path, sources: list[tuple[str, str]]
+) -> gpd.GeoDataFrame:
     """The risk table: --risk, else outputs/risiko_kecamatan.gpkg, else computed by scoring."""
     path = risk if risk is not None else out / "risiko_kecamatan.gpkg"
     if path.exists():
@@ -56,11 +57,13 @@ def _risk_table(risk: Path | None, data: Path, out: Path, sources: list[tuple[st
     except ImportError as exc:
         raise DataFileError(
             f"{path} does not exist and the scoring engine is not available; run "
-            "`kewaspadaan score` first (or give --risk FILE)") from exc
+            "`kewaspadaan score` first (or give --risk FILE)"
+        ) from exc
     if not (data / DEMO_FILES["kecamatan"]).exists():
         raise DataFileError(
             f"{path} does not exist and {data} holds no kecamatan boundaries; run "
-            "`kewaspadaan score` first (it prepares the demonstration data), or give --risk FILE")
+            "`kewaspadaan score` first (it prepares the demonstration data), or give --risk FILE"
+        )
     logger.info("%s absent: scoring now (as `kewaspadaan score --no-backtest`)", path)
     result = score(load_layers(data), run_backtest=False)
     result.write(out)
@@ -68,8 +71,9 @@ def _risk_table(risk: Path | None, data: Path, out: Path, sources: list[tuple[st
     return result.table
 
 
-def _optional_layer(path: Path | None, what: str, hint: str, sources: list[tuple[str, str]]
-                    ) -> gpd.GeoDataFrame | None:
+def _optional_layer(
+    path: Path | None, what: str, hint: str, sources: list[tuple[str, str]]
+) -> gpd.GeoDataFrame | None:
     if path is None or not path.exists():
         logger.info("no %s (%s): %s", what, path, hint)
         return None
@@ -88,8 +92,12 @@ def _incidents(data: Path, sources: list[tuple[str, str]]) -> gpd.GeoDataFrame |
         logger.warning("kewaspadaan.io is unavailable: incidents are not drawn")
         return None
     load = load_incidents(path)
-    sources.append((str(path), f"insiden (format ACLED): {len(load.incidents)} dipakai, "
-                               f"{len(load.rejected)} ditolak"))
+    sources.append(
+        (
+            str(path),
+            f"insiden (format ACLED): {len(load.incidents)} dipakai, {len(load.rejected)} ditolak",
+        )
+    )
     return load.incidents
 
 
@@ -97,24 +105,39 @@ def _demo_note(data: Path, sources: list[tuple[str, str]]) -> None:
     manifest = data / DEMO_FILES["manifest"]
     if manifest.exists():
         info: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
-        sources.insert(0, (str(manifest), "provinsi demonstrasi hasil generator (data sintetis, "
-                           f"bukan data nyata), seed {info.get('seed', '?')}"))
+        sources.insert(
+            0,
+            (
+                str(manifest),
+                "provinsi demonstrasi hasil generator (data sintetis, "
+                f"bukan data nyata), seed {info.get('seed', '?')}",
+            ),
+        )
 
 
 @app.command("report")
 def report_command(
     data: DataDirOption = None,
     out: OutputDirOption = None,
-    risk: Annotated[Path | None, typer.Option(
-        "--risk", help="Risk table (GeoPackage/GeoJSON). Default: <out>/risiko_kecamatan.gpkg, "
-        "computed by the scoring engine when absent.")] = None,
-    routes: Annotated[Path | None, typer.Option(
-        "--routes", help="Route table. Default: <out>/rute.gpkg when present.")] = None,
-    language: Annotated[str | None, typer.Option(
-        "--language", "-l", help="id (Bahasa Indonesia) or en (English).")] = None,
+    risk: Annotated[
+        Path | None,
+        typer.Option(
+            "--risk",
+            help="Risk table (GeoPackage/GeoJSON). Default: <out>/risiko_kecamatan.gpkg, "
+            "computed by the scoring engine when absent.",
+        ),
+    ] = None,
+    routes: Annotated[
+        Path | None,
+        typer.Option("--routes", help="Route table. Default: <out>/rute.gpkg when present."),
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", "-l", help="id (Bahasa Indonesia) or en (English).")
+    ] = None,
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
-    date: Annotated[str | None, typer.Option(
-        help="Date shown in the report, YYYY-MM-DD (default: today).")] = None,
+    date: Annotated[
+        str | None, typer.Option(help="Date shown in the report, YYYY-MM-DD (default: today).")
+    ] = None,
     config: ConfigOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -135,16 +158,29 @@ def report_command(
         _demo_note(data_dir, sources)
         table = _risk_table(risk, data_dir, out_dir, sources)
         layers: dict[str, Any] = {
-            "routes": _optional_layer(routes or out_dir / "rute.gpkg", "rute logistik",
-                                      "run `kewaspadaan routes` for the logistics plan", sources),
-            "depots": _optional_layer(data_dir / DEMO_FILES["gudang_kpu"], "gudang KPU",
-                                      "no depots drawn", sources),
-            "critical_links": _optional_layer(out_dir / "tautan_kritis.gpkg", "ruas kritis",
-                                              "no critical links drawn", sources),
+            "routes": _optional_layer(
+                routes or out_dir / "rute.gpkg",
+                "rute logistik",
+                "run `kewaspadaan routes` for the logistics plan",
+                sources,
+            ),
+            "depots": _optional_layer(
+                data_dir / DEMO_FILES["gudang_kpu"], "gudang KPU", "no depots drawn", sources
+            ),
+            "critical_links": _optional_layer(
+                out_dir / "tautan_kritis.gpkg", "ruas kritis", "no critical links drawn", sources
+            ),
             "incidents": _incidents(data_dir, sources),
         }
-        report_path = write_report(out_dir / REPORT_NAME, table, sources=sources,
-                                   run_date=run_date, language=lang, title=title, **layers)
+        report_path = write_report(
+            out_dir / REPORT_NAME,
+            table,
+            sources=sources,
+            run_date=run_date,
+            language=lang,
+            title=title,
+            **layers,
+        )
         m = risk_map(table, title=title, date=run_date, language=lang, **layers)
         map_path = save_map(m, out_dir / MAP_NAME)
     except (KewaspadaanError, FileNotFoundError, ValueError) as exc:

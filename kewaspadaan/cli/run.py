@@ -24,21 +24,37 @@ _STAGES = 7
 def run_command(
     data: DataDirOption = None,
     out: OutputDirOption = None,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Assessment date YYYY-MM-DD (default: the month after the latest "
-        "incident).")] = None,
-    departure: Annotated[str | None, typer.Option(
-        "--departure", help="Ballot logistics departure, ISO date-time (default: settings).")
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Assessment date YYYY-MM-DD (default: the month after the latest incident).",
+        ),
     ] = None,
-    deadline: Annotated[str | None, typer.Option(
-        "--deadline", help="Delivery deadline, ISO date-time (default: H-1 of voting day).")
+    departure: Annotated[
+        str | None,
+        typer.Option(
+            "--departure", help="Ballot logistics departure, ISO date-time (default: settings)."
+        ),
     ] = None,
-    officers: Annotated[int | None, typer.Option(
-        "--officers", help="Security personnel to allocate across kecamatan.")] = None,
-    language: Annotated[str | None, typer.Option(
-        "--language", "-l", help="Report language: id (Bahasa Indonesia) or en.")] = None,
-    backtest: Annotated[bool, typer.Option(
-        "--backtest/--no-backtest", help="Run the model's rolling-origin backtest.")] = True,
+    deadline: Annotated[
+        str | None,
+        typer.Option(
+            "--deadline", help="Delivery deadline, ISO date-time (default: H-1 of voting day)."
+        ),
+    ] = None,
+    officers: Annotated[
+        int | None,
+        typer.Option("--officers", help="Security personnel to allocate across kecamatan."),
+    ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", "-l", help="Report language: id (Bahasa Indonesia) or en."),
+    ] = None,
+    backtest: Annotated[
+        bool,
+        typer.Option("--backtest/--no-backtest", help="Run the model's rolling-origin backtest."),
+    ] = True,
     config: ConfigOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -52,8 +68,9 @@ def run_command(
     from kewaspadaan.pipeline import run
 
     if language is not None and language not in settings.class_labels:
-        typer.echo(f"Galat / error: --language must be one of {sorted(settings.class_labels)}",
-                   err=True)
+        typer.echo(
+            f"Galat / error: --language must be one of {sorted(settings.class_labels)}", err=True
+        )
         raise typer.Exit(code=2)
     bar = tqdm(total=_STAGES, desc="kewaspadaan run", unit="tahap", disable=None)
 
@@ -62,8 +79,17 @@ def run_command(
         bar.update(1)
 
     try:
-        result = run(data, out, as_of=as_of, departure=departure, deadline=deadline,
-                     officers=officers, language=language, backtest=backtest, step=step)
+        result = run(
+            data,
+            out,
+            as_of=as_of,
+            departure=departure,
+            deadline=deadline,
+            officers=officers,
+            language=language,
+            backtest=backtest,
+            step=step,
+        )
     except (KewaspadaanError, FileNotFoundError, ValueError) as exc:
         bar.close()
         typer.echo(f"Galat / error: {exc}", err=True)
@@ -74,23 +100,34 @@ def run_command(
 
 def _echo(s: dict) -> None:
     inc = s["insiden"]
-    typer.echo(f"Penilaian risiko per {s['tingkat']} per {s['tanggal_penilaian']}: {s['unit']} unit")
-    typer.echo(f"Insiden: dibaca {inc.get('n_read')} = dipakai {inc.get('n_assigned')} + ditolak "
-               f"{inc.get('n_rejected')}")
-    typer.echo("Kelas: " + ", ".join(f"{k} {v}" for k, v in s["kelas"].items())
-               + f"; peringatan {s['peringatan']}")
+    typer.echo(
+        f"Penilaian risiko per {s['tingkat']} per {s['tanggal_penilaian']}: {s['unit']} unit"
+    )
+    typer.echo(
+        f"Insiden: dibaca {inc.get('n_read')} = dipakai {inc.get('n_assigned')} + ditolak "
+        f"{inc.get('n_rejected')}"
+    )
+    typer.echo(
+        "Kelas: "
+        + ", ".join(f"{k} {v}" for k, v in s["kelas"].items())
+        + f"; peringatan {s['peringatan']}"
+    )
     if "backtest" in s:
         for method, m in s["backtest"].items():
             typer.echo(f"  backtest {method:<14} Brier {m['brier']:.4f}  AUPR {m['aupr']:.3f}")
     if "validasi" in s:
         v = s["validasi"]
-        typer.echo("Validasi vs intensitas benar: Spearman skor "
-                   f"{v.get('spearman_skor', float('nan')):.3f}, prob "
-                   f"{v.get('spearman_prob_insiden', float('nan')):.3f}")
+        typer.echo(
+            "Validasi vs intensitas benar: Spearman skor "
+            f"{v.get('spearman_skor', float('nan')):.3f}, prob "
+            f"{v.get('spearman_prob_insiden', float('nan')):.3f}"
+        )
     if "logistik" in s:
         lg = s["logistik"]
-        typer.echo(f"Logistik: {lg['tujuan']} tujuan, terjangkau {lg['terjangkau']}, terlambat "
-                   f"{lg['terlambat']}, tidak terjangkau {lg['tidak_terjangkau']}")
+        typer.echo(
+            f"Logistik: {lg['tujuan']} tujuan, terjangkau {lg['terjangkau']}, terlambat "
+            f"{lg['terlambat']}, tidak terjangkau {lg['tidak_terjangkau']}"
+        )
     if s["fitur_tidak_dihitung"]:
         typer.echo("Fitur tidak dihitung: " + ", ".join(s["fitur_tidak_dihitung"]))
     typer.echo(f"Laporan: {s['berkas'].get('laporan')}")

@@ -25,8 +25,15 @@ import numpy as np
 from kewaspadaan import settings
 from kewaspadaan.demo._spec import GENERATOR_VERSION, PROVINCE_CODE, PROVINCE_NAME, get_spec
 
-__all__ = ["GENERATOR_VERSION", "PROVINCE_CODE", "PROVINCE_NAME", "SYNTHETIC_NOTICE",
-           "ensure_demo_data", "generate_province", "read_manifest"]
+__all__ = [
+    "GENERATOR_VERSION",
+    "PROVINCE_CODE",
+    "PROVINCE_NAME",
+    "SYNTHETIC_NOTICE",
+    "ensure_demo_data",
+    "generate_province",
+    "read_manifest",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +44,27 @@ SYNTHETIC_NOTICE = (
     "person or event."
 )
 
-_STAGES = ("terrain", "hydrology", "admin", "names", "boundaries", "rivers", "roads",
-           "facilities", "incidents")
+_STAGES = (
+    "terrain",
+    "hydrology",
+    "admin",
+    "names",
+    "boundaries",
+    "rivers",
+    "roads",
+    "facilities",
+    "incidents",
+)
 
 
-def generate_province(out_dir: str | Path, *, seed: int | None = None, size: str = "full",
-                      overwrite: bool = True, progress: bool = False) -> Path:
+def generate_province(
+    out_dir: str | Path,
+    *,
+    seed: int | None = None,
+    size: str = "full",
+    overwrite: bool = True,
+    progress: bool = False,
+) -> Path:
     """Generate the demonstration province into ``out_dir``.
 
     Parameters
@@ -77,18 +99,23 @@ def generate_province(out_dir: str | Path, *, seed: int | None = None, size: str
         if existing:
             raise FileExistsError(
                 f"{out}: {', '.join(existing[:3])}{' ...' if len(existing) > 3 else ''} already "
-                "exist; pass overwrite=True (CLI: delete the folder) to regenerate")
+                "exist; pass overwrite=True (CLI: delete the folder) to regenerate"
+            )
     out.mkdir(parents=True, exist_ok=True)
     (out / DEMO_FILES["manifest"]).unlink(missing_ok=True)  # an interrupted run stays invalid
-    logger.info("generating the demonstration province (size=%s, seed=%d) into %s",
-                size, seed, out)
+    logger.info("generating the demonstration province (size=%s, seed=%d) into %s", size, seed, out)
     layers, dem, info = _build(spec, seed, progress=progress)
     files = _write.write_all(out, layers, dem, spec)
     manifest = _manifest(spec, seed, files, info)
     _write.write_manifest(out / DEMO_FILES["manifest"], manifest)
-    logger.info("demonstration province written: %s", ", ".join(
-        f"{k} {v['features']}" for k, v in sorted(files.items()) if k in
-        ("kabupaten", "kecamatan", "desa", "insiden")))
+    logger.info(
+        "demonstration province written: %s",
+        ", ".join(
+            f"{k} {v['features']}"
+            for k, v in sorted(files.items())
+            if k in ("kabupaten", "kecamatan", "desa", "insiden")
+        ),
+    )
     return out
 
 
@@ -97,8 +124,12 @@ def _build(spec: Any, seed: int, *, progress: bool) -> tuple[dict, np.ndarray, d
     from kewaspadaan.demo import facilities, hydrology, incidents, layers, roads, tables, terrain
     from kewaspadaan.demo.admin import build_admin
 
-    rngs = {name: np.random.default_rng(child) for name, child in
-            zip(_STAGES, np.random.SeedSequence(seed).spawn(len(_STAGES)), strict=True)}
+    rngs = {
+        name: np.random.default_rng(child)
+        for name, child in zip(
+            _STAGES, np.random.SeedSequence(seed).spawn(len(_STAGES)), strict=True
+        )
+    }
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -113,8 +144,9 @@ def _build(spec: Any, seed: int, *, progress: bool) -> tuple[dict, np.ndarray, d
 
     t = terrain.make_terrain(spec, rngs["terrain"])
     step("terrain")
-    h = hydrology.hydrology(t.elev_m, t.land, t.sea, cell_m=spec.cell_m,
-                            channel_km2=spec.channel_km2)
+    h = hydrology.hydrology(
+        t.elev_m, t.land, t.sea, cell_m=spec.cell_m, channel_km2=spec.channel_km2
+    )
     step("hydrology")
     a = build_admin(t, h, rngs["admin"])
     step("admin")
@@ -132,15 +164,22 @@ def _build(spec: Any, seed: int, *, progress: bool) -> tuple[dict, np.ndarray, d
     step("incidents")
     if bar is not None:
         bar.close()
-    out = {**tables.boundary_frames(t, a, u, b), **tables.network_frames(rv, rd),
-           "permukiman": tables.settlement_frame(t, a, u), **fac,
-           "insiden": events, "intensitas_benar": truth}
+    out = {
+        **tables.boundary_frames(t, a, u, b),
+        **tables.network_frames(rv, rd),
+        "permukiman": tables.settlement_frame(t, a, u),
+        **fac,
+        "insiden": events,
+        "intensitas_benar": truth,
+    }
     dem = np.where(t.land, h.filled_m, terrain.NODATA).astype(np.float32)
-    info = {"sungai_utama": rv.main_name,
-            "ibukota_provinsi": u.desa_nama[a.prov_capital_desa],
-            "kabupaten_terpencil": [u.kab_nama[k] for k in np.flatnonzero(a.kab_remote)],
-            "kecamatan_pulau": [u.kec_nama[j] for j in np.flatnonzero(a.kec_island)],
-            "penduduk": int(a.desa_pop.sum())}
+    info = {
+        "sungai_utama": rv.main_name,
+        "ibukota_provinsi": u.desa_nama[a.prov_capital_desa],
+        "kabupaten_terpencil": [u.kab_nama[k] for k in np.flatnonzero(a.kab_remote)],
+        "kecamatan_pulau": [u.kec_nama[j] for j in np.flatnonzero(a.kec_island)],
+        "penduduk": int(a.desa_pop.sum()),
+    }
     return out, dem, info
 
 
@@ -156,10 +195,14 @@ def _manifest(spec: Any, seed: int, files: dict, info: dict) -> dict:
         "seed": seed,
         "size": spec.size,
         "parameters": {
-            "grid": spec.to_dict(), "dem_crs": "EPSG:32650", "vector_crs": "EPSG:4326",
-            "hawkes": incidents.HAWKES, "elections": list(incidents.ELECTIONS),
+            "grid": spec.to_dict(),
+            "dem_crs": "EPSG:32650",
+            "vector_crs": "EPSG:4326",
+            "hawkes": incidents.HAWKES,
+            "elections": list(incidents.ELECTIONS),
             "history": [incidents.START, incidents.END],
-            "voter_share": tables.VOTER_SHARE, "voters_per_tps": tables.VOTERS_PER_TPS,
+            "voter_share": tables.VOTER_SHARE,
+            "voters_per_tps": tables.VOTERS_PER_TPS,
         },
         "summary": info,
         "files": [files[k] for k in sorted(files)],
@@ -177,8 +220,13 @@ def read_manifest(data_dir: str | Path) -> dict | None:
         return None
 
 
-def ensure_demo_data(data_dir: str | Path | None = None, *, seed: int | None = None,
-                     size: str = "full", progress: bool = False) -> Path:
+def ensure_demo_data(
+    data_dir: str | Path | None = None,
+    *,
+    seed: int | None = None,
+    size: str = "full",
+    progress: bool = False,
+) -> Path:
     """Generate the demonstration province into ``data_dir`` unless it is already there.
 
     The folder is (re)generated when ``MANIFEST.json`` is missing, unreadable, records another
@@ -205,10 +253,15 @@ def ensure_demo_data(data_dir: str | Path | None = None, *, seed: int | None = N
     reason = None
     if m is None:
         reason = "no MANIFEST.json"
-    elif (m.get("seed"), m.get("size"), m.get("generator_version")) != (seed, size,
-                                                                         GENERATOR_VERSION):
-        reason = (f"manifest records seed={m.get('seed')}, size={m.get('size')}, version="
-                  f"{m.get('generator_version')}")
+    elif (m.get("seed"), m.get("size"), m.get("generator_version")) != (
+        seed,
+        size,
+        GENERATOR_VERSION,
+    ):
+        reason = (
+            f"manifest records seed={m.get('seed')}, size={m.get('size')}, version="
+            f"{m.get('generator_version')}"
+        )
     else:
         missing = [f["path"] for f in m.get("files", []) if not (path / f["path"]).exists()]
         if missing:
@@ -218,4 +271,3 @@ def ensure_demo_data(data_dir: str | Path | None = None, *, seed: int | None = N
         return path
     logger.info("generating demonstration data in %s (%s)", path, reason)
     return generate_province(path, seed=seed, size=size, progress=progress)
-

@@ -11,12 +11,50 @@ import numpy as np
 
 __all__ = ["NameGenerator"]
 
-_ONSETS = ("b", "k", "l", "m", "n", "p", "r", "s", "t", "j", "g", "d", "h", "ng", "w", "s", "t",
-           "b", "k", "l")
+_ONSETS = (
+    "b",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "j",
+    "g",
+    "d",
+    "h",
+    "ng",
+    "w",
+    "s",
+    "t",
+    "b",
+    "k",
+    "l",
+)
 _VOWELS = ("a", "a", "a", "i", "u", "u", "e", "o", "ai", "au")
 _CODAS = ("", "", "", "n", "ng", "k", "h", "r", "t", "m", "s", "l")
-_PREFIXES = ("Long", "Muara", "Tanjung", "Sungai", "Loa", "Batu", "Tering", "Sebulu", "Lambing",
-             "Rantau", "Teluk", "Gunung", "Tanah", "Lempake", "Bukit", "Tana", "Marang", "Kota")
+_PREFIXES = (
+    "Long",
+    "Muara",
+    "Tanjung",
+    "Sungai",
+    "Loa",
+    "Batu",
+    "Tering",
+    "Sebulu",
+    "Lambing",
+    "Rantau",
+    "Teluk",
+    "Gunung",
+    "Tanah",
+    "Lempake",
+    "Bukit",
+    "Tana",
+    "Marang",
+    "Kota",
+)
 _PREFIX_P = np.array([10, 10, 7, 5, 5, 4, 1, 1, 1, 3, 3, 2, 2, 1, 2, 1, 1, 0.5], dtype=float)
 _SUFFIXES = ("Hulu", "Hilir", "Baru", "Lama", "Ilir", "Jaya", "Makmur", "Indah", "Raya", "Ulu")
 _KAB_DIRS = ("Barat", "Timur", "Utara", "Selatan", "Tengah", "Hulu", "Pesisir")

@@ -50,10 +50,21 @@ def _to_map(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def write_dem(path: Path, dem: np.ndarray, spec: DemoSpec) -> None:
     """Float32 GeoTIFF in EPSG:32650, nodata over the sea, deflate-compressed, tiled."""
     transform = Affine(spec.cell_m, 0.0, spec.x0_m, 0.0, -spec.cell_m, spec.y0_m + spec.height_m)
-    profile = {"driver": "GTiff", "dtype": "float32", "count": 1, "width": dem.shape[1],
-               "height": dem.shape[0], "crs": f"EPSG:{UTM_EPSG}", "transform": transform,
-               "nodata": NODATA, "compress": "deflate", "predictor": 3, "tiled": True,
-               "blockxsize": 256, "blockysize": 256}
+    profile = {
+        "driver": "GTiff",
+        "dtype": "float32",
+        "count": 1,
+        "width": dem.shape[1],
+        "height": dem.shape[0],
+        "crs": f"EPSG:{UTM_EPSG}",
+        "transform": transform,
+        "nodata": NODATA,
+        "compress": "deflate",
+        "predictor": 3,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+    }
     with atomic_path(path) as tmp:
         tmp.unlink()
         with rasterio.open(tmp, "w", **profile) as dst:
@@ -61,8 +72,9 @@ def write_dem(path: Path, dem: np.ndarray, spec: DemoSpec) -> None:
             dst.update_tags(SINTETIS="Data sintetis - Provinsi Demonstrasi (kewaspadaan.demo)")
 
 
-def write_all(out: Path, layers: dict[str, Any], dem: np.ndarray,
-              spec: DemoSpec) -> dict[str, dict[str, Any]]:
+def write_all(
+    out: Path, layers: dict[str, Any], dem: np.ndarray, spec: DemoSpec
+) -> dict[str, dict[str, Any]]:
     """Write every layer under ``out``; return ``{key: {path, sha256, features}}``."""
     files: dict[str, dict[str, Any]] = {}
     for key, rel in DEMO_FILES.items():

@@ -27,8 +27,9 @@ logger = logging.getLogger(__name__)
 
 
 @numba.njit(cache=True)
-def _grow(cost: np.ndarray, parent: np.ndarray, seed_idx: np.ndarray,
-          seed_parent: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+def _grow(
+    cost: np.ndarray, parent: np.ndarray, seed_idx: np.ndarray, seed_parent: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
     nr, nc = cost.shape
     label = np.full(nr * nc, -1, dtype=np.int32)
     dist = np.full(nr * nc, np.inf)
@@ -110,8 +111,10 @@ def _fill_unreached(label: np.ndarray, parent: np.ndarray, seeds_rc: np.ndarray)
                 cand = np.flatnonzero(seed_parent == p)
                 if cand.size == 0:
                     continue
-                d = np.hypot(seeds_rc[cand, 0] - (rr.mean() + sl[0].start),
-                             seeds_rc[cand, 1] - (cc.mean() + sl[1].start))
+                d = np.hypot(
+                    seeds_rc[cand, 0] - (rr.mean() + sl[0].start),
+                    seeds_rc[cand, 1] - (cc.mean() + sl[1].start),
+                )
                 new = cand[np.argmin(d)]
             sub = label[sl]
             sub[piece] = new
@@ -127,8 +130,11 @@ def settlement_density(t: Terrain, h: Hydrology, rng: np.random.Generator) -> np
     d_river = ndimage.distance_transform_edt(~big) * km
     d_coast = ndimage.distance_transform_edt(~t.sea) * km
     noise = fbm(t.shape, rng, beta=2.4, min_wavelength_cells=3.0)
-    dens = np.exp(-np.maximum(t.elev_m, 0) / 220.0) * (
-        0.25 + 3.0 * np.exp(-d_river / 1.2) + 2.0 * np.exp(-d_coast / 1.5)) * np.exp(0.6 * noise)
+    dens = (
+        np.exp(-np.maximum(t.elev_m, 0) / 220.0)
+        * (0.25 + 3.0 * np.exp(-d_river / 1.2) + 2.0 * np.exp(-d_coast / 1.5))
+        * np.exp(0.6 * noise)
+    )
     return np.where(t.land, dens, 0.0)
 
 
@@ -141,8 +147,15 @@ def _cost_surface(t: Terrain, h: Hydrology, rng: np.random.Generator) -> np.ndar
     return (1.0 + slope / 0.04 + river) * np.exp(0.35 * noise)
 
 
-def sample_seeds(mask: np.ndarray, dens: np.ndarray, n: int, rng: np.random.Generator, *,
-                 min_sep_cells: float, fixed: list[tuple[int, int]] | None = None) -> np.ndarray:
+def sample_seeds(
+    mask: np.ndarray,
+    dens: np.ndarray,
+    n: int,
+    rng: np.random.Generator,
+    *,
+    min_sep_cells: float,
+    fixed: list[tuple[int, int]] | None = None,
+) -> np.ndarray:
     """Draw ``n`` seed cells in ``mask`` proportional to ``dens``, at least ``min_sep`` apart.
 
     ``fixed`` seeds are kept first. Returns an (n, 2) array of row/col.
@@ -150,7 +163,7 @@ def sample_seeds(mask: np.ndarray, dens: np.ndarray, n: int, rng: np.random.Gene
     chosen = list(fixed or [])
     idx = np.flatnonzero(mask)
     if idx.size == 0 or n <= len(chosen):
-        return np.asarray(chosen[:max(n, len(chosen))], dtype=np.int64).reshape(-1, 2)
+        return np.asarray(chosen[: max(n, len(chosen))], dtype=np.int64).reshape(-1, 2)
     w = dens.ravel()[idx] + 1e-9
     nc = mask.shape[1]
     sep = float(min_sep_cells)
@@ -193,13 +206,12 @@ def _nearest_cell(mask: np.ndarray, r: float, c: float) -> tuple[int, int]:
     return int(rr[k]), int(cc[k])
 
 
-def _kota_regions(t: Terrain, spec: DemoSpec, rng: np.random.Generator) -> tuple[np.ndarray,
-                                                                                  list]:
+def _kota_regions(t: Terrain, spec: DemoSpec, rng: np.random.Generator) -> tuple[np.ndarray, list]:
     """Compact kota areas around towns on the main river or the coast."""
     mainland = t.land & (t.island_id == 0)
     kota = np.full(t.shape, -1, dtype=np.int32)
     centres = []
-    yy, xx = np.ogrid[0:spec.nrows, 0:spec.ncols]
+    yy, xx = np.ogrid[0 : spec.nrows, 0 : spec.ncols]
     cpk = 1000.0 / spec.cell_m
     for k, (where, pos, radius_km) in enumerate(spec.kota):
         if where == "river":
@@ -269,33 +281,66 @@ def build_admin(t: Terrain, h: Hydrology, rng: np.random.Generator) -> Admin:
     desa[~t.land] = -1
     n_kec = len(kec_seeds)
     kec_capital_desa = np.array([int(np.flatnonzero(desa_kec == j)[0]) for j in range(n_kec)])
-    kab_capital_desa = kec_capital_desa[[int(np.flatnonzero(kec_kab == k)[0])
-                                         for k in range(n_units)]]
+    kab_capital_desa = kec_capital_desa[
+        [int(np.flatnonzero(kec_kab == k)[0]) for k in range(n_units)]
+    ]
     n_kabu = spec.n_kab
     prov_cap = int(kab_capital_desa[n_kabu] if spec.n_kota else kab_capital_desa[0])
-    pop, urban = _population(t, desa, desa_seeds, desa_kec, kec_kab, kab_capital_desa,
-                             kec_capital_desa, prov_cap, remote, dens, rng)
+    pop, urban = _population(
+        t,
+        desa,
+        desa_seeds,
+        desa_kec,
+        kec_kab,
+        kab_capital_desa,
+        kec_capital_desa,
+        prov_cap,
+        remote,
+        dens,
+        rng,
+    )
     is_kota = np.arange(n_units) >= n_kabu
     kel = is_kota[kec_kab[desa_kec]] | ((urban > 0.5 * pop) & (pop > 2500))
     island_of_kec = np.array([bool((t.island_id[kec == j] > 0).all()) for j in range(n_kec)])
-    logger.info("admin: %d kabupaten/kota, %d kecamatan, %d desa/kelurahan, population %d",
-                n_units, n_kec, len(desa_seeds), int(pop.sum()))
-    return Admin(kab=kab, kec=kec, desa=desa,
-                 kab_jenis=["kota" if x else "kabupaten" for x in is_kota], kab_remote=remote,
-                 kab_capital_desa=kab_capital_desa, prov_capital_desa=prov_cap, kec_kab=kec_kab,
-                 kec_capital_desa=kec_capital_desa, kec_island=island_of_kec, desa_kec=desa_kec,
-                 desa_rc=desa_seeds, desa_pop=pop, desa_kelurahan=kel, dens=dens)
+    logger.info(
+        "admin: %d kabupaten/kota, %d kecamatan, %d desa/kelurahan, population %d",
+        n_units,
+        n_kec,
+        len(desa_seeds),
+        int(pop.sum()),
+    )
+    return Admin(
+        kab=kab,
+        kec=kec,
+        desa=desa,
+        kab_jenis=["kota" if x else "kabupaten" for x in is_kota],
+        kab_remote=remote,
+        kab_capital_desa=kab_capital_desa,
+        prov_capital_desa=prov_cap,
+        kec_kab=kec_kab,
+        kec_capital_desa=kec_capital_desa,
+        kec_island=island_of_kec,
+        desa_kec=desa_kec,
+        desa_rc=desa_seeds,
+        desa_pop=pop,
+        desa_kelurahan=kel,
+        dens=dens,
+    )
 
 
-def _kabupaten(t: Terrain, dens: np.ndarray, cost: np.ndarray, kota: np.ndarray,
-               kota_centres: list, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray,
-                                                                      list]:
+def _kabupaten(
+    t: Terrain,
+    dens: np.ndarray,
+    cost: np.ndarray,
+    kota: np.ndarray,
+    kota_centres: list,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, list]:
     """Kabupaten regions (anchors first, the remote upstream one last), then the kota."""
     spec = t.spec
     cpk = 1000.0 / spec.cell_m
     free = t.land & (t.island_id == 0) & (kota < 0)
-    seeds = [_nearest_cell(free, (1 - v) * spec.nrows, u * spec.ncols)
-             for u, v in spec.kab_anchors]
+    seeds = [_nearest_cell(free, (1 - v) * spec.nrows, u * spec.ncols) for u, v in spec.kab_anchors]
     path = t.main_path_rc
     r, c = path[int(0.17 * len(path))]
     seeds.append(_nearest_cell(free, r, c))
@@ -323,8 +368,14 @@ def _kabupaten(t: Terrain, dens: np.ndarray, cost: np.ndarray, kota: np.ndarray,
     return kab, remote, caps
 
 
-def _kec_seeds(t: Terrain, kab: np.ndarray, kab_cap: list, remote: np.ndarray,
-               dens: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _kec_seeds(
+    t: Terrain,
+    kab: np.ndarray,
+    kab_cap: list,
+    remote: np.ndarray,
+    dens: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Kecamatan seeds: the kabupaten capital first, one per island, the rest by density."""
     spec = t.spec
     cpk = 1000.0 / spec.cell_m
@@ -340,8 +391,9 @@ def _kec_seeds(t: Terrain, kab: np.ndarray, kab_cap: list, remote: np.ndarray,
     weights = np.sqrt(area) * np.sqrt(dsum) * np.where(remote, 0.6, 1.0)
     minimum = np.maximum(ncomp, np.where(remote, 3, 2))
     n_kec = np.where(is_kota, np.maximum(n_kota_kec, ncomp), 0)
-    n_kec[~is_kota] = _allocate(weights[~is_kota], spec.n_kec - int(n_kec[is_kota].sum()),
-                                minimum[~is_kota])
+    n_kec[~is_kota] = _allocate(
+        weights[~is_kota], spec.n_kec - int(n_kec[is_kota].sum()), minimum[~is_kota]
+    )
     seeds, owner = [], []
     for k in range(n_units):
         lab, n = comps[k]
@@ -362,9 +414,15 @@ def _kec_seeds(t: Terrain, kab: np.ndarray, kab_cap: list, remote: np.ndarray,
     return np.asarray(seeds, dtype=np.int64), np.asarray(owner, dtype=np.int64)
 
 
-def _desa_seeds(t: Terrain, kec: np.ndarray, kec_seeds: np.ndarray, kec_kab: np.ndarray,
-                n_units: int, dens: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray,
-                                                                                   np.ndarray]:
+def _desa_seeds(
+    t: Terrain,
+    kec: np.ndarray,
+    kec_seeds: np.ndarray,
+    kec_kab: np.ndarray,
+    n_units: int,
+    dens: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Desa seeds per kecamatan: the kecamatan capital first, the rest by density."""
     spec = t.spec
     n_kec = len(kec_seeds)
@@ -388,10 +446,19 @@ def _desa_seeds(t: Terrain, kec: np.ndarray, kec_seeds: np.ndarray, kec_kab: np.
     return np.asarray(seeds, dtype=np.int64), np.asarray(owner, dtype=np.int64)
 
 
-def _population(t: Terrain, desa: np.ndarray, desa_rc: np.ndarray, desa_kec: np.ndarray,
-                kec_kab: np.ndarray, kab_cap: np.ndarray, kec_cap: np.ndarray, prov_cap: int,
-                remote: np.ndarray, dens: np.ndarray,
-                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _population(
+    t: Terrain,
+    desa: np.ndarray,
+    desa_rc: np.ndarray,
+    desa_kec: np.ndarray,
+    kec_kab: np.ndarray,
+    kab_cap: np.ndarray,
+    kec_cap: np.ndarray,
+    prov_cap: int,
+    remote: np.ndarray,
+    dens: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Population per desa: rural (density × log-normal) plus urban kernels around towns."""
     spec = t.spec
     total = spec.population
@@ -411,8 +478,10 @@ def _population(t: Terrain, desa: np.ndarray, desa_rc: np.ndarray, desa_kec: np.
     for j, (share, sigma_km) in towns.items():
         r0, c0 = desa_rc[j]
         w = int(4 * sigma_km * cpk) + 1
-        sl = (slice(max(r0 - w, 0), min(r0 + w + 1, spec.nrows)),
-              slice(max(c0 - w, 0), min(c0 + w + 1, spec.ncols)))
+        sl = (
+            slice(max(r0 - w, 0), min(r0 + w + 1, spec.nrows)),
+            slice(max(c0 - w, 0), min(c0 + w + 1, spec.ncols)),
+        )
         yy, xx = np.ogrid[sl[0], sl[1]]
         g = np.exp(-((yy - r0) ** 2 + (xx - c0) ** 2) / (2 * (sigma_km * cpk) ** 2))
         g = np.where(t.land[sl], g, 0.0)

@@ -32,8 +32,12 @@ __all__ = ["FLEET", "facility_frames"]
 
 #: Vehicle types: mode and capacity in ballot boxes (kotak suara).
 FLEET: dict[str, tuple[str, int]] = {
-    "truk": ("road", 250), "pickup": ("road", 60), "longboat": ("river", 30),
-    "speedboat": ("river", 20), "kapal": ("sea", 400), "pesawat_kecil": ("air", 40),
+    "truk": ("road", 250),
+    "pickup": ("road", 60),
+    "longboat": ("river", 30),
+    "speedboat": ("river", 20),
+    "kapal": ("sea", 400),
+    "pesawat_kecil": ("air", 40),
     "helikopter": ("air", 15),
 }
 
@@ -48,8 +52,9 @@ def _near_point(p: Point, g: shapely.Geometry) -> Point:
     return shapely.get_point(shapely.shortest_line(p, g), 1)
 
 
-def _offset_inside(p: Point, poly: shapely.Geometry, rng: np.random.Generator,
-                   dist_m: float) -> Point:
+def _offset_inside(
+    p: Point, poly: shapely.Geometry, rng: np.random.Generator, dist_m: float
+) -> Point:
     for _ in range(10):
         ang = rng.uniform(0, 2 * np.pi)
         q = Point(p.x + dist_m * np.cos(ang), p.y + dist_m * np.sin(ang))
@@ -58,8 +63,9 @@ def _offset_inside(p: Point, poly: shapely.Geometry, rng: np.random.Generator,
     return p
 
 
-def facility_frames(t: Terrain, a: Admin, u: Units, b: Boundaries, rv: Rivers, rd: Roads,
-                    rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+def facility_frames(
+    t: Terrain, a: Admin, u: Units, b: Boundaries, rv: Rivers, rd: Roads, rng: np.random.Generator
+) -> dict[str, pd.DataFrame]:
     """Build ``pelabuhan``, ``bandara``, ``gudang_kpu``, ``pos_keamanan`` and ``armada``."""
     pts = _settlement_points(t, a)
     d_coast = shapely.distance(pts, b.coast)
@@ -77,29 +83,53 @@ def facility_frames(t: Terrain, a: Admin, u: Units, b: Boundaries, rv: Rivers, r
     roadless = np.flatnonzero(~rd.desa_connected)
     for d in sorted(kab_caps | set(kec_caps) | set(roadless.tolist())):
         if d_nav[d] <= 2000 and d not in island_caps:
-            ports.append((f"Dermaga Sungai {u.desa_nama[d]}", "sungai", d,
-                          _near_point(pts[d], nav_geom)))
-    pelabuhan = gpd.GeoDataFrame({
-        "nama": [p[0] for p in ports], "kategori": [p[1] for p in ports],
-        "kode_kec": [u.kec_kode[kec_of[p[2]]] for p in ports]},
-        geometry=[p[3] for p in ports], crs=CRS)
+            ports.append(
+                (f"Dermaga Sungai {u.desa_nama[d]}", "sungai", d, _near_point(pts[d], nav_geom))
+            )
+    pelabuhan = gpd.GeoDataFrame(
+        {
+            "nama": [p[0] for p in ports],
+            "kategori": [p[1] for p in ports],
+            "kode_kec": [u.kec_kode[kec_of[p[2]]] for p in ports],
+        },
+        geometry=[p[3] for p in ports],
+        crs=CRS,
+    )
     bandara = _airstrips(t, a, u, b, rd, pts, d_coast, rng)
     desa_kab = a.kec_kab[a.desa_kec]
-    gudang = gpd.GeoDataFrame({
-        "nama": [f"Gudang KPU {u.kab_nama[k]}" for k in range(len(a.kab_jenis))],
-        "kode_kab": u.kab_kode},
-        geometry=[_offset_inside(pts[d], b.kab[k], rng, 400.0)
-                  for k, d in enumerate(a.kab_capital_desa)], crs=CRS)
+    gudang = gpd.GeoDataFrame(
+        {
+            "nama": [f"Gudang KPU {u.kab_nama[k]}" for k in range(len(a.kab_jenis))],
+            "kode_kab": u.kab_kode,
+        },
+        geometry=[
+            _offset_inside(pts[d], b.kab[k], rng, 400.0) for k, d in enumerate(a.kab_capital_desa)
+        ],
+        crs=CRS,
+    )
     pos = _security_posts(a, u, b, rd, pts, rng)
     armada = _fleet(a, u, rd, pelabuhan, bandara, desa_kab)
-    return {"pelabuhan": pelabuhan.sort_values(["kode_kec", "nama"], kind="stable")
-            .reset_index(drop=True),
-            "bandara": bandara, "gudang_kpu": gudang.sort_values("kode_kab").reset_index(drop=True),
-            "pos_keamanan": pos, "armada": armada}
+    return {
+        "pelabuhan": pelabuhan.sort_values(["kode_kec", "nama"], kind="stable").reset_index(
+            drop=True
+        ),
+        "bandara": bandara,
+        "gudang_kpu": gudang.sort_values("kode_kab").reset_index(drop=True),
+        "pos_keamanan": pos,
+        "armada": armada,
+    }
 
 
-def _airstrips(t: Terrain, a: Admin, u: Units, b: Boundaries, rd: Roads, pts: np.ndarray,
-               d_coast: np.ndarray, rng: np.random.Generator) -> gpd.GeoDataFrame:
+def _airstrips(
+    t: Terrain,
+    a: Admin,
+    u: Units,
+    b: Boundaries,
+    rd: Roads,
+    pts: np.ndarray,
+    d_coast: np.ndarray,
+    rng: np.random.Generator,
+) -> gpd.GeoDataFrame:
     rows = []
     kota = [k for k, j in enumerate(a.kab_jenis) if j == "kota"]
     prov = a.prov_capital_desa
@@ -114,8 +144,9 @@ def _airstrips(t: Terrain, a: Admin, u: Units, b: Boundaries, rd: Roads, pts: np
     island_kec = np.flatnonzero(a.kec_island)
     if island_kec.size:
         cells = np.array([np.sum(a.kec == j) for j in island_kec])
-        rows.append(("Lapangan Terbang", int(a.kec_capital_desa[island_kec[np.argmax(cells)]]),
-                     1000))
+        rows.append(
+            ("Lapangan Terbang", int(a.kec_capital_desa[island_kec[np.argmax(cells)]]), 1000)
+        )
     for j, d in enumerate(a.kec_capital_desa):
         d = int(d)
         if d in used or a.kec_island[j]:
@@ -126,18 +157,26 @@ def _airstrips(t: Terrain, a: Admin, u: Units, b: Boundaries, rd: Roads, pts: np
         elif elev[d] > 250 or remote:
             rows.append(("Helipad", d, 0))
     jenis = {"Bandara": "bandara", "Lapangan Terbang": "lapangan_terbang", "Helipad": "helipad"}
-    geoms = [_offset_inside(pts[d], b.kec[a.desa_kec[d]], rng, 1500.0 if n != "Helipad" else 200.0)
-             for n, d, _ in rows]
-    gdf = gpd.GeoDataFrame({
-        "nama": [f"{n} {u.desa_nama[d]}" for n, d, _ in rows],
-        "jenis": [jenis[n] for n, _, _ in rows],
-        "panjang_landas_m": [int(m) for _, _, m in rows],
-        "kode_kec": [u.kec_kode[a.desa_kec[d]] for _, d, _ in rows]}, geometry=geoms, crs=CRS)
+    geoms = [
+        _offset_inside(pts[d], b.kec[a.desa_kec[d]], rng, 1500.0 if n != "Helipad" else 200.0)
+        for n, d, _ in rows
+    ]
+    gdf = gpd.GeoDataFrame(
+        {
+            "nama": [f"{n} {u.desa_nama[d]}" for n, d, _ in rows],
+            "jenis": [jenis[n] for n, _, _ in rows],
+            "panjang_landas_m": [int(m) for _, _, m in rows],
+            "kode_kec": [u.kec_kode[a.desa_kec[d]] for _, d, _ in rows],
+        },
+        geometry=geoms,
+        crs=CRS,
+    )
     return gdf.sort_values(["kode_kec", "nama"], kind="stable").reset_index(drop=True)
 
 
-def _security_posts(a: Admin, u: Units, b: Boundaries, rd: Roads, pts: np.ndarray,
-                    rng: np.random.Generator) -> gpd.GeoDataFrame:
+def _security_posts(
+    a: Admin, u: Units, b: Boundaries, rd: Roads, pts: np.ndarray, rng: np.random.Generator
+) -> gpd.GeoDataFrame:
     rows = [("polda", "Polda Provinsi Demonstrasi", a.prov_capital_desa)]
     for k, d in enumerate(a.kab_capital_desa):
         base = u.kab_nama[k].replace("Kabupaten ", "").replace("Kota ", "")
@@ -150,14 +189,26 @@ def _security_posts(a: Admin, u: Units, b: Boundaries, rd: Roads, pts: np.ndarra
         if rng.random() < (0.45 if remote else 0.8):
             rows.append(("koramil", f"Koramil {u.kec_nama[j]}", d))
     geoms = [_offset_inside(pts[d], b.kec[a.desa_kec[d]], rng, 300.0) for _, _, d in rows]
-    gdf = gpd.GeoDataFrame({
-        "nama": [r[1] for r in rows], "jenis": [r[0] for r in rows],
-        "kode_kec": [u.kec_kode[a.desa_kec[r[2]]] for r in rows]}, geometry=geoms, crs=CRS)
+    gdf = gpd.GeoDataFrame(
+        {
+            "nama": [r[1] for r in rows],
+            "jenis": [r[0] for r in rows],
+            "kode_kec": [u.kec_kode[a.desa_kec[r[2]]] for r in rows],
+        },
+        geometry=geoms,
+        crs=CRS,
+    )
     return gdf.sort_values(["kode_kec", "jenis", "nama"], kind="stable").reset_index(drop=True)
 
 
-def _fleet(a: Admin, u: Units, rd: Roads, pelabuhan: gpd.GeoDataFrame,
-           bandara: gpd.GeoDataFrame, desa_kab: np.ndarray) -> pd.DataFrame:
+def _fleet(
+    a: Admin,
+    u: Units,
+    rd: Roads,
+    pelabuhan: gpd.GeoDataFrame,
+    bandara: gpd.GeoDataFrame,
+    desa_kab: np.ndarray,
+) -> pd.DataFrame:
     tps = tps_for(a.desa_pop)
     rows = []
     for k, kode in enumerate(u.kab_kode):

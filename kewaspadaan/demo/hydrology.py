@@ -16,8 +16,15 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-__all__ = ["Hydrology", "accumulate", "d8_receivers", "hydrology", "priority_flood",
-           "river_reaches", "strahler"]
+__all__ = [
+    "Hydrology",
+    "accumulate",
+    "d8_receivers",
+    "hydrology",
+    "priority_flood",
+    "river_reaches",
+    "strahler",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +33,9 @@ _DC = np.array([-1, 0, 1, -1, 1, -1, 0, 1], dtype=np.int64)
 
 
 @numba.njit(cache=True)
-def _priority_flood(z: np.ndarray, land: np.ndarray, outlet_mask: np.ndarray,
-                    eps: float) -> np.ndarray:  # pragma: no cover - compiled
+def _priority_flood(
+    z: np.ndarray, land: np.ndarray, outlet_mask: np.ndarray, eps: float
+) -> np.ndarray:  # pragma: no cover - compiled
     nr, nc = z.shape
     filled = z.copy()
     closed = np.zeros((nr, nc), dtype=np.bool_)
@@ -56,8 +64,9 @@ def _priority_flood(z: np.ndarray, land: np.ndarray, outlet_mask: np.ndarray,
     return filled
 
 
-def priority_flood(elev_m: np.ndarray, land: np.ndarray, sea: np.ndarray, *,
-                   eps_m: float = 1e-3) -> np.ndarray:
+def priority_flood(
+    elev_m: np.ndarray, land: np.ndarray, sea: np.ndarray, *, eps_m: float = 1e-3
+) -> np.ndarray:
     """Fill depressions so every land cell has a strictly descending path to the sea.
 
     Parameters
@@ -83,8 +92,9 @@ def priority_flood(elev_m: np.ndarray, land: np.ndarray, sea: np.ndarray, *,
 
 
 @numba.njit(cache=True)
-def _d8(z: np.ndarray, land: np.ndarray, sea: np.ndarray,
-        cell_m: float) -> np.ndarray:  # pragma: no cover - compiled
+def _d8(
+    z: np.ndarray, land: np.ndarray, sea: np.ndarray, cell_m: float
+) -> np.ndarray:  # pragma: no cover - compiled
     nr, nc = z.shape
     rcv = np.full(nr * nc, -2, dtype=np.int64)  # -2: not land, -1: outlet to the sea
     for r in range(nr):
@@ -117,8 +127,9 @@ def _d8(z: np.ndarray, land: np.ndarray, sea: np.ndarray,
     return rcv
 
 
-def d8_receivers(filled_m: np.ndarray, land: np.ndarray, sea: np.ndarray,
-                 cell_m: float) -> np.ndarray:
+def d8_receivers(
+    filled_m: np.ndarray, land: np.ndarray, sea: np.ndarray, cell_m: float
+) -> np.ndarray:
     """Flat index of the steepest-descent neighbour of every cell.
 
     Returns
@@ -140,8 +151,9 @@ def _accumulate(order: np.ndarray, rcv: np.ndarray, weight: np.ndarray) -> np.nd
     return acc
 
 
-def accumulate(filled_m: np.ndarray, rcv: np.ndarray, land: np.ndarray) -> tuple[np.ndarray,
-                                                                                    np.ndarray]:
+def accumulate(
+    filled_m: np.ndarray, rcv: np.ndarray, land: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Upstream cell count of every cell, and the land cells ordered from high to low.
 
     Returns
@@ -159,8 +171,9 @@ def accumulate(filled_m: np.ndarray, rcv: np.ndarray, land: np.ndarray) -> tuple
 
 
 @numba.njit(cache=True)
-def _strahler(order: np.ndarray, rcv: np.ndarray,
-              channel: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+def _strahler(
+    order: np.ndarray, rcv: np.ndarray, channel: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
     n = rcv.size
     so = np.zeros(n, dtype=np.int64)
     maxo = np.zeros(n, dtype=np.int64)
@@ -202,8 +215,9 @@ class Hydrology:
     strahler: np.ndarray  # flat int
 
 
-def hydrology(elev_m: np.ndarray, land: np.ndarray, sea: np.ndarray, *, cell_m: float,
-              channel_km2: float) -> Hydrology:
+def hydrology(
+    elev_m: np.ndarray, land: np.ndarray, sea: np.ndarray, *, cell_m: float, channel_km2: float
+) -> Hydrology:
     """Fill, route, accumulate and order the drainage network.
 
     Parameters
@@ -224,8 +238,9 @@ def hydrology(elev_m: np.ndarray, land: np.ndarray, sea: np.ndarray, *, cell_m: 
     channel = (acc * cell_km2 >= channel_km2) & land.ravel()
     so = strahler(order, rcv, channel)
     logger.debug("hydrology: %d channel cells, max Strahler order %d", channel.sum(), so.max())
-    return Hydrology(filled_m=filled, rcv=rcv, acc_cells=acc, order=order, channel=channel,
-                     strahler=so)
+    return Hydrology(
+        filled_m=filled, rcv=rcv, acc_cells=acc, order=order, channel=channel, strahler=so
+    )
 
 
 def river_reaches(h: Hydrology) -> list[np.ndarray]:

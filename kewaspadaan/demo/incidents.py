@@ -41,18 +41,52 @@ logger = logging.getLogger(__name__)
 
 #: Column names and order of an ACLED export.
 ACLED_COLUMNS = (
-    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
-    "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
-    "fatalities", "tags", "timestamp",
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
 )
 #: Election days (Pemilu and Pilkada) that raise the background rate.
 ELECTIONS = ("2019-04-17", "2020-12-09", "2024-02-14", "2024-11-27")
 START, END = "2018-01-01", "2026-10-31"
 #: Parameters of the true model (recorded in the manifest).
-HAWKES = {"alpha": 0.3, "tau_months": 2.5, "neighbour_weight": 0.35, "season_multiplier": 2.2,
-          "beta_border": 0.9, "beta_remote": 0.35, "beta_logpop": 0.55, "beta_hot": 1.4}
+HAWKES = {
+    "alpha": 0.3,
+    "tau_months": 2.5,
+    "neighbour_weight": 0.35,
+    "season_multiplier": 2.2,
+    "beta_border": 0.9,
+    "beta_remote": 0.35,
+    "beta_logpop": 0.55,
+    "beta_hot": 1.4,
+}
 
 # sub-event -> (event type, disorder type, actor1, inter1, actor2, inter2, civilian targeting)
 _POLICE, _MIL = "Police Forces of Indonesia", "Military Forces of Indonesia"
@@ -60,39 +94,128 @@ _PROT, _RIOT, _CIV = "Protesters (Indonesia)", "Rioters (Indonesia)", "Civilians
 _UAG = "Unidentified Armed Group (Indonesia)"
 _SUB = {
     "Peaceful protest": ("Protests", "Demonstrations", _PROT, "Protesters", "", "", ""),
-    "Protest with intervention": ("Protests", "Demonstrations", _PROT, "Protesters", _POLICE,
-                                  "State forces", ""),
-    "Excessive force against protesters": ("Protests", "Political violence; Demonstrations",
-                                           _POLICE, "State forces", _PROT, "Protesters",
-                                           "Civilian targeting"),
+    "Protest with intervention": (
+        "Protests",
+        "Demonstrations",
+        _PROT,
+        "Protesters",
+        _POLICE,
+        "State forces",
+        "",
+    ),
+    "Excessive force against protesters": (
+        "Protests",
+        "Political violence; Demonstrations",
+        _POLICE,
+        "State forces",
+        _PROT,
+        "Protesters",
+        "Civilian targeting",
+    ),
     "Violent demonstration": ("Riots", "Demonstrations", _RIOT, "Rioters", "", "", ""),
-    "Mob violence": ("Riots", "Political violence", _RIOT, "Rioters", _CIV, "Civilians",
-                     "Civilian targeting"),
-    "Attack": ("Violence against civilians", "Political violence", _UAG, "Political militia",
-               _CIV, "Civilians", "Civilian targeting"),
-    "Abduction/forced disappearance": ("Violence against civilians", "Political violence", _UAG,
-                                       "Political militia", _CIV, "Civilians",
-                                       "Civilian targeting"),
-    "Armed clash": ("Battles", "Political violence", _MIL, "State forces", _UAG,
-                    "Political militia", ""),
-    "Remote explosive/landmine/IED": ("Explosions/Remote violence", "Political violence", _UAG,
-                                      "Political militia", "", "", ""),
-    "Arrests": ("Strategic developments", "Strategic developments", _POLICE, "State forces",
-                "", "", ""),
-    "Looting/property destruction": ("Strategic developments", "Strategic developments", _RIOT,
-                                     "Rioters", "", "", ""),
-    "Agreement": ("Strategic developments", "Strategic developments", "Government of Indonesia",
-                  "State forces", "", "", ""),
+    "Mob violence": (
+        "Riots",
+        "Political violence",
+        _RIOT,
+        "Rioters",
+        _CIV,
+        "Civilians",
+        "Civilian targeting",
+    ),
+    "Attack": (
+        "Violence against civilians",
+        "Political violence",
+        _UAG,
+        "Political militia",
+        _CIV,
+        "Civilians",
+        "Civilian targeting",
+    ),
+    "Abduction/forced disappearance": (
+        "Violence against civilians",
+        "Political violence",
+        _UAG,
+        "Political militia",
+        _CIV,
+        "Civilians",
+        "Civilian targeting",
+    ),
+    "Armed clash": (
+        "Battles",
+        "Political violence",
+        _MIL,
+        "State forces",
+        _UAG,
+        "Political militia",
+        "",
+    ),
+    "Remote explosive/landmine/IED": (
+        "Explosions/Remote violence",
+        "Political violence",
+        _UAG,
+        "Political militia",
+        "",
+        "",
+        "",
+    ),
+    "Arrests": (
+        "Strategic developments",
+        "Strategic developments",
+        _POLICE,
+        "State forces",
+        "",
+        "",
+        "",
+    ),
+    "Looting/property destruction": (
+        "Strategic developments",
+        "Strategic developments",
+        _RIOT,
+        "Rioters",
+        "",
+        "",
+        "",
+    ),
+    "Agreement": (
+        "Strategic developments",
+        "Strategic developments",
+        "Government of Indonesia",
+        "State forces",
+        "",
+        "",
+        "",
+    ),
 }
-_BASE_P = {"Peaceful protest": 0.40, "Protest with intervention": 0.09,
-           "Excessive force against protesters": 0.02, "Violent demonstration": 0.07,
-           "Mob violence": 0.07, "Attack": 0.11, "Abduction/forced disappearance": 0.02,
-           "Armed clash": 0.04, "Remote explosive/landmine/IED": 0.01, "Arrests": 0.08,
-           "Looting/property destruction": 0.05, "Agreement": 0.04}
-_ASSOC = ("", "", "", "Students (Indonesia)", "Labor Group (Indonesia)", "Farmers (Indonesia)",
-          "Dayak Ethnic Group (Indonesia)", "Fishers (Indonesia)")
-_SOURCES = ("Kaltim Pos Demo (sintetis)", "Tribun Demonstrasi (sintetis)",
-            "Kabar Hulu (sintetis)", "Antara Demo (sintetis)")
+_BASE_P = {
+    "Peaceful protest": 0.40,
+    "Protest with intervention": 0.09,
+    "Excessive force against protesters": 0.02,
+    "Violent demonstration": 0.07,
+    "Mob violence": 0.07,
+    "Attack": 0.11,
+    "Abduction/forced disappearance": 0.02,
+    "Armed clash": 0.04,
+    "Remote explosive/landmine/IED": 0.01,
+    "Arrests": 0.08,
+    "Looting/property destruction": 0.05,
+    "Agreement": 0.04,
+}
+_ASSOC = (
+    "",
+    "",
+    "",
+    "Students (Indonesia)",
+    "Labor Group (Indonesia)",
+    "Farmers (Indonesia)",
+    "Dayak Ethnic Group (Indonesia)",
+    "Fishers (Indonesia)",
+)
+_SOURCES = (
+    "Kaltim Pos Demo (sintetis)",
+    "Tribun Demonstrasi (sintetis)",
+    "Kabar Hulu (sintetis)",
+    "Antara Demo (sintetis)",
+)
 _NOTE = {
     "Protests": "protesters gathered in {loc} ({kec}, {kab}) over {issue}",
     "Riots": "a crowd clashed in {loc} ({kec}, {kab}) over {issue}",
@@ -101,9 +224,16 @@ _NOTE = {
     "Explosions/Remote violence": "an improvised explosive device went off in {loc} ({kec})",
     "Strategic developments": "authorities reported a development in {loc} ({kec}) over {issue}",
 }
-_ISSUES = ("a land dispute with a plantation company", "a mining concession", "election results",
-           "voter list irregularities", "village funds", "a border crossing closure",
-           "fuel prices", "a river transport permit")
+_ISSUES = (
+    "a land dispute with a plantation company",
+    "a mining concession",
+    "election results",
+    "voter list irregularities",
+    "village funds",
+    "a border crossing closure",
+    "fuel prices",
+    "a river transport permit",
+)
 
 
 def _months() -> pd.PeriodIndex:
@@ -161,8 +291,15 @@ def _neighbours(kec_geoms: np.ndarray) -> np.ndarray:
     return np.divide(w, rs, out=np.zeros_like(w), where=rs > 0)
 
 
-def _background(t: Terrain, h: Hydrology, a: Admin, b: Boundaries, rd: Roads, rv: Rivers,
-                rng: np.random.Generator) -> np.ndarray:
+def _background(
+    t: Terrain,
+    h: Hydrology,
+    a: Admin,
+    b: Boundaries,
+    rd: Roads,
+    rv: Rivers,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Background rate per kecamatan up to a constant: exp(β·x)."""
     cent = shapely.centroid(b.kec)
     d_border_km = shapely.distance(cent, b.border) / 1000.0
@@ -181,12 +318,17 @@ def _background(t: Terrain, h: Hydrology, a: Admin, b: Boundaries, rd: Roads, rv
     hot = np.exp(-((cx[:, None] - hx) ** 2 + (cy[:, None] - hy) ** 2) / (2 * sigma**2)).sum(1)
     z = lambda v: (v - v.mean()) / (v.std() + 1e-12)  # noqa: E731
     H = HAWKES
-    return np.exp(H["beta_border"] * prox + H["beta_remote"] * z(tt) + H["beta_logpop"] * z(lp)
-                  + H["beta_hot"] * hot)
+    return np.exp(
+        H["beta_border"] * prox
+        + H["beta_remote"] * z(tt)
+        + H["beta_logpop"] * z(lp)
+        + H["beta_hot"] * hot
+    )
 
 
-def _simulate(mu: np.ndarray, season: np.ndarray, w: np.ndarray,
-              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _simulate(
+    mu: np.ndarray, season: np.ndarray, w: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     H = HAWKES
     delta = np.exp(-1.0 / H["tau_months"])
     kmat = np.eye(len(mu)) + H["neighbour_weight"] * w
@@ -200,8 +342,16 @@ def _simulate(mu: np.ndarray, season: np.ndarray, w: np.ndarray,
     return lam, counts
 
 
-def simulate_incidents(t: Terrain, h: Hydrology, a: Admin, u: Units, b: Boundaries, rd: Roads,
-                       rv: Rivers, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulate_incidents(
+    t: Terrain,
+    h: Hydrology,
+    a: Admin,
+    u: Units,
+    b: Boundaries,
+    rd: Roads,
+    rv: Rivers,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulate the incident history and return ``(acled_events, true_intensity)``.
 
     Parameters
@@ -226,19 +376,29 @@ def simulate_incidents(t: Terrain, h: Hydrology, a: Admin, u: Units, b: Boundari
     branching = HAWKES["alpha"] * (1.0 + HAWKES["neighbour_weight"])
     scale = t.spec.target_events * (1.0 - branching) / (mu0.sum() * season.sum())
     lam, counts = _simulate(mu0 * scale, season, w, rng)
-    truth = pd.DataFrame({
-        "kode": np.repeat(np.asarray(u.kec_kode, dtype=object)[None, :], len(months), 0).T.ravel(),
-        "bulan": np.tile(months.strftime("%Y-%m").to_numpy(dtype=object), len(u.kec_kode)),
-        "lambda_benar": np.round(lam.T.ravel(), 6),
-    }).sort_values(["kode", "bulan"], kind="stable").reset_index(drop=True)
+    truth = (
+        pd.DataFrame(
+            {
+                "kode": np.repeat(
+                    np.asarray(u.kec_kode, dtype=object)[None, :], len(months), 0
+                ).T.ravel(),
+                "bulan": np.tile(months.strftime("%Y-%m").to_numpy(dtype=object), len(u.kec_kode)),
+                "lambda_benar": np.round(lam.T.ravel(), 6),
+            }
+        )
+        .sort_values(["kode", "bulan"], kind="stable")
+        .reset_index(drop=True)
+    )
     events = _events(t, a, u, b, months, season, counts, mu0, rng)
-    logger.info("incidents: %d events over %d months (expected %.0f)", len(events), len(months),
-                lam.sum())
+    logger.info(
+        "incidents: %d events over %d months (expected %.0f)", len(events), len(months), lam.sum()
+    )
     return events, truth
 
 
-def _locations(a: Admin, b: Boundaries, t: Terrain, j: int, n: int,
-               rng: np.random.Generator, u: Units) -> tuple[np.ndarray, np.ndarray, list, list]:
+def _locations(
+    a: Admin, b: Boundaries, t: Terrain, j: int, n: int, rng: np.random.Generator, u: Units
+) -> tuple[np.ndarray, np.ndarray, list, list]:
     """UTM points, geo_precision and location names for ``n`` events in kecamatan ``j``."""
     desa = np.flatnonzero(a.desa_kec == j)
     p = a.desa_pop[desa] / a.desa_pop[desa].sum()
@@ -268,9 +428,17 @@ def _locations(a: Admin, b: Boundaries, t: Terrain, j: int, n: int,
     return np.array(xs), np.array(ys), gps, locs
 
 
-def _events(t: Terrain, a: Admin, u: Units, b: Boundaries, months: pd.PeriodIndex,
-            season: np.ndarray, counts: np.ndarray, mu0: np.ndarray,
-            rng: np.random.Generator) -> pd.DataFrame:
+def _events(
+    t: Terrain,
+    a: Admin,
+    u: Units,
+    b: Boundaries,
+    months: pd.PeriodIndex,
+    season: np.ndarray,
+    counts: np.ndarray,
+    mu0: np.ndarray,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     subs = list(_BASE_P)
     base = np.array([_BASE_P[s] for s in subs])
     etype = np.array([_SUB[s][0] for s in subs])
@@ -291,8 +459,19 @@ def _events(t: Terrain, a: Admin, u: Units, b: Boundaries, months: pd.PeriodInde
                 w[np.isin(etype, ["Riots", "Violence against civilians"])] *= 1.5
             w /= w.sum()
             for i in range(n):
-                recs.append((period.year, period.month, int(day[i]), int(j), subs[rng.choice(
-                    len(subs), p=w)], xs[i], ys[i], gps[i], locs[i]))
+                recs.append(
+                    (
+                        period.year,
+                        period.month,
+                        int(day[i]),
+                        int(j),
+                        subs[rng.choice(len(subs), p=w)],
+                        xs[i],
+                        ys[i],
+                        gps[i],
+                        locs[i],
+                    )
+                )
     return _acled_frame(recs, a, u, rng)
 
 
@@ -312,24 +491,48 @@ def _acled_frame(recs: list, a: Admin, u: Units, rng: np.random.Generator) -> pd
         kab = u.kab_nama[a.kec_kab[j]].replace("Kabupaten ", "").replace("Kota ", "")
         issue = _ISSUES[rng.integers(len(_ISSUES))]
         note = _NOTE[ev].format(loc=loc, kec=u.kec_nama[j], kab=kab, issue=issue)
-        notes = f"[SINTETIS] On {date:%d %B %Y}, {note}." + (
-            f" {fat} fatalities reported." if fat else "") + " (generated event, not real)"
-        rows.append({
-            "event_id_cnty": f"DEMO{i:05d}", "event_date": date.strftime("%Y-%m-%d"),
-            "year": yr, "time_precision": int(rng.choice([1, 2, 3], p=[0.82, 0.14, 0.04])),
-            "disorder_type": disorder, "event_type": ev, "sub_event_type": sub, "actor1": a1,
-            "assoc_actor_1": _ASSOC[rng.integers(len(_ASSOC))] if ev == "Protests" else "",
-            "inter1": i1, "actor2": a2, "assoc_actor_2": "", "inter2": i2,
-            "interaction": interaction, "civilian_targeting": civ, "iso": 360,
-            "region": "South-eastern Asia", "country": "Indonesia",
-            "admin1": "Provinsi Demonstrasi", "admin2": kab, "admin3": u.kec_nama[j],
-            "location": loc, "latitude": round(lat, 6), "longitude": round(lon, 6),
-            "geo_precision": gp, "source": _SOURCES[rng.integers(len(_SOURCES))],
-            "source_scale": str(rng.choice(["Subnational", "National", "Subnational-National"])),
-            "notes": notes, "fatalities": fat,
-            "tags": "crowd size=no report" if ev in ("Protests", "Riots") else "",
-            "timestamp": int((date + pd.Timedelta(days=9)).timestamp()) + i % 86400,
-        })
+        notes = (
+            f"[SINTETIS] On {date:%d %B %Y}, {note}."
+            + (f" {fat} fatalities reported." if fat else "")
+            + " (generated event, not real)"
+        )
+        rows.append(
+            {
+                "event_id_cnty": f"DEMO{i:05d}",
+                "event_date": date.strftime("%Y-%m-%d"),
+                "year": yr,
+                "time_precision": int(rng.choice([1, 2, 3], p=[0.82, 0.14, 0.04])),
+                "disorder_type": disorder,
+                "event_type": ev,
+                "sub_event_type": sub,
+                "actor1": a1,
+                "assoc_actor_1": _ASSOC[rng.integers(len(_ASSOC))] if ev == "Protests" else "",
+                "inter1": i1,
+                "actor2": a2,
+                "assoc_actor_2": "",
+                "inter2": i2,
+                "interaction": interaction,
+                "civilian_targeting": civ,
+                "iso": 360,
+                "region": "South-eastern Asia",
+                "country": "Indonesia",
+                "admin1": "Provinsi Demonstrasi",
+                "admin2": kab,
+                "admin3": u.kec_nama[j],
+                "location": loc,
+                "latitude": round(lat, 6),
+                "longitude": round(lon, 6),
+                "geo_precision": gp,
+                "source": _SOURCES[rng.integers(len(_SOURCES))],
+                "source_scale": str(
+                    rng.choice(["Subnational", "National", "Subnational-National"])
+                ),
+                "notes": notes,
+                "fatalities": fat,
+                "tags": "crowd size=no report" if ev in ("Protests", "Riots") else "",
+                "timestamp": int((date + pd.Timedelta(days=9)).timestamp()) + i % 86400,
+            }
+        )
     return pd.DataFrame(rows, columns=list(ACLED_COLUMNS))
 
 

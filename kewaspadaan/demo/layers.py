@@ -89,8 +89,12 @@ def boundaries(t: Terrain, a: Admin) -> Boundaries:
     province = _union(kab)
     border = _lines_only(shapely.intersection(province.boundary, simp[n + 1].boundary))
     coast = _lines_only(shapely.intersection(province.boundary, simp[n].boundary))
-    logger.debug("boundaries: province %.0f km², border %.0f km, coast %.0f km",
-                 province.area / 1e6, border.length / 1e3, coast.length / 1e3)
+    logger.debug(
+        "boundaries: province %.0f km², border %.0f km, coast %.0f km",
+        province.area / 1e6,
+        border.length / 1e3,
+        coast.length / 1e3,
+    )
     return Boundaries(desa=desa, kec=kec, kab=kab, province=province, border=border, coast=coast)
 
 
@@ -108,8 +112,9 @@ class Rivers:
     main_name: str
 
 
-def _navigasi(orde: np.ndarray, slope_m_per_km: np.ndarray, z_start: np.ndarray,
-              max_order: int) -> tuple[list[str], np.ndarray]:
+def _navigasi(
+    orde: np.ndarray, slope_m_per_km: np.ndarray, z_start: np.ndarray, max_order: int
+) -> tuple[list[str], np.ndarray]:
     nav = []
     for o, s in zip(orde, slope_m_per_km, strict=True):
         if o >= max_order - 1 and s <= 0.6:
@@ -179,5 +184,13 @@ def rivers(t: Terrain, h: Hydrology, names) -> Rivers:  # type: ignore[no-untype
     nav, surut = _navigasi(orde, slope, z0, int(orde.max()))
     main = stem_name[int(np.argmax(outlet_acc))]
     logger.debug("rivers: %d reaches, %d named rivers, main %s", len(lines), n_stem, main)
-    return Rivers(lines=lines, cells=reaches, orde=orde, navigasi=nav, surut_musiman=surut,
-                  nama=[stem_name[int(s)] for s in stem], stem=stem, main_name=main)
+    return Rivers(
+        lines=lines,
+        cells=reaches,
+        orde=orde,
+        navigasi=nav,
+        surut_musiman=surut,
+        nama=[stem_name[int(s)] for s in stem],
+        stem=stem,
+        main_name=main,
+    )

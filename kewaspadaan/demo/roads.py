@@ -55,8 +55,12 @@ def _coarse(a: np.ndarray, f: int, how: str) -> np.ndarray:
         return a.copy()
     r, c = a.shape[0] // f, a.shape[1] // f
     b = a[: r * f, : c * f].reshape(r, f, c, f)
-    return {"any": b.any(axis=(1, 3)), "all": b.all(axis=(1, 3)),
-            "mean": b.mean(axis=(1, 3)), "max": b.max(axis=(1, 3))}[how]
+    return {
+        "any": b.any(axis=(1, 3)),
+        "all": b.all(axis=(1, 3)),
+        "mean": b.mean(axis=(1, 3)),
+        "max": b.max(axis=(1, 3)),
+    }[how]
 
 
 def _cost(t: Terrain, h: Hydrology, f: int) -> tuple[np.ndarray, np.ndarray]:
@@ -87,8 +91,9 @@ class _Builder:
         self.cells[list(rr), list(cc)] = True
 
 
-def _mst_arteri(b: _Builder, cost: np.ndarray, caps: list[tuple[int, int]],
-                names: list[str]) -> None:
+def _mst_arteri(
+    b: _Builder, cost: np.ndarray, caps: list[tuple[int, int]], names: list[str]
+) -> None:
     pts = np.asarray(caps, dtype=float)
     d = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
     tree = minimum_spanning_tree(d + 1e-9 * (d > 0)).tocoo()
@@ -98,8 +103,14 @@ def _mst_arteri(b: _Builder, cost: np.ndarray, caps: list[tuple[int, int]],
         b.add(m.traceback(caps[j]), 0, f"Jalan Poros {names[i]} - {names[j]}")
 
 
-def _connect(b: _Builder, cost: np.ndarray, targets: list[tuple[int, int]], names: list[str],
-             rank_of, max_cost: float | None = None) -> list[bool]:  # type: ignore[no-untyped-def]
+def _connect(
+    b: _Builder,
+    cost: np.ndarray,
+    targets: list[tuple[int, int]],
+    names: list[str],
+    rank_of,
+    max_cost: float | None = None,
+) -> list[bool]:  # type: ignore[no-untyped-def]
     """Connect each target to the nearest existing road cell of the builder."""
     starts = np.argwhere(b.cells & np.isfinite(cost))
     if starts.size == 0:
@@ -118,8 +129,9 @@ def _connect(b: _Builder, cost: np.ndarray, targets: list[tuple[int, int]], name
     return done
 
 
-def build_roads(t: Terrain, h: Hydrology, a: Admin, desa_names: list[str],
-                rng: np.random.Generator) -> Roads:
+def build_roads(
+    t: Terrain, h: Hydrology, a: Admin, desa_names: list[str], rng: np.random.Generator
+) -> Roads:
     """Trace the road network (see the module docstring).
 
     Parameters
@@ -150,15 +162,31 @@ def build_roads(t: Terrain, h: Hydrology, a: Admin, desa_names: list[str],
         else:
             b.cells[cap_rc[0]] = True
         for k in caps:
-            kec_desa = [int(a.kec_capital_desa[j]) for j in np.flatnonzero(a.kec_kab == k)
-                        if not a.kec_island[j]]
-            _mst_roads(b, cst, [tuple(rc[d]) for d in kec_desa],
-                       [f"Jalan {desa_names[d]}" for d in kec_desa])
-        orphans = [int(a.kec_capital_desa[j]) for j in range(len(a.kec_kab))
-                   if a.kab_remote[a.kec_kab[j]] == remote and not a.kec_island[j]
-                   and not b.cells[tuple(rc[a.kec_capital_desa[j]])]]
-        _connect(b, cst, [tuple(rc[d]) for d in orphans],
-                 [f"Jalan {desa_names[d]}" for d in orphans], lambda n, c: 1)
+            kec_desa = [
+                int(a.kec_capital_desa[j])
+                for j in np.flatnonzero(a.kec_kab == k)
+                if not a.kec_island[j]
+            ]
+            _mst_roads(
+                b,
+                cst,
+                [tuple(rc[d]) for d in kec_desa],
+                [f"Jalan {desa_names[d]}" for d in kec_desa],
+            )
+        orphans = [
+            int(a.kec_capital_desa[j])
+            for j in range(len(a.kec_kab))
+            if a.kab_remote[a.kec_kab[j]] == remote
+            and not a.kec_island[j]
+            and not b.cells[tuple(rc[a.kec_capital_desa[j]])]
+        ]
+        _connect(
+            b,
+            cst,
+            [tuple(rc[d]) for d in orphans],
+            [f"Jalan {desa_names[d]}" for d in orphans],
+            lambda n, c: 1,
+        )
     connected = np.zeros(len(a.desa_rc), dtype=bool)
     for j in range(len(a.kec_kab)):
         remote = bool(a.kab_remote[a.kec_kab[j]])
@@ -166,11 +194,23 @@ def build_roads(t: Terrain, h: Hydrology, a: Admin, desa_names: list[str],
         max_cost = (30.0 if remote else 60.0) * 3.0 / cell_km
         _desa_roads(b, cst, rc, a, j, desa_names, cell_km, max_cost, connected)
     lines, kelas, jembatan, nama = _segments(b, river, t, f)
-    logger.info("roads: %d segments, %.0f km, %d bridges; %d of %d desa on a road",
-                len(lines), sum(ln.length for ln in lines) / 1000.0, sum(jembatan),
-                int(connected.sum()), len(connected))
-    return Roads(lines=lines, kelas=kelas, jembatan=jembatan, nama=nama, cells=b.cells, factor=f,
-                 desa_connected=connected)
+    logger.info(
+        "roads: %d segments, %.0f km, %d bridges; %d of %d desa on a road",
+        len(lines),
+        sum(ln.length for ln in lines) / 1000.0,
+        sum(jembatan),
+        int(connected.sum()),
+        len(connected),
+    )
+    return Roads(
+        lines=lines,
+        kelas=kelas,
+        jembatan=jembatan,
+        nama=nama,
+        cells=b.cells,
+        factor=f,
+        desa_connected=connected,
+    )
 
 
 def _path(cost: np.ndarray, p: tuple[int, int], q: tuple[int, int]) -> tuple[list, float]:
@@ -187,8 +227,7 @@ def _path(cost: np.ndarray, p: tuple[int, int], q: tuple[int, int]) -> tuple[lis
     return [(r + r0, c + c0) for r, c in m.traceback(b)], float(cum[b])
 
 
-def _mst_roads(b: _Builder, cost: np.ndarray, pts: list[tuple[int, int]],
-               names: list[str]) -> None:
+def _mst_roads(b: _Builder, cost: np.ndarray, pts: list[tuple[int, int]], names: list[str]) -> None:
     """Kolektor roads: a minimum spanning tree over a kabupaten's capitals (its own first)."""
     if len(pts) < 2:
         return
@@ -201,9 +240,17 @@ def _mst_roads(b: _Builder, cost: np.ndarray, pts: list[tuple[int, int]],
             b.add(path, 1, names[max(u, v)])
 
 
-def _desa_roads(b: _Builder, cost: np.ndarray, rc: np.ndarray, a: Admin, j: int,
-                desa_names: list[str], cell_km: float, max_cost: float,
-                connected: np.ndarray) -> None:
+def _desa_roads(
+    b: _Builder,
+    cost: np.ndarray,
+    rc: np.ndarray,
+    a: Admin,
+    j: int,
+    desa_names: list[str],
+    cell_km: float,
+    max_cost: float,
+    connected: np.ndarray,
+) -> None:
     """Village roads of kecamatan ``j``: a minimum spanning tree over its settlements, each edge
     a least-cost path; too costly edges stay unbuilt (those desa are reached by river or air)."""
     ds = np.flatnonzero(a.desa_kec == j)  # the kecamatan capital first
@@ -231,8 +278,9 @@ def _desa_roads(b: _Builder, cost: np.ndarray, rc: np.ndarray, a: Admin, j: int,
     connected[ds] |= b.cells[rc[ds, 0], rc[ds, 1]] & ~np.isinf(cost[rc[ds, 0], rc[ds, 1]])
 
 
-def _segments(b: _Builder, river: np.ndarray, t: Terrain,
-              f: int) -> tuple[list[LineString], list[str], list[bool], list[str]]:
+def _segments(
+    b: _Builder, river: np.ndarray, t: Terrain, f: int
+) -> tuple[list[LineString], list[str], list[bool], list[str]]:
     """Contract the cell graph into line segments between junctions, class changes and bridges."""
     nc = b.shape[1]
     adj: dict[int, list[tuple[int, tuple[int, str, bool]]]] = {}

@@ -75,8 +75,14 @@ class Terrain:
         return np.clip(r, 0, s.nrows - 1), np.clip(c, 0, s.ncols - 1)
 
 
-def fbm(shape: tuple[int, int], rng: np.random.Generator, *, beta: float = 2.0,
-        min_wavelength_cells: float = 2.0, max_wavelength_cells: float | None = None) -> np.ndarray:
+def fbm(
+    shape: tuple[int, int],
+    rng: np.random.Generator,
+    *,
+    beta: float = 2.0,
+    min_wavelength_cells: float = 2.0,
+    max_wavelength_cells: float | None = None,
+) -> np.ndarray:
     """Spectral fractional Brownian motion noise, standardised to mean 0 and std 1.
 
     Parameters
@@ -176,8 +182,9 @@ def make_terrain(spec: DemoSpec, rng: np.random.Generator) -> Terrain:
     border_col = border_u * nc
     outside = uu < border_u[:, None]
 
-    t = np.clip((coast_u[:, None] - uu) / np.maximum(coast_u[:, None] - border_u[:, None], 1e-6),
-                0.0, 1.0)  # 0 at the coast, 1 at the border
+    t = np.clip(
+        (coast_u[:, None] - uu) / np.maximum(coast_u[:, None] - border_u[:, None], 1e-6), 0.0, 1.0
+    )  # 0 at the coast, 1 at the border
     n_hills = fbm((nr, nc), rng, beta=2.2, min_wavelength_cells=2.0)
     n_ridge = fbm((nr, nc), rng, beta=2.8, min_wavelength_cells=4.0)
     n_fine = fbm((nr, nc), rng, beta=1.8, min_wavelength_cells=2.0)
@@ -197,14 +204,27 @@ def make_terrain(spec: DemoSpec, rng: np.random.Generator) -> Terrain:
     elev = np.where(island_id > 0, _island_relief(island_id, n_fine, spec), elev)
     elev = np.maximum(elev, 0.5)
     sea = ~land & ~outside
-    logger.debug("terrain: %d land cells, %d islands, max %.0f m", land.sum(), island_id.max(),
-                 elev[land].max())
-    return Terrain(spec=spec, elev_m=elev, land=land, sea=sea, outside=outside,
-                   island_id=island_id, main_path_rc=path, border_col=border_col)
+    logger.debug(
+        "terrain: %d land cells, %d islands, max %.0f m",
+        land.sum(),
+        island_id.max(),
+        elev[land].max(),
+    )
+    return Terrain(
+        spec=spec,
+        elev_m=elev,
+        land=land,
+        sea=sea,
+        outside=outside,
+        island_id=island_id,
+        main_path_rc=path,
+        border_col=border_col,
+    )
 
 
-def _carve_valley(elev: np.ndarray, path: np.ndarray, spec: DemoSpec,
-                  plain: np.ndarray) -> np.ndarray:
+def _carve_valley(
+    elev: np.ndarray, path: np.ndarray, spec: DemoSpec, plain: np.ndarray
+) -> np.ndarray:
     """Tilt the interior towards the main path (a large basin) and carve its valley floor."""
     mask = np.ones(elev.shape, dtype=bool)
     mask[path[:, 0], path[:, 1]] = False
@@ -225,8 +245,13 @@ def _carve_valley(elev: np.ndarray, path: np.ndarray, spec: DemoSpec,
     return np.where(elev > floor, carved, elev)
 
 
-def _land_and_islands(land_raw: np.ndarray, spec: DemoSpec, rng: np.random.Generator,
-                      coast_u: np.ndarray, elev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _land_and_islands(
+    land_raw: np.ndarray,
+    spec: DemoSpec,
+    rng: np.random.Generator,
+    coast_u: np.ndarray,
+    elev: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Keep the mainland, drop islets, and add ``spec.n_islands`` offshore islands."""
     nr, nc = land_raw.shape
     lab, n = ndimage.label(land_raw)

@@ -77,8 +77,9 @@ class GeographyResult(FeatureResult):
 # ------------------------------------------------------------------------------------------------
 # Sampling points: population-weighted settlements, else the representative point
 # ------------------------------------------------------------------------------------------------
-def sample_points(boundaries: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame | None = None, *,
-                  crs: Any = None) -> gpd.GeoDataFrame:
+def sample_points(
+    boundaries: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame | None = None, *, crs: Any = None
+) -> gpd.GeoDataFrame:
     """Points standing for each kecamatan, with weights summing to 1 per kecamatan.
 
     Parameters
@@ -116,22 +117,30 @@ def sample_points(boundaries: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame | 
         frame = pd.DataFrame({"pos": pos[ok], "w": w[ok]})
         total = frame.groupby("pos")["w"].transform("sum").to_numpy()
         n_here = frame.groupby("pos")["w"].transform("size").to_numpy()
-        weight = np.where(total > 0, frame["w"].to_numpy() / np.where(total > 0, total, 1),
-                          1.0 / n_here)
-        parts.append(gpd.GeoDataFrame({"pos": frame["pos"].to_numpy(), "weight": weight},
-                                      geometry=pts.geometry.to_numpy()[ok], crs=target))
+        weight = np.where(
+            total > 0, frame["w"].to_numpy() / np.where(total > 0, total, 1), 1.0 / n_here
+        )
+        parts.append(
+            gpd.GeoDataFrame(
+                {"pos": frame["pos"].to_numpy(), "weight": weight},
+                geometry=pts.geometry.to_numpy()[ok],
+                crs=target,
+            )
+        )
         covered[np.unique(frame["pos"].to_numpy())] = True
     rest = np.flatnonzero(~covered)
     if len(rest):
         rep = polys.iloc[rest].representative_point().to_numpy()
-        parts.append(gpd.GeoDataFrame({"pos": rest, "weight": np.ones(len(rest))},
-                                      geometry=rep, crs=target))
+        parts.append(
+            gpd.GeoDataFrame({"pos": rest, "weight": np.ones(len(rest))}, geometry=rep, crs=target)
+        )
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return out.sort_values("pos", kind="stable").reset_index(drop=True)
 
 
-def _settlement_positions(boundaries: gpd.GeoDataFrame, pts: gpd.GeoDataFrame,
-                          polys: gpd.GeoSeries) -> np.ndarray:
+def _settlement_positions(
+    boundaries: gpd.GeoDataFrame, pts: gpd.GeoDataFrame, polys: gpd.GeoSeries
+) -> np.ndarray:
     """Position in ``boundaries`` of each settlement's kecamatan (-1 where none)."""
     if "kode_kec" in pts.columns and "kode" in boundaries.columns:
         lookup = pd.Series(np.arange(len(boundaries)), index=boundaries["kode"].astype(str))
@@ -181,8 +190,14 @@ def _layer_lines(layer: gpd.GeoDataFrame | gpd.GeoSeries, target: Any, what: str
     return geoms
 
 
-def _distance_km(boundaries: gpd.GeoDataFrame, layer: gpd.GeoDataFrame | gpd.GeoSeries,
-                 name: str, *, settlements: gpd.GeoDataFrame | None, crs: Any) -> pd.Series:
+def _distance_km(
+    boundaries: gpd.GeoDataFrame,
+    layer: gpd.GeoDataFrame | gpd.GeoSeries,
+    name: str,
+    *,
+    settlements: gpd.GeoDataFrame | None,
+    crs: Any,
+) -> pd.Series:
     require_crs(boundaries, "boundaries")
     target = analysis_crs_for(boundaries, crs)
     lines = _layer_lines(layer, target, name)
@@ -197,14 +212,20 @@ def _distance_km(boundaries: gpd.GeoDataFrame, layer: gpd.GeoDataFrame | gpd.Geo
     return pd.Series(values, index=boundaries.index, name=name)
 
 
-def _nearest(tree: shapely.STRtree, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _nearest(
+    tree: shapely.STRtree, points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     (ipt, iline), dist = tree.query_nearest(points, return_distance=True, all_matches=False)
     return ipt, iline, dist
 
 
-def coast_distance_km(boundaries: gpd.GeoDataFrame, coastline: gpd.GeoDataFrame | gpd.GeoSeries,
-                      *, settlements: gpd.GeoDataFrame | None = None,
-                      crs: Any = None) -> pd.Series:
+def coast_distance_km(
+    boundaries: gpd.GeoDataFrame,
+    coastline: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    settlements: gpd.GeoDataFrame | None = None,
+    crs: Any = None,
+) -> pd.Series:
     """Distance (km) from each kecamatan to the coastline, named ``coast_distance_km``.
 
     Parameters
@@ -219,13 +240,19 @@ def coast_distance_km(boundaries: gpd.GeoDataFrame, coastline: gpd.GeoDataFrame 
     crs : CRS-like, optional
         Projected CRS for measuring; default the analysis CRS.
     """
-    return _distance_km(boundaries, coastline, "coast_distance_km", settlements=settlements,
-                        crs=crs)
+    return _distance_km(
+        boundaries, coastline, "coast_distance_km", settlements=settlements, crs=crs
+    )
 
 
-def river_distance_km(boundaries: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, *,
-                      min_order: int | None = None,
-                      settlements: gpd.GeoDataFrame | None = None, crs: Any = None) -> pd.Series:
+def river_distance_km(
+    boundaries: gpd.GeoDataFrame,
+    rivers: gpd.GeoDataFrame,
+    *,
+    min_order: int | None = None,
+    settlements: gpd.GeoDataFrame | None = None,
+    crs: Any = None,
+) -> pd.Series:
     """Distance (km) to the nearest river, named ``river_distance_km``.
 
     ``min_order`` keeps only reaches with Strahler order ``orde >= min_order`` (the ``orde``
@@ -241,13 +268,16 @@ def river_distance_km(boundaries: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame, *,
     return _distance_km(boundaries, rivers, "river_distance_km", settlements=settlements, crs=crs)
 
 
-def border_distance_km(boundaries: gpd.GeoDataFrame, border: gpd.GeoDataFrame | gpd.GeoSeries,
-                       *, settlements: gpd.GeoDataFrame | None = None,
-                       crs: Any = None) -> pd.Series:
+def border_distance_km(
+    boundaries: gpd.GeoDataFrame,
+    border: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    settlements: gpd.GeoDataFrame | None = None,
+    crs: Any = None,
+) -> pd.Series:
     """Distance (km) to the international border (``batas_negara``), named
     ``border_distance_km``. Parameters as :func:`coast_distance_km`."""
-    return _distance_km(boundaries, border, "border_distance_km", settlements=settlements,
-                        crs=crs)
+    return _distance_km(boundaries, border, "border_distance_km", settlements=settlements, crs=crs)
 
 
 def _absent(layer: Any) -> str | None:
@@ -258,14 +288,18 @@ def _absent(layer: Any) -> str | None:
     return None
 
 
-def geography_features(boundaries: gpd.GeoDataFrame, *,
-                       coastline: gpd.GeoDataFrame | None = None,
-                       rivers: gpd.GeoDataFrame | None = None,
-                       border: gpd.GeoDataFrame | None = None,
-                       terrain: Any = None,
-                       settlements: gpd.GeoDataFrame | None = None,
-                       river_min_order: int | None = None,
-                       steep_deg: float = 15.0, crs: Any = None) -> GeographyResult:
+def geography_features(
+    boundaries: gpd.GeoDataFrame,
+    *,
+    coastline: gpd.GeoDataFrame | None = None,
+    rivers: gpd.GeoDataFrame | None = None,
+    border: gpd.GeoDataFrame | None = None,
+    terrain: Any = None,
+    settlements: gpd.GeoDataFrame | None = None,
+    river_min_order: int | None = None,
+    steep_deg: float = 15.0,
+    crs: Any = None,
+) -> GeographyResult:
     """Every geography feature the given layers allow, aligned to ``boundaries.index``.
 
     Parameters
@@ -299,16 +333,23 @@ def geography_features(boundaries: gpd.GeoDataFrame, *,
 
     result = GeographyResult({"area_km2": area_km2(boundaries, crs=crs)}, index=boundaries.index)
     layers = {
-        "coast_distance_km": (coastline, "coastline (garis_pantai)",
-                              lambda: coast_distance_km(boundaries, coastline,
-                                                        settlements=settlements, crs=crs)),
-        "river_distance_km": (rivers, "rivers (sungai)",
-                              lambda: river_distance_km(boundaries, rivers,
-                                                        min_order=river_min_order,
-                                                        settlements=settlements, crs=crs)),
-        "border_distance_km": (border, "international border (batas_negara)",
-                               lambda: border_distance_km(boundaries, border,
-                                                          settlements=settlements, crs=crs)),
+        "coast_distance_km": (
+            coastline,
+            "coastline (garis_pantai)",
+            lambda: coast_distance_km(boundaries, coastline, settlements=settlements, crs=crs),
+        ),
+        "river_distance_km": (
+            rivers,
+            "rivers (sungai)",
+            lambda: river_distance_km(
+                boundaries, rivers, min_order=river_min_order, settlements=settlements, crs=crs
+            ),
+        ),
+        "border_distance_km": (
+            border,
+            "international border (batas_negara)",
+            lambda: border_distance_km(boundaries, border, settlements=settlements, crs=crs),
+        ),
     }
     for name, (layer, label, compute) in layers.items():
         reason = _absent(layer)

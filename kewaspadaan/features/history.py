@@ -68,10 +68,19 @@ _SLUGS: tuple[str, ...] = (*EVENT_TYPES.values(), "other")
 
 #: Names of the history features (population rates and spatial ones depend on inputs).
 HISTORY_FEATURES: tuple[str, ...] = (
-    "events_decay", *(f"events_decay_{s}" for s in _SLUGS), "fatalities_decay", "events_3m",
-    "events_12m", "trend_6m", "months_since_last", "events_per_month", "events_12m_per10k",
+    "events_decay",
+    *(f"events_decay_{s}" for s in _SLUGS),
+    "fatalities_decay",
+    "events_3m",
+    "events_12m",
+    "trend_6m",
+    "months_since_last",
+    "events_per_month",
+    "events_12m_per10k",
     "events_decay_per10k",
-    "lag_events_decay", "gi_z", "gi_p",
+    "lag_events_decay",
+    "gi_z",
+    "gi_p",
 )
 _DAYS_PER_MONTH = 30.436875
 
@@ -90,27 +99,38 @@ class _Events:
         if missing:
             raise MissingColumnError(
                 f"incidents: missing column(s) {missing}; assign incidents to boundaries first "
-                "(kewaspadaan.io.assign_incidents adds 'kode') and keep 'event_date'")
+                "(kewaspadaan.io.assign_incidents adds 'kode') and keep 'event_date'"
+            )
         pos = pd.Series(np.arange(len(units)), index=units)
         unit = incidents[unit_col].map(pos)
         dates = pd.to_datetime(incidents["event_date"], errors="coerce")
         problems = []
-        for label, bad in (("is not a code of the boundaries", unit.isna()),
-                           ("has no valid event_date", dates.isna())):
+        for label, bad in (
+            ("is not a code of the boundaries", unit.isna()),
+            ("has no valid event_date", dates.isna()),
+        ):
             if bad.any():
                 rows = _row_labels(incidents, bad)
-                problems.append(f"{int(bad.sum())} incident(s) whose {unit_col!r} {label}: "
-                                f"rows {rows}; assign them with the same boundaries / fix dates")
+                problems.append(
+                    f"{int(bad.sum())} incident(s) whose {unit_col!r} {label}: "
+                    f"rows {rows}; assign them with the same boundaries / fix dates"
+                )
         if problems:
             raise ValidationError("incidents", problems)
         self.unit = unit.to_numpy(dtype=np.int64)
         self.day = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
-        etype = (incidents["event_type"] if "event_type" in incidents.columns
-                 else pd.Series("", index=incidents.index))
+        etype = (
+            incidents["event_type"]
+            if "event_type" in incidents.columns
+            else pd.Series("", index=incidents.index)
+        )
         slug_pos = {s: i for i, s in enumerate(_SLUGS)}
         self.etype = np.array([slug_pos[event_type_slug(t)] for t in etype], dtype=np.int64)
-        fat = (pd.to_numeric(incidents["fatalities"], errors="coerce")
-               if "fatalities" in incidents.columns else pd.Series(0, index=incidents.index))
+        fat = (
+            pd.to_numeric(incidents["fatalities"], errors="coerce")
+            if "fatalities" in incidents.columns
+            else pd.Series(0, index=incidents.index)
+        )
         self.fatal = fat.fillna(0).clip(lower=0).to_numpy(dtype=float)
         self.n_units = len(units)
         self.first_day = int(self.day.min()) if len(self.day) else None
@@ -140,8 +160,9 @@ def _core(ev: _Events, as_of: pd.Timestamp, half_life_days: float) -> dict[str, 
     out["fatalities_decay"] = np.bincount(unit, decay * fatal, minlength=n)
 
     def since(months: int) -> np.ndarray:
-        return np.bincount(unit[day >= _day(as_of - pd.DateOffset(months=months))], minlength=n
-                           ).astype(float)
+        return np.bincount(
+            unit[day >= _day(as_of - pd.DateOffset(months=months))], minlength=n
+        ).astype(float)
 
     out["events_3m"] = since(3)
     out["events_12m"] = since(12)
@@ -161,8 +182,9 @@ def _population(boundaries: pd.DataFrame) -> np.ndarray | None:
         return None
     pop = pd.to_numeric(boundaries["penduduk"], errors="coerce").to_numpy(dtype=float)
     if not np.all(np.isfinite(pop) & (pop > 0)):
-        logger.warning("column 'penduduk' has missing or non-positive values: rates per 10k "
-                       "are NaN there")
+        logger.warning(
+            "column 'penduduk' has missing or non-positive values: rates per 10k are NaN there"
+        )
         pop = np.where(np.isfinite(pop) & (pop > 0), pop, np.nan)
     return pop
 
@@ -213,8 +235,9 @@ def history_features(
     feats = pd.DataFrame(_core(ev, as_of, hl), index=boundaries.index)
     _add_rates(feats, _population(boundaries))
     w = spatial_weights(boundaries) if weights is None else weights
-    feats["lag_events_decay"] = weights_matrix(w, boundaries.index, transform="R") @ \
-        feats["events_decay"].to_numpy()
+    feats["lag_events_decay"] = (
+        weights_matrix(w, boundaries.index, transform="R") @ feats["events_decay"].to_numpy()
+    )
     gi = getis_ord_gi_star(feats["events_decay"], w, permutations=permutations, seed=seed)
     feats["gi_z"] = gi["z"].fillna(0.0)
     feats["gi_p"] = gi["p_sim"] if permutations > 0 else gi["p_norm"]
@@ -225,8 +248,10 @@ def history_features(
 
 def _codes(boundaries: pd.DataFrame, code_col: str) -> np.ndarray:
     if code_col not in boundaries.columns:
-        raise MissingColumnError(f"boundaries: missing column {code_col!r} (the unit code); load "
-                                 "them with kewaspadaan.io.load_boundaries")
+        raise MissingColumnError(
+            f"boundaries: missing column {code_col!r} (the unit code); load "
+            "them with kewaspadaan.io.load_boundaries"
+        )
     codes = boundaries[code_col].astype(str)
     if not codes.is_unique:
         dup = sorted(codes[codes.duplicated()].unique())[:10]
@@ -241,8 +266,14 @@ def _add_rates(feats: pd.DataFrame, pop: np.ndarray | None) -> None:
     feats["events_decay_per10k"] = feats["events_decay"] / pop * 1e4
 
 
-def monthly_counts(incidents: pd.DataFrame, boundaries: pd.DataFrame, *, months: pd.DatetimeIndex,
-                   unit_col: str = "kode", code_col: str = "kode") -> pd.DataFrame:
+def monthly_counts(
+    incidents: pd.DataFrame,
+    boundaries: pd.DataFrame,
+    *,
+    months: pd.DatetimeIndex,
+    unit_col: str = "kode",
+    code_col: str = "kode",
+) -> pd.DataFrame:
     """Events per unit and calendar month: DataFrame (units × month starts) of counts.
 
     Parameters
@@ -296,8 +327,9 @@ def history_panel(
     lag_m = weights_matrix(w, boundaries.index, transform="R")
     gi_m = star_matrix(w, boundaries.index)
     pop = _population(boundaries)
-    counts = monthly_counts(incidents, boundaries, months=months, unit_col=unit_col,
-                            code_col=code_col)
+    counts = monthly_counts(
+        incidents, boundaries, months=months, unit_col=unit_col, code_col=code_col
+    )
     frames = []
     for m in months:
         f = pd.DataFrame(_core(ev, m, hl), index=boundaries.index)

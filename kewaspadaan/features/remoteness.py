@@ -68,11 +68,18 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Columns returned by :func:`remoteness_features`.
-REMOTENESS_COLUMNS: tuple[str, ...] = ("tt_kab_capital_h", "tt_prov_capital_h",
-                                       "tt_security_post_h")
+REMOTENESS_COLUMNS: tuple[str, ...] = (
+    "tt_kab_capital_h",
+    "tt_prov_capital_h",
+    "tt_security_post_h",
+)
 
-_RIVER_CLASSES = {"besar": "river_navigable", "kecil": "river_navigable",
-                  "jeram": "river_rapids", "tidak": "water_barrier"}
+_RIVER_CLASSES = {
+    "besar": "river_navigable",
+    "kecil": "river_navigable",
+    "jeram": "river_rapids",
+    "tidak": "water_barrier",
+}
 _ROAD_CLASSES = ("arteri", "kolektor", "lokal", "setapak")
 
 
@@ -117,8 +124,9 @@ class Friction:
             return 1.0 / (self.h_per_m * 1000.0)
 
 
-def tobler_speed_kmh(slope_deg: np.ndarray | float, *,
-                     flat_speed_kmh: float | None = None) -> np.ndarray:
+def tobler_speed_kmh(
+    slope_deg: np.ndarray | float, *, flat_speed_kmh: float | None = None
+) -> np.ndarray:
     """Walking speed (km/h) on a slope, by Tobler's hiking function, direction-averaged.
 
     Parameters
@@ -141,20 +149,35 @@ def tobler_speed_kmh(slope_deg: np.ndarray | float, *,
     return speed
 
 
-def _resample(elev: np.ndarray, transform: Affine, crs: CRS, resolution_m: float,
-              ) -> tuple[np.ndarray, Affine]:
+def _resample(
+    elev: np.ndarray,
+    transform: Affine,
+    crs: CRS,
+    resolution_m: float,
+) -> tuple[np.ndarray, Affine]:
     """Average the DEM onto a square grid of ``resolution_m`` covering the same extent."""
     rows, cols = elev.shape
     west, north = transform @ (0, 0)
     east, south = transform @ (cols, rows)
     west, east = min(west, east), max(west, east)
     south, north = min(south, north), max(south, north)
-    shape = (max(1, math.ceil((north - south) / resolution_m)),
-             max(1, math.ceil((east - west) / resolution_m)))
+    shape = (
+        max(1, math.ceil((north - south) / resolution_m)),
+        max(1, math.ceil((east - west) / resolution_m)),
+    )
     dst_transform = Affine(resolution_m, 0.0, west, 0.0, -resolution_m, north)
     out = np.full(shape, np.nan, dtype=np.float32)
-    reproject(elev, out, src_transform=transform, src_crs=crs, dst_transform=dst_transform,
-              dst_crs=crs, resampling=Resampling.average, src_nodata=np.nan, dst_nodata=np.nan)
+    reproject(
+        elev,
+        out,
+        src_transform=transform,
+        src_crs=crs,
+        dst_transform=dst_transform,
+        dst_crs=crs,
+        resampling=Resampling.average,
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+    )
     return out, dst_transform
 
 
@@ -168,29 +191,47 @@ def _sea_cells(elev: np.ndarray, sea_mask: Any, transform: Affine, crs: CRS) -> 
         geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
         if len(geoms) == 0:
             return sea
-        burnt = rio_features.rasterize(((g, 1) for g in geoms), out_shape=elev.shape,
-                                       transform=transform, fill=0, dtype="uint8")
+        burnt = rio_features.rasterize(
+            ((g, 1) for g in geoms),
+            out_shape=elev.shape,
+            transform=transform,
+            fill=0,
+            dtype="uint8",
+        )
         return sea | burnt.astype(bool)
     mask = np.asarray(sea_mask, dtype=bool)
     if mask.shape != elev.shape:
-        raise ValueError(f"sea_mask shape {mask.shape} differs from the DEM grid {elev.shape}; "
-                         "pass resolution_m=None or a polygon layer instead")
+        raise ValueError(
+            f"sea_mask shape {mask.shape} differs from the DEM grid {elev.shape}; "
+            "pass resolution_m=None or a polygon layer instead"
+        )
     return sea | mask
 
 
-def _river_speeds(rivers: gpd.GeoDataFrame, speeds: Mapping[str, float], *, dry_season: bool,
-                  notes: dict[str, str]) -> np.ndarray:
+def _river_speeds(
+    rivers: gpd.GeoDataFrame,
+    speeds: Mapping[str, float],
+    *,
+    dry_season: bool,
+    notes: dict[str, str],
+) -> np.ndarray:
     if "navigasi" not in rivers.columns:
-        notes["rivers"] = ("rivers have no 'navigasi' column: every reach treated as navigable "
-                           f"({speeds['river_navigable']} km/h)")
+        notes["rivers"] = (
+            "rivers have no 'navigasi' column: every reach treated as navigable "
+            f"({speeds['river_navigable']} km/h)"
+        )
         return np.full(len(rivers), float(speeds["river_navigable"]))
     nav = rivers["navigasi"].astype(str).str.strip().str.lower()
     unknown = sorted(set(nav) - set(_RIVER_CLASSES))
     if unknown:
         rows = [int(i) for i in np.flatnonzero(~nav.isin(list(_RIVER_CLASSES)))[:10]]
-        raise ValidationError("rivers (sungai)", [
-            f"column 'navigasi' has unknown value(s) {unknown} at row(s) {rows}; use one of "
-            f"{sorted(_RIVER_CLASSES)}"])
+        raise ValidationError(
+            "rivers (sungai)",
+            [
+                f"column 'navigasi' has unknown value(s) {unknown} at row(s) {rows}; use one of "
+                f"{sorted(_RIVER_CLASSES)}"
+            ],
+        )
     key = nav.map(_RIVER_CLASSES)
     if dry_season and "surut_musiman" in rivers.columns:
         low = rivers["surut_musiman"].fillna(False).astype(bool).to_numpy()
@@ -199,26 +240,37 @@ def _river_speeds(rivers: gpd.GeoDataFrame, speeds: Mapping[str, float], *, dry_
     return key.map(lambda k: float(speeds[k])).to_numpy(dtype=float)
 
 
-def _road_speeds(roads: gpd.GeoDataFrame, speeds: Mapping[str, float],
-                 notes: dict[str, str]) -> np.ndarray:
+def _road_speeds(
+    roads: gpd.GeoDataFrame, speeds: Mapping[str, float], notes: dict[str, str]
+) -> np.ndarray:
     if "kelas" not in roads.columns:
-        notes["roads"] = f"roads have no 'kelas' column: all treated as lokal " \
-                         f"({speeds['road_lokal']} km/h)"
+        notes["roads"] = (
+            f"roads have no 'kelas' column: all treated as lokal ({speeds['road_lokal']} km/h)"
+        )
         return np.full(len(roads), float(speeds["road_lokal"]))
     kelas = roads["kelas"].astype(str).str.strip().str.lower()
     bad = np.flatnonzero(~kelas.isin(_ROAD_CLASSES).to_numpy())
     if len(bad):
-        raise ValidationError("roads (jalan)", [
-            f"column 'kelas' has unknown value(s) {sorted(set(kelas.iloc[bad]))} at row(s) "
-            f"{bad[:10].tolist()}; use one of {list(_ROAD_CLASSES)}"])
+        raise ValidationError(
+            "roads (jalan)",
+            [
+                f"column 'kelas' has unknown value(s) {sorted(set(kelas.iloc[bad]))} at row(s) "
+                f"{bad[:10].tolist()}; use one of {list(_ROAD_CLASSES)}"
+            ],
+        )
     return kelas.map(lambda k: float(speeds[f"road_{k}"])).to_numpy(dtype=float)
 
 
-def friction_surface(terrain: Any, *, roads: gpd.GeoDataFrame | None = None,
-                     rivers: gpd.GeoDataFrame | None = None, sea_mask: Any = None,
-                     resolution_m: float | None = None,
-                     speeds_kmh: Mapping[str, float] | None = None,
-                     dry_season: bool = False) -> Friction:
+def friction_surface(
+    terrain: Any,
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    rivers: gpd.GeoDataFrame | None = None,
+    sea_mask: Any = None,
+    resolution_m: float | None = None,
+    speeds_kmh: Mapping[str, float] | None = None,
+    dry_season: bool = False,
+) -> Friction:
     """Build the friction surface (hours per metre) on the DEM grid.
 
     Parameters
@@ -251,9 +303,12 @@ def friction_surface(terrain: Any, *, roads: gpd.GeoDataFrame | None = None,
     res_x, res_y = grid.resolution_m
     if resolution_m is None and not math.isclose(res_x, res_y, rel_tol=1e-9):
         resolution_m = max(res_x, res_y)
-    if resolution_m is not None and not (math.isclose(resolution_m, res_x)
-                                         and math.isclose(resolution_m, res_y)
-                                         and transform.b == 0 and transform.d == 0):
+    if resolution_m is not None and not (
+        math.isclose(resolution_m, res_x)
+        and math.isclose(resolution_m, res_y)
+        and transform.b == 0
+        and transform.d == 0
+    ):
         elev, transform = _resample(elev, transform, grid.crs, float(resolution_m))
     res = abs(transform.a)
     notes: dict[str, str] = {}
@@ -263,23 +318,36 @@ def friction_surface(terrain: Any, *, roads: gpd.GeoDataFrame | None = None,
     if rivers is not None and len(rivers):
         require_crs(rivers, "rivers (sungai)")
         lines = rivers.to_crs(grid.crs)
-        burnt = rasterize_lines(lines, elev.shape, transform,
-                                _river_speeds(lines, speeds, dry_season=dry_season, notes=notes),
-                                keep="max", dtype="float64")
+        burnt = rasterize_lines(
+            lines,
+            elev.shape,
+            transform,
+            _river_speeds(lines, speeds, dry_season=dry_season, notes=notes),
+            keep="max",
+            dtype="float64",
+        )
         speed = np.where((burnt > 0) & ~sea, burnt, speed)
     if roads is not None and len(roads):
         require_crs(roads, "roads (jalan)")
         lines = roads.to_crs(grid.crs)
-        burnt = rasterize_lines(lines, elev.shape, transform, _road_speeds(lines, speeds, notes),
-                                keep="max", dtype="float64")
+        burnt = rasterize_lines(
+            lines,
+            elev.shape,
+            transform,
+            _road_speeds(lines, speeds, notes),
+            keep="max",
+            dtype="float64",
+        )
         speed = np.maximum(speed, burnt)
     with np.errstate(divide="ignore"):
         h_per_m = np.where(speed > 0, 1.0 / (speed * 1000.0), np.inf)
     return Friction(h_per_m, transform, grid.crs, notes)
 
 
-def _cells(friction: Friction, points: gpd.GeoDataFrame | gpd.GeoSeries,
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _cells(
+    friction: Friction,
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+) -> tuple[np.ndarray, np.ndarray]:
     """Row/col of each point on the friction grid and whether it is inside."""
     require_crs(points, "points")
     geoms = points.geometry.to_crs(friction.crs).to_numpy()
@@ -292,8 +360,9 @@ def _cells(friction: Friction, points: gpd.GeoDataFrame | gpd.GeoSeries,
     return np.where(ok[:, None], rc, 0).astype(np.int64), ok
 
 
-def travel_time_h(friction: Friction, targets: gpd.GeoDataFrame | gpd.GeoSeries, *,
-                  max_h: float | None = None) -> np.ndarray:
+def travel_time_h(
+    friction: Friction, targets: gpd.GeoDataFrame | gpd.GeoSeries, *, max_h: float | None = None
+) -> np.ndarray:
     """Hours from every cell to the nearest target point, over the friction surface.
 
     Parameters
@@ -369,9 +438,13 @@ def _kab_of(points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, crs: Any) ->
     return out
 
 
-def _kab_capital_hours(boundaries: gpd.GeoDataFrame, pts: gpd.GeoDataFrame, measure: Any,
-                       capitals: gpd.GeoDataFrame, provincial: gpd.GeoDataFrame | None,
-                       ) -> tuple[np.ndarray, list[str]]:
+def _kab_capital_hours(
+    boundaries: gpd.GeoDataFrame,
+    pts: gpd.GeoDataFrame,
+    measure: Any,
+    capitals: gpd.GeoDataFrame,
+    provincial: gpd.GeoDataFrame | None,
+) -> tuple[np.ndarray, list[str]]:
     """Hours from each sample point to the capital of its own kabupaten (one run per kabupaten)."""
     kab_of_pt = boundaries["kode_kab"].astype(str).to_numpy()[pts["pos"].to_numpy()]
     cap_kab = _kab_of(capitals, boundaries, pts.crs)
@@ -390,11 +463,15 @@ def _kab_capital_hours(boundaries: gpd.GeoDataFrame, pts: gpd.GeoDataFrame, meas
     return hours, without
 
 
-def remoteness_features(boundaries: gpd.GeoDataFrame, friction: Friction | None, *,
-                        kabupaten_capitals: gpd.GeoDataFrame | None = None,
-                        provincial_capital: gpd.GeoDataFrame | None = None,
-                        security_posts: gpd.GeoDataFrame | None = None,
-                        settlements: gpd.GeoDataFrame | None = None) -> RemotenessResult:
+def remoteness_features(
+    boundaries: gpd.GeoDataFrame,
+    friction: Friction | None,
+    *,
+    kabupaten_capitals: gpd.GeoDataFrame | None = None,
+    provincial_capital: gpd.GeoDataFrame | None = None,
+    security_posts: gpd.GeoDataFrame | None = None,
+    settlements: gpd.GeoDataFrame | None = None,
+) -> RemotenessResult:
     """Travel times (hours) from each kecamatan to its capitals and the nearest security post.
 
     Parameters
@@ -430,8 +507,10 @@ def remoteness_features(boundaries: gpd.GeoDataFrame, friction: Friction | None,
         pts = sample_points(boundaries, settlements)
         measure = _straight_hours(pts)
         fb = settings.remoteness_fallback
-        note = (f"no DEM/friction surface: straight-line distance x {fb['circuity']} at "
-                f"{fb['speed_kmh']} km/h")
+        note = (
+            f"no DEM/friction surface: straight-line distance x {fb['circuity']} at "
+            f"{fb['speed_kmh']} km/h"
+        )
     else:
         if not CRS.from_user_input(friction.crs).is_projected:
             raise CRSError("friction surface must be in a projected CRS")
@@ -439,8 +518,10 @@ def remoteness_features(boundaries: gpd.GeoDataFrame, friction: Friction | None,
         measure = _grid_hours(friction, pts)
         note = None
     n, every = len(boundaries), np.ones(len(pts), dtype=bool)
-    for name, layer, label in (("tt_prov_capital_h", provincial_capital, "provincial capital"),
-                               ("tt_security_post_h", security_posts, "security posts")):
+    for name, layer, label in (
+        ("tt_prov_capital_h", provincial_capital, "provincial capital"),
+        ("tt_security_post_h", security_posts, "security posts"),
+    ):
         if layer is None or len(layer) == 0:
             result.missing[name] = f"no {label} point given"
             continue
@@ -450,8 +531,9 @@ def remoteness_features(boundaries: gpd.GeoDataFrame, friction: Friction | None,
     elif "kode_kab" not in boundaries.columns:
         result.missing["tt_kab_capital_h"] = "boundaries have no 'kode_kab' column"
     else:
-        hours, without = _kab_capital_hours(boundaries, pts, measure, kabupaten_capitals,
-                                            provincial_capital)
+        hours, without = _kab_capital_hours(
+            boundaries, pts, measure, kabupaten_capitals, provincial_capital
+        )
         result["tt_kab_capital_h"] = _weighted_by_kecamatan(pts, hours, n)
         if without:
             result.notes["tt_kab_capital_h"] = f"no capital point for kabupaten {without} (NaN)"
@@ -460,8 +542,9 @@ def remoteness_features(boundaries: gpd.GeoDataFrame, friction: Friction | None,
         if note is not None:
             result.notes[name] = note
         if result[name].isna().any() and name not in result.notes:
-            result.notes[name] = (f"{int(result[name].isna().sum())} kecamatan unreachable or "
-                                  "off the grid (NaN)")
+            result.notes[name] = (
+                f"{int(result[name].isna().sum())} kecamatan unreachable or off the grid (NaN)"
+            )
     if result.missing:
         logger.info("remoteness features not computed: %s", result.missing)
     return result

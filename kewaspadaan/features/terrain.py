@@ -29,7 +29,12 @@ logger = logging.getLogger(__name__)
 
 #: Columns returned by :func:`terrain_features`.
 TERRAIN_COLUMNS: tuple[str, ...] = (
-    "elev_mean_m", "elev_max_m", "elev_std_m", "slope_mean_deg", "steep_share", "tri_mean_m",
+    "elev_mean_m",
+    "elev_max_m",
+    "elev_std_m",
+    "slope_mean_deg",
+    "steep_share",
+    "tri_mean_m",
 )
 
 
@@ -59,16 +64,19 @@ def as_terrain(terrain: Any) -> TerrainGrid:
             raise DataFileError(f"{path}: DEM file not found")
         with rasterio.open(path) as src:
             if src.crs is None:
-                raise CRSError(f"{path}: the DEM has no CRS; fix the file (kewaspadaan never "
-                               "guesses one)")
+                raise CRSError(
+                    f"{path}: the DEM has no CRS; fix the file (kewaspadaan never guesses one)"
+                )
             elev = src.read(1, masked=True).astype("float32").filled(np.nan)
             grid = TerrainGrid(elev, src.transform, CRS.from_user_input(src.crs))
             source = str(path)
     else:
         missing = [a for a in ("elevation_m", "transform", "crs") if not hasattr(terrain, a)]
         if missing:
-            raise TypeError(f"terrain must be a path or have elevation_m, transform and crs; "
-                            f"{type(terrain).__name__} lacks {missing}")
+            raise TypeError(
+                f"terrain must be a path or have elevation_m, transform and crs; "
+                f"{type(terrain).__name__} lacks {missing}"
+            )
         if terrain.crs is None:
             raise CRSError("terrain: the DEM has no CRS; kewaspadaan never guesses one")
         elev = np.asarray(terrain.elevation_m, dtype=np.float32)
@@ -85,8 +93,9 @@ def as_terrain(terrain: Any) -> TerrainGrid:
     return grid
 
 
-def terrain_features(boundaries: gpd.GeoDataFrame, terrain: Any, *,
-                     steep_deg: float = 15.0) -> pd.DataFrame:
+def terrain_features(
+    boundaries: gpd.GeoDataFrame, terrain: Any, *, steep_deg: float = 15.0
+) -> pd.DataFrame:
     """Elevation, slope and ruggedness statistics per kecamatan.
 
     Parameters
@@ -117,26 +126,39 @@ def terrain_features(boundaries: gpd.GeoDataFrame, terrain: Any, *,
     small = out["elev_mean_m"].isna().to_numpy()
     notes = {}
     if small.any():
-        touched = _terrain_stats(polys[small], elev, slope, tri, grid, steep_deg,
-                                 all_touched=True)
+        touched = _terrain_stats(polys[small], elev, slope, tri, grid, steep_deg, all_touched=True)
         out.loc[small, list(TERRAIN_COLUMNS)] = touched.to_numpy()
-        notes["terrain"] = (f"{int(small.sum())} kecamatan contain no DEM cell centre; their "
-                            "terrain features use every cell they touch")
+        notes["terrain"] = (
+            f"{int(small.sum())} kecamatan contain no DEM cell centre; their "
+            "terrain features use every cell they touch"
+        )
     out.attrs["notes"] = notes
     return out
 
 
-def _terrain_stats(polys: gpd.GeoSeries, elev: np.ndarray, slope: np.ndarray, tri: np.ndarray,
-                   grid: TerrainGrid, steep_deg: float, *, all_touched: bool) -> pd.DataFrame:
-    zones = Zones.from_polygons(polys, elev.shape, grid.transform, crs=grid.crs,
-                                all_touched=all_touched)
+def _terrain_stats(
+    polys: gpd.GeoSeries,
+    elev: np.ndarray,
+    slope: np.ndarray,
+    tri: np.ndarray,
+    grid: TerrainGrid,
+    steep_deg: float,
+    *,
+    all_touched: bool,
+) -> pd.DataFrame:
+    zones = Zones.from_polygons(
+        polys, elev.shape, grid.transform, crs=grid.crs, all_touched=all_touched
+    )
     e = zones.stats(elev, stats=("mean", "max", "std"))
-    out = pd.DataFrame({
-        "elev_mean_m": e["mean"],
-        "elev_max_m": e["max"],
-        "elev_std_m": e["std"],
-        "slope_mean_deg": zones.stats(slope, stats=("mean",))["mean"],
-        "steep_share": zones.fraction_above(slope, steep_deg),
-        "tri_mean_m": zones.stats(tri, stats=("mean",))["mean"],
-    }, index=polys.index)
+    out = pd.DataFrame(
+        {
+            "elev_mean_m": e["mean"],
+            "elev_max_m": e["max"],
+            "elev_std_m": e["std"],
+            "slope_mean_deg": zones.stats(slope, stats=("mean",))["mean"],
+            "steep_share": zones.fraction_above(slope, steep_deg),
+            "tri_mean_m": zones.stats(tri, stats=("mean",))["mean"],
+        },
+        index=polys.index,
+    )
     return out

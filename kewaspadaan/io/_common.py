@@ -34,13 +34,15 @@ def check_file(path: str | Path, what: str = "data file") -> Path:
     """Return ``path`` as a Path if it is an existing, non-empty file; else raise."""
     p = Path(path)
     if not p.exists():
-        raise FileNotFoundError(f"{p}: {what} not found. Check the path (working folder: "
-                                f"{Path.cwd()}).")
+        raise FileNotFoundError(
+            f"{p}: {what} not found. Check the path (working folder: {Path.cwd()})."
+        )
     if p.is_dir():
         raise DataFileError(f"{p}: is a folder; give the path of the {what} itself.")
     if p.stat().st_size == 0:
-        raise EmptyDataError(f"{p}: the {what} is empty (0 bytes). Export it again from its "
-                             "source.")
+        raise EmptyDataError(
+            f"{p}: the {what} is empty (0 bytes). Export it again from its source."
+        )
     return p
 
 
@@ -65,8 +67,13 @@ def find_column(columns: Iterable[str], candidates: Sequence[str]) -> str | None
     return None
 
 
-def missing_columns_error(source: str | Path, missing: Mapping[str, Sequence[str]],
-                          columns: Sequence[str], *, hint: str = "") -> MissingColumnError:
+def missing_columns_error(
+    source: str | Path,
+    missing: Mapping[str, Sequence[str]],
+    columns: Sequence[str],
+    *,
+    hint: str = "",
+) -> MissingColumnError:
     """Build a :class:`MissingColumnError` listing every missing column.
 
     Parameters
@@ -85,22 +92,29 @@ def missing_columns_error(source: str | Path, missing: Mapping[str, Sequence[str
     for target, accepted in missing.items():
         near: list[str] = []
         for name in [target, *accepted]:
-            for match in difflib.get_close_matches(name.lower(), [c.lower() for c in cols],
-                                                   n=3, cutoff=0.6):
+            for match in difflib.get_close_matches(
+                name.lower(), [c.lower() for c in cols], n=3, cutoff=0.6
+            ):
                 orig = next(c for c in cols if c.lower() == match)
                 if orig not in near:
                     near.append(orig)
         nearest = f"; nearest existing: {', '.join(near[:3])}" if near else ""
         lines.append(f"  - {target!r} (accepted names: {', '.join(accepted)}){nearest}")
-    msg = (f"{source}: missing required column(s) {', '.join(repr(m) for m in missing)}:\n"
-           + "\n".join(lines)
-           + f"\n  The file has: {', '.join(cols) or '(no columns)'}."
-           + (f"\n  {hint}" if hint else ""))
+    msg = (
+        f"{source}: missing required column(s) {', '.join(repr(m) for m in missing)}:\n"
+        + "\n".join(lines)
+        + f"\n  The file has: {', '.join(cols) or '(no columns)'}."
+        + (f"\n  {hint}" if hint else "")
+    )
     return MissingColumnError(msg)
 
 
-def rename_columns(columns: Sequence[str], aliases: Mapping[str, Sequence[str]],
-                   explicit: Mapping[str, str] | None, source: str | Path) -> dict[str, str]:
+def rename_columns(
+    columns: Sequence[str],
+    aliases: Mapping[str, Sequence[str]],
+    explicit: Mapping[str, str] | None,
+    source: str | Path,
+) -> dict[str, str]:
     """Map file columns to schema names: explicit mapping first, then known aliases.
 
     Returns ``{file_column: schema_column}`` for the columns found. Raises
@@ -110,9 +124,13 @@ def rename_columns(columns: Sequence[str], aliases: Mapping[str, Sequence[str]],
     explicit = dict(explicit or {})
     absent = [c for c in explicit if c not in columns]
     if absent:
-        raise missing_columns_error(source, {c: [c] for c in absent}, columns,
-                                    hint="The columns= mapping names these, but the file lacks "
-                                    "them; fix the mapping (keys are file columns).")
+        raise missing_columns_error(
+            source,
+            {c: [c] for c in absent},
+            columns,
+            hint="The columns= mapping names these, but the file lacks "
+            "them; fix the mapping (keys are file columns).",
+        )
     mapping.update(explicit)
     taken = set(mapping.values())
     used = set(mapping)
@@ -128,8 +146,9 @@ def rename_columns(columns: Sequence[str], aliases: Mapping[str, Sequence[str]],
     return mapping
 
 
-def read_vector(path: str | Path, *, layer: str | int | None = None,
-                what: str = "vector file") -> gpd.GeoDataFrame:
+def read_vector(
+    path: str | Path, *, layer: str | int | None = None, what: str = "vector file"
+) -> gpd.GeoDataFrame:
     """Read a GeoJSON / GeoPackage / Shapefile (also ``.zip``) with pyogrio.
 
     Raises :class:`FileNotFoundError`, :class:`EmptyDataError` (0 bytes or no features) or
@@ -144,22 +163,27 @@ def read_vector(path: str | Path, *, layer: str | int | None = None,
         except Exception as exc:  # pragma: no cover - unreadable handled below
             raise DataFileError(f"{p}: cannot list layers: {exc}") from exc
         if isinstance(layer, str) and layer not in layers:
-            raise DataFileError(f"{p}: layer {layer!r} not found; the file has layers: "
-                                f"{', '.join(layers)}. Pass one of them as layer=.")
+            raise DataFileError(
+                f"{p}: layer {layer!r} not found; the file has layers: "
+                f"{', '.join(layers)}. Pass one of them as layer=."
+            )
     try:
         gdf = pyogrio.read_dataframe(p, layer=layer)
     except pyogrio.errors.DataSourceError as exc:
-        raise DataFileError(f"{p}: cannot read it as a vector file ({exc}). Supported: GeoJSON, "
-                            "GeoPackage (give layer=), Shapefile (.shp with .shx/.dbf/.prj, or "
-                            "all zipped).") from exc
+        raise DataFileError(
+            f"{p}: cannot read it as a vector file ({exc}). Supported: GeoJSON, "
+            "GeoPackage (give layer=), Shapefile (.shp with .shx/.dbf/.prj, or "
+            "all zipped)."
+        ) from exc
     except pyogrio.errors.DataLayerError as exc:
         raise DataFileError(f"{p}: cannot read layer {layer!r} ({exc}).") from exc
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
-        raise DataFileError(f"{p}: no geometry in this file; the {what} must be GeoJSON, "
-                            "GeoPackage or Shapefile with geometries.")
+        raise DataFileError(
+            f"{p}: no geometry in this file; the {what} must be GeoJSON, "
+            "GeoPackage or Shapefile with geometries."
+        )
     if len(gdf) == 0:
-        raise EmptyDataError(f"{p}: the {what} holds no features. Export it again from its "
-                             "source.")
+        raise EmptyDataError(f"{p}: the {what} holds no features. Export it again from its source.")
     return gdf
 
 
@@ -169,8 +193,7 @@ def apply_crs(gdf: gpd.GeoDataFrame, crs: str | CRS | None, source: str) -> gpd.
         return require_crs(gdf, source)
     given = CRS.from_user_input(crs)
     if gdf.crs is None:
-        logger.info("%s: no CRS in the file; using %s as given by crs=", source,
-                    given.to_string())
+        logger.info("%s: no CRS in the file; using %s as given by crs=", source, given.to_string())
         return gdf.set_crs(given)
     if not CRS.from_user_input(gdf.crs).equals(given):
         raise CRSError(

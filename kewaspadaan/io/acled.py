@@ -20,16 +20,47 @@ __all__ = [
 
 #: Columns of an ACLED export (data export tool / API, 2023 onwards), in export order.
 ACLED_COLUMNS: tuple[str, ...] = (
-    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2",
-    "admin3", "location", "latitude", "longitude", "geo_precision", "source", "source_scale",
-    "notes", "fatalities", "tags", "timestamp",
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
 )
 
 #: Columns without which an ACLED file cannot be used.
 ACLED_REQUIRED: tuple[str, ...] = (
-    "event_id_cnty", "event_date", "event_type", "latitude", "longitude", "fatalities",
+    "event_id_cnty",
+    "event_date",
+    "event_type",
+    "latitude",
+    "longitude",
+    "fatalities",
 )
 
 #: ACLED column → schema column (others are dropped from the normalised table).
@@ -50,7 +81,11 @@ ACLED_TO_SCHEMA: dict[str, str] = {
 
 #: The six ACLED event types (others are kept but logged).
 ACLED_EVENT_TYPES: tuple[str, ...] = (
-    "Battles", "Violence against civilians", "Explosions/Remote violence", "Riots", "Protests",
+    "Battles",
+    "Violence against civilians",
+    "Explosions/Remote violence",
+    "Riots",
+    "Protests",
     "Strategic developments",
 )
 

@@ -72,8 +72,10 @@ class Assignment:
         """Raise :class:`~kewaspadaan.io.incidents.AccountingError` unless read = assigned +
         rejected, and each incident is assigned once."""
         if self.n_read != len(self.assigned) + len(self.rejected):
-            raise AccountingError(f"{self.source}: read {self.n_read} but assigned "
-                                  f"{len(self.assigned)} and rejected {len(self.rejected)}")
+            raise AccountingError(
+                f"{self.source}: read {self.n_read} but assigned "
+                f"{len(self.assigned)} and rejected {len(self.rejected)}"
+            )
         if self.assigned.index.has_duplicates:
             raise AccountingError(f"{self.source}: an incident was assigned more than once")
 
@@ -134,8 +136,13 @@ def assign_incidents(
     points, prior, n_read, source = _unpack(load_or_gdf)
     _check_boundaries(boundaries, level_col)
     if level_col in points.columns or "assign_rule" in points.columns:
-        raise ValidationError(source, [f"the incidents already have a column {level_col!r} or "
-                                       "'assign_rule'; drop or rename it before assigning"])
+        raise ValidationError(
+            source,
+            [
+                f"the incidents already have a column {level_col!r} or "
+                "'assign_rule'; drop or rename it before assigning"
+            ],
+        )
     target = analysis_crs_for(boundaries, crs)
     pts = require_crs(points, source).geometry.to_crs(target)
     polys = boundaries.geometry.to_crs(target)
@@ -147,8 +154,9 @@ def assign_incidents(
     rule = np.full(n, "", dtype=object)
     dist = np.zeros(n, dtype="float64")
     geom = np.asarray(pts.values)
-    usable = (~pts.isna().to_numpy() & ~pts.is_empty.to_numpy()
-              & (pts.geom_type.to_numpy() == "Point"))
+    usable = (
+        ~pts.isna().to_numpy() & ~pts.is_empty.to_numpy() & (pts.geom_type.to_numpy() == "Point")
+    )
     _inside(geom, polys, codes, usable, choice, rule)
     far = _nearest(geom, polys, codes, usable & (choice < 0), max_d, choice, rule, dist)
 
@@ -161,27 +169,41 @@ def assign_incidents(
     rejected = pd.concat([prior, new_rej], ignore_index=True) if len(prior) else new_rej
     # one list in file order, whichever stage rejected the row
     rejected = rejected.sort_values(["source_file", "source_row"], kind="stable")
-    result = Assignment(assigned=assigned, rejected=rejected.reset_index(drop=True),
-                        n_read=n_read, source=source, level_col=level_col)
+    result = Assignment(
+        assigned=assigned,
+        rejected=rejected.reset_index(drop=True),
+        n_read=n_read,
+        source=source,
+        level_col=level_col,
+    )
     result.check_accounting()
     s = result.summary()
-    logger.info("%s: %d read, %d assigned (%s), %d rejected", source, n_read, s["n_assigned"],
-                ", ".join(f"{k} {v}" for k, v in s["by_rule"].items()), s["n_rejected"])
+    logger.info(
+        "%s: %d read, %d assigned (%s), %d rejected",
+        source,
+        n_read,
+        s["n_assigned"],
+        ", ".join(f"{k} {v}" for k, v in s["by_rule"].items()),
+        s["n_rejected"],
+    )
     return result
 
 
-def _unpack(obj: IncidentLoad | gpd.GeoDataFrame
-            ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, int, str]:
-    empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else "str")
-                          for c in REJECTION_COLUMNS})
+def _unpack(
+    obj: IncidentLoad | gpd.GeoDataFrame,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, int, str]:
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c == "source_row" else "str") for c in REJECTION_COLUMNS}
+    )
     if isinstance(obj, IncidentLoad):
         obj.check_accounting()
         return obj.incidents, obj.rejected, obj.n_read, obj.source
     if isinstance(obj, gpd.GeoDataFrame):
         source = str(obj.attrs.get("source", "incidents GeoDataFrame"))
         return obj, empty, len(obj), source
-    raise TypeError(f"assign_incidents needs an IncidentLoad or a GeoDataFrame, not "
-                    f"{type(obj).__name__}")
+    raise TypeError(
+        f"assign_incidents needs an IncidentLoad or a GeoDataFrame, not {type(obj).__name__}"
+    )
 
 
 def _check_boundaries(boundaries: gpd.GeoDataFrame, level_col: str) -> None:
@@ -189,20 +211,30 @@ def _check_boundaries(boundaries: gpd.GeoDataFrame, level_col: str) -> None:
     if not isinstance(boundaries, gpd.GeoDataFrame):
         raise TypeError("boundaries must be a GeoDataFrame (see kewaspadaan.io.load_boundaries)")
     if level_col not in boundaries.columns:
-        raise missing_columns_error(source, {level_col: (level_col,)}, list(boundaries.columns),
-                                    hint="Pass level_col= naming the code column.")
+        raise missing_columns_error(
+            source,
+            {level_col: (level_col,)},
+            list(boundaries.columns),
+            hint="Pass level_col= naming the code column.",
+        )
     require_crs(boundaries, source)
     if len(boundaries) == 0:
         raise GeometryError(f"{source}: no boundary polygons to assign incidents to")
     dup = boundaries[level_col][boundaries[level_col].duplicated()]
     if len(dup):
-        raise ValidationError(source, [f"column {level_col!r} has duplicated codes "
-                                       f"{format_rows(sorted(map(str, dup.unique())))}; each "
-                                       "incident must be assigned to exactly one polygon"])
+        raise ValidationError(
+            source,
+            [
+                f"column {level_col!r} has duplicated codes "
+                f"{format_rows(sorted(map(str, dup.unique())))}; each "
+                "incident must be assigned to exactly one polygon"
+            ],
+        )
 
 
-def _pick(pt_idx: np.ndarray, poly_idx: np.ndarray, d: np.ndarray,
-          codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pick(
+    pt_idx: np.ndarray, poly_idx: np.ndarray, d: np.ndarray, codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per point the candidate with the smallest distance (mm), ties by smallest code."""
     if len(pt_idx) == 0:
         return pt_idx, poly_idx, d
@@ -212,15 +244,22 @@ def _pick(pt_idx: np.ndarray, poly_idx: np.ndarray, d: np.ndarray,
     return pt_idx[first], poly_idx[first], d[first]
 
 
-def _inside(geom: Any, polys: gpd.GeoSeries, codes: np.ndarray, usable: np.ndarray,
-            choice: np.ndarray, rule: np.ndarray) -> None:
+def _inside(
+    geom: Any,
+    polys: gpd.GeoSeries,
+    codes: np.ndarray,
+    usable: np.ndarray,
+    choice: np.ndarray,
+    rule: np.ndarray,
+) -> None:
     idx = np.flatnonzero(usable)
     if not len(idx):
         return
     # a tree over the (many) points queried with the (few) polygons: the same pairs as
     # polys.sindex.query(points), about 5x faster for a million incidents
-    poly_idx, pt_pos = shapely.STRtree(geom[idx]).query(np.asarray(polys.values),
-                                                        predicate="intersects")
+    poly_idx, pt_pos = shapely.STRtree(geom[idx]).query(
+        np.asarray(polys.values), predicate="intersects"
+    )
     pt_idx = idx[pt_pos]
     hits = np.bincount(pt_idx, minlength=len(choice))
     centroids = np.asarray(polys.centroid.values)
@@ -230,23 +269,39 @@ def _inside(geom: Any, polys: gpd.GeoSeries, codes: np.ndarray, usable: np.ndarr
     rule[p] = np.where(hits[p] > 1, "overlap", "inside")
 
 
-def _nearest(geom: Any, polys: gpd.GeoSeries, codes: np.ndarray, todo: np.ndarray, max_d: float,
-             choice: np.ndarray, rule: np.ndarray, dist: np.ndarray) -> np.ndarray:
+def _nearest(
+    geom: Any,
+    polys: gpd.GeoSeries,
+    codes: np.ndarray,
+    todo: np.ndarray,
+    max_d: float,
+    choice: np.ndarray,
+    rule: np.ndarray,
+    dist: np.ndarray,
+) -> np.ndarray:
     """Assign points within ``max_d`` of a polygon; return the indices still unassigned."""
     idx = np.flatnonzero(todo)
     if not len(idx) or max_d <= 0:  # max_distance_m=0: only points inside are assigned
         return idx
-    (pt_pos, poly_idx), d = polys.sindex.nearest(geom[idx], return_all=True,
-                                                 return_distance=True, max_distance=max_d)
+    (pt_pos, poly_idx), d = polys.sindex.nearest(
+        geom[idx], return_all=True, return_distance=True, max_distance=max_d
+    )
     if len(pt_pos):
         p, q, dd = _pick(idx[pt_pos], poly_idx, d, codes)
         choice[p], rule[p], dist[p] = q, "nearest", dd
     return idx[choice[idx] < 0]
 
 
-def _reasons(pts: gpd.GeoSeries, usable: np.ndarray, far: np.ndarray, codes: np.ndarray,
-             polys: gpd.GeoSeries, choice: np.ndarray, max_d: float,
-             boundaries: gpd.GeoDataFrame) -> dict[int, str]:
+def _reasons(
+    pts: gpd.GeoSeries,
+    usable: np.ndarray,
+    far: np.ndarray,
+    codes: np.ndarray,
+    polys: gpd.GeoSeries,
+    choice: np.ndarray,
+    max_d: float,
+    boundaries: gpd.GeoDataFrame,
+) -> dict[int, str]:
     reasons: dict[int, str] = {}
     geom = np.asarray(pts.values)
     for i in np.flatnonzero(~usable):
@@ -254,19 +309,24 @@ def _reasons(pts: gpd.GeoSeries, usable: np.ndarray, far: np.ndarray, codes: np.
         kind = "kosong" if g is None or g.is_empty else f"bukan titik ({g.geom_type})"
         reasons[int(i)] = f"geometri {kind}"
     if len(far):
-        (pt_pos, poly_idx), d = polys.sindex.nearest(geom[far], return_all=False,
-                                                     return_distance=True)
-        near = dict(zip(far[pt_pos].tolist(), zip(poly_idx.tolist(), d.tolist(), strict=True),
-                        strict=True))
+        (pt_pos, poly_idx), d = polys.sindex.nearest(
+            geom[far], return_all=False, return_distance=True
+        )
+        near = dict(
+            zip(far[pt_pos].tolist(), zip(poly_idx.tolist(), d.tolist(), strict=True), strict=True)
+        )
         for i in far.tolist():
             q, dd = near[i]
-            reasons[int(i)] = (f"di luar semua kecamatan: terdekat {codes[q]} pada "
-                               f"{dd / 1000:.1f} km (batas {max_d:.0f} m)")
+            reasons[int(i)] = (
+                f"di luar semua kecamatan: terdekat {codes[q]} pada "
+                f"{dd / 1000:.1f} km (batas {max_d:.0f} m)"
+            )
     return reasons
 
 
-def _rejections(points: gpd.GeoDataFrame, mask: np.ndarray,
-                reasons: dict[int, str]) -> pd.DataFrame:
+def _rejections(
+    points: gpd.GeoDataFrame, mask: np.ndarray, reasons: dict[int, str]
+) -> pd.DataFrame:
     pos = np.flatnonzero(mask)
     source = str(points.attrs.get("source", ""))
 
@@ -275,9 +335,11 @@ def _rejections(points: gpd.GeoDataFrame, mask: np.ndarray,
             return points[name].iloc[pos].tolist()
         return [default(i) for i in pos]
 
-    return pd.DataFrame({
-        "source_file": pd.Series(col("source_file", lambda i: source), dtype="str"),
-        "source_row": pd.Series(col("source_row", lambda i: int(i) + 1), dtype="int64"),
-        "event_id": pd.Series(col("event_id", lambda i: str(points.index[i])), dtype="str"),
-        "reason": pd.Series([reasons[int(i)] for i in pos], dtype="str"),
-    })[list(REJECTION_COLUMNS)]
+    return pd.DataFrame(
+        {
+            "source_file": pd.Series(col("source_file", lambda i: source), dtype="str"),
+            "source_row": pd.Series(col("source_row", lambda i: int(i) + 1), dtype="int64"),
+            "event_id": pd.Series(col("event_id", lambda i: str(points.index[i])), dtype="str"),
+            "reason": pd.Series([reasons[int(i)] for i in pos], dtype="str"),
+        }
+    )[list(REJECTION_COLUMNS)]

@@ -45,10 +45,18 @@ CODE_DIGITS: dict[str, tuple[int, ...]] = {
     "desa": (2, 2, 2, 4),
 }
 
-_KODE_KAB = ("kode_kab", "kd_kab", "kdpkab", "kdkab", "kode_kabupaten", "kode_kabkota",
-             "kab_kode")
-_NAMA_KAB = ("nama_kab", "wadmkk", "nm_kab", "nmkab", "nama_kabupaten", "nama_kabkota",
-             "kabupaten", "kabkota", "kab_kota")
+_KODE_KAB = ("kode_kab", "kd_kab", "kdpkab", "kdkab", "kode_kabupaten", "kode_kabkota", "kab_kode")
+_NAMA_KAB = (
+    "nama_kab",
+    "wadmkk",
+    "nm_kab",
+    "nmkab",
+    "nama_kabupaten",
+    "nama_kabkota",
+    "kabupaten",
+    "kabkota",
+    "kab_kota",
+)
 _KODE_KEC = ("kode_kec", "kd_kec", "kdcpum", "kdkec", "kode_kecamatan", "kec_kode")
 _NAMA_KEC = ("nama_kec", "wadmkc", "nm_kec", "nmkec", "nama_kecamatan", "kecamatan")
 
@@ -61,10 +69,28 @@ BOUNDARY_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "nama_kab": _NAMA_KAB,
     },
     "desa": {
-        "kode": ("kode_kemendagri", "kode_desa", "kd_desa", "kdepum", "kddesa", "kode_kel",
-                 "kode_desa_kel", "kode_wilayah"),
-        "nama": ("nama_kemendagri", "nama_desa", "wadmkd", "nm_desa", "nmdesa", "namobj",
-                 "desa", "kelurahan", "desa_kel", "name"),
+        "kode": (
+            "kode_kemendagri",
+            "kode_desa",
+            "kd_desa",
+            "kdepum",
+            "kddesa",
+            "kode_kel",
+            "kode_desa_kel",
+            "kode_wilayah",
+        ),
+        "nama": (
+            "nama_kemendagri",
+            "nama_desa",
+            "wadmkd",
+            "nm_desa",
+            "nmdesa",
+            "namobj",
+            "desa",
+            "kelurahan",
+            "desa_kel",
+            "name",
+        ),
         "kode_kec": _KODE_KEC,
         "nama_kec": _NAMA_KEC,
         "kode_kab": _KODE_KAB,
@@ -117,11 +143,12 @@ def normalise_code(value: Any, level: str) -> str:
         digits = digits[:6]
     if len(digits) != need:
         dotted = ".".join("9" * g for g in groups)
-        raise ValueError(f"code {text!r} has {len(digits)} digits; a {level} code has {need} "
-                         f"({dotted})")
+        raise ValueError(
+            f"code {text!r} has {len(digits)} digits; a {level} code has {need} ({dotted})"
+        )
     parts, start = [], 0
     for g in groups:
-        parts.append(digits[start:start + g])
+        parts.append(digits[start : start + g])
         start += g
     return ".".join(parts)
 
@@ -191,10 +218,15 @@ def load_boundaries(
     if problems:
         raise ValidationError(source, problems)
     if repaired:
-        logger.warning("%s: repaired %d invalid polygon(s) with make_valid: kode %s", source,
-                       len(repaired), format_rows(repaired))
-    ordered = [c for c in (DESA_COLUMNS if level == "desa" else BOUNDARY_COLUMNS)
-               if c != "geometry"]
+        logger.warning(
+            "%s: repaired %d invalid polygon(s) with make_valid: kode %s",
+            source,
+            len(repaired),
+            format_rows(repaired),
+        )
+    ordered = [
+        c for c in (DESA_COLUMNS if level == "desa" else BOUNDARY_COLUMNS) if c != "geometry"
+    ]
     extra = [c for c in gdf.columns if c not in ordered and c not in ("geometry", "repaired")]
     out = gdf[[*ordered, *extra, "repaired", "geometry"]].reset_index(drop=True)
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=gdf.crs)
@@ -204,8 +236,9 @@ def load_boundaries(
     return out
 
 
-def _map_columns(raw: gpd.GeoDataFrame, level: str, columns: Mapping[str, str] | None,
-                 source: str) -> gpd.GeoDataFrame:
+def _map_columns(
+    raw: gpd.GeoDataFrame, level: str, columns: Mapping[str, str] | None, source: str
+) -> gpd.GeoDataFrame:
     aliases = BOUNDARY_ALIASES[level]
     names = [c for c in raw.columns if c != raw.geometry.name]
     mapping = rename_columns(names, aliases, columns, source)
@@ -214,10 +247,13 @@ def _map_columns(raw: gpd.GeoDataFrame, level: str, columns: Mapping[str, str] |
     missing = {t: aliases[t] for t in aliases if t not in found and t not in derivable}
     if missing:
         raise missing_columns_error(
-            source, missing, names,
+            source,
+            missing,
+            names,
             hint="Rename the column(s) in the file, or map them explicitly, e.g. "
-                 f"load_boundaries(path, level={level!r}, columns={{'your_column': "
-                 f"{next(iter(missing))!r}}}).")
+            f"load_boundaries(path, level={level!r}, columns={{'your_column': "
+            f"{next(iter(missing))!r}}}).",
+        )
     # keep unmapped columns; a file column that would collide with a schema name is renamed
     rename = dict(mapping)
     for col in names:
@@ -246,9 +282,11 @@ def _normalise_codes(gdf: gpd.GeoDataFrame, level: str, problems: list[str]) -> 
                 bad.append(f"row {i}: {exc}")
         gdf[col] = pd.array(values, dtype="str")
         if bad:
-            problems.append(f"column {col!r}: {len(bad)} invalid {col_level} code(s): "
-                            f"{format_rows(bad, 5)}. Give codes like "
-                            f"{'.'.join('9' * g for g in CODE_DIGITS[col_level])}.")
+            problems.append(
+                f"column {col!r}: {len(bad)} invalid {col_level} code(s): "
+                f"{format_rows(bad, 5)}. Give codes like "
+                f"{'.'.join('9' * g for g in CODE_DIGITS[col_level])}."
+            )
     for col, col_level in _DERIVED_CODES.items():
         if col in _schema_for(level) and col not in gdf.columns:
             n = sum(CODE_DIGITS[col_level]) + len(CODE_DIGITS[col_level]) - 1
@@ -257,11 +295,15 @@ def _normalise_codes(gdf: gpd.GeoDataFrame, level: str, problems: list[str]) -> 
     dup = gdf["kode"].dropna()
     dup = dup[dup.duplicated(keep=False)]
     if len(dup):
-        listed = [f"{k} (rows {', '.join(str(i + 1) for i in idx)})"
-                  for k, idx in dup.groupby(dup).groups.items()]
-        problems.append(f"column 'kode': {dup.nunique()} duplicated code(s): "
-                        f"{format_rows(listed, 5)}. Each {level} must appear once; merge the "
-                        "parts into one (Multi)Polygon (e.g. GeoDataFrame.dissolve('kode')).")
+        listed = [
+            f"{k} (rows {', '.join(str(i + 1) for i in idx)})"
+            for k, idx in dup.groupby(dup).groups.items()
+        ]
+        problems.append(
+            f"column 'kode': {dup.nunique()} duplicated code(s): "
+            f"{format_rows(listed, 5)}. Each {level} must appear once; merge the "
+            "parts into one (Multi)Polygon (e.g. GeoDataFrame.dissolve('kode'))."
+        )
     return gdf
 
 
@@ -274,31 +316,43 @@ def _check_prefixes(gdf: gpd.GeoDataFrame, level: str, problems: list[str]) -> N
     for col in ("kode_kab", "kode_kec"):
         if col not in gdf.columns or level == "kabupaten":
             continue
-        ok = [(k is None or p is None or pd.isna(k) or pd.isna(p) or str(k).startswith(f"{p}."))
-              for k, p in zip(gdf["kode"], gdf[col], strict=True)]
-        bad = [f"row {i + 1} ({gdf['kode'].iloc[i]} vs {gdf[col].iloc[i]})"
-               for i, good in enumerate(ok) if not good]
+        ok = [
+            (k is None or p is None or pd.isna(k) or pd.isna(p) or str(k).startswith(f"{p}."))
+            for k, p in zip(gdf["kode"], gdf[col], strict=True)
+        ]
+        bad = [
+            f"row {i + 1} ({gdf['kode'].iloc[i]} vs {gdf[col].iloc[i]})"
+            for i, good in enumerate(ok)
+            if not good
+        ]
         if bad:
-            problems.append(f"column {col!r}: {len(bad)} row(s) whose {col} does not prefix "
-                            f"their kode: {format_rows(bad, 5)}. Fix the codes in the file.")
+            problems.append(
+                f"column {col!r}: {len(bad)} row(s) whose {col} does not prefix "
+                f"their kode: {format_rows(bad, 5)}. Fix the codes in the file."
+            )
 
 
-def _check_geometry(gdf: gpd.GeoDataFrame, repair: bool,
-                    problems: list[str]) -> tuple[gpd.GeoDataFrame, list[str]]:
+def _check_geometry(
+    gdf: gpd.GeoDataFrame, repair: bool, problems: list[str]
+) -> tuple[gpd.GeoDataFrame, list[str]]:
     geom = gdf.geometry.values
     rows = np.arange(1, len(gdf) + 1)
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     if missing.any():
-        problems.append(f"geometry: {int(missing.sum())} row(s) with no or empty geometry: rows "
-                        f"{format_rows(list(rows[missing]))}. Draw them or remove the rows.")
+        problems.append(
+            f"geometry: {int(missing.sum())} row(s) with no or empty geometry: rows "
+            f"{format_rows(list(rows[missing]))}. Draw them or remove the rows."
+        )
     types = shapely.get_type_id(geom)
     polygonal = np.isin(types, (3, 6))  # Polygon, MultiPolygon
     wrong = ~polygonal & ~missing
     if wrong.any():
         names = ", ".join(sorted(set(gdf.geometry.geom_type[wrong])))
-        problems.append(f"geometry: {int(wrong.sum())} row(s) are not polygons ({names}): rows "
-                        f"{format_rows(list(rows[wrong]))}. Boundaries must be Polygon or "
-                        "MultiPolygon.")
+        problems.append(
+            f"geometry: {int(wrong.sum())} row(s) are not polygons ({names}): rows "
+            f"{format_rows(list(rows[wrong]))}. Boundaries must be Polygon or "
+            "MultiPolygon."
+        )
     invalid = polygonal & ~missing & ~shapely.is_valid(geom)
     gdf = gdf.copy()
     gdf["repaired"] = invalid
@@ -307,14 +361,18 @@ def _check_geometry(gdf: gpd.GeoDataFrame, repair: bool,
     reasons = shapely.is_valid_reason(geom[invalid])
     if not repair:
         listed = [f"row {r} ({why})" for r, why in zip(rows[invalid], reasons, strict=True)]
-        problems.append(f"geometry: {int(invalid.sum())} invalid polygon(s): "
-                        f"{format_rows(listed, 5)}. Use repair=True or fix them in a GIS.")
+        problems.append(
+            f"geometry: {int(invalid.sum())} invalid polygon(s): "
+            f"{format_rows(listed, 5)}. Use repair=True or fix them in a GIS."
+        )
         return gdf, []
     fixed = [_polygonal_part(g) for g in shapely.make_valid(geom[invalid])]
     bad = [int(r) for r, g in zip(rows[invalid], fixed, strict=True) if g is None]
     if bad:
-        raise GeometryError(f"geometry rows {format_rows(bad)} cannot be repaired into "
-                            "polygons (make_valid leaves no area). Redraw them.")
+        raise GeometryError(
+            f"geometry rows {format_rows(bad)} cannot be repaired into "
+            "polygons (make_valid leaves no area). Redraw them."
+        )
     new = geom.copy()
     new[invalid] = fixed
     gdf["geometry"] = gpd.GeoSeries(new, index=gdf.index, crs=gdf.crs)
@@ -326,8 +384,11 @@ def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry | None:
     """Polygonal part of a ``make_valid`` result (Polygon/MultiPolygon) or ``None``."""
     if isinstance(geom, (shapely.Polygon, shapely.MultiPolygon)):
         return None if geom.is_empty else geom
-    parts = [p for p in shapely.get_parts(geom)
-             if isinstance(p, (shapely.Polygon, shapely.MultiPolygon)) and not p.is_empty]
+    parts = [
+        p
+        for p in shapely.get_parts(geom)
+        if isinstance(p, (shapely.Polygon, shapely.MultiPolygon)) and not p.is_empty
+    ]
     if not parts:
         return None
     out = shapely.union_all(parts)
@@ -342,5 +403,7 @@ def _check_names(gdf: gpd.GeoDataFrame, level: str, problems: list[str]) -> None
         empty = gdf[col].isna().to_numpy() | (text == "").to_numpy()
         if empty.any():
             rows = [int(i) + 1 for i in np.flatnonzero(empty)]
-            problems.append(f"column {col!r}: {len(rows)} row(s) with no name: rows "
-                            f"{format_rows(rows)}. Fill in the {level} names.")
+            problems.append(
+                f"column {col!r}: {len(rows)} row(s) with no name: rows "
+                f"{format_rows(rows)}. Fill in the {level} names."
+            )

@@ -72,16 +72,37 @@ _REQUIRED = ("latitude", "longitude", "event_date")
 _TEXT = ("event_type", "sub_event_type", "actor1", "actor2", "location", "notes")
 
 #: Extra date formats tried for generic files (Indonesian day-first order).
-_GENERIC_DATE_FORMATS = (*ACLED_DATE_FORMATS, "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y",
-                         "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M")
+_GENERIC_DATE_FORMATS = (
+    *ACLED_DATE_FORMATS,
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d/%m/%Y %H:%M",
+)
 _ID_MONTHS = {
-    "januari": "January", "februari": "February", "pebruari": "February", "maret": "March",
-    "mei": "May", "juni": "June", "juli": "July", "agustus": "August", "oktober": "October",
-    "nopember": "November", "desember": "December",
-    "agu": "Aug", "agt": "Aug", "okt": "Oct", "des": "Dec", "nop": "Nov",
+    "januari": "January",
+    "februari": "February",
+    "pebruari": "February",
+    "maret": "March",
+    "mei": "May",
+    "juni": "June",
+    "juli": "July",
+    "agustus": "August",
+    "oktober": "October",
+    "nopember": "November",
+    "desember": "December",
+    "agu": "Aug",
+    "agt": "Aug",
+    "okt": "Oct",
+    "des": "Dec",
+    "nop": "Nov",
 }
-_ID_MONTH_RE = re.compile(r"\b(" + "|".join(sorted(_ID_MONTHS, key=len, reverse=True)) + r")\b",
-                          re.IGNORECASE)
+_ID_MONTH_RE = re.compile(
+    r"\b(" + "|".join(sorted(_ID_MONTHS, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
 
 
 class AccountingError(KewaspadaanError, AssertionError):
@@ -122,8 +143,10 @@ class IncidentLoad:
     def check_accounting(self) -> None:
         """Raise :class:`AccountingError` unless ``n_read == valid + rejected``."""
         if self.n_read != len(self.incidents) + len(self.rejected):
-            raise AccountingError(f"{self.source}: read {self.n_read} rows but kept "
-                                  f"{len(self.incidents)} and rejected {len(self.rejected)}")
+            raise AccountingError(
+                f"{self.source}: read {self.n_read} rows but kept "
+                f"{len(self.incidents)} and rejected {len(self.rejected)}"
+            )
 
 
 def reason_counts(rejected: pd.DataFrame) -> dict[str, int]:
@@ -199,8 +222,9 @@ def load_incidents(
     kind = format if format != "auto" else ("acled" if is_acled(table.columns) else "generic")
     table = _map_incident_columns(table, kind, columns, p)
     today_d = _as_date(today)
-    parsed, reasons = _validate_rows(table, kind, coord_crs, source, today_d, date_format,
-                                     swap_latlon)
+    parsed, reasons = _validate_rows(
+        table, kind, coord_crs, source, today_d, date_format, swap_latlon
+    )
     return _assemble(parsed, reasons, table, coord_crs, source, len(table))
 
 
@@ -212,14 +236,23 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     first = text.splitlines()[0]
     sep = max((",", ";", "\t", "|"), key=first.count)
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                         na_filter=False, skip_blank_lines=True)
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+        )
     except pd.errors.ParserError as exc:
-        raise DataFileError(f"{path}: not a well-formed CSV ({exc}). Quote fields that contain "
-                            f"the separator {sep!r}, or re-export the file.") from exc
+        raise DataFileError(
+            f"{path}: not a well-formed CSV ({exc}). Quote fields that contain "
+            f"the separator {sep!r}, or re-export the file."
+        ) from exc
     if len(df) == 0:
-        raise EmptyDataError(f"{path}: the file has a header ({', '.join(map(str, df.columns))}) "
-                             "but no data rows.")
+        raise EmptyDataError(
+            f"{path}: the file has a header ({', '.join(map(str, df.columns))}) but no data rows."
+        )
     df.columns = [str(c).strip() for c in df.columns]
     return df.fillna("")
 
@@ -233,8 +266,8 @@ def _decode(data: bytes, path: Path, encoding: str | None) -> str:
     try:
         return data.decode("utf-8-sig")  # UTF-8 with or without a byte-order mark
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        bad = data[exc.start:exc.start + 1]
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[exc.start : exc.start + 1]
         raise DataFileError(
             f"{path}: not UTF-8 text: byte {bad!r} at offset {exc.start} (line {line}) cannot "
             "be decoded. The file was probably saved by Excel in a Windows code page; pass "
@@ -262,8 +295,9 @@ def _read_points(path: Path, layer: str | int | None) -> pd.DataFrame:
     table["latitude"] = ["" if np.isnan(v) else repr(float(v)) for v in ys]
     table["longitude"] = ["" if np.isnan(v) else repr(float(v)) for v in xs]
     table["_geom_problem"] = [
-        "" if ok else f"geometri bukan titik: {t}" for ok, t in zip(is_point, geom.geom_type,
-                                                                    strict=True)]
+        "" if ok else f"geometri bukan titik: {t}"
+        for ok, t in zip(is_point, geom.geom_type, strict=True)
+    ]
     return table
 
 
@@ -274,8 +308,9 @@ def _isna(v: Any) -> bool:
         return False
 
 
-def _map_incident_columns(table: pd.DataFrame, kind: str, columns: Mapping[str, str] | None,
-                          path: Path) -> pd.DataFrame:
+def _map_incident_columns(
+    table: pd.DataFrame, kind: str, columns: Mapping[str, str] | None, path: Path
+) -> pd.DataFrame:
     names = [c for c in table.columns if c != "_geom_problem"]
     aliases: dict[str, tuple[str, ...]]
     accepted: dict[str, tuple[str, ...]]
@@ -291,14 +326,17 @@ def _map_incident_columns(table: pd.DataFrame, kind: str, columns: Mapping[str, 
     mapping = rename_columns(names, aliases, columns, path)
     missing = {t: accepted[t] for t in required if t not in mapping.values()}
     if missing:
-        hint = ("Rename the column(s), or map them: load_incidents(path, columns="
-                f"{{'your_column': {next(iter(missing))!r}}})")
+        hint = (
+            "Rename the column(s), or map them: load_incidents(path, columns="
+            f"{{'your_column': {next(iter(missing))!r}}})"
+        )
         if kind == "acled":
-            hint += ". ACLED exports must keep ACLED's column names; use format='generic' for " \
-                    "other tables."
+            hint += (
+                ". ACLED exports must keep ACLED's column names; use format='generic' for "
+                "other tables."
+            )
         raise missing_columns_error(path, missing, names, hint=hint)
-    out = pd.DataFrame({target: table[col] for col, target in mapping.items()},
-                       index=table.index)
+    out = pd.DataFrame({target: table[col] for col, target in mapping.items()}, index=table.index)
     if "_geom_problem" in table.columns:
         out["_geom_problem"] = table["_geom_problem"]
     return out
@@ -359,9 +397,15 @@ def _parse_numbers(values: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
-def _validate_rows(table: pd.DataFrame, kind: str, coord_crs: CRS, source: str,
-                   today: dt.date, date_format: str | None,
-                   swap_latlon: bool) -> tuple[pd.DataFrame, list[list[str]]]:
+def _validate_rows(
+    table: pd.DataFrame,
+    kind: str,
+    coord_crs: CRS,
+    source: str,
+    today: dt.date,
+    date_format: str | None,
+    swap_latlon: bool,
+) -> tuple[pd.DataFrame, list[list[str]]]:
     n = len(table)
     reasons: list[list[str]] = [[] for _ in range(n)]
 
@@ -390,13 +434,18 @@ def _validate_rows(table: pd.DataFrame, kind: str, coord_crs: CRS, source: str,
     if kind == "acled":
         unknown = ~parsed["event_type"].isin(ACLED_EVENT_TYPES) & parsed["event_type"].notna()
         if unknown.any():
-            logger.info("%s: %d row(s) have event types outside ACLED's six: %s", source,
-                        int(unknown.sum()), sorted(parsed.loc[unknown, "event_type"].unique()))
+            logger.info(
+                "%s: %d row(s) have event types outside ACLED's six: %s",
+                source,
+                int(unknown.sum()),
+                sorted(parsed.loc[unknown, "event_type"].unique()),
+            )
     return parsed, reasons
 
 
-def _validate_coordinates(table: pd.DataFrame, coord_crs: CRS, source: str, swap: bool,
-                          flag: Any, skip: np.ndarray) -> tuple[pd.Series, pd.Series]:
+def _validate_coordinates(
+    table: pd.DataFrame, coord_crs: CRS, source: str, swap: bool, flag: Any, skip: np.ndarray
+) -> tuple[pd.Series, pd.Series]:
     """Flag empty/unreadable/out-of-range/swapped coordinates (``skip``: already rejected)."""
     raw_lat, raw_lon = table["latitude"].astype("str"), table["longitude"].astype("str")
     lat, lon = _parse_numbers(raw_lat), _parse_numbers(raw_lon)
@@ -405,14 +454,21 @@ def _validate_coordinates(table: pd.DataFrame, coord_crs: CRS, source: str, swap
     empty = ((raw_lat.str.strip() == "") | (raw_lon.str.strip() == "")).to_numpy() & ~skip
     bad = (~np.isfinite(lat) | ~np.isfinite(lon)).to_numpy() & ~empty & ~skip
     flag(empty, lambda i: "koordinat kosong: latitude/longitude tidak diisi")
-    flag(bad, lambda i: f"koordinat tidak terbaca: latitude={raw_lat.iloc[i]!r}, "
-                        f"longitude={raw_lon.iloc[i]!r}")
+    flag(
+        bad,
+        lambda i: (
+            f"koordinat tidak terbaca: latitude={raw_lat.iloc[i]!r}, longitude={raw_lon.iloc[i]!r}"
+        ),
+    )
     if not coord_crs.is_geographic:
         return lat, lon
     ok = ~(empty | bad | skip)
     in_lat = lambda v, r: (v >= r[0]) & (v <= r[1])  # noqa: E731
-    swapped = (ok & in_lat(lat, INDONESIA_LON_RANGE).to_numpy()
-               & in_lat(lon, INDONESIA_LAT_RANGE).to_numpy())
+    swapped = (
+        ok
+        & in_lat(lat, INDONESIA_LON_RANGE).to_numpy()
+        & in_lat(lon, INDONESIA_LAT_RANGE).to_numpy()
+    )
     n_ok = int(ok.sum())
     if n_ok and not swap and swapped.sum() > 0.5 * n_ok:
         raise DataFileError(
@@ -420,33 +476,38 @@ def _validate_coordinates(table: pd.DataFrame, coord_crs: CRS, source: str, swap
             "rows (latitude values 95..141 are Indonesian longitudes). Swap the two column "
             "names in the file, or pass swap_latlon=True."
         )
-    flag(swapped, lambda i: f"lintang/bujur tertukar? (latitude={lat.iloc[i]}, "
-                            f"longitude={lon.iloc[i]})")
+    flag(
+        swapped,
+        lambda i: f"lintang/bujur tertukar? (latitude={lat.iloc[i]}, longitude={lon.iloc[i]})",
+    )
     out_range = ok & ~swapped & ((lat.abs() > 90) | (lon.abs() > 180)).to_numpy()
-    flag(out_range, lambda i: f"koordinat di luar rentang: latitude={lat.iloc[i]}, "
-                              f"longitude={lon.iloc[i]}")
+    flag(
+        out_range,
+        lambda i: f"koordinat di luar rentang: latitude={lat.iloc[i]}, longitude={lon.iloc[i]}",
+    )
     zero = ok & ((lat == 0) & (lon == 0)).to_numpy()
     flag(zero, lambda i: "koordinat 0,0: kemungkinan koordinat tidak diisi")
     return lat, lon
 
 
-def _validate_dates(raw: pd.Series, today: dt.date, date_format: str | None,
-                    flag: Any) -> pd.Series:
+def _validate_dates(
+    raw: pd.Series, today: dt.date, date_format: str | None, flag: Any
+) -> pd.Series:
     dates = parse_dates(raw, date_format)
     text = raw.astype("str").str.strip()
     empty = (text == "").to_numpy()
     bad = dates.isna().to_numpy() & ~empty
     hint = f"format {date_format!r}" if date_format else "e.g. 2024-01-15 or 15 January 2024"
     flag(empty, lambda i: "tanggal kosong")
-    flag(bad, lambda i: f"tanggal tidak terbaca: {text.iloc[i]!r} ({hint}; or pass "
-                        "date_format=)")
+    flag(bad, lambda i: f"tanggal tidak terbaca: {text.iloc[i]!r} ({hint}; or pass date_format=)")
     future = (dates > pd.Timestamp(today)).to_numpy()
     flag(future, lambda i: f"tanggal di masa depan: {dates.iloc[i].date()} > {today}")
     return dates
 
 
-def _validate_int(table: pd.DataFrame, col: str, default: int,
-                  allowed: tuple[int, ...] | None, flag: Any) -> pd.Series:
+def _validate_int(
+    table: pd.DataFrame, col: str, default: int, allowed: tuple[int, ...] | None, flag: Any
+) -> pd.Series:
     if col not in table.columns:
         return pd.Series(default, index=table.index, dtype="int64")
     text = table[col].astype("str").str.strip()
@@ -463,15 +524,17 @@ def _validate_int(table: pd.DataFrame, col: str, default: int,
         flag(neg, lambda i: f"{col} negatif: {text.iloc[i]}")
     else:
         out = whole.to_numpy() & ~values.isin(allowed).to_numpy()
-        flag(out, lambda i: f"{col} tidak valid: {text.iloc[i]!r} (harus salah satu dari "
-                            f"{allowed})")
+        flag(
+            out, lambda i: f"{col} tidak valid: {text.iloc[i]!r} (harus salah satu dari {allowed})"
+        )
     return values.where(whole, default).astype("int64")
 
 
 def _validate_ids(table: pd.DataFrame, source: str, flag: Any) -> pd.Series:
     stem = Path(source).stem
-    generated = pd.Series([f"{stem}-{i}" for i in range(1, len(table) + 1)], index=table.index,
-                          dtype="str")
+    generated = pd.Series(
+        [f"{stem}-{i}" for i in range(1, len(table) + 1)], index=table.index, dtype="str"
+    )
     if "event_id" not in table.columns:
         return generated
     ids = table["event_id"].astype("str").str.strip()
@@ -489,16 +552,24 @@ def _validate_ids(table: pd.DataFrame, source: str, flag: Any) -> pd.Series:
     return ids
 
 
-def _assemble(parsed: pd.DataFrame, reasons: list[list[str]], table: pd.DataFrame,
-              coord_crs: CRS, source: str, n_read: int) -> IncidentLoad:
+def _assemble(
+    parsed: pd.DataFrame,
+    reasons: list[list[str]],
+    table: pd.DataFrame,
+    coord_crs: CRS,
+    source: str,
+    n_read: int,
+) -> IncidentLoad:
     bad = np.array([bool(r) for r in reasons], dtype=bool)
     rows = np.arange(1, n_read + 1)
-    rejected = pd.DataFrame({
-        "source_file": pd.Series([source] * int(bad.sum()), dtype="str"),
-        "source_row": rows[bad].astype("int64"),
-        "event_id": pd.Series(parsed["event_id"].to_numpy()[bad], dtype="str"),
-        "reason": pd.Series(["; ".join(r) for r in reasons if r], dtype="str"),
-    })[list(REJECTION_COLUMNS)]
+    rejected = pd.DataFrame(
+        {
+            "source_file": pd.Series([source] * int(bad.sum()), dtype="str"),
+            "source_row": rows[bad].astype("int64"),
+            "event_id": pd.Series(parsed["event_id"].to_numpy()[bad], dtype="str"),
+            "reason": pd.Series(["; ".join(r) for r in reasons if r], dtype="str"),
+        }
+    )[list(REJECTION_COLUMNS)]
     good = parsed.loc[~bad].reset_index(drop=True)
     geometry = gpd.points_from_xy(good["longitude"], good["latitude"], crs=coord_crs)
     gdf = gpd.GeoDataFrame(good, geometry=geometry)
@@ -506,8 +577,9 @@ def _assemble(parsed: pd.DataFrame, reasons: list[list[str]], table: pd.DataFram
         try:
             gdf = gdf.to_crs(MAP_CRS)
         except Exception as exc:  # pragma: no cover - pyproj errors
-            raise CRSError(f"{source}: cannot transform coordinates from {coord_crs}: {exc}") \
-                from exc
+            raise CRSError(
+                f"{source}: cannot transform coordinates from {coord_crs}: {exc}"
+            ) from exc
     gdf["source_file"] = pd.Series([source] * len(gdf), dtype="str")
     gdf["source_row"] = rows[~bad].astype("int64")
     gdf = gdf[list(INCIDENT_COLUMNS)]

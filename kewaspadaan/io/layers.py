@@ -36,9 +36,16 @@ logger = logging.getLogger(__name__)
 
 #: Geometry family each vector layer must have.
 LAYER_GEOMETRY: dict[str, str] = {
-    "provinsi": "polygon", "batas_negara": "line", "garis_pantai": "line", "sungai": "line",
-    "jalan": "line", "pelabuhan": "point", "bandara": "point", "permukiman": "point",
-    "gudang_kpu": "point", "pos_keamanan": "point",
+    "provinsi": "polygon",
+    "batas_negara": "line",
+    "garis_pantai": "line",
+    "sungai": "line",
+    "jalan": "line",
+    "pelabuhan": "point",
+    "bandara": "point",
+    "permukiman": "point",
+    "gudang_kpu": "point",
+    "pos_keamanan": "point",
 }
 _FAMILIES = {
     "point": {"Point", "MultiPoint"},
@@ -48,8 +55,10 @@ _FAMILIES = {
 _BOUNDARY_LEVELS = {"kecamatan": "kecamatan", "desa": "desa", "kabupaten": "kabupaten"}
 _TABLES = ("armada", "intensitas_benar")
 #: Layer names accepted in ``paths=`` for the two path-only fields.
-_PATH_KEYS = {"incidents_path": ("insiden", "incidents", "incidents_path"),
-              "dem_path": ("dem", "dem_path", "terrain")}
+_PATH_KEYS = {
+    "incidents_path": ("insiden", "incidents", "incidents_path"),
+    "dem_path": ("dem", "dem_path", "terrain"),
+}
 
 
 @dataclass
@@ -84,9 +93,15 @@ class Layers:
         return [f.name for f in fields(self) if getattr(self, f.name) is not None]
 
 
-def load_vector(path: str | Path, required_columns: Sequence[str] = (), *,
-                geometry: str | None = None, layer: str | int | None = None,
-                crs: str | CRS | None = None, name: str | None = None) -> gpd.GeoDataFrame:
+def load_vector(
+    path: str | Path,
+    required_columns: Sequence[str] = (),
+    *,
+    geometry: str | None = None,
+    layer: str | int | None = None,
+    crs: str | CRS | None = None,
+    name: str | None = None,
+) -> gpd.GeoDataFrame:
     """Read a vector layer with the CRS and geometry checks of every kewaspadaan loader.
 
     Parameters
@@ -120,16 +135,20 @@ def load_vector(path: str | Path, required_columns: Sequence[str] = (), *,
     empty = (geom.isna() | geom.is_empty).to_numpy()
     if empty.any():
         rows = [int(i) + 1 for i, e in enumerate(empty) if e]
-        problems.append(f"geometry: {len(rows)} row(s) without geometry: rows "
-                        f"{format_rows(rows)}. Remove them or add the geometry.")
+        problems.append(
+            f"geometry: {len(rows)} row(s) without geometry: rows "
+            f"{format_rows(rows)}. Remove them or add the geometry."
+        )
     if geometry is not None:
         allowed = _FAMILIES[geometry]
         wrong = ~geom.geom_type.isin(allowed).to_numpy() & ~empty
         if wrong.any():
             rows = [int(i) + 1 for i, w in enumerate(wrong) if w]
             kinds = sorted(set(geom.geom_type[wrong]))
-            problems.append(f"geometry: {len(rows)} row(s) are {', '.join(kinds)}, not "
-                            f"{geometry}s: rows {format_rows(rows)}.")
+            problems.append(
+                f"geometry: {len(rows)} row(s) are {', '.join(kinds)}, not "
+                f"{geometry}s: rows {format_rows(rows)}."
+            )
     if problems:
         raise ValidationError(source, problems)
     gdf = gdf.reset_index(drop=True)
@@ -137,8 +156,9 @@ def load_vector(path: str | Path, required_columns: Sequence[str] = (), *,
     return gdf
 
 
-def load_layers(data_dir: str | Path | None = None, *,
-                paths: Mapping[str, str | Path] | None = None) -> Layers:
+def load_layers(
+    data_dir: str | Path | None = None, *, paths: Mapping[str, str | Path] | None = None
+) -> Layers:
     """Load every layer found in a data folder and/or given explicitly.
 
     Parameters
@@ -168,9 +188,15 @@ def load_layers(data_dir: str | Path | None = None, *,
         key = f.name
         given = explicit.get(key)
         demo_key = _demo_key(key)
-        path = Path(given) if given is not None else (
-            folder / DEMO_FILES[demo_key] if folder is not None and demo_key in DEMO_FILES
-            else None)
+        path = (
+            Path(given)
+            if given is not None
+            else (
+                folder / DEMO_FILES[demo_key]
+                if folder is not None and demo_key in DEMO_FILES
+                else None
+            )
+        )
         if path is None or (given is None and not path.exists()):
             continue
         found[key] = _load_one(key, path, strict=given is None)
@@ -193,8 +219,10 @@ def _normalise_keys(paths: Mapping[str, str | Path]) -> dict[str, str | Path]:
             unknown.append(key)
         out[target] = value
     if unknown:
-        raise ValueError(f"paths=: unknown layer name(s) {unknown}; known: {sorted(names)} "
-                         "(also 'insiden', 'dem')")
+        raise ValueError(
+            f"paths=: unknown layer name(s) {unknown}; known: {sorted(names)} "
+            "(also 'insiden', 'dem')"
+        )
     return out
 
 
@@ -219,9 +247,16 @@ def _check_columns(key: str, columns: pd.Index, path: Path, strict: bool) -> Non
     if not missing:
         return
     if strict:
-        raise missing_columns_error(path, {c: (c,) for c in missing}, list(columns),
-                                    hint=f"The {key} layer of a kewaspadaan data folder needs "
-                                    "these; regenerate the folder or fix the file.")
-    logger.info("%s: %s layer lacks column(s) %s of the demo layout; analyses needing them "
-                "will say so", path, key, missing)
-
+        raise missing_columns_error(
+            path,
+            {c: (c,) for c in missing},
+            list(columns),
+            hint=f"The {key} layer of a kewaspadaan data folder needs "
+            "these; regenerate the folder or fix the file.",
+        )
+    logger.info(
+        "%s: %s layer lacks column(s) %s of the demo layout; analyses needing them will say so",
+        path,
+        key,
+        missing,
+    )

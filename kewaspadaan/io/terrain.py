@@ -66,8 +66,9 @@ class Terrain:
         return self.elevation_m.shape
 
 
-def load_terrain(path: str | Path, *, band: int = 1,
-                 reproject_to: str | CRS | None = None) -> Terrain:
+def load_terrain(
+    path: str | Path, *, band: int = 1, reproject_to: str | CRS | None = None
+) -> Terrain:
     """Read one band of a GeoTIFF DEM.
 
     Parameters
@@ -101,11 +102,15 @@ def load_terrain(path: str | Path, *, band: int = 1,
         raise DataFileError(f"{p}: cannot read it as a raster ({exc}); give a GeoTIFF.") from exc
     with src:
         if not 1 <= band <= src.count:
-            raise DataFileError(f"{p}: band {band} requested but the raster has {src.count} "
-                                f"band(s); pass band=1..{src.count}.")
+            raise DataFileError(
+                f"{p}: band {band} requested but the raster has {src.count} "
+                f"band(s); pass band=1..{src.count}."
+            )
         if src.crs is None:
-            raise CRSError(f"{p}: the raster has no CRS. kewaspadaan never guesses one; assign "
-                           "it in a GIS or with `gdal_edit.py -a_srs EPSG:32650 file.tif`.")
+            raise CRSError(
+                f"{p}: the raster has no CRS. kewaspadaan never guesses one; assign "
+                "it in a GIS or with `gdal_edit.py -a_srs EPSG:32650 file.tif`."
+            )
         crs = CRS.from_user_input(src.crs)
         elev = src.read(band, masked=True).astype("float32").filled(np.nan)
         transform = src.transform
@@ -113,37 +118,62 @@ def load_terrain(path: str | Path, *, band: int = 1,
         raise EmptyDataError(f"{p}: band {band} holds no valid elevation (all cells nodata).")
     target = CRS.from_user_input(reproject_to) if reproject_to is not None else None
     if target is not None and not target.is_projected:
-        raise CRSError(f"reproject_to={target.to_string()} is geographic; give a projected CRS "
-                       "such as EPSG:32650 (UTM 50N).")
+        raise CRSError(
+            f"reproject_to={target.to_string()} is geographic; give a projected CRS "
+            "such as EPSG:32650 (UTM 50N)."
+        )
     if target is None:
         if not crs.is_projected:
-            raise CRSError(f"{p}: the raster is in a geographic CRS ({crs.to_string()}); slope "
-                           "and distances need metres. Pass reproject_to='EPSG:32650' (or the "
-                           "UTM zone of the area).")
+            raise CRSError(
+                f"{p}: the raster is in a geographic CRS ({crs.to_string()}); slope "
+                "and distances need metres. Pass reproject_to='EPSG:32650' (or the "
+                "UTM zone of the area)."
+            )
         return Terrain(elev, transform, crs, p)
     if target.equals(crs):
         return Terrain(elev, transform, crs, p)
     elev, transform = _warp(elev, transform, crs, target)
-    logger.info("%s: reprojected from %s to %s (%d x %d cells)", p, crs.to_string(),
-                target.to_string(), elev.shape[1], elev.shape[0])
+    logger.info(
+        "%s: reprojected from %s to %s (%d x %d cells)",
+        p,
+        crs.to_string(),
+        target.to_string(),
+        elev.shape[1],
+        elev.shape[0],
+    )
     return Terrain(elev, transform, target, p)
 
 
-def _warp(elev: np.ndarray, transform: Affine, src_crs: CRS,
-          dst_crs: CRS) -> tuple[np.ndarray, Affine]:
+def _warp(
+    elev: np.ndarray, transform: Affine, src_crs: CRS, dst_crs: CRS
+) -> tuple[np.ndarray, Affine]:
     h, w = elev.shape
     left, bottom, right, top = array_bounds(h, w, transform)
     dst_transform, dst_w, dst_h = calculate_default_transform(
-        src_crs, dst_crs, w, h, left=left, bottom=bottom, right=right, top=top)
+        src_crs, dst_crs, w, h, left=left, bottom=bottom, right=right, top=top
+    )
     out = np.full((dst_h, dst_w), np.nan, dtype="float32")
-    reproject(elev, out, src_transform=transform, src_crs=src_crs, src_nodata=np.nan,
-              dst_transform=dst_transform, dst_crs=dst_crs, dst_nodata=np.nan,
-              resampling=Resampling.bilinear)
+    reproject(
+        elev,
+        out,
+        src_transform=transform,
+        src_crs=src_crs,
+        src_nodata=np.nan,
+        dst_transform=dst_transform,
+        dst_crs=dst_crs,
+        dst_nodata=np.nan,
+        resampling=Resampling.bilinear,
+    )
     return out, dst_transform
 
 
-def write_geotiff(path: str | Path, array: np.ndarray, transform: Affine, crs: str | CRS,
-                  nodata: float | None = None) -> Path:
+def write_geotiff(
+    path: str | Path,
+    array: np.ndarray,
+    transform: Affine,
+    crs: str | CRS,
+    nodata: float | None = None,
+) -> Path:
     """Write a single-band (2-D) or multi-band (3-D, bands first) GeoTIFF atomically.
 
     NaN cells of a float array are written as ``nodata`` when it is given. DEFLATE-compressed,
@@ -178,9 +208,15 @@ def write_geotiff(path: str | Path, array: np.ndarray, transform: Affine, crs: s
         data = np.where(np.isnan(data), nodata, data).astype(data.dtype)
     count, height, width = data.shape
     profile = {
-        "driver": "GTiff", "width": width, "height": height, "count": count,
-        "dtype": data.dtype, "crs": CRS.from_user_input(crs).to_wkt(), "transform": transform,
-        "nodata": nodata, "compress": "deflate",
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": count,
+        "dtype": data.dtype,
+        "crs": CRS.from_user_input(crs).to_wkt(),
+        "transform": transform,
+        "nodata": nodata,
+        "compress": "deflate",
     }
     if width >= 512 and height >= 512:
         profile.update(tiled=True, blockxsize=256, blockysize=256)

@@ -61,9 +61,17 @@ logger = logging.getLogger(__name__)
 MODES: tuple[str, ...] = ("road", "river", "sea", "air")
 #: Layer names accepted by :func:`build_network` (demo names first, English aliases after).
 LAYER_ALIASES: dict[str, str] = {
-    "jalan": "roads", "roads": "roads", "sungai": "rivers", "rivers": "rivers",
-    "pelabuhan": "ports", "ports": "ports", "bandara": "airstrips", "airstrips": "airstrips",
-    "permukiman": "settlements", "settlements": "settlements", "gudang_kpu": "depots",
+    "jalan": "roads",
+    "roads": "roads",
+    "sungai": "rivers",
+    "rivers": "rivers",
+    "pelabuhan": "ports",
+    "ports": "ports",
+    "bandara": "airstrips",
+    "airstrips": "airstrips",
+    "permukiman": "settlements",
+    "settlements": "settlements",
+    "gudang_kpu": "depots",
     "depots": "depots",
 }
 _RUNWAY = ("bandara", "lapangan_terbang")
@@ -85,8 +93,17 @@ def read_network_layers(data_dir: str | Path) -> dict[str, Any]:
     """
     data_dir = Path(data_dir)
     out: dict[str, Any] = {}
-    for name in ("jalan", "sungai", "pelabuhan", "bandara", "permukiman", "gudang_kpu",
-                 "desa", "kecamatan", "armada"):
+    for name in (
+        "jalan",
+        "sungai",
+        "pelabuhan",
+        "bandara",
+        "permukiman",
+        "gudang_kpu",
+        "desa",
+        "kecamatan",
+        "armada",
+    ):
         path = data_dir / DEMO_FILES[name]
         if not path.exists():
             logger.info("%s: absent, layer %r not used", path, name)
@@ -97,8 +114,10 @@ def read_network_layers(data_dir: str | Path) -> dict[str, Any]:
             gdf = gpd.read_file(path)
             out[name] = require_crs(gdf, str(path))
         if len(out[name]) == 0:
-            raise EmptyDataError(f"{path}: the layer {name!r} has no features; remove the file "
-                                 "or regenerate the data (kewaspadaan demo-data)")
+            raise EmptyDataError(
+                f"{path}: the layer {name!r} has no features; remove the file "
+                "or regenerate the data (kewaspadaan demo-data)"
+            )
     return out
 
 
@@ -139,8 +158,9 @@ def _cut_positions(geoms: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarra
     return np.concatenate(lines), np.concatenate(pos)
 
 
-def _split_lines(geoms: np.ndarray, tol: float, points: np.ndarray | None = None,
-                 max_m: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def _split_lines(
+    geoms: np.ndarray, tol: float, points: np.ndarray | None = None, max_m: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Split lines at crossings and T-junctions, and beside ``points`` (settlements) that lie
     within ``max_m`` of a line but far from its nodes (see :func:`_access_cuts`; osmnx splits
     the nearest edge the same way); return segments and their parent index."""
@@ -176,8 +196,9 @@ def _split_lines(geoms: np.ndarray, tol: float, points: np.ndarray | None = None
     return np.asarray(out, dtype=object), np.asarray(parent)
 
 
-def _access_cuts(geoms: np.ndarray, line_idx: np.ndarray, pos: np.ndarray,
-                 points: np.ndarray, max_m: float) -> tuple[np.ndarray, np.ndarray]:
+def _access_cuts(
+    geoms: np.ndarray, line_idx: np.ndarray, pos: np.ndarray, points: np.ndarray, max_m: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Extra cuts (line index, position) beside points that are near a line but far from its
     nodes: where the nearest node (line end or crossing) is more than
     ``settings.network_access_split_gain_m`` farther than the line itself."""
@@ -185,10 +206,15 @@ def _access_cuts(geoms: np.ndarray, line_idx: np.ndarray, pos: np.ndarray,
     src, near = shapely.STRtree(geoms).query_nearest(pts, max_distance=max_m, all_matches=False)
     if len(src) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    node_xy = np.vstack([shapely.get_coordinates(shapely.get_point(geoms, 0)),
-                         shapely.get_coordinates(shapely.get_point(geoms, -1)),
-                         shapely.get_coordinates(shapely.line_interpolate_point(
-                             geoms[line_idx], pos)).reshape(-1, 2)])
+    node_xy = np.vstack(
+        [
+            shapely.get_coordinates(shapely.get_point(geoms, 0)),
+            shapely.get_coordinates(shapely.get_point(geoms, -1)),
+            shapely.get_coordinates(shapely.line_interpolate_point(geoms[line_idx], pos)).reshape(
+                -1, 2
+            ),
+        ]
+    )
     d_node, _ = cKDTree(node_xy).query(points[src])
     d_line = shapely.distance(pts[src], geoms[near])
     cut = d_node - d_line > settings.network_access_split_gain_m
@@ -221,8 +247,9 @@ class _Builder:
         self.problems: list[str] = []
         self.excluded: list[dict[str, Any]] = []
 
-    def add_nodes(self, xy: np.ndarray, kind: str, attrs: list[dict[str, Any]] | None = None
-                  ) -> np.ndarray:
+    def add_nodes(
+        self, xy: np.ndarray, kind: str, attrs: list[dict[str, Any]] | None = None
+    ) -> np.ndarray:
         start = len(self.nodes)
         for i, (x, y) in enumerate(xy.tolist()):
             d = {"x": x, "y": y, "kind": kind}
@@ -231,20 +258,41 @@ class _Builder:
             self.nodes.append((start + i, d))
         return np.arange(start, start + len(xy))
 
-    def add_edge(self, u: int, v: int, geom: Any, *, mode: str, kelas: str, length_km: float,
-                 speed_kmh: float, extra_time_h: float = 0.0, cost: float = 0.0,
-                 reverse_geom: Any = None, **attrs: Any) -> None:
+    def add_edge(
+        self,
+        u: int,
+        v: int,
+        geom: Any,
+        *,
+        mode: str,
+        kelas: str,
+        length_km: float,
+        speed_kmh: float,
+        extra_time_h: float = 0.0,
+        cost: float = 0.0,
+        reverse_geom: Any = None,
+        **attrs: Any,
+    ) -> None:
         time_h = (length_km / speed_kmh if length_km > 0 else 0.0) + extra_time_h
-        d = {"mode": mode, "kelas": kelas, "length_km": length_km, "speed_kmh": speed_kmh,
-             "travel_time_h": time_h, "capacity": np.nan, "cost": cost, "closed": False}
+        d = {
+            "mode": mode,
+            "kelas": kelas,
+            "length_km": length_km,
+            "speed_kmh": speed_kmh,
+            "travel_time_h": time_h,
+            "capacity": np.nan,
+            "cost": cost,
+            "closed": False,
+        }
         d.update(attrs)
         self.edges.append((u, v, {**d, "geometry": geom}))
         back = shapely.reverse(geom) if reverse_geom is None else reverse_geom
         self.edges.append((v, u, {**d, "geometry": back}))
 
     def xy(self, ids: np.ndarray) -> np.ndarray:
-        return np.array([[self.nodes[i][1]["x"], self.nodes[i][1]["y"]] for i in ids.tolist()],
-                        dtype=float).reshape(-1, 2)
+        return np.array(
+            [[self.nodes[i][1]["x"], self.nodes[i][1]["y"]] for i in ids.tolist()], dtype=float
+        ).reshape(-1, 2)
 
 
 def _present(v: Any) -> bool:
@@ -256,10 +304,20 @@ def _present(v: Any) -> bool:
         return True
 
 
-def _line_layer(b: _Builder, gdf: gpd.GeoDataFrame, *, layer: str, mode: str, class_col: str,
-                speeds: Mapping[str, float], tol: float, split: bool = True,
-                skip_classes: tuple[str, ...] = (), cut_points: np.ndarray | None = None,
-                access_max_m: float = 0.0) -> np.ndarray:
+def _line_layer(
+    b: _Builder,
+    gdf: gpd.GeoDataFrame,
+    *,
+    layer: str,
+    mode: str,
+    class_col: str,
+    speeds: Mapping[str, float],
+    tol: float,
+    split: bool = True,
+    skip_classes: tuple[str, ...] = (),
+    cut_points: np.ndarray | None = None,
+    access_max_m: float = 0.0,
+) -> np.ndarray:
     """Add a line layer (roads or rivers) as nodes + edges; return its node ids.
 
     ``cut_points`` (projected x, y; e.g. settlements) split the nearest line within
@@ -268,9 +326,11 @@ def _line_layer(b: _Builder, gdf: gpd.GeoDataFrame, *, layer: str, mode: str, cl
     classes = gdf[class_col].astype("object")
     bad = ~classes.isin([*speeds, *skip_classes])
     for pos in np.flatnonzero(bad.to_numpy())[:20]:
-        problems.append(f"{layer}: row {pos}: {class_col}={classes.iloc[pos]!r} has no speed; "
-                        f"use one of {sorted(speeds)} or add it to "
-                        f"settings.network_speeds_kmh[{mode!r}]")
+        problems.append(
+            f"{layer}: row {pos}: {class_col}={classes.iloc[pos]!r} has no speed; "
+            f"use one of {sorted(speeds)} or add it to "
+            f"settings.network_speeds_kmh[{mode!r}]"
+        )
     if bad.sum() > 20:
         problems.append(f"{layer}: {int(bad.sum()) - 20} more rows with unknown {class_col}")
     b.problems.extend(problems)
@@ -278,10 +338,20 @@ def _line_layer(b: _Builder, gdf: gpd.GeoDataFrame, *, layer: str, mode: str, cl
         return np.zeros(0, dtype=np.int64)
     skip = classes.isin(skip_classes).to_numpy()
     if skip.any():
-        b.excluded.append({"layer": layer, "count": int(skip.sum()),
-                           "reason": f"{class_col} in {list(skip_classes)} (not navigable)"})
-        logger.info("%s: %d features excluded: %s in %s", layer, int(skip.sum()), class_col,
-                    list(skip_classes))
+        b.excluded.append(
+            {
+                "layer": layer,
+                "count": int(skip.sum()),
+                "reason": f"{class_col} in {list(skip_classes)} (not navigable)",
+            }
+        )
+        logger.info(
+            "%s: %d features excluded: %s in %s",
+            layer,
+            int(skip.sum()),
+            class_col,
+            list(skip_classes),
+        )
     gdf = gdf.loc[~skip]
     geoms, parent = _explode_lines(gdf)
     if split:
@@ -289,19 +359,25 @@ def _line_layer(b: _Builder, gdf: gpd.GeoDataFrame, *, layer: str, mode: str, cl
         parent = parent[sub]
     if len(geoms) == 0:
         return np.zeros(0, dtype=np.int64)
-    ends = np.vstack([shapely.get_coordinates(shapely.get_point(geoms, 0)),
-                      shapely.get_coordinates(shapely.get_point(geoms, -1))])
+    ends = np.vstack(
+        [
+            shapely.get_coordinates(shapely.get_point(geoms, 0)),
+            shapely.get_coordinates(shapely.get_point(geoms, -1)),
+        ]
+    )
     labels, coords = _snap_nodes(ends, tol)
     ids = b.add_nodes(coords, mode)
     n = len(geoms)
     u_all, v_all = ids[labels[:n]], ids[labels[n:]]
     ident = gdf["id"].astype(str).to_numpy() if "id" in gdf else gdf.index.astype(str).to_numpy()
     names = gdf["nama"].astype("object").to_numpy() if "nama" in gdf else np.full(len(gdf), None)
-    detour = (gdf["faktor_jalan"].to_numpy(float) if "faktor_jalan" in gdf
-              else np.ones(len(gdf)))
-    cap = (gdf["kapasitas"].to_numpy(float) if "kapasitas" in gdf else np.full(len(gdf), np.nan))
-    flags = {c: gdf[c].fillna(False).astype(bool).to_numpy()
-             for c in ("jembatan", "surut_musiman") if c in gdf}
+    detour = gdf["faktor_jalan"].to_numpy(float) if "faktor_jalan" in gdf else np.ones(len(gdf))
+    cap = gdf["kapasitas"].to_numpy(float) if "kapasitas" in gdf else np.full(len(gdf), np.nan)
+    flags = {
+        c: gdf[c].fillna(False).astype(bool).to_numpy()
+        for c in ("jembatan", "surut_musiman")
+        if c in gdf
+    }
     kel = gdf[class_col].astype(str).to_numpy()
     lengths_km = shapely.length(geoms) / 1000.0 * detour[parent]
     cost_km = settings.network_cost_rp_per_km.get(mode, 0.0)
@@ -315,10 +391,22 @@ def _line_layer(b: _Builder, gdf: gpd.GeoDataFrame, *, layer: str, mode: str, cl
         k = part_no[p] = part_no.get(p, -1) + 1
         speed = float(speeds[kel[p]])
         extra = {f: bool(vals[p]) for f, vals in flags.items()}
-        b.add_edge(u, v, geoms[j], mode=mode, kelas=kel[p], length_km=float(lengths_km[j]),
-                   speed_kmh=speed, cost=float(lengths_km[j]) * cost_km, id=ident[p],
-                   edge_id=f"{layer}:{ident[p]}:{k}", nama=names[p], capacity=float(cap[p]),
-                   reverse_geom=rgeoms[j], **extra)
+        b.add_edge(
+            u,
+            v,
+            geoms[j],
+            mode=mode,
+            kelas=kel[p],
+            length_km=float(lengths_km[j]),
+            speed_kmh=speed,
+            cost=float(lengths_km[j]) * cost_km,
+            id=ident[p],
+            edge_id=f"{layer}:{ident[p]}:{k}",
+            nama=names[p],
+            capacity=float(cap[p]),
+            reverse_geom=rgeoms[j],
+            **extra,
+        )
     return ids
 
 
@@ -329,17 +417,34 @@ def _fallback_roads(settlements: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     k = min(int(cfg["k"]) + 1, len(xy))
     dist, nb = cKDTree(xy).query(xy, k=k, distance_upper_bound=float(cfg["max_km"]) * 1000)
     dist, nb = np.atleast_2d(dist), np.atleast_2d(nb)
-    pairs = {(min(i, j), max(i, j)) for i in range(len(xy)) for d, j in zip(dist[i], nb[i],
-             strict=True) if np.isfinite(d) and j != i and d > 0}
+    pairs = {
+        (min(i, j), max(i, j))
+        for i in range(len(xy))
+        for d, j in zip(dist[i], nb[i], strict=True)
+        if np.isfinite(d) and j != i and d > 0
+    }
     pairs_sorted = sorted(pairs)
     lines = [shapely.LineString([xy[i], xy[j]]) for i, j in pairs_sorted]
-    logger.info("no road layer: fallback tracks (k=%s nearest within %s km, kelas %r, detour x%s)"
-                ": %d links between %d settlements", cfg["k"], cfg["max_km"], cfg["kelas"],
-                cfg["detour_factor"], len(lines), len(xy))
+    logger.info(
+        "no road layer: fallback tracks (k=%s nearest within %s km, kelas %r, detour x%s)"
+        ": %d links between %d settlements",
+        cfg["k"],
+        cfg["max_km"],
+        cfg["kelas"],
+        cfg["detour_factor"],
+        len(lines),
+        len(xy),
+    )
     return gpd.GeoDataFrame(
-        {"id": [f"fallback_{i}_{j}" for i, j in pairs_sorted], "kelas": cfg["kelas"],
-         "faktor_jalan": float(cfg["detour_factor"]), "jembatan": False},
-        geometry=lines, crs=settlements.crs)
+        {
+            "id": [f"fallback_{i}_{j}" for i, j in pairs_sorted],
+            "kelas": cfg["kelas"],
+            "faktor_jalan": float(cfg["detour_factor"]),
+            "jembatan": False,
+        },
+        geometry=lines,
+        crs=settlements.crs,
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -354,8 +459,9 @@ def _point_attrs(gdf: gpd.GeoDataFrame, cols: tuple[str, ...]) -> list[dict[str,
     return recs
 
 
-def _nearest(src_xy: np.ndarray, dst_ids: np.ndarray, dst_xy: np.ndarray,
-             max_m: float) -> tuple[np.ndarray, np.ndarray]:
+def _nearest(
+    src_xy: np.ndarray, dst_ids: np.ndarray, dst_xy: np.ndarray, max_m: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Nearest target node per source point within ``max_m`` (-1 where none)."""
     if len(dst_ids) == 0 or len(src_xy) == 0:
         return np.full(len(src_xy), -1), np.full(len(src_xy), np.inf)
@@ -373,8 +479,16 @@ def _handling_h(a: str, b: str) -> float:
     return float(settings.transfer_time_h.get(key, 0.0))
 
 
-def _link(b: _Builder, src: np.ndarray, dst_ids: np.ndarray, *, max_m: float, mode_a: str,
-          mode_b: str, kind: str) -> int:
+def _link(
+    b: _Builder,
+    src: np.ndarray,
+    dst_ids: np.ndarray,
+    *,
+    max_m: float,
+    mode_a: str,
+    mode_b: str,
+    kind: str,
+) -> int:
     """Access/transfer edges from each ``src`` node to its nearest ``dst`` node."""
     src_xy, dst_xy = b.xy(src), b.xy(dst_ids)
     near, dist = _nearest(src_xy, dst_ids, dst_xy, max_m)
@@ -387,9 +501,19 @@ def _link(b: _Builder, src: np.ndarray, dst_ids: np.ndarray, *, max_m: float, mo
         geom = shapely.LineString([b.xy(np.array([s]))[0], b.xy(np.array([t]))[0]])
         mode = "transfer" if handling > 0 else "access"
         cost = settings.transfer_cost_rp if handling > 0 else 0.0
-        b.add_edge(s, t, geom, mode=mode, kelas=f"{mode_a}-{mode_b}" if handling else kind,
-                   length_km=d / 1000.0, speed_kmh=walk, extra_time_h=handling, cost=cost,
-                   id=f"{kind}:{s}-{t}", edge_id=f"{kind}:{s}-{t}")
+        b.add_edge(
+            s,
+            t,
+            geom,
+            mode=mode,
+            kelas=f"{mode_a}-{mode_b}" if handling else kind,
+            length_km=d / 1000.0,
+            speed_kmh=walk,
+            extra_time_h=handling,
+            cost=cost,
+            id=f"{kind}:{s}-{t}",
+            edge_id=f"{kind}:{s}-{t}",
+        )
         n += 1
     return n
 
@@ -400,17 +524,31 @@ def _sea_lanes(b: _Builder, ports: np.ndarray) -> None:
         return
     k = min(settings.sea_lane_k + 1, len(ports))
     dist, nb = cKDTree(xy).query(xy, k=k, distance_upper_bound=settings.sea_lane_max_km * 1000)
-    pairs = sorted({(min(i, j), max(i, j)) for i in range(len(ports))
-                    for d, j in zip(dist[i], nb[i], strict=True)
-                    if np.isfinite(d) and j != i})
+    pairs = sorted(
+        {
+            (min(i, j), max(i, j))
+            for i in range(len(ports))
+            for d, j in zip(dist[i], nb[i], strict=True)
+            if np.isfinite(d) and j != i
+        }
+    )
     speed = settings.network_speeds_kmh["sea"]["default"]
     for i, j in pairs:
         u, v = int(ports[i]), int(ports[j])
         geom = shapely.LineString([xy[i], xy[j]])
         length = geom.length / 1000.0 * settings.sea_lane_detour_factor
-        b.add_edge(u, v, geom, mode="sea", kelas="default", length_km=length, speed_kmh=speed,
-                   cost=length * settings.network_cost_rp_per_km["sea"], id=f"laut:{u}-{v}",
-                   edge_id=f"laut:{u}-{v}")
+        b.add_edge(
+            u,
+            v,
+            geom,
+            mode="sea",
+            kelas="default",
+            length_km=length,
+            speed_kmh=speed,
+            cost=length * settings.network_cost_rp_per_km["sea"],
+            id=f"laut:{u}-{v}",
+            edge_id=f"laut:{u}-{v}",
+        )
 
 
 def _flights(b: _Builder, strips: np.ndarray, jenis: list[str]) -> None:
@@ -425,20 +563,32 @@ def _flights(b: _Builder, strips: np.ndarray, jenis: list[str]) -> None:
             if length > settings.air_max_range_km[kelas]:
                 continue
             u, v = int(strips[i]), int(strips[j])
-            b.add_edge(u, v, geom, mode="air", kelas=kelas, length_km=length,
-                       speed_kmh=speeds[kelas], cost=length * settings.network_cost_rp_per_km["air"],
-                       id=f"udara:{u}-{v}", edge_id=f"udara:{u}-{v}")
+            b.add_edge(
+                u,
+                v,
+                geom,
+                mode="air",
+                kelas=kelas,
+                length_km=length,
+                speed_kmh=speeds[kelas],
+                cost=length * settings.network_cost_rp_per_km["air"],
+                id=f"udara:{u}-{v}",
+                edge_id=f"udara:{u}-{v}",
+            )
 
 
 def _require(gdf: gpd.GeoDataFrame, layer: str, cols: tuple[str, ...], problems: list[str]) -> None:
     for c in cols:
         if c not in gdf:
-            problems.append(f"{layer}: column {c!r} is missing (columns: {list(gdf.columns)}); "
-                            "add it or pass the default as a keyword argument")
+            problems.append(
+                f"{layer}: column {c!r} is missing (columns: {list(gdf.columns)}); "
+                "add it or pass the default as a keyword argument"
+            )
 
 
-def _infer_port_kategori(ports: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame | None,
-                         max_m: float) -> gpd.GeoDataFrame:
+def _infer_port_kategori(
+    ports: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame | None, max_m: float
+) -> gpd.GeoDataFrame:
     """``kategori`` for ports lacking it: ``sungai`` within ``max_m`` of a river, else ``laut``."""
     ports = ports.copy()
     if rivers is None or len(rivers) == 0:
@@ -446,9 +596,12 @@ def _infer_port_kategori(ports: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame | Non
     else:
         d = shapely.distance(ports.geometry.values, shapely.union_all(rivers.geometry.values))
         ports["kategori"] = np.where(d <= max_m, "sungai", "laut")
-    logger.warning("pelabuhan has no 'kategori' column: %d ports within %.0f km of a river set "
-                   "to 'sungai', the rest 'laut'", int((ports["kategori"] == "sungai").sum()),
-                   max_m / 1000)
+    logger.warning(
+        "pelabuhan has no 'kategori' column: %d ports within %.0f km of a river set "
+        "to 'sungai', the rest 'laut'",
+        int((ports["kategori"] == "sungai").sum()),
+        max_m / 1000,
+    )
     return ports
 
 
@@ -461,15 +614,21 @@ def _collect_layers(layers: Mapping[str, Any] | None, explicit: dict[str, Any]) 
     return got
 
 
-def build_network(layers: Mapping[str, Any] | None = None, *,
-                  roads: gpd.GeoDataFrame | None = None, rivers: gpd.GeoDataFrame | None = None,
-                  ports: gpd.GeoDataFrame | None = None,
-                  airstrips: gpd.GeoDataFrame | None = None,
-                  settlements: gpd.GeoDataFrame | None = None,
-                  depots: gpd.GeoDataFrame | None = None, crs: Any = None,
-                  snap_tolerance_m: float | None = None, access_max_km: float | None = None,
-                  default_navigasi: str | None = None,
-                  default_road_kelas: str | None = None) -> nx.MultiDiGraph:
+def build_network(
+    layers: Mapping[str, Any] | None = None,
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    rivers: gpd.GeoDataFrame | None = None,
+    ports: gpd.GeoDataFrame | None = None,
+    airstrips: gpd.GeoDataFrame | None = None,
+    settlements: gpd.GeoDataFrame | None = None,
+    depots: gpd.GeoDataFrame | None = None,
+    crs: Any = None,
+    snap_tolerance_m: float | None = None,
+    access_max_km: float | None = None,
+    default_navigasi: str | None = None,
+    default_road_kelas: str | None = None,
+) -> nx.MultiDiGraph:
     """Build the multimodal logistics graph from layers.
 
     Parameters
@@ -504,9 +663,17 @@ def build_network(layers: Mapping[str, Any] | None = None, *,
     ValidationError
         Listing every missing column and unknown class at once.
     """
-    got = _collect_layers(layers, {"roads": roads, "rivers": rivers, "ports": ports,
-                                   "airstrips": airstrips, "settlements": settlements,
-                                   "depots": depots})
+    got = _collect_layers(
+        layers,
+        {
+            "roads": roads,
+            "rivers": rivers,
+            "ports": ports,
+            "airstrips": airstrips,
+            "settlements": settlements,
+            "depots": depots,
+        },
+    )
     if not got:
         raise EmptyDataError("build_network: no layer given; pass at least settlements or roads")
     for name, g in got.items():
@@ -528,14 +695,23 @@ def build_network(layers: Mapping[str, Any] | None = None, *,
     G.add_edges_from(b.edges)
     kinds = pd.Series([d["kind"] for _, d in b.nodes]).value_counts().to_dict()
     modes = pd.Series([d["mode"] for _, _, d in b.edges]).value_counts().to_dict()
-    logger.info("network built: %d nodes %s, %d directed edges %s", G.number_of_nodes(), kinds,
-                G.number_of_edges(), modes)
+    logger.info(
+        "network built: %d nodes %s, %d directed edges %s",
+        G.number_of_nodes(),
+        kinds,
+        G.number_of_edges(),
+        modes,
+    )
     return G
 
 
-def _build_roads(b: _Builder, got: dict[str, Any], tol: float,
-                 default_kelas: str | None, access_max_m: float = 0.0
-                 ) -> tuple[np.ndarray, bool]:
+def _build_roads(
+    b: _Builder,
+    got: dict[str, Any],
+    tol: float,
+    default_kelas: str | None,
+    access_max_m: float = 0.0,
+) -> tuple[np.ndarray, bool]:
     given = got.get("roads")
     fallback = given is None or len(given) == 0
     if given is None or fallback:
@@ -549,34 +725,55 @@ def _build_roads(b: _Builder, got: dict[str, Any], tol: float,
     _require(roads, "jalan", ("kelas",), b.problems)
     if "kelas" not in roads:
         return np.zeros(0, dtype=np.int64), fallback
-    points = [shapely.get_coordinates(got[k].geometry.values) for k in ("settlements", "depots")
-              if got.get(k) is not None and len(got[k])]
-    ids = _line_layer(b, roads, layer="jalan", mode="road", class_col="kelas",
-                      speeds=settings.network_speeds_kmh["road"], tol=tol, split=not fallback,
-                      cut_points=np.vstack(points) if points else None,
-                      access_max_m=access_max_m)
+    points = [
+        shapely.get_coordinates(got[k].geometry.values)
+        for k in ("settlements", "depots")
+        if got.get(k) is not None and len(got[k])
+    ]
+    ids = _line_layer(
+        b,
+        roads,
+        layer="jalan",
+        mode="road",
+        class_col="kelas",
+        speeds=settings.network_speeds_kmh["road"],
+        tol=tol,
+        split=not fallback,
+        cut_points=np.vstack(points) if points else None,
+        access_max_m=access_max_m,
+    )
     return ids, fallback
 
 
-def _build_rivers(b: _Builder, got: dict[str, Any], tol: float,
-                  default_navigasi: str | None) -> np.ndarray:
+def _build_rivers(
+    b: _Builder, got: dict[str, Any], tol: float, default_navigasi: str | None
+) -> np.ndarray:
     rivers = got.get("rivers")
     if rivers is None or len(rivers) == 0:
         return np.zeros(0, dtype=np.int64)
     if "navigasi" not in rivers and default_navigasi is not None:
-        logger.warning("sungai has no 'navigasi' column: every reach treated as %r",
-                       default_navigasi)
+        logger.warning(
+            "sungai has no 'navigasi' column: every reach treated as %r", default_navigasi
+        )
         rivers = rivers.assign(navigasi=default_navigasi)
     _require(rivers, "sungai", ("navigasi",), b.problems)
     if "navigasi" not in rivers:
         return np.zeros(0, dtype=np.int64)
-    return _line_layer(b, rivers, layer="sungai", mode="river", class_col="navigasi",
-                       speeds=settings.network_speeds_kmh["river"], tol=tol,
-                       skip_classes=("tidak",))
+    return _line_layer(
+        b,
+        rivers,
+        layer="sungai",
+        mode="river",
+        class_col="navigasi",
+        speeds=settings.network_speeds_kmh["river"],
+        tol=tol,
+        skip_classes=("tidak",),
+    )
 
 
-def _build_points(b: _Builder, got: dict[str, Any], road_ids: np.ndarray, river_ids: np.ndarray,
-                  max_m: float) -> None:
+def _build_points(
+    b: _Builder, got: dict[str, Any], road_ids: np.ndarray, river_ids: np.ndarray, max_m: float
+) -> None:
     ports = got.get("ports")
     port_ids, sea_ids = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     if ports is not None and len(ports):
@@ -586,10 +783,24 @@ def _build_points(b: _Builder, got: dict[str, Any], road_ids: np.ndarray, river_
         port_ids = b.add_nodes(xy, "port", _point_attrs(ports, ("nama", "kategori", "kode_kec")))
         laut = (ports["kategori"].astype(str) == "laut").to_numpy()
         sea_ids = port_ids[laut]
-        _link(b, port_ids[~laut], road_ids, max_m=max_m, mode_a="road", mode_b="river",
-              kind="pelabuhan")
-        _link(b, port_ids[~laut], river_ids, max_m=max_m, mode_a="river", mode_b="river",
-              kind="pelabuhan")
+        _link(
+            b,
+            port_ids[~laut],
+            road_ids,
+            max_m=max_m,
+            mode_a="road",
+            mode_b="river",
+            kind="pelabuhan",
+        )
+        _link(
+            b,
+            port_ids[~laut],
+            river_ids,
+            max_m=max_m,
+            mode_a="river",
+            mode_b="river",
+            kind="pelabuhan",
+        )
         _link(b, sea_ids, road_ids, max_m=max_m, mode_a="road", mode_b="sea", kind="pelabuhan")
         _link(b, sea_ids, river_ids, max_m=max_m, mode_a="river", mode_b="sea", kind="pelabuhan")
         _sea_lanes(b, sea_ids)
@@ -599,16 +810,22 @@ def _build_points(b: _Builder, got: dict[str, Any], road_ids: np.ndarray, river_
         _require(strips, "bandara", ("jenis",), b.problems)
         if "jenis" in strips:
             xy = shapely.get_coordinates(strips.geometry.values)
-            strip_ids = b.add_nodes(xy, "airstrip", _point_attrs(
-                strips, ("nama", "jenis", "panjang_landas_m", "kode_kec")))
-            _link(b, strip_ids, road_ids, max_m=max_m, mode_a="road", mode_b="air",
-                  kind="bandara")
-            _link(b, strip_ids, river_ids, max_m=max_m, mode_a="river", mode_b="air",
-                  kind="bandara")
+            strip_ids = b.add_nodes(
+                xy,
+                "airstrip",
+                _point_attrs(strips, ("nama", "jenis", "panjang_landas_m", "kode_kec")),
+            )
+            _link(b, strip_ids, road_ids, max_m=max_m, mode_a="road", mode_b="air", kind="bandara")
+            _link(
+                b, strip_ids, river_ids, max_m=max_m, mode_a="river", mode_b="air", kind="bandara"
+            )
             _flights(b, strip_ids, strips["jenis"].astype(str).tolist())
     for layer, kind, cols in (
-        ("settlements", "settlement", ("nama", "kode_desa", "kode_kec", "kode_kab", "penduduk",
-                                       "peran")),
+        (
+            "settlements",
+            "settlement",
+            ("nama", "kode_desa", "kode_kec", "kode_kab", "penduduk", "peran"),
+        ),
         ("depots", "depot", ("nama", "kode_kab")),
     ):
         gdf = got.get(layer)
@@ -617,18 +834,28 @@ def _build_points(b: _Builder, got: dict[str, Any], road_ids: np.ndarray, river_
         xy = shapely.get_coordinates(gdf.geometry.values)
         ids = b.add_nodes(xy, kind, _point_attrs(gdf, cols))
         linked = np.zeros(len(ids), dtype=bool)
-        for dst, ma, mb in ((road_ids, "road", "road"), (river_ids, "road", "river"),
-                            (port_ids, "road", "sea"), (strip_ids, "road", "air")):
+        for dst, ma, mb in (
+            (road_ids, "road", "road"),
+            (river_ids, "road", "river"),
+            (port_ids, "road", "sea"),
+            (strip_ids, "road", "air"),
+        ):
             near, _ = _nearest(xy, dst, b.xy(dst), max_m)
             linked |= near >= 0
             _link(b, ids, dst, max_m=max_m, mode_a=ma, mode_b=mb, kind=f"akses_{kind}")
         if (~linked).any():
-            logger.warning("%s: %d of %d have no network node within %.1f km and stay "
-                           "unreachable", layer, int((~linked).sum()), len(ids), max_m / 1000)
+            logger.warning(
+                "%s: %d of %d have no network node within %.1f km and stay unreachable",
+                layer,
+                int((~linked).sum()),
+                len(ids),
+                max_m / 1000,
+            )
 
 
-def graph_to_gdfs(G: nx.MultiDiGraph, *, nodes: bool = True, edges: bool = True,
-                  to_map_crs: bool = False) -> Any:
+def graph_to_gdfs(
+    G: nx.MultiDiGraph, *, nodes: bool = True, edges: bool = True, to_map_crs: bool = False
+) -> Any:
     """Nodes and/or edges of ``G`` as GeoDataFrames (like ``osmnx.graph_to_gdfs``).
 
     Parameters
@@ -660,4 +887,3 @@ def graph_to_gdfs(G: nx.MultiDiGraph, *, nodes: bool = True, edges: bool = True,
     if to_map_crs:
         out = [g.to_crs(MAP_CRS) for g in out]
     return out[0] if len(out) == 1 else tuple(out)
-

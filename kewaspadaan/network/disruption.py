@@ -29,9 +29,14 @@ logger = logging.getLogger(__name__)
 EdgePredicate = Callable[[Any, Any, dict[str, Any]], bool]
 
 
-def close_edges(G: nx.MultiDiGraph, *, ids: Iterable[str] | None = None,
-                modes: Iterable[str] | None = None, nodes: Iterable[Any] | None = None,
-                predicate: EdgePredicate | None = None) -> nx.MultiDiGraph:
+def close_edges(
+    G: nx.MultiDiGraph,
+    *,
+    ids: Iterable[str] | None = None,
+    modes: Iterable[str] | None = None,
+    nodes: Iterable[Any] | None = None,
+    predicate: EdgePredicate | None = None,
+) -> nx.MultiDiGraph:
     """Return a copy of ``G`` with the matching edges closed (``closed=True``), both directions.
 
     Parameters
@@ -63,15 +68,22 @@ def close_edges(G: nx.MultiDiGraph, *, ids: Iterable[str] | None = None,
         hit_id = ids and (str(d.get("id")) in ids or str(d.get("edge_id")) in ids)
         if hit_id:
             found.update({str(d.get("id")), str(d.get("edge_id"))} & ids)
-        hit = (hit_id or d.get("mode") in modes or u in node_set or v in node_set
-               or (predicate is not None and predicate(u, v, d)))
+        hit = (
+            hit_id
+            or d.get("mode") in modes
+            or u in node_set
+            or v in node_set
+            or (predicate is not None and predicate(u, v, d))
+        )
         if hit and not d.get("closed", False):
             d["closed"] = True
             closed.append(d.get("edge_id", f"{u}-{v}"))
     unknown = sorted(ids - found)
     if unknown:
-        raise NetworkError(f"close_edges: unknown edge id(s) {unknown[:10]}; use an edge 'id' or "
-                           "'edge_id' of the network (see graph_to_gdfs(G, nodes=False))")
+        raise NetworkError(
+            f"close_edges: unknown edge id(s) {unknown[:10]}; use an edge 'id' or "
+            "'edge_id' of the network (see graph_to_gdfs(G, nodes=False))"
+        )
     H.graph["closed"] = [*G.graph.get("closed", []), *sorted(set(closed))]
     logger.info("closed %d directed edges (%d links)", len(closed), len(set(closed)))
     return H
@@ -92,8 +104,10 @@ def _resolve_nodes(G: nx.MultiDiGraph, nodes: Iterable[Any] | None) -> set[Any]:
         else:
             unknown.append(item)
     if unknown:
-        raise NetworkError(f"close_edges: unknown node(s) {unknown[:10]}; give node ids or names "
-                           "of ports/airstrips/settlements")
+        raise NetworkError(
+            f"close_edges: unknown node(s) {unknown[:10]}; give node ids or names "
+            "of ports/airstrips/settlements"
+        )
     return out
 
 
@@ -102,8 +116,9 @@ def close_low_water(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return close_edges(G, predicate=lambda u, v, d: bool(d.get("surut_musiman", False)))
 
 
-def disruption_report(before: pd.DataFrame, after: pd.DataFrame, *,
-                      include_unaffected: bool = False) -> pd.DataFrame:
+def disruption_report(
+    before: pd.DataFrame, after: pd.DataFrame, *, include_unaffected: bool = False
+) -> pd.DataFrame:
     """Compare two route tables: who becomes late or unreachable, and by how much.
 
     Parameters
@@ -126,26 +141,38 @@ def disruption_report(before: pd.DataFrame, after: pd.DataFrame, *,
     for name, df in (("before", before), ("after", after)):
         missing = [c for c in cols if c not in df]
         if missing:
-            raise MissingColumnError(f"disruption_report: {name} lacks {missing}; pass route "
-                                     "tables from route_all")
+            raise MissingColumnError(
+                f"disruption_report: {name} lacks {missing}; pass route tables from route_all"
+            )
     b = pd.DataFrame(before[cols])
     a = pd.DataFrame(after[cols[:1] + cols[2:]])
-    m = b.merge(a, on="tujuan_kode", how="outer", suffixes=("_sebelum", "_sesudah"),
-                validate="one_to_one")
-    m = m.rename(columns={"waktu_tempuh_h_sebelum": "waktu_sebelum_h",
-                          "waktu_tempuh_h_sesudah": "waktu_sesudah_h"})
+    m = b.merge(
+        a, on="tujuan_kode", how="outer", suffixes=("_sebelum", "_sesudah"), validate="one_to_one"
+    )
+    m = m.rename(
+        columns={
+            "waktu_tempuh_h_sebelum": "waktu_sebelum_h",
+            "waktu_tempuh_h_sesudah": "waktu_sesudah_h",
+        }
+    )
     with np.errstate(invalid="ignore"):
         delta = m["waktu_sesudah_h"] - m["waktu_sebelum_h"]
     new_cut = m["terjangkau_sebelum"].astype(bool) & ~m["terjangkau_sesudah"].astype(bool)
     delta = delta.where(~new_cut, np.inf).fillna(0.0)
     m["tambahan_h"] = delta
     new_late = ~m["terlambat_sebelum"].astype(bool) & m["terlambat_sesudah"].astype(bool)
-    status = np.select([new_cut, new_late & ~new_cut, delta > 1e-9, delta < -1e-9],
-                       ["tidak terjangkau", "terlambat", "tertunda", "lebih cepat"], "tetap")
+    status = np.select(
+        [new_cut, new_late & ~new_cut, delta > 1e-9, delta < -1e-9],
+        ["tidak terjangkau", "terlambat", "tertunda", "lebih cepat"],
+        "tetap",
+    )
     m["status"] = status
     order = {"tidak terjangkau": 0, "terlambat": 1, "tertunda": 2, "lebih cepat": 3, "tetap": 4}
-    m = m.assign(_o=m["status"].map(order)).sort_values(
-        ["_o", "tambahan_h", "tujuan_kode"], ascending=[True, False, True]).drop(columns="_o")
+    m = (
+        m.assign(_o=m["status"].map(order))
+        .sort_values(["_o", "tambahan_h", "tujuan_kode"], ascending=[True, False, True])
+        .drop(columns="_o")
+    )
     if not include_unaffected:
         m = m[m["status"] != "tetap"]
     return m.reset_index(drop=True)
@@ -154,8 +181,9 @@ def disruption_report(before: pd.DataFrame, after: pd.DataFrame, *,
 # ------------------------------------------------------------------------------------------
 # Critical links
 # ------------------------------------------------------------------------------------------
-def _usage(G: nx.MultiDiGraph, routes: pd.DataFrame, paths: dict[str, list[Any]],
-           weights: pd.Series) -> tuple[dict[str, float], dict[str, tuple[Any, Any, Any]]]:
+def _usage(
+    G: nx.MultiDiGraph, routes: pd.DataFrame, paths: dict[str, list[Any]], weights: pd.Series
+) -> tuple[dict[str, float], dict[str, tuple[Any, Any, Any]]]:
     """Weight of destinations using each link, and one directed edge of each link."""
     csr = to_csr(G)
     usage: dict[str, float] = {}
@@ -189,12 +217,18 @@ def _graph_cuts(G: nx.MultiDiGraph) -> tuple[set[frozenset[Any]], set[Any]]:
     return bridges, set(nx.articulation_points(H))
 
 
-def critical_links(G: nx.MultiDiGraph, depots: pd.DataFrame | None = None,
-                   destinations: pd.DataFrame | None = None, *, weight_col: str = "tps",
-                   top: int = 20, max_candidates: int = 300,
-                   departure: str | pd.Timestamp | None = None,
-                   deadline: str | pd.Timestamp | None = None,
-                   modes: Iterable[str] = ("road", "river", "sea", "air")) -> gpd.GeoDataFrame:
+def critical_links(
+    G: nx.MultiDiGraph,
+    depots: pd.DataFrame | None = None,
+    destinations: pd.DataFrame | None = None,
+    *,
+    weight_col: str = "tps",
+    top: int = 20,
+    max_candidates: int = 300,
+    departure: str | pd.Timestamp | None = None,
+    deadline: str | pd.Timestamp | None = None,
+    modes: Iterable[str] = ("road", "river", "sea", "air"),
+) -> gpd.GeoDataFrame:
     """Rank links by what their closure cuts off or makes late.
 
     Each candidate link (the ``max_candidates`` links carrying the most ``weight_col`` on the
@@ -231,11 +265,14 @@ def critical_links(G: nx.MultiDiGraph, depots: pd.DataFrame | None = None,
     """
     dest = destination_table(G) if destinations is None else destinations
     if weight_col not in dest:
-        raise MissingColumnError(f"critical_links: destinations lack {weight_col!r} (has "
-                                 f"{list(dest.columns)}); pass units with it to "
-                                 "destination_table or use weight_col='penduduk'")
-    routes, paths = route_all(G, depots, dest, departure=departure, deadline=deadline,
-                              return_paths=True)
+        raise MissingColumnError(
+            f"critical_links: destinations lack {weight_col!r} (has "
+            f"{list(dest.columns)}); pass units with it to "
+            "destination_table or use weight_col='penduduk'"
+        )
+    routes, paths = route_all(
+        G, depots, dest, departure=departure, deadline=deadline, return_paths=True
+    )
     weights = pd.to_numeric(routes[weight_col], errors="coerce").fillna(0.0)
     usage, edge_of = _usage(G, routes, paths, weights)
     wanted = set(modes)
@@ -262,14 +299,33 @@ def critical_links(G: nx.MultiDiGraph, depots: pd.DataFrame | None = None,
         late_new = ~was_late & ~cut & (new_t > deadline_h)
         with np.errstate(invalid="ignore"):
             delay = np.where(reach & ~cut, new_t - base_t, 0.0)
-        recs.append(_link_record(G, eid, edge_of[eid], weight_col, weights, cut, late_new,
-                                 delay, usage[eid], bridges, artic))
+        recs.append(
+            _link_record(
+                G,
+                eid,
+                edge_of[eid],
+                weight_col,
+                weights,
+                cut,
+                late_new,
+                delay,
+                usage[eid],
+                bridges,
+                artic,
+            )
+        )
     out = pd.DataFrame(recs)
     if out.empty:
         return gpd.GeoDataFrame(out, geometry=[], crs=MAP_CRS)
-    out = out.sort_values([f"{weight_col}_terputus", f"{weight_col}_terlambat_baru",
-                           f"{weight_col}_x_jam", "edge_id"],
-                          ascending=[False, False, False, True]).head(top)
+    out = out.sort_values(
+        [
+            f"{weight_col}_terputus",
+            f"{weight_col}_terlambat_baru",
+            f"{weight_col}_x_jam",
+            "edge_id",
+        ],
+        ascending=[False, False, False, True],
+    ).head(top)
     out.insert(0, "peringkat", np.arange(1, len(out) + 1))
     gdf = gpd.GeoDataFrame(out, geometry="geometry", crs=G.graph["crs"]).to_crs(MAP_CRS)
     return gdf.reset_index(drop=True)
@@ -281,8 +337,11 @@ def _without_link(G: nx.MultiDiGraph, csr: Any, eid: str, u: Any, v: Any) -> Any
     for a, b in ((u, v), (v, u)):
         if not G.has_edge(a, b):
             continue
-        alt = [d[csr.weight] for d in G[a][b].values()
-               if not d.get("closed", False) and str(d.get("edge_id")) != eid]
+        alt = [
+            d[csr.weight]
+            for d in G[a][b].values()
+            if not d.get("closed", False) and str(d.get("edge_id")) != eid
+        ]
         i, j = csr.index[a], csr.index[b]
         lo, hi = m.indptr[i], m.indptr[i + 1]
         pos = lo + int(np.searchsorted(m.indices[lo:hi], j))
@@ -291,20 +350,35 @@ def _without_link(G: nx.MultiDiGraph, csr: Any, eid: str, u: Any, v: Any) -> Any
     return m
 
 
-def _link_record(G: nx.MultiDiGraph, eid: str, edge: tuple[Any, Any, Any], wcol: str,
-                 weights: pd.Series, cut: np.ndarray, late_new: np.ndarray, delay: np.ndarray,
-                 used: float, bridges: set[frozenset[Any]], artic: set[Any]) -> dict[str, Any]:
+def _link_record(
+    G: nx.MultiDiGraph,
+    eid: str,
+    edge: tuple[Any, Any, Any],
+    wcol: str,
+    weights: pd.Series,
+    cut: np.ndarray,
+    late_new: np.ndarray,
+    delay: np.ndarray,
+    used: float,
+    bridges: set[frozenset[Any]],
+    artic: set[Any],
+) -> dict[str, Any]:
     u, v, k = edge
     d = G.edges[u, v, k]
     w = weights.to_numpy(float)
     return {
-        "edge_id": eid, "id": d.get("id"), "mode": d.get("mode"), "kelas": d.get("kelas"),
+        "edge_id": eid,
+        "id": d.get("id"),
+        "mode": d.get("mode"),
+        "kelas": d.get("kelas"),
         "nama": d.get("nama"),
-        "tujuan_terputus": int(cut.sum()), f"{wcol}_terputus": float(w[cut].sum()),
+        "tujuan_terputus": int(cut.sum()),
+        f"{wcol}_terputus": float(w[cut].sum()),
         "tujuan_terlambat_baru": int(late_new.sum()),
         f"{wcol}_terlambat_baru": float(w[late_new].sum()),
         "tambahan_maks_h": float(delay.max()) if len(delay) else 0.0,
-        f"{wcol}_x_jam": float((w * delay).sum()), f"pemakai_{wcol}": used,
+        f"{wcol}_x_jam": float((w * delay).sum()),
+        f"pemakai_{wcol}": used,
         "jembatan_graf": frozenset((u, v)) in bridges,
         "simpul_artikulasi": u in artic or v in artic,
         "geometry": d.get("geometry"),

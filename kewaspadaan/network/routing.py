@@ -47,7 +47,8 @@ logger = logging.getLogger(__name__)
 
 _VEHICLE_MODES = ("road", "river", "sea", "air")
 _CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[str, tuple[Any, CSRGraph]]] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 
 
 @dataclass(frozen=True)
@@ -140,17 +141,25 @@ def to_csr(G: nx.MultiDiGraph, weight: str = "travel_time_h") -> CSRGraph:
             w.append(float(val))
             keys.append(0)
     if bad:
-        raise NetworkError(f"{len(bad)} open edge(s) lack a finite non-negative {weight!r} "
-                           f"(first: {bad[:5]}); set it or close those edges")
-    csr = _aggregate(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64),
-                     np.array(w, dtype=float), np.array(keys, dtype=object), len(nodes))
+        raise NetworkError(
+            f"{len(bad)} open edge(s) lack a finite non-negative {weight!r} "
+            f"(first: {bad[:5]}); set it or close those edges"
+        )
+    csr = _aggregate(
+        np.array(rows, dtype=np.int64),
+        np.array(cols, dtype=np.int64),
+        np.array(w, dtype=float),
+        np.array(keys, dtype=object),
+        len(nodes),
+    )
     out = CSRGraph(nodes, index, csr[0], csr[1], weight)
     per_graph[weight] = (sig, out)
     return out
 
 
-def _aggregate(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, keys: np.ndarray,
-               n: int) -> tuple[csr_matrix, np.ndarray]:
+def _aggregate(
+    rows: np.ndarray, cols: np.ndarray, w: np.ndarray, keys: np.ndarray, n: int
+) -> tuple[csr_matrix, np.ndarray]:
     """Keep the lightest edge of each (row, col), sorted as CSR wants."""
     order = np.lexsort((w, cols, rows))
     rows, cols, w, keys = rows[order], cols[order], w[order], keys[order]
@@ -203,14 +212,21 @@ def _node_positions(csr: CSRGraph, nodes: Iterable[Any], what: str) -> np.ndarra
     nodes = list(nodes)
     missing = [n for n in nodes if n not in csr.index]
     if missing:
-        raise NetworkError(f"{what}: {len(missing)} node(s) not in the graph (first: "
-                           f"{missing[:5]}); snap points to nodes first (destination_table)")
+        raise NetworkError(
+            f"{what}: {len(missing)} node(s) not in the graph (first: "
+            f"{missing[:5]}); snap points to nodes first (destination_table)"
+        )
     return np.array([csr.index[n] for n in nodes], dtype=np.int64)
 
 
-def travel_time_matrix(G: nx.MultiDiGraph, sources: Iterable[Any],
-                       targets: Iterable[Any] | None = None, *, weight: str = "travel_time_h",
-                       return_predecessors: bool = False) -> Any:
+def travel_time_matrix(
+    G: nx.MultiDiGraph,
+    sources: Iterable[Any],
+    targets: Iterable[Any] | None = None,
+    *,
+    weight: str = "travel_time_h",
+    return_predecessors: bool = False,
+) -> Any:
     """Shortest travel times from every source to every target (scipy csgraph Dijkstra).
 
     Parameters
@@ -248,8 +264,11 @@ def travel_time_matrix(G: nx.MultiDiGraph, sources: Iterable[Any],
     tgt = _node_positions(csr, targets, "targets")
     if len(src) == 0:
         empty = pd.DataFrame(np.zeros((0, len(targets))), columns=targets)
-        return (empty, ShortestPaths(csr, [], np.zeros((0, len(csr.nodes)), int))
-                ) if return_predecessors else empty
+        return (
+            (empty, ShortestPaths(csr, [], np.zeros((0, len(csr.nodes)), int)))
+            if return_predecessors
+            else empty
+        )
     dist, pred = dijkstra(csr.matrix, directed=True, indices=src, return_predecessors=True)
     dist = np.atleast_2d(dist)
     times = pd.DataFrame(dist[:, tgt], index=pd.Index(sources), columns=pd.Index(targets))
@@ -263,11 +282,15 @@ def travel_time_matrix(G: nx.MultiDiGraph, sources: Iterable[Any],
 # ------------------------------------------------------------------------------------------
 def depot_table(G: nx.MultiDiGraph) -> pd.DataFrame:
     """The depot nodes of ``G`` (kind ``depot``): columns ``node``, ``nama``, ``kode_kab``."""
-    rows = [{"node": n, "nama": d.get("name", str(n)), "kode_kab": d.get("kode_kab")}
-            for n, d in G.nodes(data=True) if d.get("kind") == "depot"]
+    rows = [
+        {"node": n, "nama": d.get("name", str(n)), "kode_kab": d.get("kode_kab")}
+        for n, d in G.nodes(data=True)
+        if d.get("kind") == "depot"
+    ]
     if not rows:
-        raise NetworkError("the network has no depot (KPU warehouse): pass depots= (gudang_kpu)"
-                           " to build_network")
+        raise NetworkError(
+            "the network has no depot (KPU warehouse): pass depots= (gudang_kpu) to build_network"
+        )
     return pd.DataFrame(rows, columns=["node", "nama", "kode_kab"])
 
 
@@ -275,18 +298,28 @@ _RANK = {"ibukota_provinsi": 0, "ibukota_kabupaten": 1, "ibukota_kecamatan": 2, 
 
 
 def _settlements(G: nx.MultiDiGraph) -> pd.DataFrame:
-    rows = [{"node": n, "nama": d.get("name"), "kode_desa": d.get("kode_desa"),
-             "kode_kec": d.get("kode_kec"), "kode_kab": d.get("kode_kab"),
-             "penduduk": d.get("penduduk", np.nan), "peran": d.get("peran", "desa")}
-            for n, d in G.nodes(data=True) if d.get("kind") == "settlement"]
+    rows = [
+        {
+            "node": n,
+            "nama": d.get("name"),
+            "kode_desa": d.get("kode_desa"),
+            "kode_kec": d.get("kode_kec"),
+            "kode_kab": d.get("kode_kab"),
+            "penduduk": d.get("penduduk", np.nan),
+            "peran": d.get("peran", "desa"),
+        }
+        for n, d in G.nodes(data=True)
+        if d.get("kind") == "settlement"
+    ]
     cols = ["node", "nama", "kode_desa", "kode_kec", "kode_kab", "penduduk", "peran"]
     df = pd.DataFrame(rows, columns=cols).astype({"penduduk": float})
     df["rank"] = df["peran"].map(_RANK).fillna(3)
     return df
 
 
-def destination_table(G: nx.MultiDiGraph, level: str = "desa", *,
-                      units: pd.DataFrame | None = None) -> pd.DataFrame:
+def destination_table(
+    G: nx.MultiDiGraph, level: str = "desa", *, units: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One destination node per desa or kecamatan.
 
     The settlement of a unit is its most important one (capital first, then the most
@@ -312,14 +345,22 @@ def destination_table(G: nx.MultiDiGraph, level: str = "desa", *,
         raise ValueError(f"level must be 'desa' or 'kecamatan', not {level!r}")
     key = "kode_desa" if level == "desa" else "kode_kec"
     s = _settlements(G)
-    s = s[s[key].notna()].sort_values([key, "rank", "penduduk", "node"],
-                                      ascending=[True, True, False, True])
+    s = s[s[key].notna()].sort_values(
+        [key, "rank", "penduduk", "node"], ascending=[True, True, False, True]
+    )
     pop = s.groupby(key)["penduduk"].sum(min_count=1)
     best = s.drop_duplicates(key).set_index(key)
-    out = pd.DataFrame({"kode": best.index.astype(str), "nama": best["nama"].to_numpy(),
-                        "node": best["node"].to_numpy(), "kode_kec": best["kode_kec"].to_numpy(),
-                        "kode_kab": best["kode_kab"].to_numpy(),
-                        "penduduk": pop.reindex(best.index).to_numpy(), "tps": np.nan})
+    out = pd.DataFrame(
+        {
+            "kode": best.index.astype(str),
+            "nama": best["nama"].to_numpy(),
+            "node": best["node"].to_numpy(),
+            "kode_kec": best["kode_kec"].to_numpy(),
+            "kode_kab": best["kode_kab"].to_numpy(),
+            "penduduk": pop.reindex(best.index).to_numpy(),
+            "tps": np.nan,
+        }
+    )
     if units is not None:
         out = _merge_units(out, units, level)
     out["kode_kab"] = out["kode_kab"].fillna(out["kode"].str[:5])
@@ -330,8 +371,9 @@ def destination_table(G: nx.MultiDiGraph, level: str = "desa", *,
 
 def _merge_units(out: pd.DataFrame, units: pd.DataFrame, level: str) -> pd.DataFrame:
     if "kode" not in units:
-        raise MissingColumnError(f"{level} table: column 'kode' is missing (has "
-                                 f"{list(units.columns)})")
+        raise MissingColumnError(
+            f"{level} table: column 'kode' is missing (has {list(units.columns)})"
+        )
     u = pd.DataFrame(units.drop(columns="geometry", errors="ignore")).copy()
     u["kode"] = u["kode"].astype(str)
     keep = ["kode", *[c for c in ("nama", "tps", "penduduk", "kode_kec", "kode_kab") if c in u]]
@@ -342,8 +384,12 @@ def _merge_units(out: pd.DataFrame, units: pd.DataFrame, level: str) -> pd.DataF
             merged = merged.drop(columns=f"{c}_node")
     missing = merged["node"].isna()
     if missing.any():
-        logger.warning("%d %s have no settlement node; they are reported unreachable: %s",
-                       int(missing.sum()), level, merged.loc[missing, "kode"].tolist()[:10])
+        logger.warning(
+            "%d %s have no settlement node; they are reported unreachable: %s",
+            int(missing.sum()),
+            level,
+            merged.loc[missing, "kode"].tolist()[:10],
+        )
     merged["node"] = merged["node"].fillna(-1).astype(np.int64)
     return merged[["kode", "nama", "node", "kode_kec", "kode_kab", "penduduk", "tps"]]
 
@@ -360,12 +406,16 @@ def default_departure() -> pd.Timestamp:
 def default_deadline() -> pd.Timestamp:
     """The delivery deadline: H-``deadline_days_before`` at ``deadline_hour`` (H-1 18:00)."""
     day = pd.Timestamp(settings.voting_day).normalize()
-    return day - pd.Timedelta(days=settings.deadline_days_before) + pd.Timedelta(
-        hours=settings.deadline_hour)
+    return (
+        day
+        - pd.Timedelta(days=settings.deadline_days_before)
+        + pd.Timedelta(hours=settings.deadline_hour)
+    )
 
 
-def _assign_depots(times: pd.DataFrame, depots: pd.DataFrame, dest: pd.DataFrame,
-                   assign: str) -> np.ndarray:
+def _assign_depots(
+    times: pd.DataFrame, depots: pd.DataFrame, dest: pd.DataFrame, assign: str
+) -> np.ndarray:
     """Depot node serving each destination: its kabupaten's depot, else the fastest."""
     reach = dest["node"].to_numpy() >= 0
     nodes = np.where(reach, dest["node"].to_numpy(), times.columns[0] if len(times.columns) else 0)
@@ -375,8 +425,9 @@ def _assign_depots(times: pd.DataFrame, depots: pd.DataFrame, dest: pd.DataFrame
         return fastest
     if assign != "kabupaten":
         raise ValueError(f"assign must be 'kabupaten' or 'fastest', not {assign!r}")
-    by_kab = depots.dropna(subset=["kode_kab"]).drop_duplicates("kode_kab").set_index(
-        "kode_kab")["node"]
+    by_kab = (
+        depots.dropna(subset=["kode_kab"]).drop_duplicates("kode_kab").set_index("kode_kab")["node"]
+    )
     own = dest["kode_kab"].map(by_kab)
     return np.where(own.notna(), own.to_numpy(dtype=object), fastest)
 
@@ -389,8 +440,11 @@ def _path_records(G: nx.MultiDiGraph, edges: list[tuple[Any, Any, Any]]) -> dict
     for u, v, k in edges:
         d = G.edges[u, v, k]
         geom = d.get("geometry")
-        xy = (shapely.get_coordinates(geom) if geom is not None else
-              np.array([[G.nodes[u]["x"], G.nodes[u]["y"]], [G.nodes[v]["x"], G.nodes[v]["y"]]]))
+        xy = (
+            shapely.get_coordinates(geom)
+            if geom is not None
+            else np.array([[G.nodes[u]["x"], G.nodes[u]["y"]], [G.nodes[v]["x"], G.nodes[v]["y"]]])
+        )
         coords.append(xy if not coords else xy[1:])
         length += d.get("length_km", 0.0)
         cost += d.get("cost", 0.0)
@@ -406,27 +460,38 @@ def _path_records(G: nx.MultiDiGraph, edges: list[tuple[Any, Any, Any]]) -> dict
         allxy = np.vstack(coords)
         geom = shapely.LineString(allxy) if len(allxy) >= 2 else None
     detail = " > ".join(f"{m} {km:.1f} km {h:.2f} h" for m, km, h in runs if h > 0 or km > 0)
-    return {"geometry": geom, "moda": "+".join(modes) if modes else "akses",
-            "jalur_moda": detail, "panjang_km": length, "biaya_rp": cost}
+    return {
+        "geometry": geom,
+        "moda": "+".join(modes) if modes else "akses",
+        "jalur_moda": detail,
+        "panjang_km": length,
+        "biaya_rp": cost,
+    }
 
 
-def _depot_frame(G: nx.MultiDiGraph, depots: pd.DataFrame | Sequence[Any] | None
-                 ) -> pd.DataFrame:
+def _depot_frame(G: nx.MultiDiGraph, depots: pd.DataFrame | Sequence[Any] | None) -> pd.DataFrame:
     if depots is None:
         return depot_table(G)
     if isinstance(depots, pd.DataFrame):
         return depots
     nodes = list(depots)
-    return pd.DataFrame({"node": nodes, "nama": [G.nodes[n].get("name", str(n)) for n in nodes],
-                         "kode_kab": None})
+    return pd.DataFrame(
+        {"node": nodes, "nama": [G.nodes[n].get("name", str(n)) for n in nodes], "kode_kab": None}
+    )
 
 
-def route_all(G: nx.MultiDiGraph, depots: pd.DataFrame | Sequence[Any] | None = None,
-              destinations: pd.DataFrame | None = None, *,
-              departure: str | pd.Timestamp | None = None,
-              deadline: str | pd.Timestamp | None = None, weight: str = "travel_time_h",
-              assign: str = "kabupaten", risk: pd.DataFrame | None = None,
-              return_paths: bool = False) -> Any:
+def route_all(
+    G: nx.MultiDiGraph,
+    depots: pd.DataFrame | Sequence[Any] | None = None,
+    destinations: pd.DataFrame | None = None,
+    *,
+    departure: str | pd.Timestamp | None = None,
+    deadline: str | pd.Timestamp | None = None,
+    weight: str = "travel_time_h",
+    assign: str = "kabupaten",
+    risk: pd.DataFrame | None = None,
+    return_paths: bool = False,
+) -> Any:
     """Fastest route from a depot to every destination, with arrival and deadline check.
 
     Parameters
@@ -464,29 +529,49 @@ def route_all(G: nx.MultiDiGraph, depots: pd.DataFrame | Sequence[Any] | None = 
     dest = destination_table(G) if destinations is None else destinations.reset_index(drop=True)
     dep_t = pd.Timestamp(departure) if departure is not None else default_departure()
     dead_t = pd.Timestamp(deadline) if deadline is not None else default_deadline()
-    times, sp = travel_time_matrix(G, dep["node"], None, weight=weight,
-                                   return_predecessors=True)
+    times, sp = travel_time_matrix(G, dep["node"], None, weight=weight, return_predecessors=True)
     chosen = _assign_depots(times, dep, dest, assign)
     names = dict(zip(dep["node"], dep.get("nama", dep["node"]), strict=True))
     recs, paths = [], {}
     for i, row in enumerate(dest.itertuples(index=False)):
         depot, node = chosen[i], row.node
         t = float(times.at[depot, node]) if node in G else np.inf
-        rec: dict[str, Any] = {"geometry": None, "moda": "", "jalur_moda": "",
-                               "panjang_km": np.nan, "biaya_rp": np.nan}
+        rec: dict[str, Any] = {
+            "geometry": None,
+            "moda": "",
+            "jalur_moda": "",
+            "panjang_km": np.nan,
+            "biaya_rp": np.nan,
+        }
         if np.isfinite(t):
             edges = sp.edges(depot, node)
             rec.update(_path_records(G, edges))
             paths[row.kode] = sp.path(depot, node)
-        recs.append({"tujuan_kode": row.kode, "tujuan_nama": row.nama, "depot": names[depot],
-                     "waktu_tempuh_h": t, "depot_node": depot, "tujuan_node": node, **rec})
+        recs.append(
+            {
+                "tujuan_kode": row.kode,
+                "tujuan_nama": row.nama,
+                "depot": names[depot],
+                "waktu_tempuh_h": t,
+                "depot_node": depot,
+                "tujuan_node": node,
+                **rec,
+            }
+        )
     out = pd.DataFrame(recs)
     return _finish_routes(G, out, dest, dep_t, dead_t, risk, paths, return_paths)
 
 
-def _finish_routes(G: nx.MultiDiGraph, out: pd.DataFrame, dest: pd.DataFrame,
-                   dep_t: pd.Timestamp, dead_t: pd.Timestamp, risk: pd.DataFrame | None,
-                   paths: dict[str, list[Any]], return_paths: bool) -> Any:
+def _finish_routes(
+    G: nx.MultiDiGraph,
+    out: pd.DataFrame,
+    dest: pd.DataFrame,
+    dep_t: pd.Timestamp,
+    dead_t: pd.Timestamp,
+    risk: pd.DataFrame | None,
+    paths: dict[str, list[Any]],
+    return_paths: bool,
+) -> Any:
     ok = np.isfinite(out["waktu_tempuh_h"].to_numpy(float))
     out["terjangkau"] = ok
     out["berangkat"] = dep_t
@@ -510,6 +595,11 @@ def _finish_routes(G: nx.MultiDiGraph, out: pd.DataFrame, dest: pd.DataFrame,
     extra = [c for c in gdf.columns if c not in ROUTE_COLUMNS]
     gdf = gdf[[*ROUTE_COLUMNS[:-1], *extra, "geometry"]]
     late = int((gdf["terlambat"] & gdf["terjangkau"]).sum())
-    logger.info("routes: %d destinations, %d unreachable, %d late (deadline %s)", len(gdf),
-                int((~gdf["terjangkau"]).sum()), late, dead_t)
+    logger.info(
+        "routes: %d destinations, %d unreachable, %d late (deadline %s)",
+        len(gdf),
+        int((~gdf["terjangkau"]).sum()),
+        late,
+        dead_t,
+    )
     return (gdf, paths) if return_paths else gdf

@@ -24,8 +24,13 @@ from kewaspadaan import settings
 from kewaspadaan._errors import MissingColumnError, ValidationError
 from kewaspadaan.network.routing import to_csr
 
-__all__ = ["RAWAN_CLASSES", "allocate_personnel", "escort_needs", "normalise_classes",
-           "route_risk_exposure"]
+__all__ = [
+    "RAWAN_CLASSES",
+    "allocate_personnel",
+    "escort_needs",
+    "normalise_classes",
+    "route_risk_exposure",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -40,24 +45,36 @@ def normalise_classes(risk_table: pd.DataFrame, *, source: str = "risk table") -
     """
     for col in ("kode", "kelas"):
         if col not in risk_table:
-            raise MissingColumnError(f"{source}: column {col!r} is missing (has "
-                                     f"{list(risk_table.columns)}); pass the table written by "
-                                     "`kewaspadaan score` (risiko_kecamatan.gpkg)")
+            raise MissingColumnError(
+                f"{source}: column {col!r} is missing (has "
+                f"{list(risk_table.columns)}); pass the table written by "
+                "`kewaspadaan score` (risiko_kecamatan.gpkg)"
+            )
     ids = settings.class_labels["id"]
-    mapping = {lab: ids[i] for labels in settings.class_labels.values()
-               for i, lab in enumerate(labels)}
-    kelas = risk_table["kelas"].astype("object").map(
-        lambda v: mapping.get(str(v).strip().lower()) if v is not None else None)
+    mapping = {
+        lab: ids[i] for labels in settings.class_labels.values() for i, lab in enumerate(labels)
+    }
+    kelas = (
+        risk_table["kelas"]
+        .astype("object")
+        .map(lambda v: mapping.get(str(v).strip().lower()) if v is not None else None)
+    )
     bad = np.flatnonzero(kelas.isna().to_numpy())
     if len(bad):
-        raise ValidationError(source, [
-            f"row {i} (kode {risk_table['kode'].iloc[i]!r}): kelas "
-            f"{risk_table['kelas'].iloc[i]!r} is not one of {list(ids)}" for i in bad[:20]])
+        raise ValidationError(
+            source,
+            [
+                f"row {i} (kode {risk_table['kode'].iloc[i]!r}): kelas "
+                f"{risk_table['kelas'].iloc[i]!r} is not one of {list(ids)}"
+                for i in bad[:20]
+            ],
+        )
     return pd.Series(kelas.to_numpy(), index=risk_table.index, name="kelas")
 
 
-def _edge_fraction_by_class(G: nx.MultiDiGraph, edges: list[tuple[Any, Any, Any]],
-                            risk: pd.DataFrame, kelas: pd.Series) -> dict[str, np.ndarray]:
+def _edge_fraction_by_class(
+    G: nx.MultiDiGraph, edges: list[tuple[Any, Any, Any]], risk: pd.DataFrame, kelas: pd.Series
+) -> dict[str, np.ndarray]:
     """Share of each edge lying in kecamatan of each rawan class."""
     out = {}
     if isinstance(risk, gpd.GeoDataFrame) and risk.geometry.notna().any():
@@ -69,8 +86,11 @@ def _edge_fraction_by_class(G: nx.MultiDiGraph, edges: list[tuple[Any, Any, Any]
         for cls in RAWAN_CLASSES:
             area = shapely.union_all(polys.geometry.values[(kelas == cls).to_numpy()])
             shapely.prepare(area)
-            inside = shapely.length(shapely.intersection(geoms, area)) if not area.is_empty \
+            inside = (
+                shapely.length(shapely.intersection(geoms, area))
+                if not area.is_empty
                 else np.zeros(len(edges))
+            )
             point_in = shapely.intersects(geoms, area).astype(float)
             out[cls] = np.where(lengths > 0, inside / np.where(lengths > 0, lengths, 1), point_in)
         return out
@@ -78,12 +98,22 @@ def _edge_fraction_by_class(G: nx.MultiDiGraph, edges: list[tuple[Any, Any, Any]
     cls_of = dict(zip(risk["kode"].astype(str), kelas, strict=True))
     missing_kec = sum(1 for u, v, _ in edges if G.nodes[u].get("kode_kec") is None)
     if missing_kec:
-        logger.warning("risk table without geometry: %d path edges start at nodes without "
-                       "kode_kec and count as outside rawan zones", missing_kec)
+        logger.warning(
+            "risk table without geometry: %d path edges start at nodes without "
+            "kode_kec and count as outside rawan zones",
+            missing_kec,
+        )
     for cls in RAWAN_CLASSES:
-        out[cls] = np.array([(0.5 * (cls_of.get(str(G.nodes[u].get("kode_kec"))) == cls)
-                              + 0.5 * (cls_of.get(str(G.nodes[v].get("kode_kec"))) == cls))
-                             for u, v, _ in edges], dtype=float)
+        out[cls] = np.array(
+            [
+                (
+                    0.5 * (cls_of.get(str(G.nodes[u].get("kode_kec"))) == cls)
+                    + 0.5 * (cls_of.get(str(G.nodes[v].get("kode_kec"))) == cls)
+                )
+                for u, v, _ in edges
+            ],
+            dtype=float,
+        )
     return out
 
 
@@ -91,13 +121,15 @@ def _edge_geom(G: nx.MultiDiGraph, e: tuple[Any, Any, Any]) -> Any:
     u, v, k = e
     g = G.edges[u, v, k].get("geometry")
     if g is None:
-        g = shapely.LineString([(G.nodes[u]["x"], G.nodes[u]["y"]),
-                                (G.nodes[v]["x"], G.nodes[v]["y"])])
+        g = shapely.LineString(
+            [(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])]
+        )
     return g
 
 
-def route_risk_exposure(G: nx.MultiDiGraph, paths: Mapping[str, list[Any]],
-                        risk_table: pd.DataFrame) -> pd.DataFrame:
+def route_risk_exposure(
+    G: nx.MultiDiGraph, paths: Mapping[str, list[Any]], risk_table: pd.DataFrame
+) -> pd.DataFrame:
     """Hours each route spends in kecamatan of class tinggi and sangat tinggi.
 
     Parameters
@@ -120,27 +152,45 @@ def route_risk_exposure(G: nx.MultiDiGraph, paths: Mapping[str, list[Any]],
     """
     kelas = normalise_classes(risk_table)
     csr = to_csr(G)
-    edges = sorted({(u, v, csr.edge_key(u, v)) for p in paths.values()
-                    for u, v in itertools.pairwise(p)}, key=str)
+    edges = sorted(
+        {(u, v, csr.edge_key(u, v)) for p in paths.values() for u, v in itertools.pairwise(p)},
+        key=str,
+    )
     pos = {e: i for i, e in enumerate(edges)}
     hours = np.array([G.edges[e]["travel_time_h"] for e in edges], dtype=float)
-    frac = _edge_fraction_by_class(G, edges, risk_table, kelas) if edges else {
-        c: np.zeros(0) for c in RAWAN_CLASSES}
+    frac = (
+        _edge_fraction_by_class(G, edges, risk_table, kelas)
+        if edges
+        else {c: np.zeros(0) for c in RAWAN_CLASSES}
+    )
     rows = []
     for kode, p in paths.items():
         idx = [pos[(u, v, csr.edge_key(u, v))] for u, v in itertools.pairwise(p)]
         t = float((hours[idx] * frac["tinggi"][idx]).sum()) if idx else 0.0
         st = float((hours[idx] * frac["sangat tinggi"][idx]).sum()) if idx else 0.0
         top = "sangat tinggi" if st > 0 else ("tinggi" if t > 0 else "")
-        rows.append({"tujuan_kode": kode, "jam_tinggi_h": t, "jam_sangat_tinggi_h": st,
-                     "jam_zona_rawan_h": t + st, "kelas_tertinggi": top})
-    cols = ["tujuan_kode", "jam_tinggi_h", "jam_sangat_tinggi_h", "jam_zona_rawan_h",
-            "kelas_tertinggi"]
+        rows.append(
+            {
+                "tujuan_kode": kode,
+                "jam_tinggi_h": t,
+                "jam_sangat_tinggi_h": st,
+                "jam_zona_rawan_h": t + st,
+                "kelas_tertinggi": top,
+            }
+        )
+    cols = [
+        "tujuan_kode",
+        "jam_tinggi_h",
+        "jam_sangat_tinggi_h",
+        "jam_zona_rawan_h",
+        "kelas_tertinggi",
+    ]
     return pd.DataFrame(rows, columns=cols).set_index("tujuan_kode")
 
 
-def escort_needs(routes: pd.DataFrame, *, plan: Any = None,
-                 officers: Mapping[str, int] | None = None) -> pd.DataFrame:
+def escort_needs(
+    routes: pd.DataFrame, *, plan: Any = None, officers: Mapping[str, int] | None = None
+) -> pd.DataFrame:
     """Escort (pengawalan) per route, or per trip of a delivery plan.
 
     A route or trip needs an escort when it passes through a rawan kecamatan; the escort size is
@@ -165,16 +215,19 @@ def escort_needs(routes: pd.DataFrame, *, plan: Any = None,
     """
     officers = dict(settings.escort_officers if officers is None else officers)
     if "kelas_tertinggi" not in routes:
-        raise MissingColumnError("escort_needs: the routes lack 'kelas_tertinggi'; compute them "
-                                 "with route_all(..., risk=risk_table)")
+        raise MissingColumnError(
+            "escort_needs: the routes lack 'kelas_tertinggi'; compute them "
+            "with route_all(..., risk=risk_table)"
+        )
     r = pd.DataFrame(routes[["tujuan_kode", "depot", "jam_zona_rawan_h", "kelas_tertinggi"]])
     r["kelas_tertinggi"] = r["kelas_tertinggi"].fillna("")
     if plan is None:
         r["perlu_pengawalan"] = r["kelas_tertinggi"].isin(list(officers))
         r["personel_pengawal"] = r["kelas_tertinggi"].map(officers).fillna(0).astype(int)
         return r.reset_index(drop=True)
-    stops = plan.stops.merge(r[["tujuan_kode", "jam_zona_rawan_h", "kelas_tertinggi"]],
-                             on="tujuan_kode", how="left")
+    stops = plan.stops.merge(
+        r[["tujuan_kode", "jam_zona_rawan_h", "kelas_tertinggi"]], on="tujuan_kode", how="left"
+    )
     rank = {"": 0, "tinggi": 1, "sangat tinggi": 2}
     stops["_r"] = stops["kelas_tertinggi"].fillna("").map(rank).fillna(0)
     g = stops.groupby("trip_id")
@@ -197,9 +250,13 @@ def _largest_remainder(quota: np.ndarray, total: int, tiebreak: np.ndarray) -> n
     return base
 
 
-def allocate_personnel(risk_table: pd.DataFrame, *, total_officers: int,
-                       tps: pd.DataFrame | pd.Series | None = None,
-                       norm: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
+def allocate_personnel(
+    risk_table: pd.DataFrame,
+    *,
+    total_officers: int,
+    tps: pd.DataFrame | pd.Series | None = None,
+    norm: Mapping[str, Mapping[str, float]] | None = None,
+) -> pd.DataFrame:
     """Officers needed per kecamatan by the norm, and the allocation of a given total.
 
     Need = ceil(tps x officers / per_tps) for the kecamatan's class. The ``total_officers`` are
@@ -239,14 +296,20 @@ def allocate_personnel(risk_table: pd.DataFrame, *, total_officers: int,
     if total_officers < 0:
         raise ValueError(f"total_officers must be >= 0, got {total_officers}")
     kelas = normalise_classes(risk_table)
-    df = pd.DataFrame({"kode": risk_table["kode"].astype(str).to_numpy(),
-                       "nama": (risk_table["nama"].to_numpy() if "nama" in risk_table
-                                else None), "kelas": kelas.to_numpy()})
+    df = pd.DataFrame(
+        {
+            "kode": risk_table["kode"].astype(str).to_numpy(),
+            "nama": (risk_table["nama"].to_numpy() if "nama" in risk_table else None),
+            "kelas": kelas.to_numpy(),
+        }
+    )
     df["tps"] = _tps_for(df, risk_table, tps)
     missing_norm = sorted(set(df["kelas"]) - set(norm))
     if missing_norm:
-        raise ValidationError("personnel_norm", [f"no norm for class {c!r}; add "
-                                                 f"{{officers=.., per_tps=..}}" for c in missing_norm])
+        raise ValidationError(
+            "personnel_norm",
+            [f"no norm for class {c!r}; add {{officers=.., per_tps=..}}" for c in missing_norm],
+        )
     per = df["kelas"].map(lambda c: norm[c]["officers"] / norm[c]["per_tps"])
     df["kebutuhan"] = [math.ceil(t * p - 1e-9) for t, p in zip(df["tps"], per, strict=True)]
     need = df["kebutuhan"].to_numpy(float)
@@ -258,15 +321,23 @@ def allocate_personnel(risk_table: pd.DataFrame, *, total_officers: int,
     else:
         df["alokasi"] = 0
     df["kekurangan"] = (df["kebutuhan"] - df["alokasi"]).clip(lower=0)
-    df.attrs.update(total_kebutuhan=int(need.sum()), total_alokasi=int(df["alokasi"].sum()),
-                    total_kekurangan=int(df["kekurangan"].sum()))
-    logger.info("personnel: need %d, available %d, shortfall %d", int(need.sum()),
-                total_officers, int(df["kekurangan"].sum()))
+    df.attrs.update(
+        total_kebutuhan=int(need.sum()),
+        total_alokasi=int(df["alokasi"].sum()),
+        total_kekurangan=int(df["kekurangan"].sum()),
+    )
+    logger.info(
+        "personnel: need %d, available %d, shortfall %d",
+        int(need.sum()),
+        total_officers,
+        int(df["kekurangan"].sum()),
+    )
     return df
 
 
-def _tps_for(df: pd.DataFrame, risk_table: pd.DataFrame,
-             tps: pd.DataFrame | pd.Series | None) -> np.ndarray:
+def _tps_for(
+    df: pd.DataFrame, risk_table: pd.DataFrame, tps: pd.DataFrame | pd.Series | None
+) -> np.ndarray:
     if tps is not None:
         if isinstance(tps, pd.DataFrame):
             tps = tps.assign(kode=tps["kode"].astype(str)).set_index("kode")["tps"]
@@ -276,12 +347,19 @@ def _tps_for(df: pd.DataFrame, risk_table: pd.DataFrame,
     elif "tps" in risk_table:
         vals = pd.Series(risk_table["tps"].to_numpy(), index=df.index)
     else:
-        raise MissingColumnError("allocate_personnel: no 'tps' column in the risk table; pass "
-                                 "tps= (the kecamatan layer with kode, tps)")
+        raise MissingColumnError(
+            "allocate_personnel: no 'tps' column in the risk table; pass "
+            "tps= (the kecamatan layer with kode, tps)"
+        )
     vals = pd.to_numeric(vals, errors="coerce")
     bad = np.flatnonzero(vals.isna().to_numpy() | (vals < 0).to_numpy())
     if len(bad):
-        raise ValidationError("tps", [f"kecamatan {df['kode'].iloc[i]!r}: tps missing or "
-                                      "negative; give every kecamatan its TPS count"
-                                      for i in bad[:20]])
+        raise ValidationError(
+            "tps",
+            [
+                f"kecamatan {df['kode'].iloc[i]!r}: tps missing or "
+                "negative; give every kecamatan its TPS count"
+                for i in bad[:20]
+            ],
+        )
     return vals.to_numpy(float)

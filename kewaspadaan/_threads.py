@@ -1,0 +1,72 @@
+"""Thread caps for the numeric libraries, so that nothing oversubscribes the cores.
+
+scikit-learn's gradient boosting (OpenMP), BLAS (OpenBLAS/MKL through numpy and scipy) and numba
+each start as many threads as there are cores. The models fitted here are small, so their threads
+mostly wait on each other, and several pools at once oversubscribe a 2-core machine (a score run
+took 236 s with default threads, 40 s with one). :func:`thread_limits` caps all of them at
+``settings.threads`` for the duration of a block, through :mod:`threadpoolctl`; the engine's
+entry points (:func:`kewaspadaan.scoring.score`, :func:`kewaspadaan.pipeline.run`, every CLI
+command) run inside it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from kewaspadaan import settings
+
+__all__ = ["capped", "thread_limits"]
+
+logger = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def thread_limits(threads: int | None = None) -> Iterator[int]:
+    """Cap BLAS, OpenMP and numba threads at ``threads`` inside the block.
+
+    Parameters
+    ----------
+    threads : int, optional
+        Threads per library (default ``settings.threads``); at least 1.
+
+    Yields
+    ------
+    int
+        The cap applied.
+    """
+    from threadpoolctl import threadpool_limits
+
+    n = max(1, int(settings.threads if threads is None else threads))
+    numba_before = None
+    try:
+        import numba
+
+        numba_before = numba.get_num_threads()
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    except ImportError:  # pragma: no cover - numba is a core dependency
+        pass
+    try:
+        with threadpool_limits(limits=n):
+            yield n
+    finally:
+        if numba_before is not None:
+            import numba
+
+            numba.set_num_threads(numba_before)
+
+
+def capped(func: F) -> F:
+    """Decorator: run ``func`` inside :func:`thread_limits` (the engine's entry points)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with thread_limits():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
