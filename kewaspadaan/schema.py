@@ -12,6 +12,7 @@ __all__ = [
     "DEMO_FILES",
     "DEMO_LAYER_COLUMNS",
     "DESA_COLUMNS",
+    "HOTSPOT_TRENDS",
     "INCIDENT_COLUMNS",
     "LEVELS",
     "MODES",
@@ -36,6 +37,11 @@ RAWAN_CLASSES: tuple[str, ...] = ("tinggi", "sangat tinggi")
 MODES: tuple[str, ...] = ("road", "river", "sea", "air")
 #: Delivery status of a destination (column ``status`` of routes and of the delivery plan).
 DELIVERY_STATUS: tuple[str, ...] = ("tepat_waktu", "terlambat", "tidak_terjangkau")
+
+#: Emerging hot-spot categories per unit (column ``tren_hotspot``): Gi* per month with a
+#: Mann–Kendall trend test (baru = new, menguat = intensifying, menetap = persistent,
+#: melemah = diminishing, sporadis = sporadic, bukan = not a hot spot).
+HOTSPOT_TRENDS: tuple[str, ...] = ("baru", "menguat", "menetap", "melemah", "sporadis", "bukan")
 
 #: Kecamatan (or kabupaten) boundaries: Kemendagri codes with dots (``64.01.01``), names,
 #: parent kabupaten code (``64.01``) and name. RangeIndex; ``kode`` is unique.
