@@ -114,34 +114,34 @@ def test_write_report_atomic_and_deterministic(tmp_path, layers) -> None:
     assert path.read_text(encoding="utf-8") == report.build_report(layers["risk"], **kwargs)
 
 
-def test_cli_report_writes_outputs(tmp_path, layers) -> None:
+def test_cli_report_writes_outputs(tmp_path, demo_small) -> None:
+    """The report is built from the results of the data, dated by the assessment date."""
     out = tmp_path / "outputs"
-    out.mkdir()
-    layers["risk"].to_file(out / "risiko_kecamatan.gpkg")
-    layers["routes"].to_file(out / "rute.gpkg")
     result = CliRunner().invoke(
-        app,
-        ["report", "--out", str(out), "--data", str(tmp_path / "kosong"), "--date", "2024-11-27"],
+        app, ["report", "--out", str(out), "--data", str(demo_small), "--as-of", "2026-06-01"]
     )
     assert result.exit_code == 0, result.output
     page = (out / "laporan_kewaspadaan.html").read_text(encoding="utf-8")
-    assert "risiko_kecamatan.gpkg" in page and "rute.gpkg" in page
-    assert len(_table(page, "tabel-peringkat")) == len(layers["risk"])
+    assert "kecamatan.geojson" in page and "sintetis" in page
+    assert "2026-06-01" in page or "1 Juni 2026" in page
     assert (out / "peta_risiko.html").stat().st_size > 100_000
     english = CliRunner().invoke(
-        app, ["report", "--out", str(out), "--data", str(tmp_path / "kosong"), "-l", "en"]
+        app, ["report", "--out", str(out), "--data", str(demo_small), "-l", "en"]
     )
     assert english.exit_code == 0 and "Early Warning Report" in (
         out / "laporan_kewaspadaan.html"
     ).read_text(encoding="utf-8")
 
 
-def test_cli_report_without_risk_table_says_what_to_run(tmp_path) -> None:
+def test_cli_report_without_data_says_what_to_do(tmp_path) -> None:
+    (tmp_path / "kosong").mkdir()
+    (tmp_path / "kosong" / "catatan.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     result = CliRunner().invoke(
         app, ["report", "--out", str(tmp_path / "o"), "--data", str(tmp_path / "kosong")]
     )
-    assert result.exit_code == 2
-    assert "run `kewaspadaan score` first" in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "not the demonstration province" in result.output and "kewaspadaan init" in result.output
+    assert not (tmp_path / "kosong" / "MANIFEST.json").exists()  # never generated into it
 
 
 @pytest.mark.realdata

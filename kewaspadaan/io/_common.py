@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from kewaspadaan.crs import require_crs
 __all__ = [
     "apply_crs",
     "check_file",
+    "column_key",
     "find_column",
     "format_rows",
     "missing_columns_error",
@@ -56,14 +58,27 @@ def format_rows(rows: Sequence[Any], limit: int = MAX_ROWS_LISTED) -> str:
     return text
 
 
+def column_key(name: Any) -> str:
+    """Comparable form of a column name: lower case, runs of other characters as one ``_``.
+
+    Examples
+    --------
+    >>> column_key(" Desa/Kelurahan "), column_key("EVENT_ID_CNTY"), column_key("Jenis Kejadian")
+    ('desa_kelurahan', 'event_id_cnty', 'jenis_kejadian')
+    """
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
 def find_column(columns: Iterable[str], candidates: Sequence[str]) -> str | None:
-    """First column matching one of ``candidates`` (case-insensitive, in candidate order)."""
+    """First column matching one of ``candidates`` (compared by :func:`column_key`, in
+    candidate order)."""
     lower: dict[str, str] = {}
     for col in columns:
-        lower.setdefault(str(col).strip().lower(), col)
+        lower.setdefault(column_key(col), col)
     for cand in candidates:
-        if cand.lower() in lower:
-            return lower[cand.lower()]
+        key = column_key(cand)
+        if key in lower:
+            return lower[key]
     return None
 
 

@@ -10,11 +10,10 @@ file) raise an error that says how to fix them.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,7 +23,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from kewaspadaan._errors import CRSError, DataFileError, EmptyDataError, KewaspadaanError
+from kewaspadaan._errors import CRSError, DataFileError, KewaspadaanError
 from kewaspadaan.crs import MAP_CRS, require_crs
 from kewaspadaan.io._common import check_file, missing_columns_error, read_vector, rename_columns
 from kewaspadaan.io.acled import (
@@ -34,14 +33,19 @@ from kewaspadaan.io.acled import (
     ACLED_TO_SCHEMA,
     is_acled,
 )
+from kewaspadaan.io.tables import read_table
+from kewaspadaan.io.ucdp import UCDP_TO_SCHEMA, is_ucdp, normalise_ucdp
 from kewaspadaan.schema import INCIDENT_COLUMNS, REJECTION_COLUMNS
 
 __all__ = [
     "GENERIC_ALIASES",
+    "INCIDENT_FORMATS",
     "INDONESIA_LAT_RANGE",
     "INDONESIA_LON_RANGE",
     "AccountingError",
     "IncidentLoad",
+    "combine_loads",
+    "detect_format",
     "load_incidents",
     "parse_dates",
 ]
@@ -67,9 +71,12 @@ GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
     "fatalities": ("korban_jiwa", "meninggal", "tewas", "korban_meninggal"),
     "geo_precision": ("presisi", "geo_presisi"),
     "notes": ("keterangan", "catatan", "deskripsi", "uraian", "description"),
+    "reliability": ("keandalan", "penilaian", "grade", "nilai_sumber"),
 }
 _REQUIRED = ("latitude", "longitude", "event_date")
-_TEXT = ("event_type", "sub_event_type", "actor1", "actor2", "location", "notes")
+#: Incident formats ``load_incidents`` reads (``auto`` detects the others by their columns).
+INCIDENT_FORMATS: tuple[str, ...] = ("auto", "acled", "ucdp", "generic")
+_TEXT = ("event_type", "sub_event_type", "actor1", "actor2", "location", "notes", "reliability")
 
 #: Extra date formats tried for generic files (Indonesian day-first order).
 _GENERIC_DATE_FORMATS = (
@@ -79,6 +86,7 @@ _GENERIC_DATE_FORMATS = (
     "%Y/%m/%d",
     "%d.%m.%Y",
     "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
     "%Y-%m-%dT%H:%M:%S",
     "%d/%m/%Y %H:%M",
 )
@@ -122,13 +130,19 @@ class IncidentLoad:
     n_read : int
         Data rows (or features) read from the file.
     source : str
-        The file.
+        The file (several joined with ``" + "`` after :func:`combine_loads`).
+    kind : str
+        The format read (``acled``, ``ucdp``, ``generic``, ``laporan`` or ``gabungan``).
+    parts : list of dict
+        One summary per file combined (empty for a single file).
     """
 
     incidents: gpd.GeoDataFrame
     rejected: pd.DataFrame
     n_read: int
     source: str
+    kind: str = "generic"
+    parts: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Counts: read, valid, rejected, and rejections per reason (text before ``:``)."""
@@ -149,6 +163,52 @@ class IncidentLoad:
             )
 
 
+def combine_loads(loads: Sequence[IncidentLoad]) -> IncidentLoad:
+    """Concatenate the loads of several files (ACLED, UCDP, field reports) into one.
+
+    Rows keep their ``source_file``/``source_row``; an ``event_id`` repeated across files gets
+    the file's name as prefix (``acled.csv:IDN123``) so ids stay unique. Duplicates of the same
+    event reported by two sources are merged later, after assignment, when the unit is known
+    (:func:`kewaspadaan.io.assign.merge_duplicates`).
+
+    Parameters
+    ----------
+    loads : sequence of IncidentLoad
+        In order of precedence (the first file wins a duplicate).
+
+    Returns
+    -------
+    IncidentLoad
+        ``n_read`` is the sum; ``parts`` lists each file's summary.
+    """
+    if len(loads) == 1:
+        return loads[0]
+    if not loads:
+        raise ValueError("combine_loads needs at least one IncidentLoad")
+    frames = []
+    seen: set[str] = set()
+    for load in loads:
+        inc = load.incidents.copy()
+        ids = inc["event_id"].astype(str)
+        clash = ids.isin(seen)
+        if clash.any():
+            inc.loc[clash, "event_id"] = [f"{load.source}:{v}" for v in ids[clash]]
+        seen.update(inc["event_id"].astype(str))
+        frames.append(inc)
+    incidents = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=MAP_CRS)
+    rejected = pd.concat([ld.rejected for ld in loads], ignore_index=True)
+    out = IncidentLoad(
+        incidents=incidents,
+        rejected=rejected[list(REJECTION_COLUMNS)],
+        n_read=sum(ld.n_read for ld in loads),
+        source=" + ".join(ld.source for ld in loads),
+        kind="gabungan",
+        parts=[ld.summary() | {"kind": ld.kind} for ld in loads],
+    )
+    out.check_accounting()
+    return out
+
+
 def reason_counts(rejected: pd.DataFrame) -> dict[str, int]:
     """Rejections per reason category: the first reason of a row, up to its ``:`` or ``(``."""
     if rejected.empty:
@@ -159,10 +219,28 @@ def reason_counts(rejected: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
 
 
+def detect_format(columns: Iterable[str]) -> str:
+    """The incident format of a table from its columns: ``"acled"``, ``"ucdp"`` or ``"generic"``.
+
+    Examples
+    --------
+    >>> detect_format(["EVENT_ID_CNTY", "EVENT_DATE", "LATITUDE", "LONGITUDE"])
+    'acled'
+    >>> detect_format(["id", "tanggal", "lat", "lon"])
+    'generic'
+    """
+    cols = list(columns)
+    if is_acled(cols):
+        return "acled"
+    if is_ucdp(cols):
+        return "ucdp"
+    return "generic"
+
+
 def load_incidents(
     path: str | Path,
     *,
-    format: Literal["auto", "acled", "generic"] = "auto",
+    format: Literal["auto", "acled", "ucdp", "generic"] = "auto",
     crs: str | CRS = "EPSG:4326",
     today: dt.date | str | None = None,
     date_format: str | None = None,
@@ -170,31 +248,36 @@ def load_incidents(
     columns: Mapping[str, str] | None = None,
     swap_latlon: bool = False,
     layer: str | int | None = None,
+    sheet: str | int | None = None,
 ) -> IncidentLoad:
     """Read an incident list and validate every row.
 
     Parameters
     ----------
     path : str or pathlib.Path
-        ACLED export CSV, generic CSV (columns lat/latitude/lintang, lon/lng/longitude/bujur,
-        date/tanggal; id optional), or GeoJSON/GeoPackage/Shapefile of points.
-    format : {"auto", "acled", "generic"}
-        ``"auto"`` recognises ACLED exports by their columns.
+        ACLED export (CSV, or the UPPER-CASE xlsx export, also saved as CSV), UCDP GED export
+        (CSV, with or without HDX's HXL row), generic table (CSV/XLSX/ODS with columns
+        lat/latitude/lintang, lon/lng/longitude/bujur, date/tanggal; id optional), or
+        GeoJSON/GeoPackage/Shapefile of points.
+    format : {"auto", "acled", "ucdp", "generic"}
+        ``"auto"`` recognises ACLED and UCDP exports by their columns.
     crs : str or pyproj.CRS, default "EPSG:4326"
-        CRS of the coordinates of a CSV file (ignored for vector files, which carry their own).
+        CRS of the coordinates of a table (ignored for vector files, which carry their own).
     today : datetime.date or str, optional
         Dates after this are rejected as future dates. Default: today's date.
     date_format : str, optional
         ``strftime`` format of the dates; default: ISO, ``15 January 2024`` (also Indonesian
         month names), ``15/01/2024`` (day first) and a few others are tried.
     encoding : str, optional
-        Text encoding of a CSV. Default: UTF-8 (with or without BOM); else an error suggests one.
+        Text encoding of a CSV (default: detected, see :func:`kewaspadaan.io.tables.read_table`).
     columns : mapping, optional
         Explicit ``{file_column: schema_column}`` mapping, e.g. ``{"lat_c": "latitude"}``.
     swap_latlon : bool, default False
         The file has latitude and longitude exchanged: swap them back.
     layer : str or int, optional
         Layer of a GeoPackage.
+    sheet : str or int, optional
+        Sheet of a workbook.
 
     Returns
     -------
@@ -210,69 +293,35 @@ def load_incidents(
     kewaspadaan._errors.MissingColumnError
         Required columns missing (all listed, with the nearest existing names).
     """
-    if format not in ("auto", "acled", "generic"):
-        raise ValueError(f"format must be 'auto', 'acled' or 'generic', not {format!r}")
+    if format not in INCIDENT_FORMATS:
+        raise ValueError(f"format must be one of {list(INCIDENT_FORMATS)}, not {format!r}")
     p = check_file(path, "incident file")
     source = p.name
     vector = p.suffix.lower() in (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb")
     if vector:
         table, coord_crs = _read_points(p, layer), CRS.from_user_input(MAP_CRS)
     else:
-        table, coord_crs = _read_csv(p, encoding), CRS.from_user_input(crs)
-    kind = format if format != "auto" else ("acled" if is_acled(table.columns) else "generic")
+        table = read_table(p, sheet=sheet, encoding=encoding, what="incident file")
+        coord_crs = CRS.from_user_input(crs)
+    first_row = int(table.attrs.get("first_row", 1))
+    kind = format if format != "auto" else detect_format(table.columns)
     table = _map_incident_columns(table, kind, columns, p)
+    extra = None
+    if kind == "ucdp":
+        table, extra = normalise_ucdp(table)
     today_d = _as_date(today)
     parsed, reasons = _validate_rows(
         table, kind, coord_crs, source, today_d, date_format, swap_latlon
     )
-    return _assemble(parsed, reasons, table, coord_crs, source, len(table))
-
-
-def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
-    data = path.read_bytes()
-    text = _decode(data, path, encoding)
-    if not text.strip():
-        raise EmptyDataError(f"{path}: the file holds only whitespace; no header, no data.")
-    first = text.splitlines()[0]
-    sep = max((",", ";", "\t", "|"), key=first.count)
-    try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-        )
-    except pd.errors.ParserError as exc:
-        raise DataFileError(
-            f"{path}: not a well-formed CSV ({exc}). Quote fields that contain "
-            f"the separator {sep!r}, or re-export the file."
-        ) from exc
-    if len(df) == 0:
-        raise EmptyDataError(
-            f"{path}: the file has a header ({', '.join(map(str, df.columns))}) but no data rows."
-        )
-    df.columns = [str(c).strip() for c in df.columns]
-    return df.fillna("")
-
-
-def _decode(data: bytes, path: Path, encoding: str | None) -> str:
-    if encoding is not None:
-        try:
-            return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise DataFileError(f"{path}: cannot decode with encoding={encoding!r}: {exc}") from exc
-    try:
-        return data.decode("utf-8-sig")  # UTF-8 with or without a byte-order mark
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        bad = data[exc.start : exc.start + 1]
-        raise DataFileError(
-            f"{path}: not UTF-8 text: byte {bad!r} at offset {exc.start} (line {line}) cannot "
-            "be decoded. The file was probably saved by Excel in a Windows code page; pass "
-            "encoding='cp1252' (or encoding='latin-1'), or save it as 'CSV UTF-8'."
-        ) from exc
+    if extra is not None:
+        for i, why in enumerate(extra.tolist()):
+            if why:
+                reasons[i].insert(0, why)
+    parsed["source_kind"] = kind
+    parsed["place_code"] = pd.Series(None, index=parsed.index, dtype="str")
+    load = _assemble(parsed, reasons, table, coord_crs, source, len(table), first_row=first_row)
+    load.kind = kind
+    return load
 
 
 def _read_points(path: Path, layer: str | int | None) -> pd.DataFrame:
@@ -319,6 +368,10 @@ def _map_incident_columns(
         aliases = {v: (() if k == v else (k,)) for k, v in ACLED_TO_SCHEMA.items()}
         required = tuple(ACLED_TO_SCHEMA[c] for c in ACLED_REQUIRED)
         accepted = {v: (k,) for k, v in ACLED_TO_SCHEMA.items()}
+    elif kind == "ucdp":
+        aliases = {v: (k,) for k, v in UCDP_TO_SCHEMA.items()}
+        required = ("event_id", "event_date", "latitude", "longitude")
+        accepted = {v: (k,) for k, v in UCDP_TO_SCHEMA.items()}
     else:
         aliases = dict(GENERIC_ALIASES)
         required = _REQUIRED
@@ -559,9 +612,11 @@ def _assemble(
     coord_crs: CRS,
     source: str,
     n_read: int,
+    *,
+    first_row: int = 1,
 ) -> IncidentLoad:
     bad = np.array([bool(r) for r in reasons], dtype=bool)
-    rows = np.arange(1, n_read + 1)
+    rows = np.arange(first_row, first_row + n_read)
     rejected = pd.DataFrame(
         {
             "source_file": pd.Series([source] * int(bad.sum()), dtype="str"),

@@ -1,4 +1,7 @@
-"""Helpers for real administrative data: settlements, capitals and depots from desa layers.
+"""The derive step of the data layer: what real data lacks, derived from what it has.
+
+:func:`derive_layers` runs after every layer is read (see its docstring for the order); the
+helpers below are its rules, usable on their own.
 
 Real provincial data rarely ship the settlement layer (``permukiman``) the engine uses; what
 they have is the desa/kelurahan list (Kemendagri codes, ``jenis`` desa/kelurahan) with polygons
@@ -58,6 +61,7 @@ __all__ = [
     "CAPITAL_RULES",
     "coastline_from_polygons",
     "depots_at_capitals",
+    "derive_layers",
     "kabupaten_capitals",
     "settlements_from_desa",
 ]
@@ -418,3 +422,212 @@ def coastline_from_polygons(
         out.attrs["excluded_km"],
     )
     return out.to_crs(land.crs)
+
+
+# ----------------------------------------------------------------------------------------------
+# The derive step of the data layer
+# ----------------------------------------------------------------------------------------------
+def derive_layers(layers: Any, *, level: str = "kecamatan") -> Any:
+    """Complete a :class:`~kewaspadaan.io.Layers` by the documented rules; record each step.
+
+    In order, each only where its inputs are present and its output is absent:
+
+    1. kabupaten of other provinces (a Kalimantan-wide file) are left out when kecamatan are
+       given; without a kabupaten layer, kabupaten are dissolved from the kecamatan;
+    2. TPS and population tables are joined onto their units (``tps``/``penduduk`` columns) and
+       summed up the hierarchy (desa → kecamatan → kabupaten) where every child has a value;
+    3. settlements (``permukiman``) from the desa, with capitals and roles
+       (:func:`kabupaten_capitals`, :func:`settlements_from_desa`; towns from ``kota``);
+    4. KPU warehouses *assumed* at the kabupaten capitals (:func:`depots_at_capitals`);
+    5. the coastline from the province polygons (:func:`coastline_from_polygons`).
+
+    Parameters
+    ----------
+    layers : Layers
+        Modified in place (and returned); ``layers.derived`` and ``layers.sources`` record what
+        was derived and how.
+    level : str
+        The units of the analysis.
+
+    Returns
+    -------
+    Layers
+    """
+    _kabupaten(layers, level)
+    _parent_names(layers)
+    _join_tables(layers)
+    caps = _settlements(layers)
+    if layers.gudang_kpu is None and caps is not None:
+        names = {}
+        if layers.kabupaten is not None:
+            names = dict(
+                zip(layers.kabupaten["kode"].astype(str), layers.kabupaten["nama"], strict=True)
+            )
+        layers.gudang_kpu = depots_at_capitals(caps, names=names)
+        _record(
+            layers,
+            "gudang_kpu",
+            layers.gudang_kpu,
+            "asumsi: satu gudang KPU per kabupaten/kota di ibu kotanya",
+            "permukiman",
+        )
+    _coast(layers)
+    return layers
+
+
+def _record(layers: Any, name: str, data: Any, rule: str, derived_from: str) -> None:
+    from kewaspadaan.io.layers import LayerSource
+
+    layers.derived[name] = rule
+    from kewaspadaan.crs import crs_label
+
+    crs = crs_label(data.crs) if isinstance(data, gpd.GeoDataFrame) else ""
+    layers.record(
+        LayerSource(
+            layer=name,
+            path="",
+            sha256="",
+            rows=len(data),
+            crs=crs,
+            synthetic=layers.synthetic,
+            note=rule,
+            derived_from=derived_from,
+        )
+    )
+    logger.info("derived %s from %s: %s", name, derived_from, rule)
+
+
+def _kabupaten(layers: Any, level: str) -> None:
+    kec, kab = layers.kecamatan, layers.kabupaten
+    if kab is not None and kec is not None:
+        inside = kab["kode"].astype(str).isin(set(kec["kode_kab"].astype(str)))
+        if not inside.all() and inside.any():
+            layers.kabupaten = kab[inside.to_numpy()].reset_index(drop=True)
+            layers.derived["kabupaten"] = (
+                f"{int((~inside).sum())} kabupaten/kota di luar wilayah kecamatan dilewati"
+            )
+    elif kab is None and kec is not None and level == "kabupaten":
+        cols = ["kode_kab", "nama_kab", "geometry"]
+        dissolved = kec[cols].dissolve(by="kode_kab", as_index=False, aggfunc="first")
+        dissolved = dissolved.rename(columns={"kode_kab": "kode", "nama_kab": "nama"})
+        dissolved["kode_kab"], dissolved["nama_kab"] = dissolved["kode"], dissolved["nama"]
+        layers.kabupaten = gpd.GeoDataFrame(dissolved, geometry="geometry", crs=kec.crs)
+        _record(
+            layers,
+            "kabupaten",
+            layers.kabupaten,
+            "gabungan (dissolve) kecamatan per kode_kab",
+            "kecamatan",
+        )
+
+
+def _parent_names(layers: Any) -> None:
+    """Fill ``nama_kec``/``nama_kab`` a boundary file lacks from the parent layer."""
+    for child, parent_name, parent, key in (
+        ("desa", "nama_kec", "kecamatan", "kode_kec"),
+        ("desa", "nama_kab", "kabupaten", "kode_kab"),
+        ("kecamatan", "nama_kab", "kabupaten", "kode_kab"),
+    ):
+        c, p = getattr(layers, child), getattr(layers, parent)
+        if c is None or p is None or parent_name not in c.columns:
+            continue
+        gaps = c[parent_name].isna()
+        if gaps.any():
+            names = dict(zip(p["kode"].astype(str), p["nama"].astype(str), strict=True))
+            c.loc[gaps, parent_name] = c.loc[gaps, key].astype(str).map(names)
+            layers.derived[f"{child}.{parent_name}"] = f"nama dari lapisan {parent}"
+
+
+def _join_tables(layers: Any) -> None:
+    for name in ("tps", "penduduk"):
+        table = getattr(layers, name)
+        if table is None:
+            continue
+        level = table.attrs.get("level", "desa" if name == "tps" else "kecamatan")
+        values = table.set_index("kode")[name]
+        units = getattr(layers, level)
+        units[name] = units["kode"].astype(str).map(values).to_numpy()
+        # up the hierarchy, where every child has a value
+        for child, parent, key in (
+            ("desa", "kecamatan", "kode_kec"),
+            ("kecamatan", "kabupaten", "kode_kab"),
+        ):
+            c, p = getattr(layers, child), getattr(layers, parent)
+            if c is None or p is None or name not in c.columns or key not in c.columns:
+                continue
+            if c[name].isna().all():
+                continue
+            grouped = c.groupby(c[key].astype(str))[name]
+            complete = grouped.apply(lambda s: s.notna().all())
+            sums = grouped.sum(min_count=1).where(complete)
+            filled = p["kode"].astype(str).map(sums)
+            if name in p.columns:
+                p[name] = p[name].where(p[name].notna(), filled)
+            else:
+                p[name] = filled.to_numpy()
+        layers.derived[f"{name}_{level}"] = (
+            f"tabel {name} digabung ke {level} (dan dijumlah ke atas)"
+        )
+
+
+def _settlements(layers: Any) -> pd.DataFrame | None:
+    desa = layers.desa
+    if desa is None:
+        return None
+    if layers.permukiman is not None and layers.gudang_kpu is not None:
+        return None
+    towns = layers.kota
+    caps = kabupaten_capitals(
+        desa, towns=towns, kabupaten=layers.kabupaten if towns is not None else None
+    )
+    if layers.permukiman is None:
+        layers.permukiman = settlements_from_desa(desa, capitals=caps)
+        rules = ", ".join(f"{r.kode_kab} {r.nama} ({r.aturan})" for r in caps.itertuples())
+        _record(
+            layers,
+            "permukiman",
+            layers.permukiman,
+            f"titik pusat desa/kelurahan; ibu kota menurut aturan: {rules}",
+            "desa",
+        )
+    return caps
+
+
+def _coast(layers: Any) -> None:
+    if layers.garis_pantai is not None or layers.provinsi is None:
+        return
+    prov = layers.provinsi
+    units = next(
+        (
+            getattr(layers, n)
+            for n in ("kecamatan", "desa", "kabupaten")
+            if getattr(layers, n) is not None
+        ),
+        None,
+    )
+    if units is not None:
+        own = {str(k)[:2] for k in units["kode"]}
+        mine = prov["kode"].astype(str).str[:2].isin(own)
+        land, others = prov[mine.to_numpy()], prov[~mine.to_numpy()]
+    else:
+        land, others = prov, prov.iloc[0:0]
+    if len(land) == 0:
+        return
+    ports = layers.pelabuhan
+    if ports is not None and "kategori" in ports.columns:
+        ports = ports[ports["kategori"].astype(str) == "laut"]
+    coast = coastline_from_polygons(
+        land, neighbours=others if len(others) else None, sea_ports=ports
+    )
+    if len(coast):
+        coast["nama"] = "garis pantai (turunan)"
+        layers.garis_pantai = coast
+        _record(
+            layers,
+            "garis_pantai",
+            coast,
+            f"turunan dari poligon provinsi: batas yang tidak bersinggungan dengan provinsi "
+            f"lain, potongan terbuka dikonfirmasi pelabuhan laut ({coast.attrs.get('excluded_km', 0):.0f} "
+            "km dianggap batas darat)",
+            "provinsi, pelabuhan",
+        )
