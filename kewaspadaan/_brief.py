@@ -67,8 +67,11 @@ def watch_list(risk: pd.DataFrame, n: int | None = None) -> tuple[pd.DataFrame, 
     """
     n = settings.report_watch_n if n is None else n
     key = next(
-        (k for k, c in (("forecast", "ekspektasi_insiden"), ("probability", "prob_insiden"))
-         if _has(risk, c)),
+        (
+            k
+            for k, c in (("forecast", "ekspektasi_insiden"), ("probability", "prob_insiden"))
+            if _has(risk, c)
+        ),
         "score",
     )
     col = {"forecast": "ekspektasi_insiden", "probability": "prob_insiden", "score": "skor"}[key]
@@ -84,8 +87,10 @@ def reason_text(rec: Mapping[str, Any], t: dict[str, Any]) -> str:
     if drivers:
         parts.append(drivers)
     change = rec.get("perubahan_skor")
-    if not is_missing(change) and bool(rec.get("peringatan")) and not is_missing(
-        rec.get("peringatan")
+    if (
+        not is_missing(change)
+        and bool(rec.get("peringatan"))
+        and not is_missing(rec.get("peringatan"))
     ):
         from kewaspadaan._labels import fmt_number
 
@@ -129,7 +134,9 @@ class LogisticsStatus:
         if self.rows.empty:
             return []
         g = self.rows.groupby(["status", "kategori"], sort=True).size()
-        return [(s, c, int(v)) for (s, c), v in g.sort_values(ascending=False, kind="stable").items()]
+        return [
+            (s, c, int(v)) for (s, c), v in g.sort_values(ascending=False, kind="stable").items()
+        ]
 
 
 def reason_category(reason: Any, status: Any = None) -> str:
@@ -161,9 +168,16 @@ def _frame(rows: pd.DataFrame, routes: pd.DataFrame | None) -> pd.DataFrame:
     for col in _PROBLEM_COLUMNS:
         if col not in out:
             out[col] = None
-    out["kategori"] = [reason_category(a, s) for a, s in zip(out["alasan"], out["status"], strict=True)]
+    out["kategori"] = [
+        reason_category(a, s) for a, s in zip(out["alasan"], out["status"], strict=True)
+    ]
     order = out["status"].map({"tidak_terjangkau": 0, "terlambat": 1}).fillna(2)
-    return out.assign(_o=order).sort_values(["_o", "tujuan_kode"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    return (
+        out.assign(_o=order)
+        .sort_values(["_o", "tujuan_kode"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
 
 
 def _from_plan(plan: Any, routes: pd.DataFrame | None) -> pd.DataFrame:
@@ -216,7 +230,9 @@ def logistics_status(
         bad = pd.DataFrame(routes[st != "tepat_waktu"]).drop(columns="geometry", errors="ignore")
         bad = bad.assign(status=st[st != "tepat_waktu"], alasan=None, kotak=None)
         source, rows = "routes", _frame(bad, routes)
-        rows["kategori"] = ["unreachable" if s == "tidak_terjangkau" else "travel" for s in rows["status"]]
+        rows["kategori"] = [
+            "unreachable" if s == "tidak_terjangkau" else "travel" for s in rows["status"]
+        ]
     elif summ:
         source, rows = "summary", _frame(pd.DataFrame(columns=_PROBLEM_COLUMNS), None)
     else:
@@ -237,11 +253,20 @@ def logistics_status(
         boxes = float(pd.DataFrame(plan.unmet)["kurang_kotak"].sum())
     if boxes is None and source == "problems" and rows["kotak"].notna().any():
         boxes = float(pd.to_numeric(rows["kotak"], errors="coerce").sum())
-    return LogisticsStatus(source, None if n_total is None else int(n_total), n_late, n_cut,
-                           None if boxes is None else float(boxes), rows, summ)
+    return LogisticsStatus(
+        source,
+        None if n_total is None else int(n_total),
+        n_late,
+        n_cut,
+        None if boxes is None else float(boxes),
+        rows,
+        summ,
+    )
 
 
-def air_sorties(plan: Any = None, summary: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+def air_sorties(
+    plan: Any = None, summary: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
     """Air sorties to book: total, destinations and depots (from the summary or the plan)."""
     if plan is not None and len(getattr(plan, "trips", [])):
         trips = plan.trips[plan.trips["moda"] == "air"]
@@ -279,7 +304,9 @@ def personnel_status(personnel: pd.DataFrame | None, k: int = 3) -> dict[str, An
     short = int(attrs.get("total_kekurangan", personnel["kekurangan"].sum()))
     top = personnel.sort_values(["kekurangan", "kode"], ascending=[False, True], kind="stable")
     top = top[top["kekurangan"] > 0].head(k)
-    names = [(str(r.get("nama") or r["kode"]), int(r["kekurangan"])) for r in top.to_dict("records")]
+    names = [
+        (str(r.get("nama") or r["kode"]), int(r["kekurangan"])) for r in top.to_dict("records")
+    ]
     return {"need": need, "alloc": alloc, "short": short, "top": names}
 
 
@@ -298,9 +325,15 @@ def situation(
     ok = when.notna() & (when < end)
     recent = int((ok & (when >= end - pd.DateOffset(months=3))).sum())
     before = int(
-        (ok & (when < end - pd.DateOffset(months=3)) & (when >= end - pd.DateOffset(months=6))).sum()
+        (
+            ok & (when < end - pd.DateOffset(months=3)) & (when >= end - pd.DateOffset(months=6))
+        ).sum()
     )
-    types = Counter(incidents.loc[ok, "event_type"].map(lambda v: event_type_label(v, t))) if "event_type" in incidents else Counter()
+    types = (
+        Counter(incidents.loc[ok, "event_type"].map(lambda v: event_type_label(v, t)))
+        if "event_type" in incidents
+        else Counter()
+    )
     kab: list[tuple[str, int]] = []
     if "kode" in incidents and "nama_kab" in risk:
         names = risk.drop_duplicates("kode").set_index("kode")["nama_kab"]
@@ -367,33 +400,58 @@ def recommendations(
             t["rec_alerts"].format(n=len(alerts), names=_names(alerts["nama"].astype(str).tolist()))
         )
     if "tren_hotspot" in risk:
-        hot = risk[risk["tren_hotspot"].isin(("baru", "menguat"))].sort_values("skor", ascending=False)
+        hot = risk[risk["tren_hotspot"].isin(("baru", "menguat"))].sort_values(
+            "skor", ascending=False
+        )
         if len(hot):
             out.append(t["rec_hotspot"].format(names=_names(hot["nama"].astype(str).tolist())))
     if escorts and escorts["n"]:
         key = "rec_escort" if escorts["per_trip"] else "rec_escort_routes"
         out.append(
-            t[key].format(n=fmt_int(escorts["n"], t), officers=fmt_int(escorts["officers"], t),
-                          depot=escorts["depot"])
+            t[key].format(
+                n=fmt_int(escorts["n"], t),
+                officers=fmt_int(escorts["officers"], t),
+                depot=escorts["depot"],
+            )
         )
     if sorties and sorties["n"]:
         depots = ", ".join(f"{d} ({fmt_int(v, t)})" for d, v in sorties["depots"][:3])
-        out.append(t["rec_heli"].format(n=fmt_int(sorties["n"], t), dest=fmt_int(sorties["dest"], t), depots=depots or "—"))
+        out.append(
+            t["rec_heli"].format(
+                n=fmt_int(sorties["n"], t), dest=fmt_int(sorties["dest"], t), depots=depots or "—"
+            )
+        )
     if logistics is not None and not logistics.rows.empty:
         rows = logistics.rows
         fleet = rows[rows["kategori"] == "fleet"]
         if len(fleet):
-            depot, n = fleet["depot"].value_counts().index[0], int(fleet["depot"].value_counts().iloc[0])
+            depot, n = (
+                fleet["depot"].value_counts().index[0],
+                int(fleet["depot"].value_counts().iloc[0]),
+            )
             out.append(t["rec_fleet"].format(depot=depot, n=fmt_int(n, t)))
         travel = rows[rows["kategori"] == "travel"]
         if len(travel):
-            out.append(t["rec_travel"].format(n=fmt_int(len(travel), t), names=_names(travel["tujuan_nama"].astype(str).tolist())))
+            out.append(
+                t["rec_travel"].format(
+                    n=fmt_int(len(travel), t),
+                    names=_names(travel["tujuan_nama"].astype(str).tolist()),
+                )
+            )
         cut = rows[rows["status"] == "tidak_terjangkau"]
         if len(cut):
-            out.append(t["rec_unreachable"].format(n=fmt_int(len(cut), t), names=_names(cut["tujuan_nama"].astype(str).tolist())))
+            out.append(
+                t["rec_unreachable"].format(
+                    n=fmt_int(len(cut), t), names=_names(cut["tujuan_nama"].astype(str).tolist())
+                )
+            )
     if personnel and personnel["short"] > 0:
         out.append(
-            t["rec_personnel"].format(short=fmt_int(personnel["short"], t), need=fmt_int(personnel["need"], t), alloc=fmt_int(personnel["alloc"], t))
+            t["rec_personnel"].format(
+                short=fmt_int(personnel["short"], t),
+                need=fmt_int(personnel["need"], t),
+                alloc=fmt_int(personnel["alloc"], t),
+            )
         )
     if n_limitations:
         out.append(t["rec_data"].format(n=n_limitations))

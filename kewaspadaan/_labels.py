@@ -121,7 +121,7 @@ def _group(digits: str, sep: str) -> str:
     head, _, tail = digits.partition(".")
     sign = "-" if head.startswith("-") else ""
     head = head.lstrip("-+")
-    groups = []
+    groups: list[str] = []
     while len(head) > 3:
         groups.insert(0, head[-3:])
         head = head[:-3]

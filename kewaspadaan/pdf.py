@@ -96,7 +96,7 @@ def _offline_fetcher() -> Any:
 
         return URLFetcher(allowed_protocols={"file", "data"})
     except (ImportError, TypeError):
-        fetch = weasyprint.default_url_fetcher  # type: ignore[attr-defined]
+        fetch = getattr(weasyprint, "default_url_fetcher")  # noqa: B009 - WeasyPrint < 68
 
         def no_network(url: str, *args: Any, **kwargs: Any) -> Any:
             if url.startswith(_LOCAL):
@@ -160,9 +160,12 @@ def html_to_pdf(
         the missing package or library.
     """
     name = _pick(engine)
-    src = Path(html) if isinstance(html, os.PathLike) or (
-        isinstance(html, str) and not html.lstrip().startswith("<") and Path(html).is_file()
-    ) else None
+    src = (
+        Path(html)
+        if isinstance(html, os.PathLike)
+        or (isinstance(html, str) and not html.lstrip().startswith("<") and Path(html).is_file())
+        else None
+    )
     path = Path(path)
     if name == "weasyprint":
         text = src.read_text(encoding="utf-8") if src is not None else str(html)

@@ -133,7 +133,9 @@ def _sources(sources: Sources | None) -> list[dict[str, Any]]:
     return out
 
 
-def _provenance(provenance: Sequence[Mapping[str, Any]] | None, t: dict[str, Any]) -> list[dict[str, Any]]:
+def _provenance(
+    provenance: Sequence[Mapping[str, Any]] | None, t: dict[str, Any]
+) -> list[dict[str, Any]]:
     rows = []
     for p in provenance or []:
         sha = str(p.get("sha256") or "")
@@ -183,10 +185,12 @@ def _limitations(
     }
 
 
-def _watch_rows(watch: pd.DataFrame, t: dict[str, Any]) -> tuple[list[str], list[list[dict[str, Any]]]]:
+def _watch_rows(
+    watch: pd.DataFrame, t: dict[str, Any]
+) -> tuple[list[str], list[list[dict[str, Any]]]]:
     """Header and cells of the brief's watch list (forecast columns only when present)."""
     colors = settings.map_class_colors
-    cols = [("kecamatan", None), ("class", None)]
+    cols: list[tuple[str, str | None]] = [("kecamatan", None), ("class", None)]
     if brief._has(watch, "ekspektasi_insiden"):
         cols.append(("expected_short", None))
     elif brief._has(watch, "prob_insiden"):
@@ -204,7 +208,9 @@ def _watch_rows(watch: pd.DataFrame, t: dict[str, Any]) -> tuple[list[str], list
             if key == "kecamatan":
                 cells.append(_cell(f"{i}. {rec.get('nama')} ({rec.get('nama_kab')})"))
             elif key == "class":
-                cells.append(_cell(class_label(rec.get("kelas"), t), color=colors.get(rec.get("kelas"))))
+                cells.append(
+                    _cell(class_label(rec.get("kelas"), t), color=colors.get(rec.get("kelas")))
+                )
             elif key == "expected_short":
                 cells.append(_cell(expected_text(rec, t), num=True))
             elif key == "probability":
@@ -219,6 +225,18 @@ def _watch_rows(watch: pd.DataFrame, t: dict[str, Any]) -> tuple[list[str], list
                 cells.append(_cell(brief.reason_text(rec, t)))
         rows.append(cells)
     return [t[k] for k, _ in cols], rows
+
+
+def _forecast_value(col: str, rec: Mapping[str, Any], t: dict[str, Any]) -> str:
+    if col == "ekspektasi_insiden":
+        return expected_text(dict(rec), t)
+    if col == "tren_hotspot":
+        return trend_label(rec.get(col), t)
+    if col == "keandalan":
+        return reliability_text(rec.get(col), t)
+    if col == "prob_ganti_kelas":
+        return percent(rec.get(col), t)
+    return fmt_number(rec.get(col), 1, t)
 
 
 def _forecast_rows(risk: pd.DataFrame, t: dict[str, Any]) -> dict[str, Any]:
@@ -239,16 +257,15 @@ def _forecast_rows(risk: pd.DataFrame, t: dict[str, Any]) -> dict[str, Any]:
         for c, _ in keys:
             if c not in present:
                 continue
-            value = {
-                "ekspektasi_insiden": lambda r: expected_text(r, t),
-                "ekspektasi_hingga_pemilu": lambda r: fmt_number(r.get(c), 1, t),
-                "tren_hotspot": lambda r: trend_label(r.get(c), t),
-                "keandalan": lambda r: reliability_text(r.get(c), t),
-                "prob_ganti_kelas": lambda r: percent(r.get(c), t),
-            }[c](rec)
+            value = _forecast_value(c, rec, t)
             cells.append(_cell(value, num=c not in ("tren_hotspot", "keandalan")))
         rows.append(cells)
-    return {"header": header, "rows": rows, "absent": absent, "has_forecast": "ekspektasi_insiden" in present}
+    return {
+        "header": header,
+        "rows": rows,
+        "absent": absent,
+        "has_forecast": "ekspektasi_insiden" in present,
+    }
 
 
 def _logistics_rows(status: brief.LogisticsStatus, t: dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -421,7 +438,9 @@ def _context(risk: gpd.GeoDataFrame, **kw: Any) -> dict[str, Any]:
          "n": int(counts.get(c, 0))}
         for c in RISK_CLASSES
     ]  # fmt: skip
-    banner = settings.report_classification if kw["classification"] is None else kw["classification"]
+    banner = (
+        settings.report_classification if kw["classification"] is None else kw["classification"]
+    )
     return {
         "t": t,
         "version": __version__,

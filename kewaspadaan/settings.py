@@ -333,7 +333,7 @@ _TOML_TABLES = {
         "map_class_colors",
         "map_simplify_tolerance_m",
         "map_coordinate_decimals",
-    "map_incident_months",
+        "map_incident_months",
         "heatmap_bandwidth_m",
         "heatmap_max_pixels",
         "cluster_radius_px",

@@ -103,7 +103,12 @@ def screenshot(
     if browser is None:
         with offline_browser() as own:
             return screenshot(
-                html_path, png_path, width=width, height=height, heat=heat, brief=brief,
+                html_path,
+                png_path,
+                width=width,
+                height=height,
+                heat=heat,
+                brief=brief,
                 browser=own,
             )
     page, log = open_offline(browser, html_path, width=width, height=height)

@@ -77,7 +77,10 @@ def _english_only() -> set[str]:
     ids = set(_strings(_load("id")))
     en = {s for s in _strings(_load("en")) if s not in ids}
     return {s for s in en if len(s) >= 5 and "{" not in s} | {
-        part.strip() for s in en if "{" in s for part in re.split(r"\{[^}]*\}", s)
+        part.strip()
+        for s in en
+        if "{" in s
+        for part in re.split(r"\{[^}]*\}", s)
         if len(part.strip()) >= 12
     }
 

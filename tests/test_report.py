@@ -186,7 +186,9 @@ def test_sections_in_order_and_offline(html: str) -> None:
     assert _assets.find_external_resources(html) == []
     assert "@media print" in html and "@page" in html and "A4" in html
     assert html.count('class="folium-map"') == 1 and 'version="1.9.4"' in html
-    assert re.search(r'<figure class="kw-static-map".*?<img src="data:image/png;base64,', html, re.S)
+    assert re.search(
+        r'<figure class="kw-static-map".*?<img src="data:image/png;base64,', html, re.S
+    )
 
 
 def test_assessment_date_and_period_never_today(layers, html) -> None:
@@ -319,7 +321,9 @@ def test_english_labels_keep_identifier_values(layers, full_kwargs) -> None:
     assert "Executive brief" in page and "3 desa late and 1 desa cut off" in page
     assert "Protests" in page or "Riots" in page
     translated = layers["risk"].assign(
-        kelas=layers["risk"]["kelas"].map(dict(zip(settings.class_labels["id"], settings.class_labels["en"], strict=True)))
+        kelas=layers["risk"]["kelas"].map(
+            dict(zip(settings.class_labels["id"], settings.class_labels["en"], strict=True))
+        )
     )
     with pytest.warns(KewaspadaanWarning, match="translated class label"):
         again = report.build_report(translated, as_of=AS_OF, language="en")
@@ -343,7 +347,15 @@ def test_limitations_always_present_and_translated(layers) -> None:
 
 def test_provenance_table_and_synthetic_warning(layers, html) -> None:
     rows = _table(html, "tabel-sumber")
-    assert rows[0] == ["kecamatan", "/data/kec.geojson", "12", "EPSG:32650", "abababababab", "nyata", "Kemendagri 2022"]
+    assert rows[0] == [
+        "kecamatan",
+        "/data/kec.geojson",
+        "12",
+        "EPSG:32650",
+        "abababababab",
+        "nyata",
+        "Kemendagri 2022",
+    ]
     assert "Data sintetis" not in html
     synthetic = report.build_report(
         layers["risk"],
