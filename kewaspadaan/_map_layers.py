@@ -307,6 +307,7 @@ def add_depots(
         {"t": text(r.get("nama")), "v": [text(r.get("nama_kab", r.get("kode_kab")))]}
         for r in records(pts)
     ]
+    pane = logistics_pane(m)  # above the choropleth (folium drops a marker's own pane)
     gj = folium.GeoJson(
         feature_collection(pts, props),
         name=html.escape(t["layer_depots"]),
@@ -325,6 +326,7 @@ def add_depots(
             "fillColor": "#ffffff",
             "fillOpacity": 1.0,
             "opacity": 1.0,
+            "pane": pane,
         },
         on_each_feature=bind_info([t["kabupaten"]]),
         show=show,

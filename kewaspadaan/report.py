@@ -49,7 +49,10 @@ from kewaspadaan.maps import render_map_parts, risk_map
 from kewaspadaan.schema import RISK_CLASSES
 from kewaspadaan.static_map import static_map
 
-__all__ = ["build_report", "report_inputs", "write_report"]
+__all__ = ["LogisticsStatus", "build_report", "logistics_status", "report_inputs", "write_report"]
+
+LogisticsStatus = brief.LogisticsStatus
+logistics_status = brief.logistics_status
 
 logger = logging.getLogger(__name__)
 

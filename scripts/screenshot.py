@@ -92,12 +92,14 @@ def screenshot(
     height: int = 900,
     heat: bool = False,
     brief: bool = False,
+    show: tuple[str, ...] = (),
     browser: Any = None,
 ) -> PageLog:
     """Save a PNG of the map in ``html_path`` (the map element only) or, with ``brief``, of the
     report's first section (*Ringkasan pimpinan*); return the page log.
 
-    ``heat`` also switches the incident heat map on (the map opens without it).
+    ``heat`` also switches the incident heat map on (the map opens without it); ``show`` other
+    layers by key (``rute``, ``ruas_kritis``, ``insiden``).
     ``browser``: an open browser from :func:`offline_browser` (one is launched if None).
     """
     if browser is None:
@@ -109,6 +111,7 @@ def screenshot(
                 height=height,
                 heat=heat,
                 brief=brief,
+                show=show,
                 browser=own,
             )
     page, log = open_offline(browser, html_path, width=width, height=height)
@@ -117,6 +120,10 @@ def screenshot(
             "() => { const k = window.kewaspadaan; "
             "if (k.layers.panas) { k.layers.panas.addTo(k.map); } }"
         )
+        page.wait_for_timeout(200)
+    for key in show:
+        page.evaluate("(k) => kewaspadaan.layers[k].addTo(kewaspadaan.map)", key)
+    if show:
         page.wait_for_timeout(200)
     png_path = Path(png_path)
     png_path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,12 +151,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=860)
     parser.add_argument("--brief", action="store_true", help="the report's first page section")
     parser.add_argument("--heat", action="store_true", help="switch the heat map on")
+    parser.add_argument("--show", default="", help="layers to switch on, e.g. rute,ruas_kritis")
     args = parser.parse_args(argv)
     if not args.html.exists():
         print(f"{args.html} not found: run `kewaspadaan report` first", file=sys.stderr)
         return 2
     log = screenshot(
-        args.html, args.png, width=args.width, height=args.height, heat=args.heat, brief=args.brief
+        args.html,
+        args.png,
+        width=args.width,
+        height=args.height,
+        heat=args.heat,
+        brief=args.brief,
+        show=tuple(k for k in args.show.split(",") if k),
     )
     problems = log.external_requests + log.console_errors + log.page_errors
     print(

@@ -133,6 +133,10 @@ def test_risk_first_other_layers_off(opened, layers) -> None:
         "insiden": False,
     }
     assert not page.locator(".kw-slider").is_visible()  # no incidents shown: no slider
+    # depots are drawn above the choropleth, not under its fill
+    assert page.locator(".leaflet-logistik-pane path.leaflet-interactive").count() == len(
+        layers["depots"]
+    )
     page.evaluate("kewaspadaan.layers.insiden.addTo(kewaspadaan.map)")
     assert page.locator(".kw-slider").is_visible()
     page.evaluate("kewaspadaan.layers.rute.addTo(kewaspadaan.map)")
