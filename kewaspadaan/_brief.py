@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from kewaspadaan import settings
-from kewaspadaan._labels import event_type_label, fmt_int, format_date, is_missing
+from kewaspadaan._labels import event_type_label, fmt_int, fmt_number, format_date, is_missing
 from kewaspadaan._map_layers import drivers_text
 from kewaspadaan.schema import RAWAN_CLASSES
 
@@ -92,8 +92,6 @@ def reason_text(rec: Mapping[str, Any], t: dict[str, Any]) -> str:
         and bool(rec.get("peringatan"))
         and not is_missing(rec.get("peringatan"))
     ):
-        from kewaspadaan._labels import fmt_number
-
         parts.append(f"{t['change'].lower()} {fmt_number(change, 1, t, sign=True)}")
     return "; ".join(parts)
 

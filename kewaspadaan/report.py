@@ -386,61 +386,113 @@ def build_report(
     return page
 
 
-def _context(risk: gpd.GeoDataFrame, **kw: Any) -> dict[str, Any]:
-    lang = kw["language"] or settings.language
-    t = load_strings(lang)
-    table = _with_forecast(risk, kw["forecast"])
-    ranked = _ranked(table)
-    as_iso, as_text = format_date(kw["as_of"], t)
-    period = brief.data_period(kw["incidents"], kw["period"])
-    watch, watch_key = brief.watch_list(ranked)
-    alerts = _alerts_table(ranked, kw["alerts"])
+def _absent(kw: Mapping[str, Any], table: pd.DataFrame, parts: Mapping[str, Any]) -> list[str]:
+    """Inputs the report was not given (listed under *Keterbatasan data*)."""
+    have = {
+        "incidents": kw["incidents"] is not None,
+        "forecast": brief._has(table, "ekspektasi_insiden"),
+        "logistics": parts["logistics"] is not None,
+        "plan": kw["plan"] is not None or kw["problems"] is not None or parts["logistics"] is None,
+        "personnel": parts["personnel"] is not None,
+        "escorts": parts["escorts"] is not None,
+        "provenance": bool(kw["provenance"]),
+    }
+    return [k for k, ok in have.items() if not ok]
+
+
+def _logistics_context(kw: Mapping[str, Any], t: dict[str, Any]) -> dict[str, Any]:
+    """Delivery status (from the plan), escorts, air sorties and personnel for the template."""
     status = brief.logistics_status(
         routes=kw["routes"], plan=kw["plan"], summary=kw["logistics"], problems=kw["problems"]
     )
-    escorts = brief.escort_status(kw["escorts"])
-    sorties = brief.air_sorties(kw["plan"], kw["logistics"])
-    personnel = brief.personnel_status(kw["personnel"])
-    prov = _provenance(kw["provenance"], t) + _sources(kw["sources"])
-    synthetic = any(p.get("synthetic") for p in prov) or any(
-        "sintetis" in p["note"].lower() or "synthetic" in p["note"].lower() for p in prov
-    )
-    absent = [
-        k
-        for k, have in (
-            ("incidents", kw["incidents"] is not None),
-            ("forecast", brief._has(table, "ekspektasi_insiden")),
-            ("logistics", status is not None),
-            ("plan", kw["plan"] is not None or kw["problems"] is not None or status is None),
-            ("personnel", personnel is not None),
-            ("escorts", escorts is not None),
-            ("provenance", bool(kw["provenance"])),
-        )
-        if not have
-    ]
-    limits = _limitations(kw["missing"], absent, table, synthetic, t)
-    recs = brief.recommendations(
-        risk=table, watch=watch, alerts=alerts, logistics=status, escorts=escorts,
-        sorties=sorties, personnel=personnel, n_limitations=limits["n"], t=t,
-    )  # fmt: skip
+    return {
+        "logistics": status,
+        "logistics_rows": _logistics_rows(status, t) if status is not None else [],
+        "logistics_header": [t[k] for k in _LOGISTICS_HEADER],
+        "logistics_reasons": [
+            (status_label(s, t), t["reasons"][c], n) for s, c, n in status.reasons()
+        ]
+        if status is not None
+        else [],
+        "escorts": brief.escort_status(kw["escorts"]),
+        "sorties": brief.air_sorties(kw["plan"], kw["logistics"]),
+        "personnel": brief.personnel_status(kw["personnel"]),
+    }
+
+
+def _map_context(
+    table: gpd.GeoDataFrame,
+    watch: pd.DataFrame,
+    status: brief.LogisticsStatus | None,
+    kw: Mapping[str, Any],
+    t: dict[str, Any],
+    as_iso: str | None,
+) -> dict[str, Any]:
+    """The interactive map (screen) and the static map of the whole area (print)."""
     m = risk_map(
         table, incidents=kw["incidents"], routes=kw["routes"], depots=kw["depots"],
         critical_links=kw["critical_links"],
         route_status=status.status_by_code() if status is not None else None,
-        title=kw["title"] or t["map_title"], date=as_iso, language=lang,
+        title=kw["title"] or t["map_title"], date=as_iso, language=t["lang"],
     )  # fmt: skip
     parts = render_map_parts(m)
-    still = static_map(
-        table, depots=kw["depots"], marks={str(k): str(i) for i, k in enumerate(watch["kode"], 1)},
-        language=lang,
-    )  # fmt: skip
-    watch_header, watch_rows = _watch_rows(watch, t)
+    marks = {str(k): str(i) for i, k in enumerate(watch["kode"], 1)}
+    still = static_map(table, depots=kw["depots"], marks=marks, language=t["lang"])
+    return {
+        "static_map": Markup(still.data_uri()),
+        "static_bounds": still.bounds_lonlat,
+        "assets": Markup(offline_head()),
+        "map_head": Markup(parts.head),
+        "map_body": Markup(parts.body),
+        "map_script": Markup(parts.script),
+    }
+
+
+def _risk_context(ranked: pd.DataFrame, alerts: pd.DataFrame, t: dict[str, Any]) -> dict[str, Any]:
+    """Class counts, drivers, forecast, alert and ranking tables."""
     counts = ranked["kelas"].value_counts()
     classes = [
         {"id": c, "label": class_label(c, t), "color": settings.map_class_colors[c],
          "n": int(counts.get(c, 0))}
         for c in RISK_CLASSES
     ]  # fmt: skip
+    return {
+        "n_kecamatan": len(ranked),
+        "classes": classes,
+        "class_sentence": t["analysis_classes"].format(
+            n=len(ranked), counts=", ".join(f"{c['n']} {c['label']}" for c in classes)
+        ),
+        "drivers": brief.drivers_among_rawan(ranked),
+        "forecast": _forecast_rows(ranked, t),
+        "alerts": alerts.to_dict("records"),
+        "alerts_shown": _BRIEF_ROWS,
+        "alert_header": [t[k] for k in _RISK_HEADER],
+        "alert_rows": _risk_rows(alerts, t),
+        "ranking_header": [t[k] for k in _RISK_HEADER],
+        "ranking": _risk_rows(ranked, t),
+    }
+
+
+def _context(risk: gpd.GeoDataFrame, **kw: Any) -> dict[str, Any]:
+    t = load_strings(kw["language"] or settings.language)
+    table = _with_forecast(risk, kw["forecast"])
+    ranked = _ranked(table)
+    as_iso, as_text = format_date(kw["as_of"], t)
+    period = brief.data_period(kw["incidents"], kw["period"])
+    watch, watch_key = brief.watch_list(ranked)
+    alerts = _alerts_table(ranked, kw["alerts"])
+    logi = _logistics_context(kw, t)
+    prov = _provenance(kw["provenance"], t) + _sources(kw["sources"])
+    synthetic = any(p["synthetic"] for p in prov) or any(
+        "sintetis" in p["note"].lower() or "synthetic" in p["note"].lower() for p in prov
+    )
+    limits = _limitations(kw["missing"], _absent(kw, table, logi), table, synthetic, t)
+    recs = brief.recommendations(
+        risk=table, watch=watch, alerts=alerts, logistics=logi["logistics"],
+        escorts=logi["escorts"], sorties=logi["sorties"], personnel=logi["personnel"],
+        n_limitations=limits["n"], t=t,
+    )  # fmt: skip
+    watch_header, watch_rows = _watch_rows(watch, t)
     banner = (
         settings.report_classification if kw["classification"] is None else kw["classification"]
     )
@@ -457,45 +509,18 @@ def _context(risk: gpd.GeoDataFrame, **kw: Any) -> dict[str, Any]:
             else t["data_period_missing"]
         ),
         "synthetic": synthetic,
-        "n_kecamatan": len(ranked),
-        "classes": classes,
-        "class_sentence": t["analysis_classes"].format(
-            n=len(ranked), counts=", ".join(f"{c['n']} {c['label']}" for c in classes)
-        ),
         "watch_note": t[f"brief_watch_by_{watch_key}"],
         "watch_header": watch_header,
         "watch_rows": watch_rows,
-        "alerts": alerts.to_dict("records"),
-        "alerts_shown": _BRIEF_ROWS,
-        "logistics": status,
-        "logistics_rows": _logistics_rows(status, t) if status is not None else [],
-        "logistics_header": [t[k] for k in _LOGISTICS_HEADER],
-        "logistics_reasons": [
-            (status_label(s, t), t["reasons"][c], n) for s, c, n in status.reasons()
-        ]
-        if status is not None
-        else [],
-        "escorts": escorts,
-        "sorties": sorties,
-        "personnel": personnel,
         "recommendations": recs,
         "brief_recommendations": recs[:_BRIEF_ROWS],
         "situation": brief.situation(kw["incidents"], ranked, as_iso, t),
-        "drivers": brief.drivers_among_rawan(ranked),
-        "forecast": _forecast_rows(ranked, t),
-        "alert_header": [t[k] for k in _RISK_HEADER],
-        "alert_rows": _risk_rows(alerts, t),
-        "ranking_header": [t[k] for k in _RISK_HEADER],
-        "ranking": _risk_rows(ranked, t),
         "limits": limits,
         "provenance": prov,
-        "static_map": Markup(still.data_uri()),
-        "static_bounds": still.bounds_lonlat,
-        "assets": Markup(offline_head()),
-        "map_head": Markup(parts.head),
-        "map_body": Markup(parts.body),
-        "map_script": Markup(parts.script),
         "fmt_int": lambda v: fmt_int(v, t),
+        **logi,
+        **_risk_context(ranked, alerts, t),
+        **_map_context(table, watch, logi["logistics"], kw, t, as_iso),
     }
 
 
