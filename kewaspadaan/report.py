@@ -93,7 +93,7 @@ def _risk_rows(table: pd.DataFrame, t: dict[str, Any]) -> list[list[dict[str, An
     ]
 
 
-_RISK_HEADER = ("rank", "kode", "kecamatan", "kabupaten", "score", "class", "probability",
+_RISK_HEADER = ("rank", "kode", "kecamatan", "kabupaten", "score", "class", "probability_short",
                 "change", "drivers")  # fmt: skip
 
 
