@@ -324,25 +324,14 @@ class RunResult:
     def write(self, out_dir: str | Path, *, language: str | None = None) -> dict[str, Path]:
         """Write every table, the report and ``ringkasan.json`` into ``out_dir`` (atomically,
         each file); return ``{name: path}``."""
-        from kewaspadaan.report import write_report
+        from kewaspadaan.report import report_inputs, write_report
 
         out = Path(out_dir)
         outputs = dict(self.score.write(out))
-        logi = self.logistics
-        if logi is not None:
-            outputs.update(logi.write(out))
-        load = self.layers.incidents
+        if self.logistics is not None:
+            outputs.update(self.logistics.write(out))
         outputs["laporan"] = write_report(
-            out / "laporan_kewaspadaan.html",
-            self.score.table,
-            incidents=load.incidents if load is not None else None,
-            routes=logi.routes if logi is not None else None,
-            depots=self.layers.gudang_kpu,
-            critical_links=logi.critical_links if logi is not None else None,
-            sources=_sources(self.layers),
-            run_date=self.score.as_of.date(),
-            language=language,
-            missing=self.score.missing,
+            out / "laporan_kewaspadaan.html", **report_inputs(self), language=language
         )
         outputs["ringkasan"] = out / "ringkasan.json"
         self.outputs = outputs
@@ -432,22 +421,3 @@ def run(
     else:
         logger.warning("no settlements or desa layer: logistics skipped")
     return RunResult(layers=layers, score=result, logistics=logi)
-
-
-def _sources(layers: Layers) -> list[tuple[str, str]]:
-    """Data sources listed in the report: each file used (or derivation rule), and whether it is
-    synthetic."""
-    out: list[tuple[str, str]] = []
-    for src in layers.provenance():
-        what = src["layer"]
-        if src["synthetic"]:
-            what += " (data sintetis, bukan data nyata)"
-        if src["rows"]:
-            what += f": {src['rows']} baris"
-        if src["note"]:
-            what += f" — {src['note']}"
-        where = src["path"] or f"turunan dari {src['derived_from']}"
-        if src["sha256"]:
-            where += f" (sha256 {src['sha256'][:12]})"
-        out.append((where, what))
-    return out

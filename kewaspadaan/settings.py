@@ -46,6 +46,7 @@ __all__ = [
     "log_level",
     "map_class_colors",
     "map_coordinate_decimals",
+    "map_incident_months",
     "map_simplify_tolerance_m",
     "model_choice",
     "network_access_max_km",
@@ -57,6 +58,8 @@ __all__ = [
     "persistence_smoothing",
     "personnel_norm",
     "remoteness_fallback",
+    "report_classification",
+    "report_watch_n",
     "risk_normalisation",
     "road_fallback",
     "score_friction_resolution_m",
@@ -272,6 +275,14 @@ heatmap_bandwidth_m: float = 15_000.0
 heatmap_max_pixels: int = 480
 #: Size of the incident cluster grid cells in screen pixels (per zoom level).
 cluster_radius_px: int = 60
+#: Months of incidents drawn on the interactive map, up to the assessment date (0: all). The
+#: report's text counts the whole period; the map shows the recent picture and stays small.
+map_incident_months: int = 24
+#: Classification banner printed at the top and bottom of reports (e.g. ``"TERBATAS"``);
+#: empty: none.
+report_classification: str = ""
+#: Kecamatan listed in the executive brief's watch list.
+report_watch_n: int = 5
 
 _TOML_TABLES = {
     "general": [
@@ -322,9 +333,13 @@ _TOML_TABLES = {
         "map_class_colors",
         "map_simplify_tolerance_m",
         "map_coordinate_decimals",
+        "map_incident_months",
         "heatmap_bandwidth_m",
         "heatmap_max_pixels",
         "cluster_radius_px",
+        "map_incident_months",
+        "report_classification",
+        "report_watch_n",
     ],
     "personnel": ["personnel_norm"],
 }

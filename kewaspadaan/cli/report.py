@@ -23,11 +23,12 @@ from kewaspadaan.cli._common import (
     setup,
 )
 
-__all__ = ["MAP_NAME", "REPORT_NAME", "report_command"]
+__all__ = ["MAP_NAME", "PDF_NAME", "REPORT_NAME", "report_command"]
 
 #: File names written into the output folder.
 REPORT_NAME = "laporan_kewaspadaan.html"
 MAP_NAME = "peta_risiko.html"
+PDF_NAME = "laporan_kewaspadaan.pdf"
 
 
 @app.command("report")
@@ -41,13 +42,20 @@ def report_command(
     as_of: AsOfOption = None,
     language: LanguageOption = None,
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
+    pdf: Annotated[
+        bool,
+        typer.Option(
+            "--pdf",
+            help="Also write laporan_kewaspadaan.pdf (A4; WeasyPrint, or Chromium when present).",
+        ),
+    ] = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Score and plan from the data (without the backtest), then write the self-contained offline
     report (laporan_kewaspadaan.html) and map (peta_risiko.html) into the output folder."""
     from kewaspadaan.maps import risk_map, save_map
-    from kewaspadaan.pipeline import _sources, run
-    from kewaspadaan.report import write_report
+    from kewaspadaan.pipeline import run
+    from kewaspadaan.report import logistics_status, report_inputs, write_report
 
     setup(config, verbose=verbose)
     if language is not None and language not in ("id", "en"):
@@ -59,26 +67,30 @@ def report_command(
         result = run(layers=layers, level=level, as_of=as_of, backtest=False, step=step)
     finally:
         bar.close()
+    inputs = report_inputs(result)
+    report = write_report(target / REPORT_NAME, **inputs, language=language, title=title)
+    written = [report]
     logi = result.logistics
-    load = layers.incidents
-    kwargs = {
-        "incidents": load.incidents if load is not None else None,
-        "routes": logi.routes if logi is not None else None,
-        "depots": layers.gudang_kpu,
-        "critical_links": logi.critical_links if logi is not None else None,
-    }
-    run_date = result.score.as_of.date()
-    report = write_report(
-        target / REPORT_NAME,
+    status = None
+    if logi is not None:
+        status = logistics_status(
+            routes=logi.routes, plan=logi.plan, problems=inputs.get("problems")
+        ).status_by_code()
+    m = risk_map(
         result.score.table,
-        sources=_sources(layers),
-        run_date=run_date,
-        language=language,
         title=title,
-        missing=result.score.missing,
-        **kwargs,
+        date=result.score.as_of.date(),
+        language=language,
+        incidents=inputs.get("incidents"),
+        routes=logi.routes if logi is not None else None,
+        depots=layers.gudang_kpu,
+        critical_links=logi.critical_links if logi is not None else None,
+        route_status=status,
     )
-    m = risk_map(result.score.table, title=title, date=run_date, language=language, **kwargs)
-    map_path = save_map(m, target / MAP_NAME)
-    for path in (report, map_path):
+    written.append(save_map(m, target / MAP_NAME))
+    if pdf:
+        from kewaspadaan.pdf import html_to_pdf
+
+        written.append(html_to_pdf(report, target / PDF_NAME))
+    for path in written:
         typer.echo(f"{path} ({path.stat().st_size / 1e6:.2f} MB)")
