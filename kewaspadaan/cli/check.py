@@ -91,7 +91,7 @@ def check(
         _check_project(config, data, demo, lv, out, strict)
         return
     from kewaspadaan.io import assign_incidents, load_boundaries, merge_duplicates
-    from kewaspadaan.io.layers import read_incident_file
+    from kewaspadaan.io.readers import read_incident_file
 
     if boundaries is not None:
         units = load_boundaries(boundaries, level=lv)  # type: ignore[arg-type]

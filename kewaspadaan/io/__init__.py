@@ -32,9 +32,10 @@ from kewaspadaan.io.incidents import (
     load_incidents,
     parse_dates,
 )
-from kewaspadaan.io.layers import Layers, LayerSource, load_demo, load_layers, load_vector
+from kewaspadaan.io.layers import Layers, LayerSource, load_demo, load_layers
 from kewaspadaan.io.osm import read_osm_lines
 from kewaspadaan.io.project import PROJECT_FILE, Project, read_project, write_template
+from kewaspadaan.io.readers import load_vector, read_incident_file
 from kewaspadaan.io.registry import LAYERS
 from kewaspadaan.io.tables import read_table
 from kewaspadaan.io.terrain import Terrain, load_terrain, load_terrain_tiles, write_geotiff
@@ -66,6 +67,7 @@ __all__ = [
     "normalise_code",
     "parse_dates",
     "read_airports",
+    "read_incident_file",
     "read_osm_lines",
     "read_population",
     "read_project",

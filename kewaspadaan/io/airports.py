@@ -76,7 +76,7 @@ def read_airports(
     """
     p = Path(path)
     if p.suffix.lower() in (".geojson", ".json", ".gpkg", ".shp", ".zip"):
-        from kewaspadaan.io.layers import load_vector
+        from kewaspadaan.io.readers import load_vector
 
         gdf = load_vector(p, geometry="point", name="bandara")
         return _from_points(gdf, columns, p)

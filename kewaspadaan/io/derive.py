@@ -362,6 +362,8 @@ def coastline_from_polygons(
     sea_ports: gpd.GeoDataFrame | None = None,
     tolerance_m: float = 2000.0,
     port_max_km: float = 20.0,
+    terrain: Any = None,
+    coast_max_elev_m: float = 50.0,
 ) -> gpd.GeoDataFrame:
     """Coastline of ``land`` derived from its outline (see the module docstring).
 
@@ -379,6 +381,13 @@ def coastline_from_polygons(
         Gap between simplified neighbouring polygons still counted as shared boundary.
     port_max_km : float, default 20
         Distance from a sea port that confirms an open piece as coast.
+    terrain : Terrain, optional
+        A DEM (ideally with bathymetry, like ETOPO): when given, an open piece is coast when the
+        median elevation along it (sampled every 2 km) is at most ``coast_max_elev_m``, and a
+        land border otherwise; ports are then not used (river ports far inland would confirm a
+        mountain border as coast).
+    coast_max_elev_m : float, default 50
+        Highest median elevation of a coast piece, metres.
 
     Returns
     -------
@@ -388,18 +397,29 @@ def coastline_from_polygons(
     """
     require_crs(land, "land")
     crs = analysis_crs_for(land)
-    # exterior rings only: a hole in the land (a lake, an enclave) is no coast
+    # exterior rings only: a hole in the land (a lake, an enclave) is no coast. Each polygon
+    # part on its own: an island ring is coast whole; the ring of a part that meets a
+    # neighbour loses the shared stretch, and what is left are open pieces to classify.
     polys = shapely.get_parts(shapely.union_all(land.to_crs(crs).geometry.to_numpy()))
-    outline = shapely.union_all(shapely.get_exterior_ring(polys))
+    rings = shapely.get_exterior_ring(polys)
+    other = None
     if neighbours is not None and len(neighbours):
         require_crs(neighbours, "neighbours")
-        other = shapely.union_all(neighbours.to_crs(crs).geometry.to_numpy())
-        outline = outline.difference(other.buffer(tolerance_m))
-    parts = shapely.get_parts(shapely.line_merge(outline))
-    parts = parts[shapely.get_type_id(parts) == 1]
+        other = shapely.union_all(neighbours.to_crs(crs).geometry.to_numpy()).buffer(tolerance_m)
+    pieces: list[Any] = []
+    for ring in rings:
+        if other is None or not ring.intersects(other):
+            pieces.append(shapely.LineString(ring.coords))
+            continue
+        left = shapely.line_merge(ring.difference(other))
+        pieces.extend(p for p in shapely.get_parts(left) if shapely.get_type_id(p) == 1)
+    parts = np.asarray(pieces, dtype=object)
+    parts = parts[shapely.get_type_id(parts) == 1] if len(parts) else parts
     closed = shapely.is_closed(parts)
     near = np.zeros(len(parts), dtype=bool)
-    if sea_ports is not None and len(sea_ports):
+    if terrain is not None:
+        near = _low_lying(parts, crs, terrain, coast_max_elev_m)
+    elif sea_ports is not None and len(sea_ports):
         require_crs(sea_ports, "sea_ports")
         ports = sea_ports.to_crs(crs).geometry.to_numpy()
         ip, _ = shapely.STRtree(ports).query(
@@ -414,6 +434,8 @@ def coastline_from_polygons(
         crs=crs,
     )
     out.attrs["excluded_km"] = float(lengths[~keep].sum())
+    # the open pieces not confirmed as coast: the land border with another country
+    out.attrs["land_border"] = gpd.GeoSeries(parts[~keep], crs=crs).to_crs(land.crs)
     logger.info(
         "coastline derived: %.0f km kept (%d pieces), %.0f km of open outline left out "
         "as land border",
@@ -473,6 +495,26 @@ def derive_layers(layers: Any, *, level: str = "kecamatan") -> Any:
         )
     _coast(layers)
     return layers
+
+
+def _low_lying(parts: np.ndarray, crs: Any, terrain: Any, max_elev_m: float) -> np.ndarray:
+    """True for each line whose median DEM elevation (every 2 km) is at most ``max_elev_m``."""
+    from rasterio.transform import rowcol
+
+    lines = gpd.GeoSeries(parts, crs=crs).to_crs(terrain.crs).to_numpy()
+    elev = np.asarray(terrain.elevation_m)
+    out = np.zeros(len(lines), dtype=bool)
+    for i, line in enumerate(lines):
+        n = max(2, int(shapely.length(line) // 2000))
+        pts = shapely.line_interpolate_point(line, np.linspace(0, 1, n), normalized=True)
+        rows, cols = rowcol(terrain.transform, shapely.get_x(pts), shapely.get_y(pts))
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        ok = (rows >= 0) & (rows < elev.shape[0]) & (cols >= 0) & (cols < elev.shape[1])
+        values = elev[rows[ok], cols[ok]]
+        values = values[np.isfinite(values)]
+        # no valid cell along it: the DEM's nodata is the sea (as in the demonstration DEM)
+        out[i] = True if len(values) == 0 else bool(np.median(values) <= max_elev_m)
+    return out
 
 
 def _record(layers: Any, name: str, data: Any, rule: str, derived_from: str) -> None:
@@ -616,9 +658,31 @@ def _coast(layers: Any) -> None:
     ports = layers.pelabuhan
     if ports is not None and "kategori" in ports.columns:
         ports = ports[ports["kategori"].astype(str) == "laut"]
+    terrain = layers.terrain if layers.dem_files else None
     coast = coastline_from_polygons(
-        land, neighbours=others if len(others) else None, sea_ports=ports
+        land, neighbours=others if len(others) else None, sea_ports=ports, terrain=terrain
     )
+    how = (
+        "DEM (median ketinggian > 50 m)"
+        if terrain is not None
+        else "pelabuhan laut (tidak ada dalam 20 km)"
+    )
+    border = coast.attrs.pop("land_border", None)
+    if layers.batas_negara is None and border is not None and len(border):
+        km = coast.attrs.get("excluded_km", 0.0)
+        layers.batas_negara = gpd.GeoDataFrame(
+            {"nama": ["perbatasan negara (turunan)"] * len(border)},
+            geometry=border.to_numpy(),
+            crs=border.crs,
+        )
+        _record(
+            layers,
+            "batas_negara",
+            layers.batas_negara,
+            f"asumsi: batas luar provinsi yang tidak bersinggungan dengan provinsi lain dan "
+            f"bukan pantai menurut {how} ({km:.0f} km)",
+            "provinsi, " + ("dem" if terrain is not None else "pelabuhan"),
+        )
     if len(coast):
         coast["nama"] = "garis pantai (turunan)"
         layers.garis_pantai = coast
@@ -627,7 +691,6 @@ def _coast(layers: Any) -> None:
             "garis_pantai",
             coast,
             f"turunan dari poligon provinsi: batas yang tidak bersinggungan dengan provinsi "
-            f"lain, potongan terbuka dikonfirmasi pelabuhan laut ({coast.attrs.get('excluded_km', 0):.0f} "
-            "km dianggap batas darat)",
+            f"lain; potongan terbuka dinilai menurut {how}",
             "provinsi, pelabuhan",
         )
