@@ -434,6 +434,8 @@ def add_incidents(
     show_heat: bool = False,
 ) -> int:
     """Incident clusters (with the month slider) and the density heat map; off by default."""
+    if len(incidents) == 0:
+        return 0
     spec = incident_spec(incidents, t)
     n = len(spec["lat"])
     if n == 0:

@@ -73,6 +73,8 @@ def analysis_crs_for(data: gpd.GeoDataFrame | gpd.GeoSeries, crs: str | CRS | No
         require_crs(data, "layer")
         if data.crs.is_projected:
             return CRS.from_user_input(data.crs)
+        if len(data) == 0 or data.is_empty.all():
+            return CRS.from_user_input("EPSG:3395")  # nothing to measure: any projected CRS
         west, _, east, _ = data.to_crs(MAP_CRS).total_bounds
         if east - west > WIDE_EXTENT_DEG:
             out = equal_area_crs((west + east) / 2)

@@ -273,7 +273,9 @@ def test_field_reports_placed_by_code_name_or_rejected_with_candidates(tmp_path,
     )
     path = tmp_path / "laporan.xlsx"
     table.to_excel(path, index=False)
-    load = load_field_reports(path, {"kecamatan": kec, "desa": desa}, today="2025-01-01")
+    load = load_field_reports(
+        path, {"kecamatan": kec, "desa": desa}, today="2025-01-01", date_format="%d/%m/%Y"
+    )
     load.check_accounting()
     got = load.incidents.set_index("event_id")
     assert got.loc["L1", "place_code"] == "64.01.02" and got.loc["L1", "geo_precision"] == 3

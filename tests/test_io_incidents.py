@@ -120,7 +120,7 @@ def test_generic_csv_ids_dates_and_rejections(tmp_path: Path, kec: gpd.GeoDataFr
     load = load_incidents(path, today=TODAY)
     _accounting(load)
     assert load.n_read == 8 and len(load.incidents) == 2
-    assert load.incidents["event_id"].tolist() == ["insiden-1", "insiden-2"]  # stable ids
+    assert load.incidents["event_id"].tolist() == ["insiden#1", "insiden#2"]  # stable ids
     assert load.incidents["event_date"].tolist() == [
         pd.Timestamp("2024-01-15"),
         pd.Timestamp("2023-08-03"),

@@ -53,5 +53,9 @@ def test_national_score(national, level: str) -> None:
     # rest of the top ten is in regions of earlier conflict (Aceh 11, Maluku 81, Sulawesi 7x)
     top = t.sort_values("peringkat").head(10)
     assert (top["kode"].str[0].head(3) == "9").all(), top[["kode", "nama", "skor"]]
-    assert top["kode"].str[:2].isin(["11", "72", "73", "81", "82", "91", "92", "94", "95", "96",
-                                     "97"]).all(), top[["kode", "nama", "skor"]]
+    assert (
+        top["kode"]
+        .str[:2]
+        .isin(["11", "72", "73", "81", "82", "91", "92", "94", "95", "96", "97"])
+        .all()
+    ), top[["kode", "nama", "skor"]]

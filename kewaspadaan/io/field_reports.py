@@ -212,7 +212,9 @@ def load_field_reports(
         for i in np.flatnonzero(mask):
             reasons[i].append(make(i))  # type: ignore[operator]
 
-    dates = _validate_dates(t["event_date"], _as_date(today), date_format, flag)
+    dates = _validate_dates(
+        t["event_date"], _as_date(today), date_format, flag, source=str(p), first_row=first_row
+    )
     fatal = _validate_int(t, "fatalities", 0, None, flag)
     grades = [parse_reliability(v) for v in t["reliability"]]
     for i, g in enumerate(grades):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +26,12 @@ from kewaspadaan._errors import CRSError, DataFileError, KewaspadaanError
 from kewaspadaan.crs import MAP_CRS, require_crs
 from kewaspadaan.io._common import check_file, missing_columns_error, read_vector, rename_columns
 from kewaspadaan.io.acled import (
-    ACLED_DATE_FORMATS,
     ACLED_EVENT_TYPES,
     ACLED_REQUIRED,
     ACLED_TO_SCHEMA,
     is_acled,
 )
+from kewaspadaan.io.dates import parse_dates
 from kewaspadaan.io.tables import read_table
 from kewaspadaan.io.ucdp import UCDP_TO_SCHEMA, is_ucdp, normalise_ucdp
 from kewaspadaan.schema import INCIDENT_COLUMNS, REJECTION_COLUMNS
@@ -77,40 +76,6 @@ _REQUIRED = ("latitude", "longitude", "event_date")
 #: Incident formats ``load_incidents`` reads (``auto`` detects the others by their columns).
 INCIDENT_FORMATS: tuple[str, ...] = ("auto", "acled", "ucdp", "generic")
 _TEXT = ("event_type", "sub_event_type", "actor1", "actor2", "location", "notes", "reliability")
-
-#: Extra date formats tried for generic files (Indonesian day-first order).
-_GENERIC_DATE_FORMATS = (
-    *ACLED_DATE_FORMATS,
-    "%d/%m/%Y",
-    "%d-%m-%Y",
-    "%Y/%m/%d",
-    "%d.%m.%Y",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%dT%H:%M:%S",
-    "%d/%m/%Y %H:%M",
-)
-_ID_MONTHS = {
-    "januari": "January",
-    "februari": "February",
-    "pebruari": "February",
-    "maret": "March",
-    "mei": "May",
-    "juni": "June",
-    "juli": "July",
-    "agustus": "August",
-    "oktober": "October",
-    "nopember": "November",
-    "desember": "December",
-    "agu": "Aug",
-    "agt": "Aug",
-    "okt": "Oct",
-    "des": "Dec",
-    "nop": "Nov",
-}
-_ID_MONTH_RE = re.compile(
-    r"\b(" + "|".join(sorted(_ID_MONTHS, key=len, reverse=True)) + r")\b", re.IGNORECASE
-)
 
 
 class AccountingError(KewaspadaanError, AssertionError):
@@ -306,6 +271,7 @@ def load_incidents(
     first_row = int(table.attrs.get("first_row", 1))
     kind = format if format != "auto" else detect_format(table.columns)
     table = _map_incident_columns(table, kind, columns, p)
+    table.attrs["first_row"] = first_row
     extra = None
     if kind == "ucdp":
         table, extra = normalise_ucdp(table)
@@ -405,44 +371,6 @@ def _as_date(today: dt.date | str | None) -> dt.date:
     return dt.date.fromisoformat(str(today))
 
 
-def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
-    """Parse date strings, trying several formats; unparsable values become ``NaT``.
-
-    Formats tried (unless ``date_format`` is given): ISO ``2024-01-15``, ``15 January 2024``
-    (English or Indonesian month names, full or abbreviated), ``15-January-2024``,
-    ``15/01/2024`` (day first, as written in Indonesia), ``15-01-2024``, ``2024/01/15``,
-    ``15.01.2024`` and ISO date-times. The time of day is dropped.
-
-    Parameters
-    ----------
-    values : pandas.Series of str
-        The raw dates.
-    date_format : str, optional
-        A single ``strftime`` format to use instead.
-
-    Returns
-    -------
-    pandas.Series
-        ``datetime64[ns]`` at midnight, ``NaT`` where unparsable; same index as ``values``.
-
-    Examples
-    --------
-    >>> parse_dates(pd.Series(["2024-01-15", "15 January 2024", "3 Agustus 2023"])).tolist()
-    [Timestamp('2024-01-15 00:00:00'), Timestamp('2024-01-15 00:00:00'), Timestamp('2023-08-03 00:00:00')]
-    """
-    text = values.astype("str").str.strip()
-    text = text.str.replace(_ID_MONTH_RE, lambda m: _ID_MONTHS[m.group(1).lower()], regex=True)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    formats = (date_format,) if date_format else _GENERIC_DATE_FORMATS
-    for fmt in formats:
-        todo = out.isna() & (text != "")
-        if not todo.any():
-            break
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        out.loc[todo] = parsed.astype("datetime64[ns]")
-    return out.dt.normalize()
-
-
 def _parse_numbers(values: pd.Series) -> pd.Series:
     text = values.astype("str").str.strip().str.replace("\u2212", "-", regex=False)
     comma_decimal = text.str.contains(",", regex=False) & ~text.str.contains(".", regex=False)
@@ -474,7 +402,14 @@ def _validate_rows(
     parsed = pd.DataFrame(index=table.index)
     lat, lon = _validate_coordinates(table, coord_crs, source, swap_latlon, flag, geom_bad)
     parsed["latitude"], parsed["longitude"] = lat, lon
-    parsed["event_date"] = _validate_dates(table["event_date"], today, date_format, flag)
+    parsed["event_date"] = _validate_dates(
+        table["event_date"],
+        today,
+        date_format,
+        flag,
+        source=source,
+        first_row=int(table.attrs.get("first_row", 1)),
+    )
     parsed["fatalities"] = _validate_int(table, "fatalities", 0, None, flag)
     parsed["geo_precision"] = _validate_int(table, "geo_precision", 1, (1, 2, 3), flag)
     parsed["event_id"] = _validate_ids(table, source, flag)
@@ -513,9 +448,10 @@ def _validate_coordinates(
             f"koordinat tidak terbaca: latitude={raw_lat.iloc[i]!r}, longitude={raw_lon.iloc[i]!r}"
         ),
     )
+    ok = ~(empty | bad | skip)
+    _check_coordinate_kind(lat[ok], lon[ok], coord_crs, source)
     if not coord_crs.is_geographic:
         return lat, lon
-    ok = ~(empty | bad | skip)
     in_lat = lambda v, r: (v >= r[0]) & (v <= r[1])  # noqa: E731
     swapped = (
         ok
@@ -543,16 +479,77 @@ def _validate_coordinates(
     return lat, lon
 
 
+#: Largest plausible value of ``fatalities`` in one event (anything above is a typing slip).
+MAX_FATALITIES = 100_000
+
+
+def _check_coordinate_kind(lat: pd.Series, lon: pd.Series, crs: CRS, source: str) -> None:
+    """Refuse a file whose coordinates are of another kind than its declared CRS."""
+    n = len(lat)
+    if n == 0:
+        return
+    degrees = ((lat.abs() <= 90) & (lon.abs() <= 180)).to_numpy()
+    metres = ((lat.abs() > 1000) | (lon.abs() > 1000)).to_numpy()
+    name = crs.to_string()
+    if crs.is_geographic and metres.sum() > 0.5 * n:
+        i = int(np.flatnonzero(metres)[0])
+        raise DataFileError(
+            f"{source}: the coordinates look like metres (e.g. latitude={lat.iloc[i]:.0f}, "
+            f"longitude={lon.iloc[i]:.0f}) but are read as degrees ({name}). They are in a "
+            "projected CRS (a UTM zone such as EPSG:32750, or TM-3): give it with crs= "
+            '(project file: crs = "EPSG:...").'
+        )
+    if crs.is_projected and degrees.sum() > 0.5 * n:
+        i = int(np.flatnonzero(degrees)[0])
+        raise DataFileError(
+            f"{source}: the coordinates look like degrees (e.g. {lat.iloc[i]}, {lon.iloc[i]}) but "
+            f"are declared in the projected CRS {name} (metres). Drop crs= (degrees are "
+            "EPSG:4326), or fix the declared CRS."
+        )
+
+
+def _check_inside_indonesia(gdf: gpd.GeoDataFrame, crs: CRS, source: str) -> None:
+    """Most points of an Indonesian incident list lie in Indonesia; else the CRS is wrong."""
+    if len(gdf) < 5:
+        return
+    x, y = gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()
+    inside = (
+        (x >= INDONESIA_LON_RANGE[0])
+        & (x <= INDONESIA_LON_RANGE[1])
+        & (y >= INDONESIA_LAT_RANGE[0])
+        & (y <= INDONESIA_LAT_RANGE[1])
+    )
+    if inside.mean() < 0.5:
+        raise DataFileError(
+            f"{source}: {int((~inside).sum())} of {len(gdf)} points lie outside Indonesia once "
+            f"read in {crs.to_string()} (e.g. lon {x[~inside][0]:.3f}, lat {y[~inside][0]:.3f}): "
+            "the declared CRS is probably wrong (another UTM zone or hemisphere, e.g. EPSG:32750 "
+            "for 50S rather than EPSG:32650). Fix crs=."
+        )
+
+
 def _validate_dates(
-    raw: pd.Series, today: dt.date, date_format: str | None, flag: Any
+    raw: pd.Series,
+    today: dt.date,
+    date_format: str | None,
+    flag: Any,
+    *,
+    source: str = "dates",
+    first_row: int = 1,
 ) -> pd.Series:
-    dates = parse_dates(raw, date_format)
+    dates = parse_dates(raw, date_format, source=source, first_row=first_row)
     text = raw.astype("str").str.strip()
     empty = (text == "").to_numpy()
     bad = dates.isna().to_numpy() & ~empty
     hint = f"format {date_format!r}" if date_format else "e.g. 2024-01-15 or 15 January 2024"
     flag(empty, lambda i: "tanggal kosong")
-    flag(bad, lambda i: f"tanggal tidak terbaca: {text.iloc[i]!r} ({hint}; or pass date_format=)")
+    flag(
+        bad,
+        lambda i: (
+            f"tanggal tidak terbaca: {text.iloc[i]!r} ({hint}; or pass date_format=; "
+            "dates before 1900 are not accepted)"
+        ),
+    )
     future = (dates > pd.Timestamp(today)).to_numpy()
     flag(future, lambda i: f"tanggal di masa depan: {dates.iloc[i].date()} > {today}")
     return dates
@@ -575,6 +572,9 @@ def _validate_int(
     if allowed is None:
         neg = whole.to_numpy() & (values < 0).to_numpy()
         flag(neg, lambda i: f"{col} negatif: {text.iloc[i]}")
+        huge = whole.to_numpy() & (values > MAX_FATALITIES).to_numpy()
+        flag(huge, lambda i: f"{col} tidak masuk akal: {text.iloc[i]} (> {MAX_FATALITIES})")
+        whole = whole & (values <= MAX_FATALITIES)
     else:
         out = whole.to_numpy() & ~values.isin(allowed).to_numpy()
         flag(
@@ -584,24 +584,30 @@ def _validate_int(
 
 
 def _validate_ids(table: pd.DataFrame, source: str, flag: Any) -> pd.Series:
+    """Event ids: the file's, or ``<file>#<row>`` where empty; a repeated id is rejected (the
+    first is kept). A generated id never equals one of the file's."""
     stem = Path(source).stem
-    generated = pd.Series(
-        [f"{stem}-{i}" for i in range(1, len(table) + 1)], index=table.index, dtype="str"
+    first_row = int(table.attrs.get("first_row", 1))
+    rows = np.arange(first_row, first_row + len(table))
+    given = (
+        table["event_id"].astype("str").str.strip()
+        if "event_id" in table.columns
+        else pd.Series("", index=table.index, dtype="str")
     )
-    if "event_id" not in table.columns:
-        return generated
-    ids = table["event_id"].astype("str").str.strip()
-    ids = ids.where(ids != "", generated)
-    first: dict[str, int] = {}
-    dup_of: dict[int, int] = {}
-    for i, value in enumerate(ids.tolist()):
-        if value in first:
-            dup_of[i] = first[value]
-        else:
-            first[value] = i
-    mask = np.zeros(len(ids), dtype=bool)
-    mask[list(dup_of)] = True
-    flag(mask, lambda i: f"event_id ganda: {ids.iloc[i]!r} sudah ada di baris {dup_of[i] + 1}")
+    taken = set(given[given != ""])
+    generated = [f"{stem}#{r}" for r in rows]
+    generated = [g if g not in taken else f"{g}~{i}" for i, g in enumerate(generated)]
+    ids = given.where(given != "", pd.Series(generated, index=table.index, dtype="str"))
+    dup = ids.duplicated(keep="first").to_numpy()
+    if dup.any():
+        first_pos = pd.Series(np.arange(len(ids)), index=ids.to_numpy()).groupby(level=0).min()
+        flag(
+            dup,
+            lambda i: (
+                f"event_id ganda: {ids.iloc[i]!r} sudah ada di baris "
+                f"{int(first_pos[ids.iloc[i]]) + first_row}"
+            ),
+        )
     return ids
 
 
@@ -635,6 +641,7 @@ def _assemble(
             raise CRSError(
                 f"{source}: cannot transform coordinates from {coord_crs}: {exc}"
             ) from exc
+        _check_inside_indonesia(gdf, coord_crs, source)
     gdf["source_file"] = pd.Series([source] * len(gdf), dtype="str")
     gdf["source_row"] = rows[~bad].astype("int64")
     gdf = gdf[list(INCIDENT_COLUMNS)]

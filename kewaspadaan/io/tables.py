@@ -20,10 +20,12 @@ TPS and population tables, airports, fleet). It
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import logging
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -126,19 +128,25 @@ def _read_csv(path: Path, encoding: str | None, what: str) -> pd.DataFrame:
     first = text.lstrip("\ufeff").splitlines()[0]
     sep = "\t" if path.suffix.lower() == ".tsv" else max(_SEPARATORS, key=first.count)
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            df = pd.read_csv(
+                io.StringIO(text),
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=True,
+                index_col=False,  # a separator at the end of every line does not shift columns
+            )
     except pd.errors.ParserError as exc:
         raise DataFileError(
-            f"{path}: not a well-formed CSV ({exc}). Quote fields that contain "
-            f"the separator {sep!r}, or re-export the file."
+            f"{path}: not a well-formed CSV ({exc}). {_quote_hint(text, sep)}Quote fields "
+            f"that contain the separator {sep!r}, or re-export the file."
         ) from exc
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        _check_extra_fields(text, sep, len(df.columns), path)
+    _check_swallowed_lines(df, text, sep, path)
     if len(df) == 0:
         raise EmptyDataError(
             f"{path}: the file has a header ({', '.join(map(str, df.columns))}) but no data rows."
@@ -147,6 +155,54 @@ def _read_csv(path: Path, encoding: str | None, what: str) -> pd.DataFrame:
     df.attrs["separator"] = sep
     df.attrs["first_row"] = 1
     return df.fillna("")
+
+
+def _check_extra_fields(text: str, sep: str, width: int, path: Path) -> None:
+    """Rows with more fields than the header: fine when the extra ones are empty (a separator
+    at the end of each line), an error naming the rows otherwise (values would be lost)."""
+    bad = []
+    for n, row in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=0):
+        if n and len(row) > width and any(v.strip() for v in row[width:]):
+            bad.append(n)
+    if bad:
+        raise DataFileError(
+            f"{path}: data row(s) {', '.join(map(str, bad[:10]))} have more values than the "
+            f"header has columns ({width}); the extra values would be lost. Add the missing "
+            "column name(s) to the header, or quote values that contain the separator."
+        )
+    logger.info("%s: a separator ends each line; the empty last field is ignored", path)
+
+
+def _check_swallowed_lines(df: pd.DataFrame, text: str, sep: str, path: Path) -> None:
+    """An unbalanced quote makes one field swallow the lines after it: refuse such a file.
+
+    A field may hold a line break (a quoted multi-line note); it may not hold what looks like
+    whole rows — a line with as many separators as the header.
+    """
+    need = max(len(df.columns) - 1, 1)
+    for col in df.columns:
+        cells = df[col]
+        multi = cells.str.contains("\n", regex=False)
+        if not multi.any():
+            continue
+        for pos in np.flatnonzero(multi.to_numpy()):
+            lines = str(cells.iloc[pos]).split("\n")[1:]
+            rows_inside = [ln for ln in lines if ln.count(sep) >= need]
+            if rows_inside:
+                raise DataFileError(
+                    f'{path}: data row {pos + 1}, column {col!r}: a quote (") opens a field that '
+                    f"only closes {len(lines)} line(s) later, swallowing {len(rows_inside)} "
+                    f"row(s) (e.g. {rows_inside[0][:60]!r}). {_quote_hint(text, sep)}Close the "
+                    "quote in the file, or re-export it."
+                )
+
+
+def _quote_hint(text: str, sep: str) -> str:
+    """``"line N has an odd number of quotes. "`` for the first such line, else ``""``."""
+    for n, line in enumerate(text.splitlines(), start=1):
+        if line.count('"') % 2:
+            return f"Line {n} has an unbalanced quote. "
+    return ""
 
 
 def _read_spreadsheet(path: Path, sheet: str | int | None, what: str) -> pd.DataFrame:
