@@ -28,7 +28,7 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from kewaspadaan._io_utils import atomic_write, write_table
+from kewaspadaan._io_utils import atomic_write, write_staged, write_table
 from kewaspadaan._threads import capped
 from kewaspadaan.io import Layers, load_layers
 from kewaspadaan.schema import RISK_CLASSES
@@ -322,11 +322,19 @@ class RunResult:
         return out
 
     def write(self, out_dir: str | Path, *, language: str | None = None) -> dict[str, Path]:
-        """Write every table, the report and ``ringkasan.json`` into ``out_dir`` (atomically,
-        each file); return ``{name: path}``."""
+        """Write every table, the report and ``ringkasan.json`` into ``out_dir``; return
+        ``{name: path}``.
+
+        The files are written into a staging folder and switched in whole under a lock
+        (:func:`kewaspadaan._io_utils.staged_output`): a killed run leaves the previous outputs
+        complete, and two runs into one folder never interleave.
+        """
+        self.outputs = write_staged(out_dir, lambda stage: self._write_into(stage, language))
+        return self.outputs
+
+    def _write_into(self, out: Path, language: str | None) -> dict[str, Path]:
         from kewaspadaan.report import report_inputs, write_report
 
-        out = Path(out_dir)
         outputs = dict(self.score.write(out))
         if self.logistics is not None:
             outputs.update(self.logistics.write(out))

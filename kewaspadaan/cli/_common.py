@@ -214,13 +214,16 @@ def open_layers(
 
 
 def output_dir(out: Path | None, layers: Any) -> Path:
-    """``--out``, else the project's ``output_dir``, else ``settings.output_dir``."""
+    """``--out``, else the project's ``output_dir``, else ``settings.output_dir`` — checked
+    writable before any work starts (:func:`kewaspadaan._io_utils.probe_output_dir`)."""
+    from kewaspadaan._io_utils import probe_output_dir
+
     if out is not None:
-        return Path(out)
+        return probe_output_dir(out)
     project = getattr(layers, "project", None)
     if project is not None and project.path is not None:
-        return project.output_dir(settings.output_dir)
-    return Path(settings.output_dir)
+        return probe_output_dir(project.output_dir(settings.output_dir))
+    return probe_output_dir(settings.output_dir)
 
 
 def progress(total: int, desc: str) -> tuple[Any, Callable[[str], None]]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from kewaspadaan._io_utils import write_staged
 from kewaspadaan.cli._common import (
     AsOfOption,
     ConfigOption,
@@ -68,8 +70,6 @@ def report_command(
     finally:
         bar.close()
     inputs = report_inputs(result)
-    report = write_report(target / REPORT_NAME, **inputs, language=language, title=title)
-    written = [report]
     logi = result.logistics
     status = None
     if logi is not None:
@@ -87,10 +87,18 @@ def report_command(
         critical_links=logi.critical_links if logi is not None else None,
         route_status=status,
     )
-    written.append(save_map(m, target / MAP_NAME))
-    if pdf:
-        from kewaspadaan.pdf import html_to_pdf
 
-        written.append(html_to_pdf(report, target / PDF_NAME))
+    def write(stage: Path) -> dict[str, Path]:
+        files = {
+            "laporan": write_report(stage / REPORT_NAME, **inputs, language=language, title=title),
+            "peta": save_map(m, stage / MAP_NAME),
+        }
+        if pdf:
+            from kewaspadaan.pdf import html_to_pdf
+
+            files["pdf"] = html_to_pdf(files["laporan"], stage / PDF_NAME)
+        return files
+
+    written = list(write_staged(target, write).values())
     for path in written:
         typer.echo(f"{path} ({path.stat().st_size / 1e6:.2f} MB)")

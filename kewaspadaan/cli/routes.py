@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 
 from kewaspadaan._errors import NetworkError
+from kewaspadaan._io_utils import write_staged
 from kewaspadaan.cli._common import (
     ConfigOption,
     DataDirOption,
@@ -117,6 +118,7 @@ def routes(
         raise ValueError(f"--level must be desa or kecamatan, not {level!r}")
     dep, dl = _timestamp(departure, "--departure"), _timestamp(deadline, "--deadline")
     layers = open_layers(config=config, data=data, demo=demo)
+    target = output_dir(out, layers)
     bar, step = progress(5, "routes")
     try:
         if risk is not None:
@@ -153,5 +155,5 @@ def routes(
     )
     if s.get("moda"):
         typer.echo("Moda: " + ", ".join(f"{k} {v}" for k, v in s["moda"].items()))
-    for label, path in result.write(output_dir(out, layers)).items():
+    for label, path in write_staged(target, result.write).items():
         typer.echo(f"{label:<24}: {path}")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from kewaspadaan._io_utils import write_staged
 from kewaspadaan.cli._common import (
     AsOfOption,
     ConfigOption,
@@ -88,6 +89,7 @@ def score_command(
             "both in a project file"
         )
     layers = open_layers(config=config, data=data, demo=demo, paths=paths or None, level=level)
+    target = output_dir(out, layers)
     opts = layers.project.options if layers.project is not None else {}
     lv = level or opts.get("level", "kecamatan")
     result = score(
@@ -99,7 +101,7 @@ def score_command(
         refit_every=refit_every,
         progress=True,
     )
-    paths_out = result.write(output_dir(out, layers))
+    paths_out = write_staged(target, result.write)
     _report(result, paths_out, synthetic=layers.synthetic)
 
 

@@ -443,6 +443,7 @@ def _read_terrain(layers: Layers) -> Any:
     terrain = load_terrain_tiles(
         paths, reproject_to=target, resolution_m=lf.options.get("resolution_m")
     )
+    _check_dem_covers(terrain, layers, paths)
     for p in paths:
         from kewaspadaan.io.layers import LayerSource
 
@@ -459,6 +460,41 @@ def _read_terrain(layers: Layers) -> Any:
             )
         )
     return terrain
+
+
+def _check_dem_covers(terrain: Any, layers: Layers, paths: Sequence[Path]) -> None:
+    """The DEM must cover the boundaries (a tile of another area, or a wrong CRS, does not)."""
+    import shapely
+
+    units = next(
+        (
+            getattr(layers, n)
+            for n in ("kecamatan", "desa", "kabupaten", "provinsi")
+            if getattr(layers, n) is not None
+        ),
+        None,
+    )
+    if units is None:
+        return
+    area = shapely.box(*units.to_crs(terrain.crs).total_bounds)
+    dem = shapely.box(*terrain.bounds)
+    covered = area.intersection(dem).area / area.area if area.area > 0 else 1.0
+    if covered == 0:
+        far_km = area.distance(dem) / 1000
+        raise DataFileError(
+            f"{paths[0]}: the DEM does not cover the boundaries (it lies {far_km:,.0f} km away "
+            f"in {crs_label(terrain.crs)}): a tile of another area, or a raster whose CRS is "
+            "wrong. Give the DEM tiles of the area."
+        )
+    if covered < 0.5:
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "%s: the DEM covers only %.0f%% of the boundaries' extent; terrain features are NaN "
+            "outside it",
+            paths[0],
+            100 * covered,
+        )
 
 
 def load_vector(
