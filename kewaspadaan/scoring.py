@@ -433,10 +433,11 @@ def _score_without_incidents(
     report: nothing here changes with time).
     """
     if as_of is None:
-        as_of = pd.Timestamp.today().normalize().replace(day=1)
+        month = pd.Timestamp.today().normalize().replace(day=1)
         logger.warning(
-            "no incidents and no as_of: the assessment is dated %s (this month)", as_of.date()
+            "no incidents and no as_of: the assessment is dated %s (this month)", month.date()
         )
+        as_of = month
     as_of = pd.Timestamp(as_of)
     if not isinstance(as_of, pd.Timestamp) or pd.isna(as_of):
         raise ValidationError("as_of", [f"not a date: {as_of!r}; use YYYY-MM-DD"])
@@ -465,7 +466,7 @@ def _score_without_incidents(
     from kewaspadaan.schema import REJECTION_COLUMNS
 
     rejected = pd.DataFrame({c: pd.Series([], dtype=object) for c in REJECTION_COLUMNS})
-    accounting = {
+    accounting: dict[str, Any] = {
         "source": None,
         "n_read": 0,
         "n_assigned": 0,

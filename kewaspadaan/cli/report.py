@@ -71,11 +71,12 @@ def report_command(
         bar.close()
     inputs = report_inputs(result)
     logi = result.logistics
-    status = None
+    status: dict[str, str] | None = None
     if logi is not None:
-        status = logistics_status(
+        known = logistics_status(
             routes=logi.routes, plan=logi.plan, problems=inputs.get("problems")
-        ).status_by_code()
+        )
+        status = known.status_by_code() if known is not None else None
     m = risk_map(
         result.score.table,
         title=title,

@@ -95,7 +95,7 @@ def score_command(
     result = score(
         layers,
         as_of=as_of or opts.get("as_of"),
-        level=lv,
+        level=lv,  # type: ignore[arg-type]
         run_backtest=backtest,
         backtest_months=backtest_months,
         refit_every=refit_every,

@@ -290,9 +290,10 @@ def load_layers(
     elif isinstance(source, Project):
         project = source
     else:
-        project = _project_of(Path(source))  # type: ignore[arg-type]
-        if project is None:
+        found = _project_of(Path(source))  # type: ignore[arg-type]
+        if found is None:
             return load_demo(Path(source), derive=derive, create=False)  # type: ignore[arg-type]
+        project = found
     return _load_project(project, derive=derive, collect_errors=collect_errors, level=level)
 
 

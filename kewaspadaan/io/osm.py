@@ -191,10 +191,13 @@ def _to_roads(raw: gpd.GeoDataFrame, p: Path) -> gpd.GeoDataFrame:
             f"{p}: no 'highway' column: this is not an OSM road layer. Give an .osm.pbf "
             "extract, an osmnx graph, or a line layer with the OSM highway tag."
         )
-    classes, excluded = [], Counter()
+    classes: list[str | None] = []
+    excluded: Counter[str] = Counter()
     for v in raw[col]:
         vals = _values(v)
-        found = sorted((HIGHWAY_CLASS[x] for x in vals if x in HIGHWAY_CLASS), key=_CLASS_RANK.get)
+        found = sorted(
+            (HIGHWAY_CLASS[x] for x in vals if x in HIGHWAY_CLASS), key=lambda c: _CLASS_RANK[c]
+        )
         if not found:
             excluded[",".join(vals) or "(kosong)"] += 1
         classes.append(found[0] if found else None)
@@ -215,8 +218,10 @@ def _to_roads(raw: gpd.GeoDataFrame, p: Path) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame(
         {
             "id": [f"osm{'_'.join(_values(o)) or i}" for i, o in enumerate(osmid)],
-            "nama": (g[name_col].map(lambda v: ", ".join(_values(v))) if name_col else "").astype(
-                str
+            "nama": (
+                g[name_col].map(lambda v: ", ".join(_values(v))).astype(str)
+                if name_col
+                else pd.Series("", index=g.index)
             ),
             "kelas": [c for c, k in zip(classes, keep, strict=True) if k],
             "jembatan": [any(b not in ("no", "false", "0") for b in _values(v)) for v in bridge],
@@ -241,7 +246,8 @@ def _to_rivers(raw: gpd.GeoDataFrame, p: Path, default: str) -> gpd.GeoDataFrame
     col = find_column(raw.columns, ["waterway"])
     if col is None:
         raise MissingColumnError(f"{p}: no 'waterway' column: this is not an OSM waterway layer.")
-    nav, excluded = [], Counter()
+    nav: list[str | None] = []
+    excluded: Counter[str] = Counter()
     for v in raw[col]:
         vals = _values(v)
         n = next((WATERWAY_NAVIGATION[x] for x in vals if WATERWAY_NAVIGATION.get(x)), None)

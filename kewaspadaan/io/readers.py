@@ -120,8 +120,8 @@ def _source(
 def _read_boundary(lf: LayerFile, layers: Layers) -> tuple[Any, LayerSource]:
     gdf = load_boundaries(
         lf.path,
-        level=lf.layer,
-        layer=lf.options.get("layer"),  # type: ignore[arg-type]
+        level=lf.layer,  # type: ignore[arg-type]
+        layer=lf.options.get("layer"),
         crs=lf.options.get("crs"),
         columns=lf.file_columns or None,
         repair=bool(lf.options.get("repair", True)),
@@ -408,8 +408,8 @@ def read_incident_file(
         )
     return load_incidents(
         path,
-        format=fmt,
-        date_format=opts.get("date_format"),  # type: ignore[arg-type]
+        format=fmt,  # type: ignore[arg-type]
+        date_format=opts.get("date_format"),
         encoding=opts.get("encoding"),
         columns=columns or None,
         swap_latlon=bool(opts.get("swap_latlon", False)),

@@ -269,11 +269,12 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float | np.floating):
-        if math.isnan(value):
+        number = float(value)
+        if math.isnan(number):
             return ""
-        if float(value).is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(float(value))
+        if number.is_integer() and abs(number) < 1e15:
+            return str(int(number))
+        return repr(number)
     return str(value).strip()
 
 

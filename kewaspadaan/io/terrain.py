@@ -8,6 +8,7 @@ geographic one (degrees) too, unless ``reproject_to=`` names the projected CRS t
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,7 +147,7 @@ def load_terrain(
 
 
 def load_terrain_tiles(
-    paths: str | Path | list[str | Path],
+    paths: str | Path | Sequence[str | Path],
     *,
     reproject_to: str | CRS | None = None,
     resolution_m: float | None = None,

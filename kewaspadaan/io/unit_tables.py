@@ -22,6 +22,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -316,12 +317,12 @@ def read_tps(
     units: gpd.GeoDataFrame | pd.DataFrame,
     *,
     level: str = "desa",
-    **kwargs: object,
+    **kwargs: Any,
 ) -> UnitValues:
     """TPS per unit from a KPU table (``jumlah_tps``/``tps``; Kemendagri or KPU codes)."""
     out = read_unit_table(
         path, units, level=level, value_aliases=TPS_ALIASES, what="TPS table", **kwargs
-    )  # type: ignore[arg-type]
+    )
     out.values = out.values.round().astype("int64").rename("tps")
     return out
 
@@ -331,7 +332,7 @@ def read_population(
     units: gpd.GeoDataFrame | pd.DataFrame,
     *,
     level: str = "kecamatan",
-    **kwargs: object,
+    **kwargs: Any,
 ) -> UnitValues:
     """Population per unit (``penduduk``/``total``/``TOTAL_POPULATION``; codes or names)."""
     out = read_unit_table(
@@ -341,6 +342,6 @@ def read_population(
         value_aliases=POPULATION_ALIASES,
         what="population table",
         **kwargs,
-    )  # type: ignore[arg-type]
+    )
     out.values = out.values.rename("penduduk")
     return out
