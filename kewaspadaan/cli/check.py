@@ -49,6 +49,12 @@ def check(
         ),
     ] = None,
     level: LevelOption = None,
+    layer: Annotated[
+        str | None,
+        typer.Option(
+            "--layer", help="Layer of a GeoPackage given with --boundaries that holds several."
+        ),
+    ] = None,
     rejected: Annotated[
         Path | None,
         typer.Option(
@@ -94,7 +100,7 @@ def check(
     from kewaspadaan.io.readers import read_incident_file
 
     if boundaries is not None:
-        units = load_boundaries(boundaries, level=lv)  # type: ignore[arg-type]
+        units = load_boundaries(boundaries, level=lv, layer=layer)  # type: ignore[arg-type]
         layers: Any = None
         where = str(boundaries)
         gazetteer = {lv: units}

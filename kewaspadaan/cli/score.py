@@ -36,6 +36,14 @@ BoundariesOption = Annotated[
         "(GeoJSON/GeoPackage/Shapefile); with --incidents, instead of a project.",
     ),
 ]
+LayerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--layer",
+        help="Layer of a GeoPackage given with --boundaries that holds "
+        "several (kewaspadaan never guesses which).",
+    ),
+]
 IncidentsOption = Annotated[
     Path | None,
     typer.Option(
@@ -55,6 +63,7 @@ def score_command(
     data: DataDirOption = None,
     demo: DemoOption = False,
     boundaries: BoundariesOption = None,
+    layer: LayerOption = None,
     incidents: IncidentsOption = None,
     out: OutputDirOption = None,
     level: LevelOption = None,
@@ -80,7 +89,9 @@ def score_command(
     setup(config, verbose=verbose)
     paths: dict[str, Any] = {}
     if boundaries is not None:
-        paths[level or "kecamatan"] = boundaries
+        paths[level or "kecamatan"] = (
+            {"path": str(boundaries), "layer": layer} if layer else boundaries
+        )
     if incidents is not None:
         paths["insiden"] = incidents
     if incidents is not None and boundaries is None:
