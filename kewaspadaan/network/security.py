@@ -22,7 +22,7 @@ import shapely
 
 from kewaspadaan import settings
 from kewaspadaan._errors import MissingColumnError, ValidationError
-from kewaspadaan.network.routing import to_csr
+from kewaspadaan.network.graph import to_csr
 
 __all__ = [
     "RAWAN_CLASSES",
