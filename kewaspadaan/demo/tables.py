@@ -198,6 +198,7 @@ def network_frames(rv: Rivers, rd: Roads) -> dict[str, gpd.GeoDataFrame]:
             "orde": rv.orde.astype(np.int64),
             "navigasi": rv.navigasi,
             "surut_musiman": rv.surut_musiman.astype(bool),
+            "riam": np.array([n == "jeram" for n in rv.navigasi], dtype=bool),
         },
         geometry=rv.lines,
         crs=CRS,

@@ -15,7 +15,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kewaspadaan.schema import DELIVERY_STATUS
+from kewaspadaan.schema import (
+    DELIVERY_STATUS,
+    PLAN_DESTINATION_COLUMNS,
+    PLAN_STOP_COLUMNS,
+    PLAN_TRIP_COLUMNS,
+    PLAN_UNMET_COLUMNS,
+)
+
+TRIP_COLUMNS = PLAN_TRIP_COLUMNS
+STOP_COLUMNS = PLAN_STOP_COLUMNS
+UNMET_COLUMNS = PLAN_UNMET_COLUMNS
+DESTINATION_COLUMNS = PLAN_DESTINATION_COLUMNS
 
 __all__ = [
     "DESTINATION_COLUMNS",
@@ -24,78 +35,6 @@ __all__ = [
     "UNMET_COLUMNS",
     "DeliveryPlan",
 ]
-
-#: Columns of :attr:`DeliveryPlan.trips` (one row per vehicle trip or helicopter sortie).
-TRIP_COLUMNS: tuple[str, ...] = (
-    "trip_id",
-    "tingkat",
-    "asal",
-    "depot",
-    "kendaraan",
-    "jenis",
-    "moda",
-    "pangkalan",
-    "kapasitas_kotak",
-    "muatan_kotak",
-    "muatan_kg",
-    "jumlah_tujuan",
-    "berangkat",
-    "kembali",
-    "jarak_km",
-    "jam_gerak",
-    "jam_kendaraan",
-    "biaya_rp",
-)
-#: Columns of :attr:`DeliveryPlan.stops` (one row per stop of a trip).
-STOP_COLUMNS: tuple[str, ...] = (
-    "trip_id",
-    "urutan",
-    "tingkat",
-    "tujuan_kode",
-    "tujuan_nama",
-    "kode_kec",
-    "muatan_kotak",
-    "tiba",
-    "tenggat",
-    "terlambat",
-)
-#: Columns of :attr:`DeliveryPlan.unmet` (boxes late or not delivered, with the reason).
-UNMET_COLUMNS: tuple[str, ...] = (
-    "tujuan_kode",
-    "tujuan_nama",
-    "kode_kec",
-    "tingkat",
-    "depot",
-    "moda",
-    "permintaan_kotak",
-    "kurang_kotak",
-    "tidak_terkirim_kotak",
-    "status",
-    "alasan",
-)
-#: Columns of :attr:`DeliveryPlan.destinations` (one row per final destination, desa or
-#: kecamatan): ``status`` in ``schema.DELIVERY_STATUS``; ``tiba`` = arrival of the last box,
-#: ``tiba_tps`` = that plus ``settings.pps_to_tps_h``; ``moda`` = modes of the vehicles that
-#: carried its boxes (all echelons).
-DESTINATION_COLUMNS: tuple[str, ...] = (
-    "tujuan_kode",
-    "tujuan_nama",
-    "kode_kec",
-    "depot",
-    "permintaan_kotak",
-    "tepat_waktu_kotak",
-    "terlambat_kotak",
-    "tidak_terkirim_kotak",
-    "tiba",
-    "tenggat",
-    "tiba_tps",
-    "tenggat_tps",
-    "moda",
-    "sorti_helikopter",
-    "status",
-    "alasan",
-)
-
 
 @dataclass
 class DeliveryPlan:

@@ -32,15 +32,17 @@ import pandas as pd
 
 from kewaspadaan._errors import MissingColumnError, ValidationError
 from kewaspadaan.network.modes import VehicleType, modes, vehicle_type
+from kewaspadaan.schema import FLEET_COLUMNS as _FLEET_COLUMNS
+from kewaspadaan.schema import FLEET_OPTIONAL_COLUMNS
 
 __all__ = ["FLEET_COLUMNS", "FLEET_OPTIONAL", "Vehicle", "fleet_vehicles", "validate_fleet"]
 
 logger = logging.getLogger(__name__)
 
 #: Required columns of the fleet table.
-FLEET_COLUMNS: tuple[str, ...] = ("kode_kab", "moda", "jenis", "jumlah", "kapasitas_kotak")
+FLEET_COLUMNS: tuple[str, ...] = _FLEET_COLUMNS
 #: Optional columns (see the module doc).
-FLEET_OPTIONAL: tuple[str, ...] = ("kode_kec", "pangkalan", "muatan_kg")
+FLEET_OPTIONAL: tuple[str, ...] = FLEET_OPTIONAL_COLUMNS
 
 
 def validate_fleet(fleet: pd.DataFrame, *, source: str = "armada.csv") -> pd.DataFrame:

@@ -18,12 +18,14 @@ never starts a leg it cannot finish inside the window.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kewaspadaan import settings
@@ -165,7 +167,7 @@ class VehicleType:
     mendarat_di_permukiman: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @functools.cached_property
     def kapasitas_efektif(self) -> int:
         """Boxes per trip after the weight limit (``muatan_kg / settings.kg_per_kotak``)."""
         by_kg = math.floor(self.muatan_kg / max(settings.kg_per_kotak, 1e-9))
@@ -303,6 +305,7 @@ class WorkClock:
         self.length_h = self.end_h - self.start_h
         self.atomic_legs = atomic_legs
         self._day0 = self.origin.normalize()
+        self._day0_ns = int(self._day0.value)
         self._s = (self.origin - self._day0).total_seconds() / 3600.0
         self._f0 = self._cum(self._s)
 
@@ -328,9 +331,20 @@ class WorkClock:
             return (days - 1) * 24.0 + self.end_h
         return days * 24.0 + self.start_h + rem
 
+    def to_work_many(self, times: Any) -> np.ndarray:
+        """:meth:`to_work` of many times at once (array of hours)."""
+        ns = pd.DatetimeIndex(times).as_unit("ns").asi8
+        x = (ns - self._day0_ns) / 3.6e12
+        if self.always:
+            cum = x
+        else:
+            days = np.floor(x / 24.0)
+            cum = days * self.length_h + np.clip(x - days * 24.0 - self.start_h, 0.0, self.length_h)
+        return np.maximum(cum - self._f0, 0.0)
+
     def to_work(self, t: pd.Timestamp) -> float:
         """Working hours from ``origin`` to ``t`` (0 before the origin)."""
-        x = (pd.Timestamp(t) - self._day0).total_seconds() / 3600.0
+        x = (pd.Timestamp(t).value - self._day0_ns) / 3.6e12
         return max(self._cum(x) - self._f0, 0.0)
 
     def to_clock(self, w: float) -> pd.Timestamp:
@@ -338,7 +352,7 @@ class WorkClock:
         if not math.isfinite(w):
             return pd.NaT
         x = max(self._inv(self._f0 + max(w, 0.0)), self._s)
-        return (self._day0 + pd.to_timedelta(x, unit="h")).round("s")
+        return pd.Timestamp(self._day0_ns + round(x * 3600.0) * 1_000_000_000)
 
     def leg(self, w_start: float, duration_h: float) -> tuple[float, float]:
         """Start and end (working hours) of a leg of ``duration_h`` ready at ``w_start``.

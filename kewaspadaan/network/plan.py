@@ -39,7 +39,6 @@ from kewaspadaan._errors import MissingColumnError, ValidationError
 from kewaspadaan.network.delivery import DeliveryPlan
 from kewaspadaan.network.fleet import FLEET_COLUMNS, Vehicle, fleet_vehicles, validate_fleet
 from kewaspadaan.network.graph import travel_time_matrix
-from kewaspadaan.network.travel import mode_nodes, vehicle_network
 from kewaspadaan.network.modes import WorkClock
 from kewaspadaan.network.plan_tables import assemble
 from kewaspadaan.network.routing import (
@@ -49,7 +48,8 @@ from kewaspadaan.network.routing import (
     echelon_deadlines,
 )
 from kewaspadaan.network.savings import savings_plan, to_solution
-from kewaspadaan.network.schedule import Instance, simulate
+from kewaspadaan.network.schedule import Instance, set_start, simulate
+from kewaspadaan.network.travel import mode_nodes, vehicle_network
 from kewaspadaan.network.vrp import solve
 
 __all__ = ["FLEET_COLUMNS", "DeliveryPlan", "plan_deliveries", "validate_fleet"]
@@ -137,7 +137,7 @@ def _ready_at_base(
     return arrive + pd.Timedelta(hours=settings.hub_handling_h)
 
 
-def _auto_base(G: nx.MultiDiGraph, origin: Any, v: Vehicle) -> Vehicle:
+def _auto_base(G: nx.MultiDiGraph, origin: Any, v: Vehicle, cache: dict[Any, Any]) -> Vehicle:
     """A vehicle whose network does not touch the origin waits at the terminal of its mode
     reached first from the origin (a boat at the nearest river port, an aircraft at the
     nearest airstrip); named terminals before bare line nodes."""
@@ -149,16 +149,26 @@ def _auto_base(G: nx.MultiDiGraph, origin: Any, v: Vehicle) -> Vehicle:
     i = net.table.index[origin]
     if net.matrix is not None and net.matrix.indptr[i + 1] > net.matrix.indptr[i]:
         return v
+    key = (v.vt.moda, origin)
+    if key in cache:
+        return replace(v, base=cache[key][0], base_name=cache[key][1]) if cache[key] else v
     table = net.table
     mine = mode_nodes(table, v.vt.moda)
     times = travel_time_matrix(G, [origin]).to_numpy()[0]
+    cache[key] = None
     named = mine & (table.node_cols["name"] != "") & np.isin(table.kind, ["port", "airstrip"])
     for mask in (named, mine):
         cand = np.flatnonzero(mask & np.isfinite(times))
         if len(cand):
             j = int(cand[np.argmin(times[cand])])
             name = table.node_cols["name"][j] or f"simpul {table.nodes[j]}"
-            logger.info("%s waits at %s (its network does not reach the origin)", v.name, name)
+            logger.info(
+                "%s vehicles of %s wait at %s (their network does not reach it)",
+                v.vt.jenis,
+                origin,
+                name,
+            )
+            cache[key] = (table.nodes[j], str(name))
             return replace(v, base=table.nodes[j], base_name=str(name))
     return v
 
@@ -174,8 +184,9 @@ def _instance(
     vehicles: list[Vehicle],
 ) -> Instance:
     ready, usable = [], []
+    cache: dict[Any, Any] = {}
     for v in vehicles:
-        v = _auto_base(G, origin, v)
+        v = _auto_base(G, origin, v, cache)
         r = _ready_at_base(G, origin, v, start)
         if r is None:
             logger.warning("%s: %s has no path to its base %s: not used", name, v.name, v.base_name)
@@ -308,7 +319,7 @@ def _plan(
     total = max(int(dest["kotak"].sum()), 1)
     ctx = _Context(G, dep, dest, vehicles, start, dead, planner, budget, total, solution_limit)
     runs = _run_ppk(ctx) if mode == "ppk" else _run_direct(ctx)
-    plan = assemble(runs, dest, want, dead, mode)
+    plan = assemble(runs, dest, want, dead, mode, G)
     s = plan.summary()
     logger.info(
         "delivery plan (%s, %s): %d trips, %d of %d boxes on time, %d late, %d not delivered; "
@@ -480,7 +491,7 @@ def _stage2(
         }
     ready = max(t for _, t in got) + pd.Timedelta(hours=settings.hub_handling_h)
     inst.ready = [ready + (r - inst.start) for r in inst.ready]
-    inst.start = ready
+    set_start(inst, ready)
     short = need - received
     kotak = inst.dests["kotak"].to_numpy().copy()
     if short > 0:

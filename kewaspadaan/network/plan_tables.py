@@ -13,6 +13,7 @@ Reasons (``alasan``) of a destination not served in time, first that applies:
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from kewaspadaan.network.delivery import (
 )
 from kewaspadaan.network.modes import modes
 from kewaspadaan.network.schedule import Instance
+from kewaspadaan.network.travel import vehicle_network
 
 __all__ = ["assemble"]
 
@@ -36,19 +38,22 @@ __all__ = ["assemble"]
 def _reach(inst: Instance) -> tuple[np.ndarray, list[pd.Timestamp | None], list[set[str]]]:
     """Per destination: reachable by some vehicle, earliest direct arrival, modes that reach."""
     n = len(inst.dests)
-    reach = np.zeros(n, dtype=bool)
+    reach = inst.reach.any(axis=0) if len(inst.vehicles) else np.zeros(n, dtype=bool)
     first: list[pd.Timestamp | None] = [None] * n
     mode_sets: list[set[str]] = [set() for _ in range(n)]
+    seen: set[tuple[Any, int, pd.Timestamp]] = set()
     for v, veh in enumerate(inst.vehicles):
+        key = (veh.vt, int(inst.loc_vehicle[v]), inst.ready[v])
+        if key in seen:
+            continue
+        seen.add(key)
         h, _ = inst.mats[veh.vt]
         clock = inst.clock(veh.vt)
         w0 = clock.to_work(inst.ready[v]) + inst.load_h
-        for d in range(n):
-            if not inst.reaches(v, d):
-                continue
-            reach[d] = True
+        row = h[inst.loc_vehicle[v], inst.loc_dest]
+        for d in np.flatnonzero(inst.reach[v]):
             mode_sets[d].add(veh.vt.moda)
-            _, w = clock.leg(w0, float(h[inst.loc_vehicle[v], inst.loc_dest[d]]))
+            _, w = clock.leg(w0, float(row[d]))
             t = clock.to_clock(w)
             if first[d] is None or t < first[d]:
                 first[d] = t
@@ -59,7 +64,19 @@ def _modes_str(found: set[str]) -> str:
     return "+".join(m for m in modes() if m in found)
 
 
-def _tables(runs: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def _riam(G: Any, inst: Instance, t: dict[str, Any]) -> bool:
+    """Whether a river trip runs a riam reach (its fastest path between stops)."""
+    veh = inst.vehicles[t["vehicle"]]
+    if veh.vt.moda != "river" or not veh.vt.riam or G is None:
+        return False
+    net = vehicle_network(G, veh.vt)
+    nodes = [inst.locs[int(inst.loc_vehicle[t["vehicle"]])]]
+    nodes += [inst.locs[int(inst.loc_dest[s["dest"]])] for s in t["stops"]] + nodes[:1]
+    riam = net.table["riam"]
+    return any(riam[r] for a, b in itertools.pairwise(nodes) for r in net.path_rows(a, b))
+
+
+def _tables(runs: list[dict[str, Any]], G: Any = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Trips and stops of every run, with global trip ids; per (run, dest) the stops."""
     trips, stops = [], []
     by_dest: dict[tuple[int, int], list[dict[str, Any]]] = {}
@@ -67,6 +84,7 @@ def _tables(runs: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame, dic
     for r, run in enumerate(runs):
         inst: Instance = run["inst"]
         asal = inst.name if inst.echelon == "pps" else inst.depot
+        rows = inst.dests.to_dict("records")
         ids = {}
         for i, t in enumerate(run["trips"]):
             tid = f"T{len(trips) + 1:04d}"
@@ -92,10 +110,11 @@ def _tables(runs: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame, dic
                     "jam_gerak": round(t["jam_gerak"], 4),
                     "jam_kendaraan": round(t["jam_kendaraan"], 4),
                     "biaya_rp": round(t["biaya_rp"], 0),
+                    "bahaya_riam": _riam(G, inst, t),
                 }
             )
             for k, s in enumerate(t["stops"], start=1):
-                row = inst.dests.iloc[s["dest"]]
+                row = rows[s["dest"]]
                 rec = {
                     "trip_id": tid,
                     "urutan": k,
@@ -156,9 +175,10 @@ def assemble(
     want: pd.Series,
     dead: dict[str, pd.Timestamp],
     mode: str,
+    G: Any = None,
 ) -> DeliveryPlan:
     """Build the plan's tables from the runs (rules in the module doc)."""
-    trips, stops, by_dest = _tables(runs)
+    trips, stops, by_dest = _tables(runs, G)
     info = {r: _reach(run["inst"]) for r, run in enumerate(runs)}
     where: dict[str, tuple[int, int]] = {}
     for r, run in enumerate(runs):

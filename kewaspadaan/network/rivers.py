@@ -155,7 +155,7 @@ def reach_current_kmh(rivers: pd.DataFrame, stage: str) -> np.ndarray:
 
 def reach_is_riam(rivers: pd.DataFrame) -> np.ndarray:
     """Rule 3 (layer part): the ``riam`` column, or ``navigasi == "jeram"``."""
-    riam = rivers["navigasi"].astype(str).eq("jeram").to_numpy()
+    riam = rivers["navigasi"].astype(str).eq("jeram").to_numpy().copy()
     if "riam" in rivers:
         riam |= rivers["riam"].fillna(False).astype(bool).to_numpy()
     return riam

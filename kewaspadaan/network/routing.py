@@ -130,7 +130,7 @@ def destination_table(
             "kode": best.index.astype(str),
             "nama": best["nama"].to_numpy(),
             "node": best["node"].to_numpy(),
-            "kode_kec": best["kode_kec"].to_numpy(),
+            "kode_kec": (best["kode_kec"] if key != "kode_kec" else best.index).to_numpy(),
             "kode_kab": best["kode_kab"].to_numpy(),
             "penduduk": pop.reindex(best.index).to_numpy(),
             "tps": np.nan,

@@ -21,9 +21,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from kewaspadaan import settings
-from kewaspadaan.network.schedule import Instance, Solution, deadline_work
+from kewaspadaan.network.schedule import Instance, Solution
 
 __all__ = ["Piece", "savings_plan", "split_demand"]
 
@@ -50,13 +51,27 @@ def _piece_size(demand: int, caps: list[int], max_pieces: int) -> int:
     return min(best, demand)
 
 
-def split_demand(inst: Instance) -> list[Piece]:
-    """Rule 1 for every destination of ``inst`` (destinations no vehicle reaches: one piece)."""
+def split_demand(
+    inst: Instance, choice: dict[int, tuple[int, int] | None] | None = None
+) -> list[Piece]:
+    """Rule 1 for every destination of ``inst``. The sizes consider the vehicles of the mode
+    the savings choice gives the destination (rule 2), so a helicopter able to reach a desa on
+    a road does not cut its boxes into helicopter loads; a destination no vehicle reaches is
+    one piece."""
+    choice = choose_groups(inst) if choice is None else choice
     out = []
     for d, demand in enumerate(inst.dests["kotak"].astype(int).tolist()):
         if demand <= 0:
             continue
-        caps = sorted({v.capacity for i, v in enumerate(inst.vehicles) if inst.reaches(i, d)})
+        g = choice.get(d)
+        mode = inst.vehicles[g[0]].vt.moda if g is not None else None
+        caps = sorted(
+            {
+                v.capacity
+                for i, v in enumerate(inst.vehicles)
+                if inst.reaches(i, d) and v.vt.moda == mode
+            }
+        )
         size = _piece_size(demand, caps, settings.plan_max_pieces_per_stop)
         full, rest = divmod(demand, size)
         out.extend(Piece(d, size) for _ in range(full))
@@ -79,34 +94,47 @@ def choose_groups(
     """Rule 2: the vehicle group of each destination (``None``: no vehicle reaches it);
     ``largest`` = the biggest piece per destination (a group must carry it)."""
     groups = _groups(inst)
-    largest = largest or {}
-    out: dict[int, tuple[int, int] | None] = {}
-    for d in range(len(inst.dests)):
-        deadline = inst.dests["tenggat"].iloc[d]
-        best_ok, best_any = None, None
-        for g, vs in groups.items():
-            v0 = vs[0]
-            if not inst.reaches(v0, d) or inst.vehicles[v0].capacity < largest.get(d, 0):
-                continue
-            vt = inst.vehicles[v0].vt
-            h, k = inst.mats[vt]
-            b, j = inst.loc_vehicle[v0], inst.loc_dest[d]
-            clock = inst.clock(vt)
-            arrive_w = clock.to_work(inst.ready[v0]) + inst.load_h + float(h[b, j])
-            arrive = clock.to_clock(arrive_w)
-            trips = math.ceil(int(inst.dests["kotak"].iloc[d]) / inst.vehicles[v0].capacity)
-            km = float(np.nan_to_num(k[b, j] + k[j, b]))
-            cost = trips * (
-                vt.biaya_rp_per_trip
-                + vt.biaya_rp_per_km * km
-                + vt.biaya_rp_per_jam * inst.round_trip_h(v0, d)
+    n = len(inst.dests)
+    big = np.zeros(n, dtype=np.int64)
+    for d, q in (largest or {}).items():
+        big[d] = q
+    kotak = inst.dests["kotak"].to_numpy(dtype=float)
+    best_ok = np.full(n, np.inf)
+    ok_group: list[tuple[int, int] | None] = [None] * n
+    best_any: list[tuple[pd.Timestamp, tuple[int, int]] | None] = [None] * n
+    for g, vs in groups.items():
+        v0 = vs[0]
+        veh = inst.vehicles[v0]
+        vt = veh.vt
+        h, k = inst.mats[vt]
+        b, j = int(inst.loc_vehicle[v0]), inst.loc_dest
+        can = inst.reach[v0] & (veh.capacity >= big)
+        clock = inst.clock(vt)
+        arrive_w = clock.to_work(inst.ready[v0]) + inst.load_h + h[b, j]
+        if clock.atomic_legs:
+            arrive_w = np.array(
+                [
+                    clock.leg(float(a - h[b, jj]), float(h[b, jj]))[1]
+                    for a, jj in zip(arrive_w, j, strict=True)
+                ]
             )
-            if arrive <= deadline and (best_ok is None or cost < best_ok[0]):
-                best_ok = (cost, g)
-            if best_any is None or arrive < best_any[0]:
-                best_any = (arrive, g)
-        out[d] = best_ok[1] if best_ok else (best_any[1] if best_any else None)
-    return out
+        on_time = can & (arrive_w <= inst.deadlines_w(vt) + 1e-9)
+        trips = np.ceil(kotak / veh.capacity)
+        rt = h[b, j] + h[j, b]
+        km = np.nan_to_num(k[b, j] + k[j, b])
+        cost = trips * (vt.biaya_rp_per_trip + vt.biaya_rp_per_km * km + vt.biaya_rp_per_jam * rt)
+        better = on_time & (cost < best_ok)
+        best_ok = np.where(better, cost, best_ok)
+        for d in np.flatnonzero(better):
+            ok_group[d] = g
+        for d in np.flatnonzero(can & ~np.isfinite(best_ok)):
+            t = clock.to_clock(float(arrive_w[d]))
+            if best_any[d] is None or t < best_any[d][0]:
+                best_any[d] = (t, g)
+    return {
+        d: ok_group[d] if ok_group[d] is not None else (best_any[d][1] if best_any[d] else None)
+        for d in range(n)
+    }
 
 
 def _arrivals(inst: Instance, v0: int, route: list[Piece], start_w: float) -> list[float]:
@@ -133,14 +161,14 @@ def _moving(inst: Instance, v0: int, route: list[Piece]) -> float:
 
 
 def _cw(
-    inst: Instance, v0: int, pieces: list[Piece], deadlines_w: dict[int, float], start_w: float
+    inst: Instance, v0: int, pieces: list[Piece], deadlines_w: np.ndarray, start_w: float
 ) -> list[list[Piece]]:
     """Rule 3: Clarke-Wright savings over ``pieces`` for the group of vehicle ``v0``."""
     vt = inst.vehicles[v0].vt
     cap = inst.vehicles[v0].capacity
     h, _ = inst.mats[vt]
     b = int(inst.loc_vehicle[v0])
-    loc = [int(inst.loc_dest[p.dest]) for p in pieces]
+    loc = np.array([int(inst.loc_dest[p.dest]) for p in pieces], dtype=np.int64)
     n = len(pieces)
     route_of: dict[int, list[int]] = {i: [i] for i in range(n)}
     load = {i: pieces[i].boxes for i in range(n)}
@@ -152,15 +180,13 @@ def _cw(
             return False
         return _moving(inst, v0, rp) <= vt.ketahanan_jam + 1e-9
 
-    sav = []
-    for i, j in itertools.permutations(range(n), 2):
-        t_ij = 0.0 if loc[i] == loc[j] else float(h[loc[i], loc[j]])
-        if math.isfinite(t_ij):
-            sav.append((float(h[b, loc[i]] + h[loc[j], b]) - t_ij, i, j))
-    sav.sort(key=lambda s: (-s[0], s[1], s[2]))
-    for s, i, j in sav:
-        if s < 0:
-            break
+    t_ij = np.where(loc[:, None] == loc[None, :], 0.0, h[np.ix_(loc, loc)])
+    sav = h[b, loc][:, None] + h[loc, b][None, :] - t_ij
+    np.fill_diagonal(sav, -np.inf)
+    sav = np.where(np.isfinite(t_ij), sav, -np.inf)
+    ii, jj = np.nonzero(sav >= 0)
+    order = np.lexsort((jj, ii, -sav[ii, jj]))
+    for i, j in zip(ii[order].tolist(), jj[order].tolist(), strict=True):
         ri, rj = route_of[i], route_of[j]
         if ri is rj or ri[-1] != i or rj[0] != j or load[ri[0]] + load[rj[0]] > cap:
             continue
@@ -192,7 +218,8 @@ def savings_plan(
         Per vehicle its trips (lists of :class:`Piece`), and the group chosen per destination
         (``None`` = no vehicle reaches it: its pieces are in no trip).
     """
-    pieces = split_demand(inst) if pieces is None else pieces
+    choice = choose_groups(inst)
+    pieces = split_demand(inst, choice) if pieces is None else pieces
     largest: dict[int, int] = {}
     for p in pieces:
         largest[p.dest] = max(largest.get(p.dest, 0), p.boxes)
@@ -206,9 +233,7 @@ def savings_plan(
         v0 = vs[0]
         vt = inst.vehicles[v0].vt
         start_w = inst.clock(vt).to_work(inst.ready[v0])
-        deadlines = {
-            p.dest: deadline_work(inst, vt, inst.dests["tenggat"].iloc[p.dest]) for p in mine
-        }
+        deadlines = inst.deadlines_w(vt)
         trips = _cw(inst, v0, mine, deadlines, start_w)
         slack = [
             min(deadlines[p.dest] - a for p, a in zip(t, _arrivals(inst, v0, t, 0.0), strict=True))

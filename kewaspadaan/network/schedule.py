@@ -15,7 +15,6 @@ cost in rupiah. Lateness is read from these times, never from a fastest route.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +72,9 @@ class Instance:
     loc_vehicle: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     n_origins: int = 1
     mats: dict[VehicleType, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    reach: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    _clocks: dict[Any, WorkClock] = field(default_factory=dict, repr=False)
+    _deadlines: dict[Any, np.ndarray] = field(default_factory=dict, repr=False)
 
     def prepare(self, G: nx.MultiDiGraph) -> Instance:
         """Compute the locations and each vehicle type's matrices; return ``self``."""
@@ -86,11 +88,34 @@ class Instance:
         self.loc_vehicle = np.array([pos[b] for b in bases], dtype=np.int64)
         for vt in dict.fromkeys(v.vt for v in self.vehicles):
             self.mats[vt] = travel_matrices(G, vt, self.locs, origins=self.n_origins)
+        self._reach_matrix()
         return self
+
+    def _reach_matrix(self) -> None:
+        """Whether each vehicle delivers each destination and is back within its endurance."""
+        self.reach = np.zeros((len(self.vehicles), len(self.dests)), dtype=bool)
+        for i, v in enumerate(self.vehicles):
+            h, _ = self.mats[v.vt]
+            b = self.loc_vehicle[i]
+            rt = h[b, self.loc_dest] + h[self.loc_dest, b]
+            self.reach[i] = np.isfinite(rt) & (rt <= v.vt.ketahanan_jam + 1e-9)
 
     def clock(self, vt: VehicleType) -> WorkClock:
         """The working clock of ``vt`` from the instance start."""
-        return vt.clock(self.start)
+        key = (vt.jam_operasi, vt.moda == "air", self.start)
+        c = self._clocks.get(key)
+        if c is None:
+            c = self._clocks[key] = vt.clock(self.start)
+        return c
+
+    def deadlines_w(self, vt: VehicleType, late_h: float = 0.0) -> np.ndarray:
+        """Working hours of ``vt`` from the start to each destination's deadline (+ ``late_h``)."""
+        key = (vt.jam_operasi, self.start, late_h)
+        out = self._deadlines.get(key)
+        if out is None:
+            t = pd.DatetimeIndex(self.dests["tenggat"]) + pd.Timedelta(hours=late_h)
+            out = self._deadlines[key] = self.clock(vt).to_work_many(t)
+        return out
 
     @property
     def load_h(self) -> float:
@@ -105,8 +130,7 @@ class Instance:
 
     def reaches(self, v: int, d: int) -> bool:
         """Whether vehicle ``v`` can deliver to ``d`` and come back within its endurance."""
-        rt = self.round_trip_h(v, d)
-        return math.isfinite(rt) and rt <= self.vehicles[v].vt.ketahanan_jam + 1e-9
+        return bool(self.reach[v, d])
 
 
 def _trip(
@@ -183,6 +207,13 @@ def simulate(inst: Instance, sol: Solution) -> tuple[list[dict[str, Any]], list[
             trips.append(rec)
             stops.extend(st)
     return trips, stops
+
+
+def set_start(inst: Instance, start: pd.Timestamp) -> None:
+    """Move the instance start (a PPK whose boxes arrive later); clears the clock caches."""
+    inst.start = start
+    inst._clocks.clear()
+    inst._deadlines.clear()
 
 
 def deadline_work(inst: Instance, vt: VehicleType, when: pd.Timestamp) -> float:

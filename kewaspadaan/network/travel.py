@@ -24,6 +24,7 @@ edge weights encode ``(centiseconds, km)`` lexicographically (exact to 0.01 km).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import weakref
 from collections.abc import Sequence
@@ -119,6 +120,27 @@ class VehicleNetwork:
     table: EdgeTable
     matrix: csr_matrix | None
     direct: bool = False
+    rows: np.ndarray | None = None
+
+    def path_rows(self, source: Any, target: Any) -> list[int]:
+        """:class:`EdgeTable` rows of the vehicle's fastest path (empty: none, or direct)."""
+        if self.direct or self.matrix is None or source == target:
+            return []
+        s, t = self.table.index[source], self.table.index[target]
+        _, pred = dijkstra(self.matrix, directed=True, indices=s, return_predecessors=True)
+        path = [t]
+        while path[-1] != s:
+            p = int(pred[path[-1]])
+            if p < 0:
+                return []
+            path.append(p)
+        path = path[::-1]
+        m = self.matrix
+        out = []
+        for a, b in itertools.pairwise(path):
+            lo, hi = m.indptr[a], m.indptr[a + 1]
+            out.append(int(self.rows[lo + int(np.searchsorted(m.indices[lo:hi], b))]))
+        return out
 
     def times(
         self, sources: Sequence[Any], targets: Sequence[Any], *, limit_h: float | None = None
@@ -162,8 +184,8 @@ def vehicle_network(G: nx.MultiDiGraph, vt: VehicleType) -> VehicleNetwork:
         ok = np.isfinite(hours)
         idx = np.flatnonzero(ok)
         w = np.round(hours[idx] * _SCALE_T) * _SCALE_K + np.minimum(km[idx], _SCALE_K - 1)
-        m, _ = _aggregate(table.u[idx], table.v[idx], w, table.n_nodes)
-        net = VehicleNetwork(vt, table, m)
+        m, pos = _aggregate(table.u[idx], table.v[idx], w, table.n_nodes)
+        net = VehicleNetwork(vt, table, m, rows=idx[pos])
     per[key] = net
     return net
 

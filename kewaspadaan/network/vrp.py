@@ -37,10 +37,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from kewaspadaan import settings
 from kewaspadaan.network.savings import Piece, savings_plan, split_demand
-from kewaspadaan.network.schedule import Instance, deadline_work
+from kewaspadaan.network.schedule import Instance
 
 __all__ = ["VRPResult", "solve"]
 
@@ -100,52 +101,48 @@ class _Model:
     start_of_vehicle: list[int]
     slots: list[int]  # vehicle of each slot
     node_loc: np.ndarray
+    capable: np.ndarray  # (pieces x vehicles)
 
 
 def _slots(inst: Instance, pieces: list[Piece], seed: list[list[list[Piece]]]) -> list[int]:
-    """Trip slots per vehicle: enough for its share of the boxes it can carry, bounded by the
-    time a round trip takes and by ``settings.plan_max_trips_per_vehicle``."""
-    by_type: dict[Any, list[int]] = {}
-    for i, v in enumerate(inst.vehicles):
-        by_type.setdefault(v.vt, []).append(i)
+    """Trip slots per vehicle: its savings trips plus a spare one (two for a vehicle the
+    savings plan left idle if it can carry something), at most
+    ``settings.plan_max_trips_per_vehicle`` (never fewer than its savings trips)."""
+    useful = _capable(inst, pieces).any(axis=0) if pieces else np.zeros(len(seed), dtype=bool)
     out = []
-    for i, v in enumerate(inst.vehicles):
-        mine = [p for p in pieces if inst.reaches(i, p.dest) and p.boxes <= v.capacity]
-        if not mine:
-            out.append(len(seed[i]))
-            continue
-        boxes = sum(p.boxes for p in mine)
-        share = boxes / (v.capacity * len(by_type[v.vt]))
-        rt = min(inst.round_trip_h(i, p.dest) for p in mine)
-        horizon = (
-            max(deadline_work(inst, v.vt, inst.dests["tenggat"].iloc[p.dest]) for p in mine)
-            + settings.plan_late_horizon_h * (v.vt.jam_operasi[1] - v.vt.jam_operasi[0]) / 24
-        )
-        per_trip = rt + inst.load_h + settings.unloading_time_h
-        k_time = int(horizon / max(per_trip, 1e-3)) + 1
-        k = min(math.ceil(1.5 * share) + 1, k_time, settings.plan_max_trips_per_vehicle)
-        out.append(max(k, len(seed[i]), 1))
+    for i in range(len(inst.vehicles)):
+        k = len(seed[i]) + 1 if seed[i] else (2 if useful[i] else 0)
+        out.append(max(min(k, settings.plan_max_trips_per_vehicle), len(seed[i])))
     return out
 
 
+def _capable(inst: Instance, pieces: list[Piece]) -> np.ndarray:
+    """(pieces x vehicles): the vehicle reaches the piece's stop and can carry it."""
+    caps = np.array([v.capacity for v in inst.vehicles], dtype=np.int64)
+    dest = np.array([p.dest for p in pieces], dtype=np.int64)
+    boxes = np.array([p.boxes for p in pieces], dtype=np.int64)
+    return inst.reach[:, dest].T & (boxes[:, None] <= caps[None, :])
+
+
 def _build(inst: Instance, pieces: list[Piece], k_per_vehicle: list[int]) -> _Model:
-    bases = list(dict.fromkeys(int(b) for b in inst.loc_vehicle))
-    start_of_vehicle = [bases.index(int(b)) for b in inst.loc_vehicle]
+    # only the bases of vehicles with slots are nodes: a base no vehicle starts from would be
+    # a stop every vehicle must visit
+    with_slots = [v for v, k in enumerate(k_per_vehicle) if k > 0]
+    bases = list(dict.fromkeys(int(inst.loc_vehicle[v]) for v in with_slots))
+    start_of_vehicle = [
+        bases.index(int(b)) if int(b) in bases else -1 for b in inst.loc_vehicle
+    ]
+    capable = _capable(inst, pieces)
+    cls_of = [v.vt.jam_operasi for v in inst.vehicles]
     copies = []
-    for pi, p in enumerate(pieces):
-        classes = sorted(
-            {
-                v.vt.jam_operasi
-                for i, v in enumerate(inst.vehicles)
-                if inst.reaches(i, p.dest) and p.boxes <= v.capacity
-            }
-        )
+    for pi in range(len(pieces)):
+        classes = sorted({cls_of[v] for v in np.flatnonzero(capable[pi])})
         copies.extend((pi, c) for c in classes)
     slots = [i for i, k in enumerate(k_per_vehicle) for _ in range(k)]
     node_loc = np.array(
         [*bases, *[int(inst.loc_dest[pieces[pi].dest]) for pi, _ in copies]], dtype=np.int64
     )
-    return _Model(pieces, copies, len(bases), start_of_vehicle, slots, node_loc)
+    return _Model(pieces, copies, len(bases), start_of_vehicle, slots, node_loc, capable)
 
 
 def _minutes(x: np.ndarray) -> np.ndarray:
@@ -294,7 +291,7 @@ def _trim(inst: Instance, seed: list[list[list[Piece]]]) -> list[list[list[Piece
             rec = trips[k]
             k += 1
             late_max = max(s["tiba"] - inst.dests["tenggat"].iloc[s["dest"]] for s in rec["stops"])
-            if late_max <= _late_horizon():
+            if late_max <= pd.Timedelta(hours=settings.plan_late_horizon_h):
                 out[v].append(trip)
             else:
                 break  # later trips of this vehicle start even later
@@ -316,8 +313,9 @@ def _dimensions(inst: Instance, m: _Model, man: Any, rt: Any) -> tuple[Any, Any]
         vt = inst.vehicles[v].vt
         rt.SetArcCostEvaluatorOfVehicle(idx[vt][1], s)
         rt.SetFixedCostOfVehicle(round(vt.biaya_rp_per_trip / 1000), s)
-    for pi, p in enumerate(m.pieces):
-        horizon = max(horizon, _hard_minutes(inst, p, m.copies, pi))
+    for vt in types:
+        late = inst.deadlines_w(vt, settings.plan_late_horizon_h)
+        horizon = max(horizon, int(np.nanmax(late) * 60) if len(late) else 0)
     horizon = int(horizon + 24 * 60)
     rt.AddDimensionWithVehicleTransits(
         [idx[inst.vehicles[v].vt][0] for v in m.slots], horizon, horizon, False, "time"
@@ -342,44 +340,28 @@ def _dimensions(inst: Instance, m: _Model, man: Any, rt: Any) -> tuple[Any, Any]
     return time_dim, flight
 
 
-def _hard_minutes(inst: Instance, p: Piece, copies: list, pi: int) -> int:
-    out = 0
-    for i, v in enumerate(inst.vehicles):
-        if inst.reaches(i, p.dest):
-            late = inst.dests["tenggat"].iloc[p.dest] + _late_horizon()
-            out = max(out, int(deadline_work(inst, v.vt, late) * 60))
-    return out
-
-
-def _late_horizon() -> Any:
-    import pandas as pd
-
-    return pd.Timedelta(hours=settings.plan_late_horizon_h)
-
-
 def _nodes(inst: Instance, m: _Model, man: Any, rt: Any, time_dim: Any) -> None:
     """Allowed vehicles, soft and hard deadlines and drop penalties of the piece copies."""
     by_piece: dict[int, list[int]] = {}
-    slots_of_class: dict[tuple[float, float], dict[int, list[int]]] = {}
+    slots_of: dict[int, list[int]] = {}
     for s, v in enumerate(m.slots):
-        slots_of_class.setdefault(inst.vehicles[v].vt.jam_operasi, {}).setdefault(v, []).append(s)
-    rep = {}
+        slots_of.setdefault(v, []).append(s)
+    cls_of = [v.vt.jam_operasi for v in inst.vehicles]
+    rep = {cls_of[v]: inst.vehicles[v].vt for v in range(len(inst.vehicles))}
+    soft_w = {c: inst.deadlines_w(vt) for c, vt in rep.items()}
+    hard_w = {c: inst.deadlines_w(vt, settings.plan_late_horizon_h) for c, vt in rep.items()}
     for ci, (pi, cls) in enumerate(m.copies):
-        node = m.n_starts + ci
-        index = man.NodeToIndex(node)
+        index = man.NodeToIndex(m.n_starts + ci)
         p = m.pieces[pi]
         allowed = [
             s
-            for v, ss in slots_of_class.get(cls, {}).items()
-            if inst.reaches(v, p.dest) and p.boxes <= inst.vehicles[v].capacity
-            for s in ss
+            for v in np.flatnonzero(m.capable[pi]).tolist()
+            if cls_of[v] == cls
+            for s in slots_of.get(v, ())
         ]
         rt.VehicleVar(index).SetValues([-1, *allowed])  # -1: unperformed
-        vt = next(inst.vehicles[v].vt for v in slots_of_class[cls])
-        rep[cls] = vt
-        deadline = inst.dests["tenggat"].iloc[p.dest]
-        soft = round(deadline_work(inst, vt, deadline) * 60)
-        hard = round(deadline_work(inst, vt, deadline + _late_horizon()) * 60)
+        soft = round(float(soft_w[cls][p.dest]) * 60)
+        hard = round(float(hard_w[cls][p.dest]) * 60)
         time_dim.CumulVar(index).SetMax(max(hard, soft))
         time_dim.SetCumulVarSoftUpperBound(index, soft, _LATE_PER_BOX_MIN * p.boxes)
         by_piece.setdefault(pi, []).append(index)
