@@ -373,7 +373,7 @@ plan_echelons: str = "auto"
 #: finds better plans but only stops at the budget), the most pieces a delivery is split into,
 #: the most trips one vehicle makes, and how late (hours after its deadline) a delivery may
 #: still be planned before it counts as not delivered.
-plan_time_budget_s: float = 4.0
+plan_time_budget_s: float = 3.0
 plan_solution_limit: int = 400
 plan_local_search: str = "greedy_descent"
 plan_max_pieces_per_stop: int = 12

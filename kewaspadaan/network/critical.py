@@ -152,7 +152,9 @@ def critical_links(
             f"{list(dest.columns)}); pass units with it to "
             "destination_table or use weight_col='penduduk'"
         )
-    routes = pd.DataFrame(route_all(G, depots, dest, departure=departure, deadline=deadline))
+    routes = pd.DataFrame(
+        route_all(G, depots, dest, departure=departure, deadline=deadline, records=False)
+    )
     weights = pd.to_numeric(routes[weight_col], errors="coerce").fillna(0.0).to_numpy(float)
     csr, table = to_csr(G), edge_table(G)
     dep_nodes = list(dict.fromkeys(routes["depot_node"]))
@@ -171,13 +173,19 @@ def critical_links(
     graph_bridges, artic = _graph_cuts(G)
     alt = _alternatives(table, table["travel_time_h"])
     rows_of = pd.Series(np.arange(len(table))).groupby(keys).apply(list).to_dict()
+    reach = routes["terjangkau"].to_numpy(bool)
     ctx = {
-        "routes": routes,
-        "weights": weights,
+        "n": len(routes),
         "csr": csr,
         "table": table,
         "alt": alt,
         "src": {n: csr.index[n] for n in dep_nodes},
+        "dep": routes["depot_node"].to_numpy(),
+        "tgt": np.array(
+            [csr.index[t] if ok else 0 for t, ok in zip(routes["tujuan_node"], reach, strict=True)]
+        ),
+        "base": routes["waktu_tempuh_h"].to_numpy(float),
+        "was_late": routes["terlambat"].to_numpy(bool),
         "deadline_h": (
             (routes["tenggat"] - routes["berangkat"]).dt.total_seconds() / 3600
         ).to_numpy(float),
@@ -227,33 +235,36 @@ def _impact(
     ctx: dict[str, Any], rows: list[int], hit: list[int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rule 4-5: cut off / newly late / delay per destination when the rows close."""
-    routes, csr, table = ctx["routes"], ctx["csr"], ctx["table"]
-    n = len(routes)
+    csr, table = ctx["csr"], ctx["table"]
+    n = ctx["n"]
     cut, late, delay = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n)
     if not hit:
         return cut, late, delay
-    m = csr.matrix.copy()
+    m = csr.matrix
     closed = set(rows)
-    for r in rows:
+    saved: list[tuple[int, float]] = []
+    for r in rows:  # take the link's entries out in place; restored below
         u, v = int(table.u[r]), int(table.v[r])
         lo, hi = m.indptr[u], m.indptr[u + 1]
         pos = lo + int(np.searchsorted(m.indices[lo:hi], v))
         if pos < hi and m.indices[pos] == v:
             others = [w for w, i in ctx["alt"].get((u, v), []) if i not in closed]
+            saved.append((pos, float(m.data[pos])))
             m.data[pos] = others[0] if others else np.inf
-    hit_arr = np.array(hit)
-    dep = routes["depot_node"].to_numpy()[hit_arr]
-    for d in dict.fromkeys(dep.tolist()):
-        idx = hit_arr[dep == d]
-        dist = dijkstra(m, directed=True, indices=ctx["src"][d])
-        tgt = np.array([csr.index[t] for t in routes["tujuan_node"].to_numpy()[idx]])
-        new_t = dist[tgt]
-        base = routes["waktu_tempuh_h"].to_numpy(float)[idx]
-        gone = ~np.isfinite(new_t)
-        cut[idx] = gone
-        was_late = routes["terlambat"].to_numpy(bool)[idx]
-        late[idx] = ~gone & ~was_late & (new_t > ctx["deadline_h"][idx])
-        delay[idx] = np.where(gone, 0.0, new_t - base)
+    try:
+        hit_arr = np.array(hit)
+        dep = ctx["dep"][hit_arr]
+        for d in dict.fromkeys(dep.tolist()):
+            idx = hit_arr[dep == d]
+            dist = dijkstra(m, directed=True, indices=ctx["src"][d])
+            new_t = dist[ctx["tgt"][idx]]
+            gone = ~np.isfinite(new_t)
+            cut[idx] = gone
+            late[idx] = ~gone & ~ctx["was_late"][idx] & (new_t > ctx["deadline_h"][idx])
+            delay[idx] = np.where(gone, 0.0, new_t - ctx["base"][idx])
+    finally:
+        for pos, w in reversed(saved):
+            m.data[pos] = w
     return cut, late, delay
 
 
@@ -289,12 +300,14 @@ def _record(
 ) -> dict[str, Any]:
     first = min(rows, key=lambda r: str(table["edge_id"][r]))
     ends = [(table.nodes[table.u[r]], table.nodes[table.v[r]]) for r in rows]
-    geoms = []
-    for r in rows:
-        a, b = table.nodes[table.u[r]], table.nodes[table.v[r]]
-        if table.u[r] < table.v[r] or str(table["mode"][r]) not in ("road", "river"):
-            geoms.append(G.edges[a, b, table.key[r]].get("geometry"))
-    geoms = [g for g in geoms if g is not None]
+    line = str(table["mode"][first]) in ("road", "river")
+    geoms = [
+        table["geometry"][r]
+        for r in rows
+        if (table.u[r] < table.v[r] or not line) and table["geometry"][r] is not None
+    ]
+    if not line:
+        geoms = geoms[:1]
     return {
         "edge_id": str(table["edge_id"][first]),
         "id": str(table["id"][first]),

@@ -36,6 +36,7 @@ __all__ = [
     "DeliveryPlan",
 ]
 
+
 @dataclass
 class DeliveryPlan:
     """Result of :func:`~kewaspadaan.network.plan.plan_deliveries`.

@@ -176,6 +176,9 @@ def edge_table(G: nx.MultiDiGraph) -> EdgeTable:
     }
     for c in ("x", "y"):
         node_cols[c] = np.array([float(d.get(c, np.nan)) for d in node_data], dtype=float)
+    geoms = np.empty(len(rows), dtype=object)
+    geoms[:] = [r[-1].get("geometry") for r in rows]
+    cols["geometry"] = geoms
     table = EdgeTable(nodes, index, kind, u, v, key, cols, node_cols)
     _TABLES[G] = (sig, table)
     return table

@@ -48,7 +48,7 @@ from kewaspadaan.network.routing import (
     echelon_deadlines,
 )
 from kewaspadaan.network.savings import savings_plan, to_solution
-from kewaspadaan.network.schedule import Instance, set_start, simulate
+from kewaspadaan.network.schedule import Instance, merge, set_start, simulate
 from kewaspadaan.network.travel import mode_nodes, vehicle_network
 from kewaspadaan.network.vrp import solve
 
@@ -316,7 +316,8 @@ def _plan(
     dead = echelon_deadlines(deadline)
     mode = _echelon_mode(echelons, vehicles)
     budget = settings.plan_time_budget_s if time_budget_s is None else time_budget_s
-    total = max(int(dest["kotak"].sum()), 1)
+    # both echelons carry every box once: the budget is shared over boxes x echelons
+    total = max(int(dest["kotak"].sum()), 1) * (2 if mode == "ppk" else 1)
     ctx = _Context(G, dep, dest, vehicles, start, dead, planner, budget, total, solution_limit)
     runs = _run_ppk(ctx) if mode == "ppk" else _run_direct(ctx)
     plan = assemble(runs, dest, want, dead, mode, G)
@@ -356,28 +357,43 @@ class _Context:
         self.start, self.dead, self.planner = start, dead, planner
         self.budget, self.total, self.solution_limit = budget, total, solution_limit
         self.names = dict(zip(dep["node"], dep["nama"], strict=True))
+        self._rows: pd.DataFrame | None = None
         self.kab = dict(zip(dep["node"], dep["kode_kab"].astype(str), strict=True))
 
     def run(self, inst: Instance) -> dict[str, Any]:
         share = self.budget * float(inst.dests["kotak"].sum()) / self.total
-        sol, stats = _solve(inst, self.planner, max(0.25, share), self.solution_limit)
+        sol, stats = _solve(inst, self.planner, max(0.05, share), self.solution_limit)
         trips, stops = simulate(inst, sol)
         return {"inst": inst, "trips": trips, "stops": stops, "stats": stats}
+
+    def rows(self) -> pd.DataFrame:
+        """Destinations with boxes and a node, as instance rows (deadline: the desa's)."""
+        if self._rows is None:
+            d = self.dest[(self.dest["kotak"] > 0) & (self.dest["node"] >= 0)]
+            self._rows = pd.DataFrame(
+                {
+                    "kode": d["kode"].astype(str).to_numpy(),
+                    "nama": d["nama"].to_numpy(),
+                    "node": d["node"].to_numpy(),
+                    "kode_kec": d["kode_kec"].astype(str).to_numpy(),
+                    "kotak": d["kotak"].to_numpy(),
+                    "tenggat": self.dead["pps"],
+                    "peran": "desa",
+                    "depot_node": d["depot_node"].to_numpy(),
+                }
+            )
+        return self._rows
 
     def kpu_fleet(self, depot: Any) -> list[Vehicle]:
         kab = self.kab[depot]
         return [v for v in self.vehicles if not v.kode_kec and v.kode_kab == kab]
 
 
-def _rows(dest: pd.DataFrame, tenggat: pd.Timestamp) -> pd.DataFrame:
-    d = dest[(dest["kotak"] > 0) & (dest["node"] >= 0)]
-    return d.assign(tenggat=tenggat, peran="desa")[_DEST_COLS]
-
-
 def _run_direct(ctx: _Context) -> list[dict[str, Any]]:
     runs = []
     for depot in ctx.dep["node"]:
-        mine = _rows(ctx.dest[ctx.dest["depot_node"] == depot], ctx.dead["pps"])
+        rows = ctx.rows()
+        mine = rows.loc[rows["depot_node"] == depot, _DEST_COLS]
         if mine.empty:
             continue
         inst = _instance(
@@ -399,24 +415,20 @@ def _run_ppk(ctx: _Context) -> list[dict[str, Any]]:
     kec = destination_table(ctx.G, "kecamatan").set_index("kode")
     ppk: dict[str, Instance] = {}
     direct: list[pd.DataFrame] = []
-    for k, rows in ctx.dest.groupby("kode_kec", sort=True):
-        rows = _rows(rows, ctx.dead["pps"])
-        fleet = [v for v in ctx.vehicles if v.kode_kec == str(k)]
-        if rows.empty:
-            continue
+    by_kec: dict[str, list[Vehicle]] = {}
+    for v in ctx.vehicles:
+        if v.kode_kec:
+            by_kec.setdefault(v.kode_kec, []).append(v)
+    for k, group in ctx.rows().groupby("kode_kec", sort=True):
+        rows = group[_DEST_COLS]
+        depot = group["depot_node"].iloc[0]
+        fleet = by_kec.get(str(k), [])
         if not fleet or str(k) not in kec.index or int(kec.loc[str(k), "node"]) < 0:
             direct.append(rows)
             continue
         hub = int(kec.loc[str(k), "node"])
-        depot = ctx.dest.loc[rows.index[0], "depot_node"]
         inst = _instance(ctx.G, f"PPK {k}", "pps", hub, ctx.names[depot], ctx.start, rows, fleet)
-        reach = np.array(
-            [
-                any(inst.reaches(v, d) for v in range(len(inst.vehicles)))
-                for d in range(len(inst.dests))
-            ],
-            dtype=bool,
-        )
+        reach = inst.reach.any(axis=0)
         if (~reach).any():
             direct.append(rows.iloc[np.flatnonzero(~reach)])
             inst = _instance(
@@ -433,6 +445,8 @@ def _run_ppk(ctx: _Context) -> list[dict[str, Any]]:
             ppk[str(k)] = inst
     runs, arrivals = [], {}
     direct_all = pd.concat(direct) if direct else ctx.dest.iloc[0:0][_DEST_COLS]
+    kec_depot = ctx.dest.drop_duplicates("kode_kec").set_index("kode_kec")["depot_node"].to_dict()
+    dest_depot = dict(zip(ctx.dest["kode"], ctx.dest["depot_node"], strict=True))
     for depot in ctx.dep["node"]:
         hubs = [
             {
@@ -445,11 +459,9 @@ def _run_ppk(ctx: _Context) -> list[dict[str, Any]]:
                 "peran": "ppk",
             }
             for k, inst in ppk.items()
-            if ctx.dest.loc[ctx.dest["kode_kec"] == k, "depot_node"].iloc[0] == depot
+            if kec_depot.get(k) == depot
         ]
-        own_direct = direct_all[
-            direct_all["kode"].isin(ctx.dest.loc[ctx.dest["depot_node"] == depot, "kode"])
-        ]
+        own_direct = direct_all[direct_all["kode"].map(dest_depot) == depot]
         stage1 = pd.concat([pd.DataFrame(hubs, columns=_DEST_COLS), own_direct], ignore_index=True)
         if stage1.empty:
             continue
@@ -468,32 +480,29 @@ def _run_ppk(ctx: _Context) -> list[dict[str, Any]]:
         for s in run["stops"]:
             code = str(inst.dests["kode"].iloc[s["dest"]])
             arrivals.setdefault(code, []).append((s["boxes"], s["tiba"]))
+    by_kab: dict[Any, list[Instance]] = {}
     for k, inst in ppk.items():
-        runs.append(_stage2(ctx, k, inst, arrivals.get(k, [])))
+        part = _stage2(ctx, inst, arrivals.get(k, []))
+        if part is not None:
+            by_kab.setdefault(kec_depot.get(k), []).append(part)
+    for depot, parts in by_kab.items():  # one model per kabupaten: its PPK side by side
+        runs.append(ctx.run(merge(parts, f"PPK {ctx.kab.get(depot, depot)}")))
     return runs
 
 
-def _stage2(
-    ctx: _Context, k: str, inst: Instance, got: list[tuple[int, pd.Timestamp]]
-) -> dict[str, Any]:
-    """Rule 3: the PPK's own run, from when its boxes are in (short boxes at the far desa)."""
+def _stage2(ctx: _Context, inst: Instance, got: list[tuple[int, pd.Timestamp]]) -> Instance:
+    """Rule 3: a PPK's instance from when its boxes are in (short boxes at the far desa; no
+    boxes at all: nothing to deliver)."""
     received = sum(q for q, _ in got)
     need = int(inst.dests["kotak"].sum())
+    kotak = inst.dests["kotak"].to_numpy().copy()
     if received == 0:
-        inst.dests = inst.dests.assign(kotak_asli=inst.dests["kotak"], kotak=0)
-        return {
-            "inst": inst,
-            "trips": [],
-            "stops": [],
-            "stats": {"nama": inst.name},
-            "ppk_received": 0,
-            "ppk_ready": pd.NaT,
-        }
+        inst.dests = inst.dests.assign(kotak=0)
+        return inst
     ready = max(t for _, t in got) + pd.Timedelta(hours=settings.hub_handling_h)
     inst.ready = [ready + (r - inst.start) for r in inst.ready]
     set_start(inst, ready)
     short = need - received
-    kotak = inst.dests["kotak"].to_numpy().copy()
     if short > 0:
         h = np.nanmin([inst.mats[v.vt][0][0, inst.loc_dest] for v in inst.vehicles], axis=0)
         for d in np.argsort(-np.nan_to_num(h, posinf=1e9), kind="stable"):
@@ -502,7 +511,5 @@ def _stage2(
             short -= cut
             if short == 0:
                 break
-    inst.dests = inst.dests.assign(kotak_asli=inst.dests["kotak"], kotak=kotak)
-    run = ctx.run(inst)
-    run["ppk_received"], run["ppk_ready"] = received, ready
-    return run
+    inst.dests = inst.dests.assign(kotak=kotak)
+    return inst

@@ -83,13 +83,13 @@ def _tables(runs: list[dict[str, Any]], G: Any = None) -> tuple[pd.DataFrame, pd
     kg = settings.kg_per_kotak
     for r, run in enumerate(runs):
         inst: Instance = run["inst"]
-        asal = inst.name if inst.echelon == "pps" else inst.depot
         rows = inst.dests.to_dict("records")
         ids = {}
         for i, t in enumerate(run["trips"]):
             tid = f"T{len(trips) + 1:04d}"
             ids[i] = tid
             veh = inst.vehicles[t["vehicle"]]
+            asal = f"PPK {veh.kode_kec}" if inst.echelon == "pps" else inst.depot
             trips.append(
                 {
                     "trip_id": tid,
@@ -213,12 +213,9 @@ def assemble(
                         row, inst, "ppk", late, never, used, bool(reach[d]), first[d], fleet_modes
                     )
                 )
-    ppk_runs = {
-        str(run["inst"].name)[4:]: r for r, run in enumerate(runs) if run["inst"].echelon == "pps"
-    }
     for _, row in dest.iterrows():
         code, demand = str(row["kode"]), int(row["kotak"])
-        rec = _destination(row, code, demand, runs, info, by_dest, where, ppk_runs, ppk_state, dead)
+        rec = _destination(row, code, demand, runs, info, by_dest, where, ppk_state, dead)
         dest_rows.append(rec)
         if rec["terlambat_kotak"] or rec["tidak_terkirim_kotak"]:
             unmet.append(
@@ -279,7 +276,6 @@ def _destination(
     info: dict,
     by_dest: dict,
     where: dict,
-    ppk_runs: dict,
     ppk_state: dict,
     dead: dict,
 ) -> dict[str, Any]:

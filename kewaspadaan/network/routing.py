@@ -11,6 +11,7 @@ Times are naive local timestamps (WITA for Kalimantan Timur).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -26,8 +27,10 @@ from kewaspadaan._errors import MissingColumnError, NetworkError
 from kewaspadaan.crs import MAP_CRS
 from kewaspadaan.network.graph import (
     CSRGraph,
+    EdgeTable,
     ShortestPaths,
     clear_cache,
+    edge_table,
     to_csr,
     travel_time_matrix,
 )
@@ -223,28 +226,34 @@ def _assign_depots(
     return np.where(own.notna(), own.to_numpy(dtype=object), fastest)
 
 
-def _path_records(G: nx.MultiDiGraph, edges: list[tuple[Any, Any, Any]]) -> dict[str, Any]:
-    """Geometry (projected), modes, length and cost of a path given as edge triples."""
+_MODE_LABEL = {"access": "akses", "transfer": "alih_moda"}
+
+
+def _path_records(table: EdgeTable, rows: list[int]) -> dict[str, Any]:
+    """Geometry (projected), modes, length and cost of a path given as edge-table rows."""
     coords: list[np.ndarray] = []
     runs: list[list[Any]] = []
-    length = cost = 0.0
-    for u, v, k in edges:
-        d = G.edges[u, v, k]
-        geom = d.get("geometry")
-        xy = (
-            shapely.get_coordinates(geom)
-            if geom is not None
-            else np.array([[G.nodes[u]["x"], G.nodes[u]["y"]], [G.nodes[v]["x"], G.nodes[v]["y"]]])
-        )
-        coords.append(xy if not coords else xy[1:])
-        length += d.get("length_km", 0.0)
-        cost += d.get("cost", 0.0)
-        mode = {"access": "akses", "transfer": "alih_moda"}.get(d["mode"], d["mode"])
-        if runs and runs[-1][0] == mode:
-            runs[-1][1] += d.get("length_km", 0.0)
-            runs[-1][2] += d["travel_time_h"]
+    mode_col, len_col, t_col = table["mode"], table["length_km"], table["travel_time_h"]
+    geoms = table["geometry"]
+    for r in rows:
+        geom = geoms[r]
+        if geom is not None:
+            xy = shapely.get_coordinates(geom)
         else:
-            runs.append([mode, d.get("length_km", 0.0), d["travel_time_h"]])
+            u, v = table.u[r], table.v[r]
+            xy = np.array(
+                [
+                    [table.node_cols["x"][u], table.node_cols["y"][u]],
+                    [table.node_cols["x"][v], table.node_cols["y"][v]],
+                ]
+            )
+        coords.append(xy if not coords else xy[1:])
+        mode = _MODE_LABEL.get(mode_col[r], mode_col[r])
+        if runs and runs[-1][0] == mode:
+            runs[-1][1] += len_col[r]
+            runs[-1][2] += t_col[r]
+        else:
+            runs.append([mode, len_col[r], t_col[r]])
     vehicle_modes = set(modes())
     used = list(dict.fromkeys(r[0] for r in runs if r[0] in vehicle_modes))
     geom = None
@@ -252,12 +261,13 @@ def _path_records(G: nx.MultiDiGraph, edges: list[tuple[Any, Any, Any]]) -> dict
         allxy = np.vstack(coords)
         geom = shapely.LineString(allxy) if len(allxy) >= 2 else None
     detail = " > ".join(f"{m} {km:.1f} km {h:.2f} h" for m, km, h in runs if h > 0 or km > 0)
+    idx = np.array(rows, dtype=np.int64)
     return {
         "geometry": geom,
         "moda": "+".join(used) if used else "akses",
         "jalur_moda": detail,
-        "panjang_km": length,
-        "biaya_rp": cost,
+        "panjang_km": float(len_col[idx].sum()) if len(idx) else 0.0,
+        "biaya_rp": float(table["cost"][idx].sum()) if len(idx) else 0.0,
     }
 
 
@@ -283,6 +293,7 @@ def route_all(
     assign: str = "kabupaten",
     risk: pd.DataFrame | None = None,
     return_paths: bool = False,
+    records: bool = True,
 ) -> Any:
     """Fastest route from a depot to every destination, with arrival and deadline check.
 
@@ -308,6 +319,9 @@ def route_all(
         column is NaN.
     return_paths : bool, default False
         Also return ``{tujuan_kode: [node, ...]}``.
+    records : bool, default True
+        Build each route's geometry, ``jalur_moda``, ``panjang_km`` and ``biaya_rp`` (off:
+        only times, for callers that need no geometry, such as the critical links).
 
     Returns
     -------
@@ -322,6 +336,7 @@ def route_all(
     dep_t = pd.Timestamp(departure) if departure is not None else default_departure()
     dead_t = pd.Timestamp(deadline) if deadline is not None else default_deadline()
     times, sp = travel_time_matrix(G, dep["node"], None, weight=weight, return_predecessors=True)
+    table = edge_table(G)
     chosen = _assign_depots(times, dep, dest, assign)
     names = dict(zip(dep["node"], dep.get("nama", dep["node"]), strict=True))
     recs, paths = [], {}
@@ -336,9 +351,11 @@ def route_all(
             "biaya_rp": np.nan,
         }
         if np.isfinite(t):
-            edges = sp.edges(depot, node)
-            rec.update(_path_records(G, edges))
-            paths[row.kode] = sp.path(depot, node)
+            path = sp.path(depot, node)
+            paths[row.kode] = path
+            if records:
+                rows = [sp.csr.edge_row(a, b) for a, b in itertools.pairwise(path)]
+                rec.update(_path_records(table, rows))
         recs.append(
             {
                 "tujuan_kode": row.kode,

@@ -45,7 +45,8 @@ def _piece_size(demand: int, caps: list[int], max_pieces: int) -> int:
     hi = max(lo, min(min(caps), demand))
     best, best_score = lo, -1.0
     for c in range(lo, hi + 1):
-        score = float(np.mean([(cap // c) * c / cap for cap in caps if cap >= c] or [0.0]))
+        fits = [(cap // c) * c / cap for cap in caps if cap >= c]
+        score = sum(fits) / len(fits) if fits else 0.0
         if score > best_score + 1e-12 or (abs(score - best_score) <= 1e-12 and c > best):
             best, best_score = c, score
     return min(best, demand)
@@ -208,9 +209,14 @@ def _cw(
 
 
 def savings_plan(
-    inst: Instance, pieces: list[Piece] | None = None
+    inst: Instance,
+    pieces: list[Piece] | None = None,
+    choice: dict[int, tuple[int, int] | None] | None = None,
 ) -> tuple[list[list[list[Piece]]], dict[int, tuple[int, int] | None]]:
     """Rules 1-4 on one instance.
+
+    ``choice`` (the groups rule 2 gave the destinations when ``pieces`` were cut) is reused
+    when every group still carries its destination's largest piece.
 
     Returns
     -------
@@ -218,12 +224,17 @@ def savings_plan(
         Per vehicle its trips (lists of :class:`Piece`), and the group chosen per destination
         (``None`` = no vehicle reaches it: its pieces are in no trip).
     """
-    choice = choose_groups(inst)
-    pieces = split_demand(inst, choice) if pieces is None else pieces
+    if pieces is None:
+        choice = choose_groups(inst)
+        pieces = split_demand(inst, choice)
     largest: dict[int, int] = {}
     for p in pieces:
         largest[p.dest] = max(largest.get(p.dest, 0), p.boxes)
-    choice = choose_groups(inst, largest)
+    if choice is None or any(
+        g is not None and inst.vehicles[g[0]].capacity < largest.get(d, 0)
+        for d, g in choice.items()
+    ):
+        choice = choose_groups(inst, largest)
     groups = _groups(inst)
     plan: list[list[list[Piece]]] = [[] for _ in inst.vehicles]
     for g, vs in groups.items():

@@ -209,6 +209,52 @@ def simulate(inst: Instance, sol: Solution) -> tuple[list[dict[str, Any]], list[
     return trips, stops
 
 
+def merge(parts: list[Instance], name: str) -> Instance:
+    """One instance made of independent ones (the PPK of one kabupaten): locations, vehicles
+    and destinations side by side, matrices block-diagonal (a vehicle never leaves its own
+    block), no new shortest paths. The start is the earliest part's."""
+    locs: list[Any] = []
+    loc_dest, loc_vehicle, vehicles, ready, dests = [], [], [], [], []
+    for part in parts:
+        off = len(locs)
+        locs.extend(part.locs)
+        loc_dest.append(part.loc_dest + off)
+        loc_vehicle.append(part.loc_vehicle + off)
+        vehicles.extend(part.vehicles)
+        ready.extend(part.ready)
+        dests.append(part.dests)
+    n = len(locs)
+    out = Instance(
+        name,
+        parts[0].echelon,
+        parts[0].origin,
+        parts[0].depot,
+        min(p.start for p in parts),
+        pd.concat(dests, ignore_index=True),
+        vehicles,
+        ready,
+    )
+    out.locs = locs
+    out.loc_dest = np.concatenate(loc_dest)
+    out.loc_vehicle = np.concatenate(loc_vehicle)
+    for vt in dict.fromkeys(v.vt for v in vehicles):
+        h, k = np.full((n, n), np.inf), np.full((n, n), np.nan)
+        off = 0
+        for part in parts:
+            m = len(part.locs)
+            if vt in part.mats:
+                h[off : off + m, off : off + m], k[off : off + m, off : off + m] = part.mats[vt]
+            off += m
+        out.mats[vt] = (h, k)
+    out.reach = np.zeros((len(vehicles), len(out.dests)), dtype=bool)
+    r = c = 0
+    for part in parts:
+        nv, nd = part.reach.shape
+        out.reach[r : r + nv, c : c + nd] = part.reach
+        r, c = r + nv, c + nd
+    return out
+
+
 def set_start(inst: Instance, start: pd.Timestamp) -> None:
     """Move the instance start (a PPK whose boxes arrive later); clears the clock caches."""
     inst.start = start

@@ -170,12 +170,13 @@ class VehicleNetwork:
 
 
 def vehicle_network(G: nx.MultiDiGraph, vt: VehicleType) -> VehicleNetwork:
-    """The network of vehicle type ``vt`` on ``G`` (cached per graph and type)."""
+    """The network of vehicle type ``vt`` on ``G`` (cached per graph and type; the cache is
+    checked against the graph like :func:`~kewaspadaan.network.graph.to_csr`)."""
     per = _CACHE.setdefault(G, {})
     table = edge_table(G)
     key = (vt, id(table))
     hit = per.get(key)
-    if hit is not None:
+    if hit is not None and hit.table is table:
         return hit
     if vt.moda == "air" and vt.mendarat_di_permukiman:
         net = VehicleNetwork(vt, table, None, direct=True)

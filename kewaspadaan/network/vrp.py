@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from kewaspadaan import settings
-from kewaspadaan.network.savings import Piece, savings_plan, split_demand
+from kewaspadaan.network.savings import Piece, choose_groups, savings_plan, split_demand
 from kewaspadaan.network.schedule import Instance
 
 __all__ = ["VRPResult", "solve"]
@@ -129,9 +129,7 @@ def _build(inst: Instance, pieces: list[Piece], k_per_vehicle: list[int]) -> _Mo
     # a stop every vehicle must visit
     with_slots = [v for v, k in enumerate(k_per_vehicle) if k > 0]
     bases = list(dict.fromkeys(int(inst.loc_vehicle[v]) for v in with_slots))
-    start_of_vehicle = [
-        bases.index(int(b)) if int(b) in bases else -1 for b in inst.loc_vehicle
-    ]
+    start_of_vehicle = [bases.index(int(b)) if int(b) in bases else -1 for b in inst.loc_vehicle]
     capable = _capable(inst, pieces)
     cls_of = [v.vt.jam_operasi for v in inst.vehicles]
     copies = []
@@ -218,8 +216,9 @@ def solve(
     """
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-    pieces = split_demand(inst)
-    seed, _ = savings_plan(inst, pieces)
+    choice = choose_groups(inst)
+    pieces = split_demand(inst, choice)
+    seed, _ = savings_plan(inst, pieces, choice)
     if not pieces or not inst.vehicles:
         return VRPResult(seed, "savings", {"pieces": len(pieces), "slots": 0})
     m = _build(inst, pieces, _slots(inst, pieces, seed))
