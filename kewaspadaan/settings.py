@@ -45,6 +45,7 @@ __all__ = [
     "heatmap_bandwidth_m",
     "heatmap_max_pixels",
     "hub_handling_h",
+    "hub_search_h",
     "kg_per_kotak",
     "kotak_per_tps",
     "language",
@@ -217,7 +218,7 @@ vehicle_types: dict[str, dict[str, Any]] = {
         "moda": "river",
         "kapasitas_kotak": 400,
         "muatan_kg": 20000.0,
-        "kecepatan_kmh": 16.0,
+        "kecepatan_kmh": 18.0,
         "kelas": ["besar", "kecil"],
         "jam_operasi": [0.0, 24.0],
         "biaya_rp_per_km": 40_000.0,
@@ -361,6 +362,9 @@ unloading_time_h: float = 0.5
 #: Sorting, repacking and change of vehicle at a PPK or a hub (a helipad or port where the
 #: loads move to other vehicles) before they go on (hours).
 hub_handling_h: float = 2.0
+#: A vehicle whose own network does not reach its depot or PPK (a boat at a depot away from
+#: the river) waits at the terminal of its mode reached first, if within this many hours.
+hub_search_h: float = 4.0
 #: Echelons of the plan: ``"ppk"`` (KPU kabupaten → PPK → PPS → TPS: the kabupaten fleet
 #: supplies each kecamatan's PPK, the PPK fleet (fleet rows with ``kode_kec``) the desa),
 #: ``"langsung"`` (the kabupaten fleet delivers every desa itself) or ``"auto"`` (``ppk`` when
@@ -530,6 +534,7 @@ _TOML_TABLES = {
         "kotak_per_tps",
         "unloading_time_h",
         "hub_handling_h",
+        "hub_search_h",
         "plan_echelons",
         "plan_time_budget_s",
         "plan_solution_limit",

@@ -140,7 +140,8 @@ def _ready_at_base(
 def _auto_base(G: nx.MultiDiGraph, origin: Any, v: Vehicle, cache: dict[Any, Any]) -> Vehicle:
     """A vehicle whose network does not touch the origin waits at the terminal of its mode
     reached first from the origin (a boat at the nearest river port, an aircraft at the
-    nearest airstrip); named terminals before bare line nodes."""
+    nearest airstrip), within ``settings.hub_search_h`` on the fastest path; named terminals
+    before bare line nodes. Farther away it cannot serve this origin."""
     if v.base is not None:
         return v
     net = vehicle_network(G, v.vt)
@@ -157,8 +158,9 @@ def _auto_base(G: nx.MultiDiGraph, origin: Any, v: Vehicle, cache: dict[Any, Any
     times = travel_time_matrix(G, [origin]).to_numpy()[0]
     cache[key] = None
     named = mine & (table.node_cols["name"] != "") & np.isin(table.kind, ["port", "airstrip"])
+    near = np.isfinite(times) & (times <= settings.hub_search_h)
     for mask in (named, mine):
-        cand = np.flatnonzero(mask & np.isfinite(times))
+        cand = np.flatnonzero(mask & near)
         if len(cand):
             j = int(cand[np.argmin(times[cand])])
             name = table.node_cols["name"][j] or f"simpul {table.nodes[j]}"
