@@ -216,7 +216,7 @@ class LogisticsResult:
         paths = {
             "rute": write_table(r, out / "rute.gpkg"),
             "rute_csv": write_table(pd.DataFrame(r.drop(columns="geometry")), out / "rute.csv"),
-            "rute_peta": write_table(r[r["terjangkau"].astype(bool)], out / "rute.geojson"),
+            "rute_peta": write_table(r[r.geometry.notna()], out / "rute.geojson"),
             "masalah_logistik": write_table(self.problems(), out / "masalah_logistik.csv"),
         }
         for name, table in (("tautan_kritis", self.critical_links),

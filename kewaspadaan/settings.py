@@ -380,7 +380,7 @@ plan_echelons: str = "auto"
 plan_time_budget_s: float = 3.0
 plan_solution_limit: int = 400
 plan_local_search: str = "greedy_descent"
-plan_max_pieces_per_stop: int = 12
+plan_max_pieces_per_stop: int = 24
 plan_max_trips_per_vehicle: int = 40
 plan_late_horizon_h: float = 72.0
 #: Critical links: evaluate every link used by a fastest route and every bridge (``True``), or

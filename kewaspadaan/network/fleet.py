@@ -61,16 +61,16 @@ def validate_fleet(fleet: pd.DataFrame, *, source: str = "armada.csv") -> pd.Dat
     f["muatan_kg"] = pd.to_numeric(f["muatan_kg"], errors="coerce") if "muatan_kg" in f else np.nan
     problems = []
     known = set(modes())
-    for i, r in enumerate(f.itertuples(index=False)):
-        if r.moda not in known:
-            problems.append(f"row {i + 1}: moda {r.moda!r} is not one of {sorted(known)}")
-        for col in ("jumlah", "kapasitas_kotak"):
-            val = pd.to_numeric(pd.Series([getattr(r, col)]), errors="coerce").iloc[0]
-            if pd.isna(val) or val < (1 if col == "kapasitas_kotak" else 0) or val != int(val):
-                problems.append(
-                    f"row {i + 1}: {col}={getattr(r, col)!r} must be a whole number "
-                    f"{'>= 1' if col == 'kapasitas_kotak' else '>= 0'}"
-                )
+    for i in np.flatnonzero(~f["moda"].isin(sorted(known)).to_numpy()):
+        problems.append(f"row {i + 1}: moda {f['moda'].iloc[i]!r} is not one of {sorted(known)}")
+    for col, low in (("jumlah", 0), ("kapasitas_kotak", 1)):
+        val = pd.to_numeric(f[col], errors="coerce")
+        bad = val.isna() | (val < low) | (val != val.round())
+        for i in np.flatnonzero(bad.to_numpy()):
+            problems.append(
+                f"row {i + 1}: {col}={f[col].iloc[i]!r} must be a whole number >= {low}"
+            )
+    problems.sort(key=lambda p: int(p.split(":")[0].split()[1]))
     if problems:
         raise ValidationError(source, problems)
     return f.astype({"jumlah": np.int64, "kapasitas_kotak": np.int64})

@@ -321,13 +321,14 @@ class WorkClock:
         days = math.floor(x / 24.0)
         return days * self.length_h + min(max(x - days * 24.0 - self.start_h, 0.0), self.length_h)
 
-    def _inv(self, f: float) -> float:
-        """Earliest x (hours after day0) with ``_cum(x) == f``."""
+    def _inv(self, f: float, leaving: bool = False) -> float:
+        """Earliest x (hours after day0) with ``_cum(x) == f`` (``leaving``: the latest, so a
+        departure at a window's end is the next window's start)."""
         if self.always:
             return f
         days = math.floor(f / self.length_h + 1e-12)
-        rem = f - days * self.length_h
-        if rem <= 1e-12 and days > 0:
+        rem = max(f - days * self.length_h, 0.0)
+        if rem <= 1e-12 and days > 0 and not leaving:
             return (days - 1) * 24.0 + self.end_h
         return days * 24.0 + self.start_h + rem
 
@@ -347,11 +348,12 @@ class WorkClock:
         x = (pd.Timestamp(t).value - self._day0_ns) / 3.6e12
         return max(self._cum(x) - self._f0, 0.0)
 
-    def to_clock(self, w: float) -> pd.Timestamp:
-        """Clock time when ``w`` working hours after ``origin`` are done."""
+    def to_clock(self, w: float, *, leaving: bool = False) -> pd.Timestamp:
+        """Clock time when ``w`` working hours after ``origin`` are done (``leaving``: when a
+        vehicle ready at ``w`` sets off, i.e. the next window's start at a window's end)."""
         if not math.isfinite(w):
             return pd.NaT
-        x = max(self._inv(self._f0 + max(w, 0.0)), self._s)
+        x = max(self._inv(self._f0 + max(w, 0.0), leaving), self._s)
         return pd.Timestamp(self._day0_ns + round(x * 3600.0) * 1_000_000_000)
 
     def leg(self, w_start: float, duration_h: float) -> tuple[float, float]:

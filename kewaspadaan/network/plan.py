@@ -26,6 +26,7 @@ alone (the benchmark's peer); both are judged by the same simulated schedule.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -137,6 +138,9 @@ def _ready_at_base(
     return arrive + pd.Timedelta(hours=settings.hub_handling_h)
 
 
+_BASES: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
 def _auto_base(G: nx.MultiDiGraph, origin: Any, v: Vehicle, cache: dict[Any, Any]) -> Vehicle:
     """A vehicle whose network does not touch the origin waits at the terminal of its mode
     reached first from the origin (a boat at the nearest river port, an aircraft at the
@@ -150,7 +154,7 @@ def _auto_base(G: nx.MultiDiGraph, origin: Any, v: Vehicle, cache: dict[Any, Any
     i = net.table.index[origin]
     if net.matrix is not None and net.matrix.indptr[i + 1] > net.matrix.indptr[i]:
         return v
-    key = (v.vt.moda, origin)
+    key = (v.vt.moda, origin, settings.hub_search_h)
     if key in cache:
         return replace(v, base=cache[key][0], base_name=cache[key][1]) if cache[key] else v
     table = net.table
@@ -186,7 +190,7 @@ def _instance(
     vehicles: list[Vehicle],
 ) -> Instance:
     ready, usable = [], []
-    cache: dict[Any, Any] = {}
+    cache = _BASES.setdefault(G, {})
     for v in vehicles:
         v = _auto_base(G, origin, v, cache)
         r = _ready_at_base(G, origin, v, start)
@@ -446,7 +450,7 @@ def _run_ppk(ctx: _Context) -> list[dict[str, Any]]:
         if len(inst.dests):
             ppk[str(k)] = inst
     runs, arrivals = [], {}
-    direct_all = pd.concat(direct) if direct else ctx.dest.iloc[0:0][_DEST_COLS]
+    direct_all = pd.concat(direct) if direct else ctx.rows().iloc[0:0][_DEST_COLS]
     kec_depot = ctx.dest.drop_duplicates("kode_kec").set_index("kode_kec")["depot_node"].to_dict()
     dest_depot = dict(zip(ctx.dest["kode"], ctx.dest["depot_node"], strict=True))
     for depot in ctx.dep["node"]:

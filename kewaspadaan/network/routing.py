@@ -194,17 +194,17 @@ def default_deadline() -> pd.Timestamp:
 def echelon_deadlines(
     deadline: str | pd.Timestamp | None = None,
 ) -> dict[str, pd.Timestamp]:
-    """Deadline of each echelon: ``ppk`` (H-3 18:00), ``pps`` (the desa: ``deadline`` or H-1
-    18:00) and ``tps`` (H 06:00), from ``settings`` (``*_deadline_days_before``/``_hour``)."""
-    day = pd.Timestamp(settings.voting_day).normalize()
-
-    def at(days: int, hour: int) -> pd.Timestamp:
-        return day - pd.Timedelta(days=days) + pd.Timedelta(hours=hour)
-
+    """Deadline of each echelon: ``pps`` (the desa: ``deadline`` or H-1 18:00), ``ppk`` and
+    ``tps`` counted from it in days (``settings.ppk_deadline_days_before`` vs
+    ``deadline_days_before``: H-3 18:00 by default; ``tps_deadline_*``: H 06:00), so a deadline
+    given for another election moves all three."""
     pps = pd.Timestamp(deadline) if deadline is not None else default_deadline()
-    ppk = min(at(settings.ppk_deadline_days_before, settings.ppk_deadline_hour), pps)
-    tps = max(at(settings.tps_deadline_days_before, settings.tps_deadline_hour), pps)
-    return {"ppk": ppk, "pps": pps, "tps": tps}
+    day = pps.normalize() + pd.Timedelta(days=settings.deadline_days_before)  # voting day
+    ppk = day - pd.Timedelta(days=settings.ppk_deadline_days_before)
+    ppk += pd.Timedelta(hours=settings.ppk_deadline_hour)
+    tps = day - pd.Timedelta(days=settings.tps_deadline_days_before)
+    tps += pd.Timedelta(hours=settings.tps_deadline_hour)
+    return {"ppk": min(ppk, pps), "pps": pps, "tps": max(tps, pps)}
 
 
 def _assign_depots(

@@ -1,12 +1,16 @@
 """The savings heuristic: the OR-Tools planner's first solution, its fallback, and the
 benchmark's peer.
 
-1. **Pieces** (:func:`split_demand`): each destination's boxes are split into pieces of one
-   size, chosen so the vehicles that reach it fill up well (a truck of 250 takes five pieces
-   of 50, a pickup one), with at most ``settings.plan_max_pieces_per_stop`` pieces.
+1. **Pieces** (:func:`split_demand`): each destination's boxes are split into pieces every
+   vehicle that reaches it can carry a share of: pieces the size of each smaller vehicle, in
+   proportion to its share of the capacity there (one truck of 100 and five pickups of 30:
+   60 % of the boxes in pieces of 30), the rest in pieces that fill the largest well, at most
+   ``settings.plan_max_pieces_per_stop`` pieces (the smallest vehicles' share shrinks first).
 2. **Vehicle type** per destination: the group of vehicles (type and base) whose direct trip
    arrives by the deadline at the least cost; failing that the one arriving first; failing
-   that the destination is out of reach.
+   that the destination is out of reach. Then per piece (2b, fleet-aware): the cheapest
+   on-time group that still has working hours left before the deadline, so pickups take
+   pieces when the trucks are busy.
 3. **Trips**: Clarke-Wright savings over the pieces of each group (pieces of one destination
    merge first, which makes full loads), never above the vehicle's capacity, never past a
    stop's deadline or the vehicle's endurance (a helicopter sortie).
@@ -38,18 +42,42 @@ class Piece:
 
 
 def _piece_size(demand: int, caps: list[int], max_pieces: int) -> int:
-    """Rule 1: the piece size that fills the capable vehicles best."""
+    """Rule 1: the piece size that fills the capable vehicles best (a vehicle smaller than the
+    piece counts as empty: every vehicle should be able to help), with at most
+    ``max_pieces`` pieces; ties go to the larger piece (fewer nodes)."""
     if not caps or demand <= min(caps):
         return demand
     lo = max(1, min(math.ceil(demand / max_pieces), max(caps)))
-    hi = max(lo, min(min(caps), demand))
+    hi = max(lo, min(max(caps), demand))
     best, best_score = lo, -1.0
     for c in range(lo, hi + 1):
-        fits = [(cap // c) * c / cap for cap in caps if cap >= c]
-        score = sum(fits) / len(fits) if fits else 0.0
-        if score > best_score + 1e-12 or (abs(score - best_score) <= 1e-12 and c > best):
+        score = sum((cap // c) * c / cap for cap in caps) / len(caps)
+        if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and c > best):
             best, best_score = c, score
     return min(best, demand)
+
+
+def _pieces(demand: int, fleet: list[tuple[int, int]], max_pieces: int) -> list[int]:
+    """Rule 1 for one destination: piece sizes, from ``fleet`` = ``(capacity, count)``."""
+    if not fleet or demand <= min(c for c, _ in fleet):
+        return [demand]
+    by_cap: dict[int, int] = {}
+    for cap, n in fleet:
+        by_cap[cap] = by_cap.get(cap, 0) + n
+    caps = sorted(by_cap)
+    total = sum(c * n for c, n in by_cap.items())
+    small = {c: int(demand * c * by_cap[c] / total // c) for c in caps[:-1]}
+    while True:
+        rest = demand - sum(c * k for c, k in small.items())
+        size = _piece_size(rest, [caps[-1]], max(1, max_pieces - sum(small.values())))
+        n_big = -(-rest // size) if rest > 0 else 0
+        if sum(small.values()) + n_big <= max_pieces or not any(small.values()):
+            break
+        c = next(c for c in caps[:-1] if small[c] > 0)  # the smallest vehicles' share first
+        small[c] = max(0, small[c] - max(1, small[c] // 2))
+    out = [c for c in caps[:-1] for _ in range(small[c])]
+    full, rem = divmod(rest, size) if rest > 0 else (0, 0)
+    return out + [size] * full + ([rem] if rem else [])
 
 
 def split_demand(
@@ -61,23 +89,15 @@ def split_demand(
     one piece."""
     choice = choose_groups(inst) if choice is None else choice
     out = []
+    modes = [v.vt.moda for v in inst.vehicles]
+    caps = [v.capacity for v in inst.vehicles]
     for d, demand in enumerate(inst.dests["kotak"].astype(int).tolist()):
         if demand <= 0:
             continue
         g = choice.get(d)
-        mode = inst.vehicles[g[0]].vt.moda if g is not None else None
-        caps = sorted(
-            {
-                v.capacity
-                for i, v in enumerate(inst.vehicles)
-                if inst.reaches(i, d) and v.vt.moda == mode
-            }
-        )
-        size = _piece_size(demand, caps, settings.plan_max_pieces_per_stop)
-        full, rest = divmod(demand, size)
-        out.extend(Piece(d, size) for _ in range(full))
-        if rest:
-            out.append(Piece(d, rest))
+        mode = modes[g[0]] if g is not None else None
+        fleet = [(caps[i], 1) for i in np.flatnonzero(inst.reach[:, d]) if modes[i] == mode]
+        out.extend(Piece(d, q) for q in _pieces(demand, fleet, settings.plan_max_pieces_per_stop))
     return out
 
 
@@ -208,6 +228,65 @@ def _cw(
     return out
 
 
+def _assign(
+    inst: Instance,
+    pieces: list[Piece],
+    choice: dict[int, tuple[int, int] | None],
+    groups: dict[tuple[int, int], list[int]],
+) -> list[tuple[int, int] | None]:
+    """Rule 2b: the group of each piece, fleet-aware. Pieces, earliest deadline first, go to
+    the cheapest group that brings them in time *and still has working hours left* before that
+    deadline (its vehicles' hours, less the share of round trips already given to it); when
+    none has, to the on-time group with the most hours left; failing that, the destination's
+    rule-2 group. Big pieces go first: fewer vehicles can carry them."""
+    info = {}
+    for g, vs in groups.items():
+        v0 = vs[0]
+        veh = inst.vehicles[v0]
+        h, k = inst.mats[veh.vt]
+        b, j = int(inst.loc_vehicle[v0]), inst.loc_dest
+        clock = inst.clock(veh.vt)
+        ready = np.array([clock.to_work(inst.ready[v]) for v in vs])
+        rt = h[b, j] + h[j, b]
+        per_trip = rt + inst.load_h + settings.unloading_time_h
+        rp = (
+            veh.vt.biaya_rp_per_trip
+            + veh.vt.biaya_rp_per_km * np.nan_to_num(k[b, j] + k[j, b])
+            + veh.vt.biaya_rp_per_jam * np.where(np.isfinite(rt), rt, 0.0)
+        )
+        on_time = inst.reach[v0] & (ready.min() + inst.load_h + h[b, j] <= inst.deadlines_w(veh.vt))
+        info[g] = (veh.capacity, ready, per_trip, rp, on_time, inst.deadlines_w(veh.vt))
+    used = dict.fromkeys(groups, 0.0)
+    cache: dict[tuple[tuple[int, int], int], float] = {}
+
+    def hours_left(g: tuple[int, int], d: int) -> float:
+        key = (g, d)
+        if key not in cache:
+            ready, dl = info[g][1], info[g][5]
+            cache[key] = float(np.clip(dl[d] - ready, 0.0, None).sum())
+        return cache[key]
+
+    # earliest deadline first; big pieces (which fewer vehicles carry) before small ones
+    due = pd.DatetimeIndex(inst.dests["tenggat"]).as_unit("ns").asi8
+    order = sorted(range(len(pieces)), key=lambda i: (due[pieces[i].dest], -pieces[i].boxes, i))
+    out: list[tuple[int, int] | None] = [choice.get(p.dest) for p in pieces]
+    for i in order:
+        p = pieces[i]
+        best = None
+        for g, (cap, _ready, per_trip, rp, on_time, _dl) in info.items():
+            if cap < p.boxes or not on_time[p.dest]:
+                continue
+            need = per_trip[p.dest] * p.boxes / cap
+            left = hours_left(g, p.dest) - used[g]
+            key = (left < need, rp[p.dest] * p.boxes / cap if left >= need else -left / need)
+            if best is None or key < best[0]:
+                best = (key, g, need)
+        if best is not None:
+            out[i] = best[1]
+            used[best[1]] += best[2]
+    return out
+
+
 def savings_plan(
     inst: Instance,
     pieces: list[Piece] | None = None,
@@ -236,9 +315,10 @@ def savings_plan(
     ):
         choice = choose_groups(inst, largest)
     groups = _groups(inst)
+    assigned = _assign(inst, pieces, choice, groups)
     plan: list[list[list[Piece]]] = [[] for _ in inst.vehicles]
     for g, vs in groups.items():
-        mine = [p for p in pieces if choice.get(p.dest) == g]
+        mine = [p for p, a in zip(pieces, assigned, strict=True) if a == g]
         if not mine:
             continue
         v0 = vs[0]

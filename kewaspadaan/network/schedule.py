@@ -167,7 +167,7 @@ def _trip(
     cost = vt.biaya_rp_per_trip + vt.biaya_rp_per_km * km + vt.biaya_rp_per_jam * moving
     rec = {
         "vehicle": v,
-        "berangkat": clock.to_clock(start),
+        "berangkat": clock.to_clock(start, leaving=True),
         "kembali": clock.to_clock(w),
         "muatan_kotak": int(sum(q for _, q in seq)),
         "jumlah_tujuan": len(seq),

@@ -248,7 +248,7 @@ def escort_needs(
     trips["jam_zona_rawan_h"] = g["jam_zona_rawan_h"].max()
     inv = {v: k for k, v in rank.items()}
     trips["kelas_tertinggi"] = g["_r"].max().map(inv).reindex(trips.index).fillna("")
-    trips["bahaya_riam"] = trips.index.isin(list(riam_trips or ()))
+    trips["bahaya_riam"] = trips.index.isin(list(riam_trips) if riam_trips is not None else [])
     trips["perlu_pengawalan"] = trips["kelas_tertinggi"].isin(list(officers)) | trips["bahaya_riam"]
     trips["personel_pengawal"] = trips["kelas_tertinggi"].map(officers).fillna(0).astype(int) + (
         trips["bahaya_riam"].astype(int) * int(settings.escort_riam_officers)
