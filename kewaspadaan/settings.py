@@ -70,6 +70,7 @@ __all__ = [
     "plan_max_pieces_per_stop",
     "plan_max_trips_per_vehicle",
     "plan_solution_limit",
+    "plan_min_budget_s",
     "plan_time_budget_s",
     "ppk_deadline_days_before",
     "ppk_deadline_hour",
@@ -371,13 +372,15 @@ hub_search_h: float = 4.0
 #: the fleet lists PPK vehicles, else ``langsung``).
 plan_echelons: str = "auto"
 #: OR-Tools delivery planner: total time budget (seconds, shared by the sub-problems in
-#: proportion to their size), the number of improving solutions per sub-problem (the
-#: deterministic limit: same input, same plan, as long as the budget is not what stops the
-#: search), the local search (``greedy_descent`` is deterministic; ``guided_local_search``
-#: finds better plans but only stops at the budget), the most pieces a delivery is split into,
-#: the most trips one vehicle makes, and how late (hours after its deadline) a delivery may
-#: still be planned before it counts as not delivered.
-plan_time_budget_s: float = 3.0
+#: proportion to their boxes, at least ``plan_min_budget_s`` each) — a safety cap: the search
+#: normally stops first, at a local optimum or after ``plan_solution_limit`` improving
+#: solutions (counts, not clock time: same input, same plan); the local search
+#: (``greedy_descent`` is deterministic; ``guided_local_search`` finds better plans but only
+#: stops at the budget); the most pieces a delivery is split into; the most trips one vehicle
+#: makes; how late (hours after its deadline) a delivery may still be planned before it
+#: counts as not delivered.
+plan_time_budget_s: float = 6.0
+plan_min_budget_s: float = 0.5
 plan_solution_limit: int = 400
 plan_local_search: str = "greedy_descent"
 plan_max_pieces_per_stop: int = 24
@@ -537,6 +540,7 @@ _TOML_TABLES = {
         "hub_search_h",
         "plan_echelons",
         "plan_time_budget_s",
+        "plan_min_budget_s",
         "plan_solution_limit",
         "plan_local_search",
         "plan_max_pieces_per_stop",

@@ -366,9 +366,19 @@ class _Context:
         self._rows: pd.DataFrame | None = None
         self.kab = dict(zip(dep["node"], dep["kode_kab"].astype(str), strict=True))
 
-    def run(self, inst: Instance) -> dict[str, Any]:
-        share = self.budget * float(inst.dests["kotak"].sum()) / self.total
-        sol, stats = _solve(inst, self.planner, max(0.05, share), self.solution_limit)
+    def run(self, inst: Instance, parts: list[Instance] | None = None) -> dict[str, Any]:
+        """Solve ``inst`` (or each of its independent ``parts``: smaller models search much
+        faster) and simulate the plan on ``inst``."""
+        sol: list[list[list[tuple[int, int]]]] = []
+        stats = []
+        offset = 0  # destination rows of the parts are side by side in ``inst``
+        for part in parts or [inst]:
+            share = self.budget * float(part.dests["kotak"].sum()) / self.total
+            cap = max(settings.plan_min_budget_s, share)
+            part_sol, st = _solve(part, self.planner, cap, self.solution_limit)
+            sol.extend([[[(d + offset, q) for d, q in trip] for trip in v] for v in part_sol])
+            stats.append(st)
+            offset += len(part.dests)
         trips, stops = simulate(inst, sol)
         return {"inst": inst, "trips": trips, "stops": stops, "stats": stats}
 
@@ -492,7 +502,7 @@ def _run_ppk(ctx: _Context) -> list[dict[str, Any]]:
         if part is not None:
             by_kab.setdefault(kec_depot.get(k), []).append(part)
     for depot, parts in by_kab.items():  # one model per kabupaten: its PPK side by side
-        runs.append(ctx.run(merge(parts, f"PPK {ctx.kab.get(depot, depot)}")))
+        runs.append(ctx.run(merge(parts, f"PPK {ctx.kab.get(depot, depot)}"), parts))
     return runs
 
 

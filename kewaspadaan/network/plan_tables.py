@@ -139,8 +139,11 @@ def _tables(runs: list[dict[str, Any]], G: Any = None) -> tuple[pd.DataFrame, pd
 def _served(
     stops: list[dict[str, Any]], demand: int, deadline: pd.Timestamp
 ) -> tuple[int, int, int, Any, set[str], int]:
+    """On time, late, not delivered (also: arriving after the late horizon), last arrival,
+    modes, helicopter sorties of one destination."""
+    horizon = deadline + pd.Timedelta(hours=settings.plan_late_horizon_h)
     on = sum(s["muatan_kotak"] for s in stops if s["tiba"] <= deadline)
-    late = sum(s["muatan_kotak"] for s in stops if s["tiba"] > deadline)
+    late = sum(s["muatan_kotak"] for s in stops if deadline < s["tiba"] <= horizon)
     last = max((s["tiba"] for s in stops), default=pd.NaT)
     heli = len({s["trip_id"] for s in stops if s["_heli"]})
     return on, late, max(demand - on - late, 0), last, {s["_moda"] for s in stops}, heli
@@ -238,7 +241,7 @@ def assemble(
     dests = pd.DataFrame(dest_rows, columns=list(DESTINATION_COLUMNS))
     un = pd.DataFrame(unmet, columns=list(UNMET_COLUMNS))
     un = un.sort_values(["tingkat", "tujuan_kode"], kind="stable").reset_index(drop=True)
-    stats = [run["stats"] for run in runs]
+    stats = [st for run in runs for st in run["stats"]]
     return DeliveryPlan(trips, stops.drop(columns=["_moda", "_heli"]), un, dests, want, mode, stats)
 
 

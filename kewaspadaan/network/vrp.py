@@ -265,7 +265,7 @@ def solve(
         logger.warning("%s: OR-Tools found no plan; the savings plan is used", inst.name)
         return VRPResult(seed, "savings", stats)
     stats["objective"] = int(sol.ObjectiveValue())
-    stats["stopped_by"] = "time_limit" if elapsed >= budget * 0.98 else "solution_limit"
+    stats["stopped_by"] = "time_limit" if elapsed >= budget * 0.98 else "local_optimum_or_limit"
     if stats["stopped_by"] == "time_limit":
         logger.warning(
             "%s: the time budget (%.1f s) stopped the search: the plan may differ between "
@@ -274,26 +274,52 @@ def solve(
             budget,
         )
     del flight
-    return VRPResult(_extract(inst, m, man, rt, sol), "ortools", stats)
+    plan = _extract(inst, m, man, rt, sol)
+    if _score(inst, seed) < _score(inst, plan):  # e.g. an aircraft leg the night pushed back
+        stats["kept"] = "savings"
+        return VRPResult(seed, "savings", stats)
+    stats["kept"] = "ortools"
+    return VRPResult(plan, "ortools", stats)
+
+
+def _score(inst: Instance, plan: list[list[list[Piece]]]) -> tuple[int, int, float]:
+    """(boxes not delivered within the late horizon, boxes late, cost in rupiah) of a plan,
+    from the simulated schedule: the order in which two plans are compared."""
+    from kewaspadaan.network.savings import to_solution
+    from kewaspadaan.network.schedule import simulate
+
+    trips, stops = simulate(inst, to_solution(plan))
+    due = pd.DatetimeIndex(inst.dests["tenggat"])
+    horizon = pd.Timedelta(hours=settings.plan_late_horizon_h)
+    late = never_in = 0
+    for st in stops:
+        t = st["tiba"]
+        if t > due[st["dest"]] + horizon:
+            never_in += st["boxes"]
+        elif t > due[st["dest"]]:
+            late += st["boxes"]
+    planned = sum(st["boxes"] for st in stops)
+    never = int(inst.dests["kotak"].sum()) - planned + never_in
+    return never, late, float(sum(t["biaya_rp"] for t in trips))
 
 
 def _trim(inst: Instance, seed: list[list[list[Piece]]]) -> list[list[list[Piece]]]:
-    """The savings trips whose every stop arrives within the late horizon."""
+    """The savings trips without the pieces that arrive after the late horizon (the rest only
+    get earlier, so the seed becomes feasible for the model's hard bounds)."""
     from kewaspadaan.network.savings import to_solution
     from kewaspadaan.network.schedule import simulate
 
     trips, _ = simulate(inst, to_solution(seed))
+    due = pd.DatetimeIndex(inst.dests["tenggat"]) + pd.Timedelta(hours=settings.plan_late_horizon_h)
     out: list[list[list[Piece]]] = [[] for _ in seed]
     k = 0
     for v, vtrips in enumerate(seed):
         for trip in vtrips:
-            rec = trips[k]
+            late = {s["dest"] for s in trips[k]["stops"] if s["tiba"] > due[s["dest"]]}
             k += 1
-            late_max = max(s["tiba"] - inst.dests["tenggat"].iloc[s["dest"]] for s in rec["stops"])
-            if late_max <= pd.Timedelta(hours=settings.plan_late_horizon_h):
-                out[v].append(trip)
-            else:
-                break  # later trips of this vehicle start even later
+            kept = [p for p in trip if p.dest not in late]
+            if kept:
+                out[v].append(kept)
     return out
 
 
