@@ -136,13 +136,16 @@ def kaltim(shared: Path) -> None:
         Gs = Closure(scenarios=(closure,)).apply(G) if closure else G
         plan = plan_deliveries(Gs, fleet, depots=dep, destinations=dest)
         d = plan.destinations.set_index("tujuan_kode").loc[upper["kode"]]
-        so = plan.sorties()
-        up_sorties = int(so.loc[so["tujuan_kode"].str[:8].isin(list(UPPER)), "sorti"].sum())
+        heli = plan.trips.loc[plan.trips["jenis"] == "helikopter", "trip_id"]
+        up_stops = plan.stops[plan.stops["kode_kec"].isin(list(UPPER))]
+        up_sorties = int(up_stops.loc[up_stops["trip_id"].isin(heli), "trip_id"].nunique())
+        boxes = int(up_stops.loc[up_stops["trip_id"].isin(heli), "muatan_kotak"].sum())
         riam = plan.trips["bahaya_riam"].sum()
         print(
             f"{label}: upper desa reached {int((d['status'] != 'tidak_terjangkau').sum())}"
             f"/{len(d)}, on time {int((d['status'] == 'tepat_waktu').sum())}; helicopter "
-            f"sorties to the upper kecamatan {up_sorties} (2019: about 22 for 37 TPS); boat "
+            f"sorties to the upper kecamatan {up_sorties} carrying {boxes} boxes (2019: about 22 "
+            f"for 37 TPS); boat "
             f"trips through the riam {int(riam)}; modes {sorted(set(d['moda']))}"
         )
 
