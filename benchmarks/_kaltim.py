@@ -68,8 +68,12 @@ def _airstrips(shared: Path, desa: pd.DataFrame) -> gpd.GeoDataFrame:
     )
     bm = desa[desa["nama"] == "Batu Majang"].iloc[0]
     added = gpd.GeoDataFrame(
-        {"nama": ["Helipad Batu Majang"], "jenis": ["helipad"], "panjang_landas_m": [0.0],
-         "kode_kec": [bm["kode_kec"]]},
+        {
+            "nama": ["Helipad Batu Majang"],
+            "jenis": ["helipad"],
+            "panjang_landas_m": [0.0],
+            "kode_kec": [bm["kode_kec"]],
+        },
         geometry=gpd.points_from_xy([float(bm["lng_c"])], [float(bm["lat_c"])]),
         crs="EPSG:4326",
     )

@@ -33,8 +33,12 @@ from pathlib import Path
 import pandas as pd
 
 from kewaspadaan import settings
-from kewaspadaan.network import build_network, destination_table, plan_deliveries
-from kewaspadaan.network import read_network_layers
+from kewaspadaan.network import (
+    build_network,
+    destination_table,
+    plan_deliveries,
+    read_network_layers,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -87,7 +91,9 @@ def demo(data: Path) -> None:
         if name == "default":
             _, _, again = _run(G, f, dest, "ortools", dep)
             same = again.to_frame().equals(plan.to_frame())
-            print(f"determinism: the OR-Tools plan run twice is {'the same' if same else 'DIFFERENT'}")
+            print(
+                f"determinism: the OR-Tools plan run twice is {'the same' if same else 'DIFFERENT'}"
+            )
         print(
             f"{name}: cost OR-Tools vs savings ratio {s_ort['biaya_rp'] / s_sav['biaya_rp']:.3f}x; "
             f"vehicle-hours ratio {s_ort['jam_kendaraan'] / s_sav['jam_kendaraan']:.3f}x; "
@@ -108,7 +114,9 @@ def kaltim(shared: Path) -> None:
     lay = kaltim_layers(shared)
     G = build_network(lay, riam_reaches=lay["riam"])
     nodes = pd.DataFrame([{**d, "node": n} for n, d in G.nodes(data=True)])
-    sam = int(nodes.loc[(nodes["kind"] == "depot") & (nodes["kode_kab"] == "64.72"), "node"].iloc[0])
+    sam = int(
+        nodes.loc[(nodes["kind"] == "depot") & (nodes["kode_kab"] == "64.72"), "node"].iloc[0]
+    )
     lb = int(nodes.loc[nodes["name"] == "Long Bagun Ulu", "node"].iloc[0])
     t0 = pd.Timestamp(settings.voting_day) - pd.Timedelta(days=7) + pd.Timedelta(hours=6)
     for jenis in ("kapal_sungai", "speedboat"):

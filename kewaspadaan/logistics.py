@@ -219,8 +219,10 @@ class LogisticsResult:
             "rute_peta": write_table(r[r.geometry.notna()], out / "rute.geojson"),
             "masalah_logistik": write_table(self.problems(), out / "masalah_logistik.csv"),
         }
-        for name, table in (("tautan_kritis", self.critical_links),
-                            ("tautan_kritis_jalan", self.critical_links_road)):
+        for name, table in (
+            ("tautan_kritis", self.critical_links),
+            ("tautan_kritis_jalan", self.critical_links_road),
+        ):
             if table is None:
                 continue
             paths[name] = write_table(table, out / f"{name}.gpkg")

@@ -320,5 +320,3 @@ PLAN_DESTINATION_COLUMNS: tuple[str, ...] = (
     "status",
     "alasan",
 )
-
-

@@ -76,9 +76,17 @@ def test_problems_are_the_late_and_cut_off(result: LogisticsResult) -> None:
 @pytest.mark.slow
 def test_write_and_explore(result: LogisticsResult, tmp_path: Path) -> None:
     paths = result.write(tmp_path)
-    for key in ("rute", "rute_csv", "masalah_logistik", "tautan_kritis", "tautan_kritis_jalan",
-                "rencana_pengiriman", "perjalanan", "kebutuhan_tidak_terpenuhi",
-                "sorti_helikopter"):
+    for key in (
+        "rute",
+        "rute_csv",
+        "masalah_logistik",
+        "tautan_kritis",
+        "tautan_kritis_jalan",
+        "rencana_pengiriman",
+        "perjalanan",
+        "kebutuhan_tidak_terpenuhi",
+        "sorti_helikopter",
+    ):
         assert paths[key].exists() and paths[key].stat().st_size > 0, key
     trips = pd.read_csv(paths["perjalanan"])
     assert len(trips) == len(result.plan.trips)
@@ -94,9 +102,7 @@ def test_closures_as_data(demo_small: Path) -> None:
     res = logistics(lay, close="surut", road_scenario=False, top=3)
     assert res.disruption is not None and res.closure.scenarios == ("surut",)
     assert "surut" in res.summary()["penutupan"]
-    assert all(
-        d["closed"] for *_, d in res.graph.edges(data=True) if d.get("surut_musiman")
-    )
+    assert all(d["closed"] for *_, d in res.graph.edges(data=True) if d.get("surut_musiman"))
     with pytest.warns(KewaspadaanWarning, match="deprecated"):
         old = logistics(lay, close=close_low_water, road_scenario=False, top=3)
     assert old.routes["waktu_tempuh_h"].equals(res.routes["waktu_tempuh_h"])

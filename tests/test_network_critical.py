@@ -3,6 +3,7 @@ re-routing; grouped by road/river feature; the road-only scenario."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -53,13 +54,13 @@ def test_every_used_link_is_tested_and_exact(small) -> None:
     crit = critical_links(G, destinations=dest, departure=DEPART, deadline=DEADLINE, top=0)
     assert crit["kelompok"].is_unique and len(crit) > 50
     # every link used by a fastest route is in the table (top=0: all of them)
-    base, paths = route_all(
+    _base, paths = route_all(
         G, destinations=dest, departure=DEPART, deadline=DEADLINE, return_paths=True
     )
     used = {
         G.edges[u, v, k]["id"]
         for p in paths.values()
-        for u, v in zip(p[:-1], p[1:], strict=True)
+        for u, v in itertools.pairwise(p)
         for k in [min(G[u][v], key=lambda k: G[u][v][k]["travel_time_h"])]
         if G.edges[u, v, k]["mode"] in ("road", "river")
     }

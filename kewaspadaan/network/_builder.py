@@ -60,7 +60,7 @@ class Builder:
     ) -> None:
         """Add the edge u→v and v→u; ``back`` overrides attributes of v→u (a river's
         ``speed_kmh`` and ``hilir`` against the current)."""
-        d = {
+        d: dict[str, Any] = {
             "mode": mode,
             "kelas": kelas,
             "length_km": length_km,
@@ -73,11 +73,11 @@ class Builder:
         d.update(attrs)
         rev = {**d, **(back or {})}
         for e in (d, rev):
-            sp = e["speed_kmh"]
-            move = e["length_km"] / sp if e["length_km"] > 0 and sp > 0 else 0.0
-            if e["length_km"] > 0 and not sp > 0:
+            sp, length = float(e["speed_kmh"]), float(e["length_km"])
+            move = length / sp if length > 0 and sp > 0 else 0.0
+            if length > 0 and not sp > 0:
                 move, e["closed"] = np.inf, True  # a boat that cannot stem the current
-            e["travel_time_h"] = move + e["extra_time_h"]
+            e["travel_time_h"] = move + float(e["extra_time_h"])
         self.edges.append((u, v, {**d, "geometry": geom}))
         bgeom = shapely.reverse(geom) if reverse_geom is None else reverse_geom
         self.edges.append((v, u, {**rev, "geometry": bgeom}))

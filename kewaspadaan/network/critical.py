@@ -11,9 +11,10 @@ Rule, in this order:
 3. the candidates are **every** link used by a fastest route and every bridge
    (``jembatan=True``), unless ``max_candidates`` limits them to the most used;
 4. only the destinations whose fastest path uses a link can be hit by its closure (removing
-   edges never shortens a path), so each candidate re-runs Dijkstra only from the depots of
-   those destinations, on the CSR matrix with that link's entries removed (parallel links
-   stay open): exact, and about one Dijkstra per used link;
+   edges never shortens a path). A link whose used segments are bridges of the undirected
+   network cuts all of them off (no search needed); any other re-runs Dijkstra only from the
+   depots of those destinations, on the CSR matrix with that link's entries removed (parallel
+   links stay open): exact, and at most one Dijkstra per used link;
 5. a destination is cut off (``terputus``) when no path is left, newly late
    (``terlambat_baru``) when its new time passes the deadline; ranked by TPS cut off, then
    TPS made late, then TPS x hours of delay.
@@ -88,7 +89,7 @@ def _alternatives(table: EdgeTable, weights: np.ndarray) -> dict[tuple[int, int]
     ok = table.open() & np.isfinite(weights)
     pairs: dict[tuple[int, int], list[tuple[float, int]]] = {}
     for i in np.flatnonzero(ok):
-        pairs.setdefault((int(table.u[i]), int(table.v[i])), []).append((float(weights[i]), i))
+        pairs.setdefault((int(table.u[i]), int(table.v[i])), []).append((float(weights[i]), int(i)))
     return {k: sorted(v) for k, v in pairs.items() if len(v) > 1}
 
 
@@ -165,9 +166,11 @@ def critical_links(
     wanted = set(registered_modes() if modes is None else modes)
     in_mode = np.isin(table["mode"], list(wanted))
     used: dict[str, set[int]] = {}
+    used_rows: dict[str, set[int]] = {}
     for row, dests in usage_rows.items():
         if in_mode[row]:
             used.setdefault(str(keys[row]), set()).update(dests)
+            used_rows.setdefault(str(keys[row]), set()).add(row)
     bridges = {str(k) for k in keys[in_mode & table["jembatan"] & table.open()]}
     cands = _candidates(used, bridges, weights, max_candidates)
     graph_bridges, artic = _graph_cuts(G)
@@ -191,9 +194,22 @@ def critical_links(
         ).to_numpy(float),
     }
     recs = []
+    is_bridge = np.array(
+        [
+            frozenset((table.nodes[a], table.nodes[b])) in graph_bridges
+            for a, b in zip(table.u, table.v, strict=True)
+        ],
+        dtype=bool,
+    )
     for key in cands:
         hit = sorted(used.get(key, ()))
-        cut, late, delay = _impact(ctx, rows_of[key], hit)
+        if hit and all(is_bridge[r] for r in used_rows[key]):
+            # a bridge of the network: whoever's path crosses it is cut off (no Dijkstra)
+            cut = np.zeros(len(routes), dtype=bool)
+            cut[hit] = True
+            late, delay = np.zeros(len(routes), dtype=bool), np.zeros(len(routes))
+        else:
+            cut, late, delay = _impact(ctx, rows_of[key], hit)
         recs.append(
             _record(
                 G,
@@ -326,7 +342,7 @@ def _record(
         "jembatan": bool(table["jembatan"][rows].any()),
         "jembatan_graf": any(frozenset(e) in bridges for e in ends),
         "simpul_artikulasi": any(a in artic or b in artic for a, b in ends),
-        "geometry": shapely.union_all(geoms) if len(geoms) > 1 else (geoms[0] if geoms else None),
+        "_geoms": geoms,
     }
 
 
@@ -342,6 +358,10 @@ def _rank(
     )
     if top:
         out = out.head(top)
+    # geometry only for the rows kept (a long road is many segments)
+    out["geometry"] = [
+        shapely.union_all(g) if len(g) > 1 else (g[0] if g else None) for g in out.pop("_geoms")
+    ]
     out.insert(0, "peringkat", np.arange(1, len(out) + 1))
     out["skenario"] = scenario or "semua_moda"
     gdf = gpd.GeoDataFrame(out, geometry="geometry", crs=G.graph["crs"]).to_crs(MAP_CRS)

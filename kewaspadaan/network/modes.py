@@ -200,7 +200,7 @@ def _make_type(jenis: str, spec: Mapping[str, Any]) -> VehicleType:
     kw = dict(spec)
     hours = kw.pop("jam_operasi", None)
     kw["jam_operasi"] = (
-        tuple(float(h) for h in hours) if hours is not None else get_mode(moda).operating_hours
+        tuple(float(h) for h in hours) if hours is not None else get_mode(str(moda)).operating_hours
     )
     if "kelas" in kw:
         kw["kelas"] = tuple(kw["kelas"])

@@ -459,7 +459,8 @@ def _run_ppk(ctx: _Context) -> list[dict[str, Any]]:
             )
         if len(inst.dests):
             ppk[str(k)] = inst
-    runs, arrivals = [], {}
+    runs: list[dict[str, Any]] = []
+    arrivals: dict[str, list[tuple[int, pd.Timestamp]]] = {}
     direct_all = pd.concat(direct) if direct else ctx.rows().iloc[0:0][_DEST_COLS]
     kec_depot = ctx.dest.drop_duplicates("kode_kec").set_index("kode_kec")["depot_node"].to_dict()
     dest_depot = dict(zip(ctx.dest["kode"], ctx.dest["depot_node"], strict=True))

@@ -38,7 +38,9 @@ __all__ = ["assemble"]
 def _reach(inst: Instance) -> tuple[np.ndarray, list[pd.Timestamp | None], list[set[str]]]:
     """Per destination: reachable by some vehicle, earliest direct arrival, modes that reach."""
     n = len(inst.dests)
-    reach = inst.reach.any(axis=0) if len(inst.vehicles) else np.zeros(n, dtype=bool)
+    reach: np.ndarray = (
+        np.asarray(inst.reach.any(axis=0)) if len(inst.vehicles) else np.zeros(n, dtype=bool)
+    )
     first: list[pd.Timestamp | None] = [None] * n
     mode_sets: list[set[str]] = [set() for _ in range(n)]
     seen: set[tuple[Any, int, pd.Timestamp]] = set()
@@ -78,7 +80,8 @@ def _riam(G: Any, inst: Instance, t: dict[str, Any]) -> bool:
 
 def _tables(runs: list[dict[str, Any]], G: Any = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Trips and stops of every run, with global trip ids; per (run, dest) the stops."""
-    trips, stops = [], []
+    trips: list[dict[str, Any]] = []
+    stops: list[dict[str, Any]] = []
     by_dest: dict[tuple[int, int], list[dict[str, Any]]] = {}
     kg = settings.kg_per_kotak
     for r, run in enumerate(runs):

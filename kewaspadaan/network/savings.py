@@ -75,7 +75,7 @@ def _pieces(demand: int, fleet: list[tuple[int, int]], max_pieces: int) -> list[
             break
         c = next(c for c in caps[:-1] if small[c] > 0)  # the smallest vehicles' share first
         small[c] = max(0, small[c] - max(1, small[c] // 2))
-    out = [c for c in caps[:-1] for _ in range(small[c])]
+    out: list[int] = [c for c in caps[:-1] for _ in range(small[c])]
     full, rem = divmod(rest, size) if rest > 0 else (0, 0)
     return out + [size] * full + ([rem] if rem else [])
 
@@ -88,7 +88,7 @@ def split_demand(
     a road does not cut its boxes into helicopter loads; a destination no vehicle reaches is
     one piece."""
     choice = choose_groups(inst) if choice is None else choice
-    out = []
+    out: list[Piece] = []
     modes = [v.vt.moda for v in inst.vehicles]
     caps = [v.capacity for v in inst.vehicles]
     for d, demand in enumerate(inst.dests["kotak"].astype(int).tolist()):
@@ -146,16 +146,18 @@ def choose_groups(
         cost = trips * (vt.biaya_rp_per_trip + vt.biaya_rp_per_km * km + vt.biaya_rp_per_jam * rt)
         better = on_time & (cost < best_ok)
         best_ok = np.where(better, cost, best_ok)
-        for d in np.flatnonzero(better):
+        for d in np.flatnonzero(better).tolist():
             ok_group[d] = g
-        for d in np.flatnonzero(can & ~np.isfinite(best_ok)):
+        for d in np.flatnonzero(can & ~np.isfinite(best_ok)).tolist():
             t = clock.to_clock(float(arrive_w[d]))
-            if best_any[d] is None or t < best_any[d][0]:
+            prev = best_any[d]
+            if prev is None or t < prev[0]:
                 best_any[d] = (t, g)
-    return {
-        d: ok_group[d] if ok_group[d] is not None else (best_any[d][1] if best_any[d] else None)
-        for d in range(n)
-    }
+    out: dict[int, tuple[int, int] | None] = {}
+    for d in range(n):
+        pa = best_any[d]
+        out[d] = ok_group[d] if ok_group[d] is not None else (pa[1] if pa is not None else None)
+    return out
 
 
 def _arrivals(inst: Instance, v0: int, route: list[Piece], start_w: float) -> list[float]:

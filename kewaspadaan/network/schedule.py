@@ -190,7 +190,8 @@ def simulate(inst: Instance, sol: Solution) -> tuple[list[dict[str, Any]], list[
         ``jarak_km``, ``jam_gerak``, ``jam_kendaraan``, ``biaya_rp``, ``stops``) and stops
         (``trip`` index into the trips, ``dest``, ``boxes``, ``tiba``).
     """
-    trips, stops = [], []
+    trips: list[dict[str, Any]] = []
+    stops: list[dict[str, Any]] = []
     for v, vtrips in enumerate(sol):
         if not vtrips:
             continue

@@ -136,10 +136,11 @@ class VehicleNetwork:
             path.append(p)
         path = path[::-1]
         m = self.matrix
+        rows = self.rows if self.rows is not None else np.zeros(0, dtype=np.int64)
         out = []
         for a, b in itertools.pairwise(path):
             lo, hi = m.indptr[a], m.indptr[a + 1]
-            out.append(int(self.rows[lo + int(np.searchsorted(m.indices[lo:hi], b))]))
+            out.append(int(rows[lo + int(np.searchsorted(m.indices[lo:hi], b))]))
         return out
 
     def times(

@@ -108,7 +108,9 @@ def _slots(inst: Instance, pieces: list[Piece], seed: list[list[list[Piece]]]) -
     """Trip slots per vehicle: its savings trips plus a spare one (two for a vehicle the
     savings plan left idle if it can carry something), at most
     ``settings.plan_max_trips_per_vehicle`` (never fewer than its savings trips)."""
-    useful = _capable(inst, pieces).any(axis=0) if pieces else np.zeros(len(seed), dtype=bool)
+    useful: np.ndarray = (
+        np.asarray(_capable(inst, pieces).any(axis=0)) if pieces else np.zeros(len(seed), bool)
+    )
     out = []
     for i in range(len(inst.vehicles)):
         k = len(seed[i]) + 1 if seed[i] else (2 if useful[i] else 0)
@@ -132,7 +134,7 @@ def _build(inst: Instance, pieces: list[Piece], k_per_vehicle: list[int]) -> _Mo
     start_of_vehicle = [bases.index(int(b)) if int(b) in bases else -1 for b in inst.loc_vehicle]
     capable = _capable(inst, pieces)
     cls_of = [v.vt.jam_operasi for v in inst.vehicles]
-    copies = []
+    copies: list[tuple[int, tuple[float, float]]] = []
     for pi in range(len(pieces)):
         classes = sorted({cls_of[v] for v in np.flatnonzero(capable[pi])})
         copies.extend((pi, c) for c in classes)
