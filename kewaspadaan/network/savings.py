@@ -131,19 +131,19 @@ def choose_groups(
         b, j = int(inst.loc_vehicle[v0]), inst.loc_dest
         can = inst.reach[v0] & (veh.capacity >= big)
         clock = inst.clock(vt)
-        arrive_w = clock.to_work(inst.ready[v0]) + inst.load_h + h[b, j]
+        start_w = clock.to_work(inst.ready[v0]) + inst.load_h
+        arrive_w = start_w + h[b, j]
         if clock.atomic_legs:
-            arrive_w = np.array(
-                [
-                    clock.leg(float(a - h[b, jj]), float(h[b, jj]))[1]
-                    for a, jj in zip(arrive_w, j, strict=True)
-                ]
-            )
+            arrive_w = np.array([clock.leg(start_w, float(x))[1] for x in h[b, j]])
         on_time = can & (arrive_w <= inst.deadlines_w(vt) + 1e-9)
         trips = np.ceil(kotak / veh.capacity)
         rt = h[b, j] + h[j, b]
         km = np.nan_to_num(k[b, j] + k[j, b])
-        cost = trips * (vt.biaya_rp_per_trip + vt.biaya_rp_per_km * km + vt.biaya_rp_per_jam * rt)
+        hours = np.where(np.isfinite(rt), rt, 0.0)
+        cost = trips * (
+            vt.biaya_rp_per_trip + vt.biaya_rp_per_km * km + vt.biaya_rp_per_jam * hours
+        )
+        cost = np.where(np.isfinite(rt), cost, np.inf)
         better = on_time & (cost < best_ok)
         best_ok = np.where(better, cost, best_ok)
         for d in np.flatnonzero(better).tolist():
