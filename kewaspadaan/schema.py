@@ -283,6 +283,7 @@ PLAN_STOP_COLUMNS: tuple[str, ...] = (
     "tiba",
     "tenggat",
     "terlambat",
+    "status",
 )
 #: Columns of :attr:`kewaspadaan.network.DeliveryPlan.unmet` (boxes late or not delivered, with the reason).
 PLAN_UNMET_COLUMNS: tuple[str, ...] = (

@@ -101,6 +101,7 @@ class DeliveryPlan:
             "tiba",
             "tenggat",
             "terlambat",
+            "status",
             "kembali",
             "biaya_rp",
         ]

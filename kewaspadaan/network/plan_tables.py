@@ -129,6 +129,7 @@ def _tables(runs: list[dict[str, Any]], G: Any = None) -> tuple[pd.DataFrame, pd
                     "tiba": s["tiba"],
                     "tenggat": row["tenggat"],
                     "terlambat": bool(s["tiba"] > row["tenggat"]),
+                    "status": "terlambat" if s["tiba"] > row["tenggat"] else "tepat_waktu",
                     "_moda": veh.vt.moda,
                     "_heli": veh.vt.jenis == "helikopter",
                 }
