@@ -115,3 +115,19 @@ def test_without_a_fleet_the_fastest_routes_say_it(demo_small: Path) -> None:
     s = res.summary()
     assert res.plan is None and s["sumber_status"] == "rute_tercepat" and s["biaya_rp"] is None
     assert set(res.problems()["tingkat"]) <= {"pps"}
+
+
+@pytest.mark.slow
+def test_demo_unmet_only_where_no_vehicle_reaches(demo_full: Path) -> None:
+    """The full demonstration province with its own fleet: every destination a vehicle can
+    reach gets its boxes by the deadline; what is unmet is unreachable, with the reason."""
+    res = logistics(load_layers(demo_full), road_scenario=False, top=5)
+    p = res.problems()
+    assert len(p) >= 1 and set(p["status"]) == {"tidak_terjangkau"}
+    assert p["alasan"].str.contains("tidak ada kendaraan|tidak ada simpul").all()
+    s = res.summary()
+    assert s["terlambat"] == 0 and s["kotak_tidak_terpenuhi"] == p["kotak"].sum()
+    assert s["tingkat"] == "ppk" and s["perjalanan"] > 500
+    # the mixed fleet is used: pickups and boats, not only trucks
+    used = set(res.plan.trips["jenis"])
+    assert {"truk", "pickup", "longboat"} <= used
