@@ -4,10 +4,10 @@ Files from the shared real-data folder (read-only, never copied into the reposit
 pandas/geopandas and shaped into the layer columns of ``kewaspadaan.schema``:
 
 - settlements: the 1,038 desa/kelurahan centroids (Kemendagri 2022) with capitals by
-  :mod:`kewaspadaan.realdata` (rules documented there); TPS per desa from the KPU Pemilu 2024
+  :mod:`kewaspadaan.io.derive` (rules documented there); TPS per desa from the KPU Pemilu 2024
   table (``kode`` = Kemendagri desa code, ``jumlah_tps``);
 - depots: one KPU warehouse per kabupaten/kota *assumed* at its capital
-  (:func:`kewaspadaan.realdata.depots_at_capitals`);
+  (:func:`kewaspadaan.io.derive.depots_at_capitals`);
 - rivers: Natural Earth 1:10m (``name`` only). Rules, each stated here: every river
   ``navigasi = "kecil"`` except the Mahakam ``"besar"`` (big river boats reach Long Bagun,
   36 h from Samarinda: hulumahakam.wordpress.com 2012); lines drawn downstream (checked for the
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from kewaspadaan.network import riam_reaches
-from kewaspadaan.realdata import depots_at_capitals, kabupaten_capitals, settlements_from_desa
+from kewaspadaan.io.derive import depots_at_capitals, kabupaten_capitals, settlements_from_desa
 
 __all__ = ["MAHULU", "kaltim_layers", "mahulu_fleet"]
 
@@ -110,7 +110,7 @@ def kaltim_layers(shared: Path) -> dict[str, object]:
         desa, towns=towns, kabupaten=kab, capitals={MAHULU: str(ujoh.iloc[0])}
     )
     settlements = settlements_from_desa(desa, capitals=caps)
-    # capitals of Mahakam Ulu's kecamatan, known facts a user adds (realdata finds no capital
+    # capitals of Mahakam Ulu's kecamatan, known facts a user adds (io.derive finds no capital
     # in a kecamatan of desa only): the PPK sits there
     known = {"Tiong Ohang", "Long Pahangai I", "Long Hubung", "Laham"}
     mahulu = settlements["kode_kab"] == MAHULU

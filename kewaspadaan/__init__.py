@@ -42,12 +42,14 @@ _LAZY_MODULES = (
     "model",
     "network",
     "parallel",
+    "pdf",
     "pipeline",
     "raster",
     "report",
     "risk",
     "scoring",
     "spatial",
+    "static_map",
 )
 
 __all__ = ["__version__", "crs", "schema", "settings", *_LAZY_MODULES]
@@ -61,12 +63,14 @@ if TYPE_CHECKING:  # pragma: no cover
         model,
         network,
         parallel,
+        pdf,
         pipeline,
         raster,
         report,
         risk,
         scoring,
         spatial,
+        static_map,
     )
 
 

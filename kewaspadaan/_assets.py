@@ -180,8 +180,26 @@ def find_external_resources(html: str) -> list[str]:
     ['https://cdn.example/x.js']
     """
     found = [m.group(4) for m in _TAG_URL.finditer(html)]
-    found += [m.group(1) for m in _CSS_URL.finditer(html)]
+    for css in _css_parts(html):
+        found += [m.group(1) for m in _CSS_URL.finditer(css)]
     return found
+
+
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
+_STYLE_ATTR = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+def _css_parts(html: str) -> list[str]:
+    """The CSS a browser applies: ``<style>`` blocks and ``style=""`` attributes of tags.
+
+    Text (a kecamatan name or an incident note saying ``url(https://…)``) is not CSS: it is
+    escaped into the page and never fetched, so it must not be reported.
+    """
+    parts = [m.group(1) for m in _STYLE_BLOCK.finditer(html)]
+    outside = _STYLE_BLOCK.sub("", html)
+    for tag in re.finditer(r"<[a-zA-Z][^<>]*>", outside):
+        parts += [a or b for a, b in _STYLE_ATTR.findall(tag.group(0))]
+    return [p.replace("&quot;", '"').replace("&#34;", '"').replace("&#39;", "'") for p in parts]
 
 
 def strip_external_resources(html: str) -> str:

@@ -19,6 +19,8 @@ __all__ = [
     "MissingColumnError",
     "MissingDependencyError",
     "NetworkError",
+    "ProjectFileError",
+    "SettingsError",
     "ValidationError",
 ]
 
@@ -87,3 +89,24 @@ class ValidationError(KewaspadaanError, ValueError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{source}: {len(self.problems)} problem(s) found:\n{lines}")
+
+
+class ProjectFileError(ValidationError):
+    """A project file (``kewaspadaan.toml``) or a ``paths=`` mapping is wrong; every problem is
+    listed, each naming its key (``[data.kecamatan] path``) and the fix. One problem reads as one
+    line."""
+
+    def __init__(self, source: str, problems: Iterable[str]) -> None:
+        super().__init__(source, problems)
+        if len(self.problems) == 1:
+            self.args = (f"{source}: {self.problems[0]}",)
+
+
+class SettingsError(ValidationError):
+    """A settings file or value is wrong (unknown key, wrong type, out of range); every problem
+    is listed and nothing is applied."""
+
+    def __init__(self, source: str, problems: Iterable[str]) -> None:
+        super().__init__(source, problems)
+        if len(self.problems) == 1:
+            self.args = (f"{source}: {self.problems[0]}",)

@@ -8,7 +8,13 @@ a crash leaves the previous version intact.
 - :func:`atomic_path` — a temporary path (same folder, same suffix, so drivers such as GDAL pick
   the right format) that replaces ``path`` on success.
 - :func:`write_table` — GeoDataFrame → ``.gpkg``/``.geojson``, DataFrame → ``.csv``, atomically
-  and byte-for-byte reproducibly (same input → same bytes).
+  and byte-for-byte reproducibly (same input → same bytes); a CSV text cell that a spreadsheet
+  would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) is written with a leading
+  ``'`` (OWASP CSV injection);
+- :func:`probe_output_dir` — fail before minutes of work when the output folder cannot be
+  written (read-only, full, a file in the way);
+- :func:`staged_output` — a run written into a staging folder and switched in whole, under a
+  lock, so a killed run leaves the previous outputs complete and two runs never interleave.
 """
 
 from __future__ import annotations
@@ -23,7 +29,17 @@ from typing import IO, Any
 
 import pandas as pd
 
-__all__ = ["CSV_FLOAT_FORMAT", "atomic_path", "atomic_write", "write_table"]
+__all__ = [
+    "CSV_FLOAT_FORMAT",
+    "OutputDirError",
+    "atomic_path",
+    "atomic_write",
+    "neutralise_formulas",
+    "probe_output_dir",
+    "staged_output",
+    "write_staged",
+    "write_table",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -157,16 +173,46 @@ def atomic_write(
             fh.close()
 
 
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(values: pd.Series) -> pd.Series:
+    """Text cells starting with a formula character get a leading ``'`` (numbers untouched).
+
+    Examples
+    --------
+    >>> neutralise_formulas(pd.Series(["=HYPERLINK(1)", "Samarinda", "-"])).tolist()
+    ["'=HYPERLINK(1)", 'Samarinda', "'-"]
+    """
+    text = values.astype("object")
+    is_text = text.map(lambda v: isinstance(v, str))
+    risky = is_text & text.where(is_text, "").str.startswith(FORMULA_PREFIXES)
+    if not risky.any():
+        return values
+    out = text.copy()
+    out[risky] = "'" + text[risky].astype(str)
+    return out
+
+
 def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
-    """Geometry columns become WKT so a CSV never holds Python reprs."""
+    """Geometry columns become WKT so a CSV never holds Python reprs; formulas are neutralised."""
     import geopandas as gpd
 
     geo_cols = [c for c in df.columns if isinstance(df[c].dtype, gpd.array.GeometryDtype)]
-    if not geo_cols:
+    text_cols = [
+        c
+        for c in df.columns
+        if c not in geo_cols
+        and (pd.api.types.is_object_dtype(df[c]) or pd.api.types.is_string_dtype(df[c]))
+    ]
+    if not geo_cols and not text_cols:
         return df
     out = pd.DataFrame(df).copy()
     for col in geo_cols:
         out[col] = gpd.GeoSeries(df[col]).to_wkt(rounding_precision=7, trim=True)
+    for col in text_cols:
+        out[col] = neutralise_formulas(out[col])
     return out
 
 
@@ -270,3 +316,105 @@ def _gdal_config(**options: str) -> Iterator[None]:
         yield
     finally:
         pyogrio.set_gdal_config_options(old)
+
+
+class OutputDirError(PermissionError):
+    """The output folder cannot take the outputs; the message names it and the fix."""
+
+
+#: Free space (bytes) below which an output folder is refused before the work starts.
+MIN_FREE_BYTES = 50 * 1024 * 1024
+
+
+def probe_output_dir(path: str | os.PathLike[str]) -> Path:
+    """Check that ``path`` can take the outputs (created when missing); return it.
+
+    Raises :class:`OutputDirError` when it is a file, cannot be created, is not writable, or
+    has less than :data:`MIN_FREE_BYTES` free.
+    """
+    import shutil
+
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise OutputDirError(f"{out}: the output folder is a file; give a folder with --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".kewaspadaan-probe-", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputDirError(
+            f"{out}: cannot write into the output folder ({exc.strerror or exc}); choose "
+            "another with --out, or fix its permissions"
+        ) from exc
+    free = shutil.disk_usage(out).free
+    if free < MIN_FREE_BYTES:
+        raise OutputDirError(
+            f"{out}: only {free / 1e6:.0f} MB free on its disk; a run needs about "
+            f"{MIN_FREE_BYTES / 1e6:.0f} MB. Free some space or choose another folder (--out)."
+        )
+    return out
+
+
+_LOCK_NAME = ".kewaspadaan.lock"
+_STAGING_PREFIX = ".staging-"
+
+
+@contextlib.contextmanager
+def staged_output(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a staging folder inside ``out_dir``; on success move its files into ``out_dir``.
+
+    An exclusive lock (``.kewaspadaan.lock``) keeps a second run from writing into the same
+    folder at the same time (it fails at once, naming the running process). On an exception or
+    a kill the staging folder is dropped (a stale one is removed by the next run) and the
+    previous outputs stay as they were. The switch moves each file with :func:`os.replace`
+    (atomic per file); ``ringkasan.json`` is moved last, so its presence marks a complete set.
+    """
+    import fcntl
+    import shutil
+
+    out = probe_output_dir(out_dir)
+    lock_path = out / _LOCK_NAME
+    with lock_path.open("a+") as lock:
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            lock.seek(0)
+            owner = lock.read().strip() or "?"
+            raise OutputDirError(
+                f"{out}: another kewaspadaan run (pid {owner}) is writing into this folder; "
+                "wait for it to finish or choose another folder with --out"
+            ) from exc
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        for stale in out.glob(f"{_STAGING_PREFIX}*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a killed run
+        staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out))
+        try:
+            yield staging
+            files = sorted(
+                (p for p in staging.rglob("*") if p.is_file()),
+                key=lambda p: (p.name == "ringkasan.json", str(p)),
+            )
+            for f in files:
+                target = out / f.relative_to(staging)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(f, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            lock.seek(0)
+            lock.truncate()
+
+
+def write_staged(
+    out_dir: str | os.PathLike[str], writer: Any
+) -> dict[str, Path]:
+    """Run ``writer(folder) -> {name: path}`` inside :func:`staged_output` of ``out_dir`` and
+    return the paths as they are after the switch (in ``out_dir``)."""
+    out = Path(out_dir)
+    with staged_output(out) as stage:
+        written = writer(stage)
+        final = {k: out / Path(v).relative_to(stage) for k, v in written.items()}
+    return final

@@ -48,7 +48,7 @@ def thread_limits(threads: int | None = None) -> Iterator[int]:
         import numba
 
         numba_before = numba.get_num_threads()
-        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(min(n, int(numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - numba is a core dependency
         pass
     try:

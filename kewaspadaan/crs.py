@@ -15,7 +15,16 @@ from pyproj import CRS
 from kewaspadaan import settings
 from kewaspadaan._errors import CRSError
 
-__all__ = ["MAP_CRS", "analysis_crs_for", "check_same_crs", "require_crs", "to_analysis_crs"]
+__all__ = [
+    "MAP_CRS",
+    "WIDE_EXTENT_DEG",
+    "analysis_crs_for",
+    "check_same_crs",
+    "crs_label",
+    "equal_area_crs",
+    "require_crs",
+    "to_analysis_crs",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +73,18 @@ def analysis_crs_for(data: gpd.GeoDataFrame | gpd.GeoSeries, crs: str | CRS | No
         require_crs(data, "layer")
         if data.crs.is_projected:
             return CRS.from_user_input(data.crs)
+        if len(data) == 0 or data.is_empty.all():
+            return CRS.from_user_input("EPSG:3395")  # nothing to measure: any projected CRS
+        west, _, east, _ = data.to_crs(MAP_CRS).total_bounds
+        if east - west > WIDE_EXTENT_DEG:
+            out = equal_area_crs((west + east) / 2)
+            logger.info(
+                "the data span %.0f degrees of longitude (more than one UTM zone can measure): "
+                "areas and distances in %s",
+                east - west,
+                out.name,
+            )
+            return out
         out = data.estimate_utm_crs()
         logger.debug("analysis CRS estimated from the data: %s", out.to_string())
         return out
@@ -74,6 +95,41 @@ def analysis_crs_for(data: gpd.GeoDataFrame | gpd.GeoSeries, crs: str | CRS | No
             "projected CRS such as EPSG:32650 (UTM 50N) — set settings.analysis_crs or pass crs=."
         )
     return out
+
+
+#: Extent (degrees of longitude) above which one UTM zone no longer measures well: the data get
+#: an equal-area CRS instead (all Indonesia spans 95–141 °E, eight UTM zones).
+WIDE_EXTENT_DEG = 12.0
+
+
+def equal_area_crs(lon_0: float) -> CRS:
+    """Cylindrical equal-area CRS true at the equator, centred on ``lon_0`` (degrees).
+
+    For Indonesia (11 °S – 6 °N) areas are exact and distances within 2 % (scale factors
+    cos φ and 1/cos φ at latitude φ), where one UTM zone would distort the far ends by more than
+    10 %.
+    """
+    from pyproj.crs import GeographicCRS, ProjectedCRS
+    from pyproj.crs.coordinate_operation import LambertCylindricalEqualAreaConversion
+
+    lon = round(float(lon_0), 1)
+    conversion = LambertCylindricalEqualAreaConversion(
+        latitude_first_parallel=0.0, longitude_natural_origin=lon
+    )
+    return ProjectedCRS(
+        conversion=conversion,
+        geodetic_crs=GeographicCRS(datum="WGS84"),
+        name=f"kewaspadaan equal-area (cylindrical, true at the equator, lon_0={lon})",
+    )
+
+
+def crs_label(crs: str | CRS | None) -> str:
+    """Short label of a CRS: ``EPSG:32650`` when it has a code, else its name ("" for none)."""
+    if crs is None:
+        return ""
+    c = CRS.from_user_input(crs)
+    code = c.to_epsg()
+    return f"EPSG:{code}" if code is not None else c.name
 
 
 def to_analysis_crs(data: G, crs: str | CRS | None = None) -> G:

@@ -1,28 +1,30 @@
-"""Offline folium risk maps: kecamatan choropleth, incidents, heat map, logistics layers.
+"""Offline folium risk maps that read at a glance.
 
-:func:`risk_map` builds a :class:`folium.Map` with the kecamatan coloured by risk class (legend,
-tooltips with name, kabupaten, score, class and top drivers), incidents as clusters computed here
-in Python (they break apart as one zooms in; a slider filters them by month), an incident heat map
-(a kernel density raster rendered to PNG and laid over the map as a ``data:`` URI), logistics
-routes, depots and critical links, a layer control, a scale bar, the title and the date.
+:func:`risk_map` builds a :class:`folium.Map` with, first and alone by default, the kecamatan
+coloured by risk class (legend with the number of kecamatan per class, a two-column tooltip card
+of fixed maximum width, north arrow and scale bar, title and assessment date). The other layers
+are in the layer control, off by default so the risk picture does not drown: logistics routes
+drawn as unique merged segments (see :mod:`kewaspadaan._route_segments`), critical links,
+incident clusters computed in Python (with a month slider) and the incident heat map. Depots are
+shown.
 
 :func:`save_map` / :func:`render_map_html` write it as one self-contained HTML file: Leaflet and
 our scripts are inlined (see :mod:`kewaspadaan._assets`), folium's CDN links are removed, there is
 no basemap unless ``tiles=`` asks for one, so the file opens with the network cut.
 
 Every text that comes from data (names, notes) is escaped: it goes into the page as JSON with
-``<`` escaped and is written into the DOM with ``textContent`` by our script, never as HTML.
+``<`` escaped and is written into the DOM with ``textContent`` by our script, never as HTML. The
+class, mode and status values stay the fixed identifiers of :mod:`kewaspadaan.schema`; labels
+come from ``kewaspadaan/locale/*.json``.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
-import json
 import logging
 import os
-import warnings
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -31,11 +33,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from branca.element import Figure, MacroElement
-from folium.map import Layer
-from folium.template import Template
-from folium.utilities import JsCode
+from branca.element import Figure
 from markupsafe import Markup
 
 from kewaspadaan import settings
@@ -47,12 +45,27 @@ from kewaspadaan._assets import (
     render_template,
     strip_external_resources,
 )
-from kewaspadaan._errors import KewaspadaanWarning, MissingColumnError, ValidationError
+from kewaspadaan._errors import MissingColumnError, ValidationError
 from kewaspadaan._incident_layers import incident_clusters, incident_heat_png
 from kewaspadaan._io_utils import atomic_write
+from kewaspadaan._labels import class_label, format_date, normalise_classes
+from kewaspadaan._map_elements import HtmlBlock, Snippet, stable_ids
+from kewaspadaan._map_layers import (
+    ROUTE_COLORS,
+    add_critical_links,
+    add_depots,
+    add_incidents,
+    add_kecamatan,
+    add_routes,
+    round_coords,
+)
+from kewaspadaan._route_segments import route_segments
+from kewaspadaan._route_segments import route_status as _statuses
 from kewaspadaan.crs import MAP_CRS, require_crs, to_analysis_crs
+from kewaspadaan.schema import RISK_CLASSES
 
 __all__ = [
+    "DEFAULT_VISIBLE",
     "MapParts",
     "OfflineMap",
     "class_label",
@@ -60,9 +73,11 @@ __all__ = [
     "incident_clusters",
     "incident_heat_png",
     "prepare_risk_layer",
+    "recent_incidents",
     "render_map_html",
     "render_map_parts",
     "risk_map",
+    "route_segments",
     "save_map",
 ]
 
@@ -70,50 +85,8 @@ logger = logging.getLogger(__name__)
 
 #: Columns the map needs in the risk table (the rest of ``schema.RISK_COLUMNS`` is optional).
 REQUIRED_RISK_COLUMNS = ("kode", "nama", "nama_kab", "skor", "kelas", "geometry")
-ROUTE_COLORS = {"ok": "#2166ac", "late": "#e66101", "critical": "#7b3294"}
-_NOTE_MAX_CHARS = 400
-
-
-# ------------------------------------------------------------------------------------------
-# Strings, formatting, templates
-# ------------------------------------------------------------------------------------------
-def class_label(kelas: str, language: str | None = None) -> str:
-    """Translate a class id (``"rendah"`` … ``"sangat tinggi"``) into ``language``."""
-    ids = settings.class_labels["id"]
-    labels = settings.class_labels.get(language or settings.language, ids)
-    return labels[ids.index(kelas)] if kelas in ids else str(kelas)
-
-
-def format_date(date: dt.date | str | None, strings: dict[str, Any]) -> tuple[str, str]:
-    """Return ``(iso, text)`` of a date, e.g. ``("2024-11-27", "27 Nov 2024")``; today if None."""
-    if date is None:
-        day = dt.date.today()
-    elif isinstance(date, str):
-        day = dt.date.fromisoformat(date[:10])
-    elif isinstance(date, dt.datetime):
-        day = date.date()
-    else:
-        day = date
-    return day.isoformat(), f"{day.day} {strings['months'][day.month - 1]} {day.year}"
-
-
-def _num(value: Any, decimals: int, strings: dict[str, Any], *, sign: bool = False) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    text = f"{float(value):+.{decimals}f}" if sign else f"{float(value):.{decimals}f}"
-    return text.replace(".", strings["decimal_sep"])
-
-
-def _text(value: Any) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-
-
-def _truthy(value: Any) -> bool:
-    return value is not None and not (not isinstance(value, str) and pd.isna(value)) and bool(value)
-
-
-def _records(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
-    return pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).to_dict("records")
+#: Layers shown when the map opens (the others are in the layer control, off).
+DEFAULT_VISIBLE = ("kecamatan", "depot")
 
 
 # ------------------------------------------------------------------------------------------
@@ -134,7 +107,7 @@ def _validate_risk(risk: gpd.GeoDataFrame, source: str) -> None:
         )
     require_crs(risk, source)
     problems: list[str] = []
-    ids = settings.class_labels["id"]
+    ids = RISK_CLASSES
     for label, mask, what in (
         ("kelas", ~risk["kelas"].isin(ids), f"is not one of {list(ids)}"),
         (
@@ -184,8 +157,10 @@ def prepare_risk_layer(
     Returns
     -------
     GeoDataFrame
-        Same rows and index, in EPSG:4326.
+        Same rows and index, in EPSG:4326; ``kelas`` as identifiers of ``schema.RISK_CLASSES``.
     """
+    if isinstance(risk, gpd.GeoDataFrame) and "kelas" in risk:
+        risk = risk.assign(kelas=normalise_classes(risk["kelas"], source=source))
     _validate_risk(risk, source)
     tol = settings.map_simplify_tolerance_m if tolerance_m is None else tolerance_m
     ndig = settings.map_coordinate_decimals if decimals is None else decimals
@@ -203,134 +178,8 @@ def prepare_risk_layer(
     out = out.set_geometry(
         gpd.GeoSeries(geoms, crs=projected.crs).to_crs(MAP_CRS).values, crs=MAP_CRS
     )
-    out.geometry.values[:] = _round(out.geometry.values, ndig)
+    out.geometry.values[:] = round_coords(out.geometry.values, ndig)
     return out
-
-
-def _round(geoms: Any, decimals: int) -> Any:
-    return shapely.transform(np.asarray(geoms), lambda xy: np.round(xy, decimals))
-
-
-def _to_map_lines(
-    gdf: gpd.GeoDataFrame, source: str, tolerance_m: float | None = None
-) -> gpd.GeoDataFrame:
-    require_crs(gdf, source)
-    ok = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
-    if ok.empty:
-        return ok.to_crs(MAP_CRS)
-    tol = settings.map_simplify_tolerance_m if tolerance_m is None else tolerance_m
-    simple = to_analysis_crs(ok).geometry.simplify(tol).to_crs(MAP_CRS)
-    out = ok.to_crs(MAP_CRS)
-    out = out.set_geometry(_round(simple.values, settings.map_coordinate_decimals), crs=MAP_CRS)
-    return out
-
-
-def _feature_collection(gdf: gpd.GeoDataFrame, props: list[dict[str, Any]]) -> dict[str, Any]:
-    geoms = [json.loads(g) for g in shapely.to_geojson(np.asarray(gdf.geometry.values))]
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "id": i, "geometry": g, "properties": p}
-            for i, (g, p) in enumerate(zip(geoms, props, strict=True))
-        ],
-    }
-
-
-# ------------------------------------------------------------------------------------------
-# Incidents: clusters per zoom level, heat map
-# ------------------------------------------------------------------------------------------
-def _incident_points(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    require_crs(incidents, "incidents")
-    bad = incidents.geometry.isna() | incidents.geometry.is_empty
-    if bad.any():
-        ids = (
-            incidents.loc[bad, "event_id"].astype(str).tolist()
-            if "event_id" in incidents
-            else [str(i) for i in incidents.index[bad]]
-        )
-        warnings.warn(
-            f"incidents: {int(bad.sum())} event(s) without a location are not drawn "
-            f"on the map: {ids[:10]}",
-            KewaspadaanWarning,
-            stacklevel=3,
-        )
-    out = incidents[~bad]
-    if not out.geom_type.eq("Point").all():
-        out = out.set_geometry(out.geometry.representative_point())
-    return out
-
-
-def _incident_spec(incidents: gpd.GeoDataFrame, strings: dict[str, Any]) -> dict[str, Any]:
-    pts = _incident_points(incidents)
-    ll = pts.geometry.to_crs(MAP_CRS)
-    xy = to_analysis_crs(pts.geometry)
-    lat, lon = ll.y.to_numpy(), ll.x.to_numpy()
-
-    def col(name: str) -> pd.Series:
-        return pts[name] if name in pts.columns else pd.Series([None] * len(pts), index=pts.index)
-
-    dates = pd.to_datetime(col("event_date"), errors="coerce")
-    period = dates.dt.to_period("M")
-    months: list[pd.Period] = []
-    if period.notna().any():
-        months = list(pd.period_range(period.min(), period.max(), freq="M"))
-    month_index = {p: i for i, p in enumerate(months)}
-    types = sorted({_text(t) for t in col("event_type")})
-    type_index = {t: i for i, t in enumerate(types)}
-    notes = [_text(x) for x in col("notes")]
-    notes = [x if len(x) <= _NOTE_MAX_CHARS else x[: _NOTE_MAX_CHARS - 1] + "…" for x in notes]
-    clusters, max_cz = incident_clusters(xy.x.to_numpy(), xy.y.to_numpy(), lat, lon)
-    return {
-        "lat": [round(float(a), 5) for a in lat],
-        "lon": [round(float(a), 5) for a in lon],
-        "date": ["" if pd.isna(d) else d.strftime("%Y-%m-%d") for d in dates],
-        "month": [month_index.get(p, -1) if not pd.isna(p) else -1 for p in period],
-        "type": [type_index[_text(t)] for t in col("event_type")],
-        "types": types,
-        "loc": [_text(x) for x in col("location")],
-        "fat": [
-            "" if pd.isna(x) else str(int(x))
-            for x in pd.to_numeric(col("fatalities"), errors="coerce")
-        ],
-        "note": notes,
-        "monthLabels": [f"{strings['months'][p.month - 1]} {p.year}" for p in months],
-        "clusters": clusters,
-        "minClusterZoom": 3,
-        "maxClusterZoom": max_cz,
-        "pointStyle": {
-            "pane": "logistik",
-            "radius": 5,
-            "color": "#ffffff",
-            "weight": 1,
-            "fillColor": "#a50026",
-            "fillOpacity": 0.9,
-        },
-        "labels": {
-            "fields": [
-                strings[k]
-                for k in (
-                    "incident_date",
-                    "incident_type",
-                    "incident_location",
-                    "incident_fatalities",
-                    "incident_notes",
-                )
-            ],
-            "incident": strings["incident"],
-            "month": strings["month"],
-            "all": strings["all_months"],
-        },
-    }
-
-
-# ------------------------------------------------------------------------------------------
-# folium elements of our own
-# ------------------------------------------------------------------------------------------
-def _parent_name(element: MacroElement) -> str:
-    parent = element._parent
-    if parent is None:
-        raise RuntimeError(f"{element.get_name()} must be added to a map before rendering")
-    return parent.get_name()
 
 
 class OfflineMap(folium.Map):
@@ -345,331 +194,75 @@ class OfflineMap(folium.Map):
         )
 
 
-class _Snippet(MacroElement):
-    """A line of our JS; ``{map}`` and named ``{element}`` placeholders are filled at render."""
-
-    _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
-
-    def __init__(self, code: str, **elements: Any) -> None:
-        super().__init__()
-        self._name = "KwSnippet"
-        self._code = code
-        self._elements = elements
-        self.code = ""
-
-    def render(self, **kwargs: Any) -> Any:
-        names = {k: v.get_name() for k, v in self._elements.items()}
-        self.code = self._code.format(map=_parent_name(self), **names)
-        return super().render(**kwargs)
-
-
-class _HtmlBlock(MacroElement):
-    """Escaped HTML (rendered by our autoescaping Jinja templates) moved into the map by JS."""
-
-    _template = Template(
-        "{% macro html(this, kwargs) %}{{ this.content }}{% endmacro %}"
-        "{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}"
-    )
-
-    def __init__(self, template: str, js: str, **context: Any) -> None:
-        super().__init__()
-        self._name = "KwBlock"
-        self._kw_template = template
-        self._js = js
-        self._context = context
-        self.content = self.code = ""
-
-    def render(self, **kwargs: Any) -> Any:
-        element_id = self.get_name().replace("_", "-")
-        self.content = render_template(self._kw_template, element_id=element_id, **self._context)
-        self.code = self._js.format(map=_parent_name(self), id=json.dumps(element_id))
-        return super().render(**kwargs)
-
-
-class _ScriptLayer(Layer):
-    """A layer built by a factory of our script (``kewaspadaan.<factory>(map, spec)``)."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "var {{ this.get_name() }} = kewaspadaan.{{ this.factory }}("
-        "{{ this._parent.get_name() }}, {{ this.payload }});\n"
-        "kewaspadaan.register({{ this.key|tojson }}, {{ this.get_name() }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(
-        self, factory: str, spec: dict[str, Any], *, key: str, name: str, show: bool = True
-    ) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self._name = "KwLayer"
-        self.factory = factory
-        self.key = key
-        self.payload = js_json(spec)
-
-
-def _bind_info(labels: list[str]) -> JsCode:
-    return JsCode(
-        f"function (feature, layer) {{ kewaspadaan.bindInfo(feature, layer, {js_json(labels)}); }}"
-    )
-
-
-def _register(m: folium.Map, key: str, layer: Any) -> None:
-    m.add_child(_Snippet("kewaspadaan.register(" + js_json(key) + ", {layer});", layer=layer))
-
-
-def _stable_ids(m: folium.Map) -> None:
-    """Give every element a sequential id so the same input renders to the same bytes."""
-    seen: set[int] = set()
-    counter = 0
-
-    def walk(el: Any) -> None:
-        nonlocal counter
-        if id(el) in seen:
-            return
-        seen.add(id(el))
-        el._id = f"{counter:04d}"
-        counter += 1
-        for child in list(el._children.values()):
-            walk(child)
-
-    walk(m.get_root())
-
-
-# ------------------------------------------------------------------------------------------
-# Layers
-# ------------------------------------------------------------------------------------------
-def _kecamatan_layer(
-    m: folium.Map, layer: gpd.GeoDataFrame, strings: dict[str, Any], language: str
-) -> None:
-    n = len(layer)
-    rank = (
-        layer["peringkat"]
-        if "peringkat" in layer
-        else layer["skor"].rank(ascending=False, method="min")
-    )
-    props = []
-    for i, rec in enumerate(_records(layer)):
-        props.append(
-            {
-                "kode": _text(rec["kode"]),
-                "kelas": rec["kelas"],
-                "v": [
-                    _text(rec["nama"]),
-                    _text(rec["nama_kab"]),
-                    _num(rec["skor"], 1, strings),
-                    class_label(rec["kelas"], language),
-                    "" if pd.isna(rank.iloc[i]) else f"{int(rank.iloc[i])} / {n}",
-                    _text(rec.get("pendorong")),
-                    ""
-                    if pd.isna(rec.get("prob_insiden", np.nan))
-                    else _num(100 * float(rec["prob_insiden"]), 0, strings) + " %",
-                    _num(rec.get("perubahan_skor"), 1, strings, sign=True),
-                    strings["yes"] if _truthy(rec.get("peringatan")) else "",
-                ],
-            }
-        )
-    labels = [
-        strings[k]
-        for k in (
-            "kecamatan",
-            "kabupaten",
-            "score",
-            "class",
-            "rank",
-            "drivers",
-            "probability",
-            "change",
-            "alert",
-        )
-    ]
-    colors = settings.map_class_colors
-    folium.map.CustomPane("kecamatan", z_index=410).add_to(m)
-    gj = folium.GeoJson(
-        _feature_collection(layer, props),
-        name=html.escape(strings["layer_kecamatan"]),
-        style_function=lambda f: {
-            "fillColor": colors.get(f["properties"]["kelas"], "#999999"),
-            "color": "#3a3a3a",
-            "weight": 0.8,
-            "fillOpacity": 0.7,
-        },
-        highlight_function=lambda f: {"weight": 2.5, "color": "#000000", "fillOpacity": 0.85},
-        on_each_feature=_bind_info(labels),
-        pane="kecamatan",
-    ).add_to(m)
-    _register(m, "kecamatan", gj)
-
-
-def _route_layer(m: folium.Map, routes: gpd.GeoDataFrame, strings: dict[str, Any]) -> bool:
-    lines = _to_map_lines(routes, "routes")
-    if lines.empty:
-        return False
-    props = []
-    for rec in _records(lines):
-        late = _truthy(rec.get("terlambat"))
-        status = "status_late" if late else "status_ok"
-        props.append(
-            {
-                "s": "late" if late else "ok",
-                "v": [
-                    _text(rec.get("tujuan_nama")),
-                    _text(rec.get("depot")),
-                    _num(rec.get("waktu_tempuh_h"), 1, strings),
-                    _text(rec.get("moda")),
-                    _stamp(rec.get("tiba")),
-                    _stamp(rec.get("tenggat")),
-                    strings[status],
-                    _num(rec.get("jam_zona_rawan_h"), 1, strings),
-                ],
-            }
-        )
-    labels = [
-        strings[k]
-        for k in (
-            "destination",
-            "depot",
-            "travel_time_h",
-            "mode",
-            "arrival",
-            "deadline",
-            "status",
-            "risk_zone_h",
-        )
-    ]
-    gj = folium.GeoJson(
-        _feature_collection(lines, props),
-        name=html.escape(strings["layer_routes"]),
-        style_function=lambda f: {
-            "color": ROUTE_COLORS[f["properties"]["s"]],
-            "weight": 2,
-            "opacity": 0.75,
-            "dashArray": "6 5" if f["properties"]["s"] == "late" else None,
-        },
-        on_each_feature=_bind_info(labels),
-        pane=_logistics_pane(m),
-    ).add_to(m)
-    _register(m, "rute", gj)
-    return True
-
-
-def _logistics_pane(m: folium.Map) -> str:
-    """The pane above the heat map for lines and points (created once per map)."""
-    if not getattr(m, "_kw_logistics_pane", False):
-        folium.map.CustomPane("logistik", z_index=430).add_to(m)
-        setattr(m, "_kw_logistics_pane", True)  # noqa: B010 - not a declared folium attribute
-    return "logistik"
-
-
-def _stamp(value: Any) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    stamp = pd.Timestamp(value)
-    return stamp.strftime("%Y-%m-%d %H:%M")
-
-
-def _critical_layer(m: folium.Map, links: gpd.GeoDataFrame, strings: dict[str, Any]) -> bool:
-    lines = _to_map_lines(links, "critical links")
-    if lines.empty:
-        return False
-    mode_col = "mode" if "mode" in lines else "moda"
-    tps_col = next((c for c in ("dampak_tps", "tps_terputus") if c in lines), None)
-    props = [
-        {
-            "v": [
-                _text(r.get("nama")),
-                _text(r.get(mode_col)),
-                _text(r.get(tps_col)) if tps_col else "",
-            ]
-        }
-        for r in _records(lines)
-    ]
-    labels = [strings["link"], strings["mode"], strings["affected_tps"]]
-    gj = folium.GeoJson(
-        _feature_collection(lines, props),
-        name=html.escape(strings["layer_critical"]),
-        style_function=lambda f: {"color": ROUTE_COLORS["critical"], "weight": 5, "opacity": 0.85},
-        on_each_feature=_bind_info(labels),
-        pane=_logistics_pane(m),
-    ).add_to(m)
-    _register(m, "ruas_kritis", gj)
-    return True
-
-
-def _depot_layer(m: folium.Map, depots: gpd.GeoDataFrame, strings: dict[str, Any]) -> bool:
-    require_crs(depots, "depots")
-    pts = depots[depots.geometry.notna() & ~depots.geometry.is_empty].to_crs(MAP_CRS)
-    if pts.empty:
-        return False
-    pts = pts.set_geometry(
-        _round(pts.geometry.representative_point().values, settings.map_coordinate_decimals),
-        crs=MAP_CRS,
-    )
-    props = [
-        {"v": [_text(r.get("nama")), _text(r.get("nama_kab", r.get("kode_kab")))]}
-        for r in _records(pts)
-    ]
-    gj = folium.GeoJson(
-        _feature_collection(pts, props),
-        name=html.escape(strings["layer_depots"]),
-        marker=folium.CircleMarker(
-            radius=7,
-            weight=2,
-            color="#000000",
-            fill=True,
-            fill_color="#ffffff",
-            fill_opacity=1.0,
-            pane=_logistics_pane(m),
-        ),
-        on_each_feature=_bind_info([strings["depot"], strings["kabupaten"]]),
-    ).add_to(m)
-    _register(m, "depot", gj)
-    return True
-
-
-def _incident_layers(
-    m: folium.Map,
-    incidents: gpd.GeoDataFrame,
-    bounds: Any,
-    strings: dict[str, Any],
-    *,
-    time_slider: bool,
-) -> int:
-    spec = _incident_spec(incidents, strings)
-    n = len(spec["lat"])
-    if n == 0:
-        return 0
-    pts = gpd.GeoSeries(gpd.points_from_xy(spec["lon"], spec["lat"]), crs=MAP_CRS)
-    heat = incident_heat_png(pts, tuple(bounds))
-    if heat is not None:
-        folium.map.CustomPane("panas", z_index=420, pointer_events=False).add_to(m)
-        png, heat_bounds = heat
-        overlay = folium.raster_layers.ImageOverlay(
-            "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
-            heat_bounds,
-            name=html.escape(strings["layer_heat"]),
-            opacity=0.8,
-            pixelated=False,
-            show=False,
-            pane="panas",
-            interactive=False,
-        )
-        overlay.add_to(m)
-        _register(m, "panas", overlay)
-    _logistics_pane(m)
-    layer = _ScriptLayer(
-        "incidentLayer", spec, key="insiden", name=html.escape(strings["layer_incidents"])
-    )
-    layer.add_to(m)
-    if time_slider and spec["monthLabels"]:
-        m.add_child(
-            _Snippet("kewaspadaan.timeSlider({map}, {layer}, {layer}.kwSpec);", layer=layer)
-        )
-    return n
-
-
 # ------------------------------------------------------------------------------------------
 # The map
 # ------------------------------------------------------------------------------------------
+def _controls(m: folium.Map, strings: dict[str, Any]) -> None:
+    """Zoom buttons with localised titles, scale bar and north arrow (our script)."""
+    labels = {
+        "zoomIn": strings["zoom_in"],
+        "zoomOut": strings["zoom_out"],
+        "north": strings["north"],
+        "northTitle": strings["north_title"],
+    }
+    m.add_child(
+        Snippet(
+            "kewaspadaan.registerMap({map});"
+            "kewaspadaan.addControls({map}, "
+            + js_json(labels).replace("{", "{{").replace("}", "}}")
+            + ");"
+        )
+    )
+
+
+def _legend(
+    m: folium.Map, layer: gpd.GeoDataFrame, strings: dict[str, Any], has: dict[str, Any]
+) -> None:
+    counts = layer["kelas"].value_counts()
+    classes = [
+        {
+            "id": c,
+            "label": class_label(c, strings),
+            "color": settings.map_class_colors[c],
+            "n": int(counts.get(c, 0)),
+        }
+        for c in RISK_CLASSES
+    ]
+    m.add_child(
+        HtmlBlock(
+            "legend.html.j2",
+            'kewaspadaan.attachControl({map}, {id}, "bottomright");',
+            t=strings,
+            classes=classes,
+            n_incidents=has["incidents"],
+            incident_months=has.get("incident_months"),
+            has_routes=has["routes"],
+            has_depots=has["depots"],
+            has_critical=has["critical"],
+            route_colors=ROUTE_COLORS,
+        )
+    )
+
+
+def recent_incidents(
+    incidents: gpd.GeoDataFrame, date: Any = None, months: int | None = None
+) -> gpd.GeoDataFrame:
+    """Incidents of the last ``months`` months before ``date`` (default the latest incident).
+
+    ``months`` defaults to ``settings.map_incident_months``; 0 or None keeps every incident.
+    Rows without a date are kept.
+    """
+    months = settings.map_incident_months if months is None else months
+    if not months or "event_date" not in incidents:
+        return incidents
+    when = pd.to_datetime(incidents["event_date"], errors="coerce")
+    end = pd.Timestamp(str(date)[:10]) if date is not None else when.max()
+    if pd.isna(end):
+        return incidents
+    start = end - pd.DateOffset(months=int(months))
+    return incidents[when.isna() | ((when >= start) & (when <= end + pd.Timedelta(days=1)))]
+
+
 def risk_map(
     risk: gpd.GeoDataFrame,
     *,
@@ -677,11 +270,14 @@ def risk_map(
     routes: gpd.GeoDataFrame | None = None,
     depots: gpd.GeoDataFrame | None = None,
     critical_links: gpd.GeoDataFrame | None = None,
+    route_status: Mapping[str, str] | None = None,
     title: str | None = None,
     date: dt.date | str | None = None,
     language: str | None = None,
     tiles: str | None = None,
     time_slider: bool = True,
+    visible: Collection[str] | None = None,
+    incident_months: int | None = None,
 ) -> folium.Map:
     """Build the offline risk map of a province.
 
@@ -689,28 +285,41 @@ def risk_map(
     ----------
     risk : GeoDataFrame
         Risk table (``kewaspadaan.schema.RISK_COLUMNS``; at least kode, nama, nama_kab, skor,
-        kelas, geometry) in any CRS. Simplified in the analysis CRS, drawn in EPSG:4326.
+        kelas, geometry; forecast columns ``ekspektasi_insiden``, ``tren_hotspot``,
+        ``keandalan``, ... shown in the tooltip when present) in any CRS. Simplified in the
+        analysis CRS, drawn in EPSG:4326.
     incidents : GeoDataFrame, optional
         Incidents (``schema.INCIDENT_COLUMNS``): clustered markers, a heat map, and the month
         slider. Rows without a location are not drawn (a warning names them).
     routes : GeoDataFrame, optional
-        Route table (``schema.ROUTE_COLUMNS``); late routes are dashed. Unreachable rows have no
-        line (the report lists them).
+        Route table (``schema.ROUTE_COLUMNS``), drawn as unique merged segments; segments used
+        by a late delivery are dashed. Cut-off destinations have no line (the report lists
+        them).
     depots : GeoDataFrame, optional
         Depot points with ``nama``.
     critical_links : GeoDataFrame, optional
-        Lines with ``nama``, ``mode`` (or ``moda``) and ``dampak_tps``.
+        Lines with ``nama``, ``mode`` (or ``moda``) and ``dampak_tps`` (or ``tps_terputus``).
+    route_status : mapping, optional
+        Destination code → delivery status (``schema.DELIVERY_STATUS``), e.g. from the delivery
+        plan; wins over the route table's own ``status``/``terlambat``.
     title : str, optional
         Map title (default from the locale).
     date : datetime.date or str, optional
-        Date shown under the title (default: today).
+        Assessment date shown under the title (none shown when not given: never today's date).
     language : {"id", "en"}, optional
         Interface language (default ``settings.language``).
     tiles : str, optional
         A folium tile provider or URL template. Default None: no basemap, nothing fetched. Tiles
         need the network, so a map with tiles is no longer fully offline.
     time_slider : bool, default True
-        Add a slider filtering the incidents by month.
+        Add a slider filtering the incidents by month (shown while the incident layer is on).
+    visible : collection of str, optional
+        Layers shown when the map opens, among ``kecamatan``, ``depot``, ``rute``,
+        ``ruas_kritis``, ``insiden``, ``panas`` (default :data:`DEFAULT_VISIBLE`).
+    incident_months : int, optional
+        Incidents of this many months up to ``date`` (or the latest incident) are drawn
+        (default ``settings.map_incident_months``; 0 draws every incident). Bounds the file size;
+        the report counts the whole period.
 
     Returns
     -------
@@ -720,6 +329,7 @@ def risk_map(
     """
     lang = language or settings.language
     strings = load_strings(lang)
+    shown = set(DEFAULT_VISIBLE if visible is None else visible)
     layer = prepare_risk_layer(risk)
     west, south, east, north = (float(v) for v in layer.total_bounds)
     m = OfflineMap(
@@ -727,6 +337,7 @@ def risk_map(
         zoom_start=7,
         tiles=None,
         control_scale=False,
+        zoom_control=False,
         prefer_canvas=False,
         zoom_snap=0.25,
     )
@@ -734,52 +345,38 @@ def risk_map(
     if tiles:
         logger.info("basemap %s requested: the map will load tiles from the network", tiles)
         folium.TileLayer(tiles, name="basemap", overlay=False, control=True).add_to(m)
-    m.add_child(
-        _Snippet(
-            "kewaspadaan.registerMap({map});"
-            "L.control.scale({{imperial: false, maxWidth: 160}}).addTo({map});"
-        )
-    )
-    _kecamatan_layer(m, layer, strings, lang)
-    has = {
-        "routes": routes is not None and _route_layer(m, routes, strings),
-        "critical": critical_links is not None and _critical_layer(m, critical_links, strings),
-        "depots": depots is not None and _depot_layer(m, depots, strings),
+    _controls(m, strings)
+    add_kecamatan(m, layer, strings)
+    status = None
+    if routes is not None:
+        status = _statuses(routes, route_status)
+    has: dict[str, Any] = {
+        "routes": routes is not None
+        and add_routes(m, routes, strings, status=status, show="rute" in shown),
+        "critical": critical_links is not None
+        and add_critical_links(m, critical_links, strings, show="ruas_kritis" in shown),
+        "depots": depots is not None and add_depots(m, depots, strings, show="depot" in shown),
     }
-    n_incidents = (
+    has["incidents"] = (
         0
         if incidents is None
-        else _incident_layers(
-            m, incidents, (west, south, east, north), strings, time_slider=time_slider
+        else add_incidents(
+            m,
+            recent_incidents(incidents, date, incident_months),
+            (west, south, east, north),
+            strings,
+            time_slider=time_slider,
+            show="insiden" in shown,
+            show_heat="panas" in shown,
         )
     )
-    counts = layer["kelas"].value_counts()
-    classes = [
-        {
-            "id": c,
-            "label": class_label(c, lang),
-            "color": settings.map_class_colors[c],
-            "n": int(counts.get(c, 0)),
-        }
-        for c in settings.class_labels["id"]
-    ]
-    m.add_child(
-        _HtmlBlock(
-            "legend.html.j2",
-            'kewaspadaan.attachControl({map}, {id}, "bottomright");',
-            t=strings,
-            classes=classes,
-            has_incidents=n_incidents > 0,
-            n_incidents=n_incidents,
-            has_routes=has["routes"],
-            has_depots=has["depots"],
-            has_critical=has["critical"],
-            route_colors=ROUTE_COLORS,
-        )
+    has["incident_months"] = (
+        settings.map_incident_months if incident_months is None else incident_months
     )
+    _legend(m, layer, strings, has)
     date_iso, date_text = format_date(date, strings)
     m.add_child(
-        _HtmlBlock(
+        HtmlBlock(
             "title.html.j2",
             "kewaspadaan.attachOverlay({map}, {id});",
             t=strings,
@@ -792,7 +389,7 @@ def risk_map(
     m.fit_bounds([[south, west], [north, east]])
     setattr(m, "kw_title", title or strings["map_title"])  # noqa: B010 - read by render_map_html
     setattr(m, "kw_language", lang)  # noqa: B010
-    _stable_ids(m)
+    stable_ids(m)
     return m
 
 
@@ -820,7 +417,7 @@ def render_map_parts(m: folium.Map) -> MapParts:
     MapParts
         Trusted HTML fragments (data inside them is already escaped).
     """
-    _stable_ids(m)
+    stable_ids(m)
     m.default_js, m.default_css = [], []
     fig = cast(Figure, m.get_root())
     for child in fig._children.values():

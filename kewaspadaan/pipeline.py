@@ -2,15 +2,17 @@
 
 :func:`run` is what ``kewaspadaan run`` calls; analysts call it (or its steps) from a notebook:
 
-1. :func:`prepare_layers` — the layers of a data folder (the demonstration province is generated
-   there when the folder holds no boundaries), or explicit files (``paths=``) for real data;
+1. :func:`kewaspadaan.io.load_layers` — the layers named by a project file
+   (``kewaspadaan.toml``) or ``paths=``; the demonstration province only when nothing is given;
 2. :func:`kewaspadaan.scoring.score` — features, composite index, model, backtest, alerts;
 3. :func:`logistics` — multimodal network, routes from the KPU warehouses with deadlines, the
    delivery plan, critical links, hours in rawan kecamatan, escorts, personnel;
-4. :func:`kewaspadaan.report.write_report` — the self-contained offline HTML report and map.
+4. :meth:`RunResult.write` — tables, the self-contained offline report and ``ringkasan.json``
+   (with the provenance of every layer).
 
-Every output is written atomically; the same input gives the same output (the report is dated
-by the assessment date, not the wall clock).
+:func:`run` computes and writes nothing; the result object writes. Every output is written
+atomically; the same input gives the same output (the report is dated by the assessment date,
+not the wall clock).
 """
 
 from __future__ import annotations
@@ -24,12 +26,11 @@ from typing import Any
 
 import pandas as pd
 
-from kewaspadaan import settings
-from kewaspadaan._io_utils import atomic_write
+from kewaspadaan._io_utils import atomic_write, write_staged
 from kewaspadaan._threads import capped
-from kewaspadaan.io import Layers, load_incidents, load_layers
+from kewaspadaan.io import Layers, load_layers
 from kewaspadaan.logistics import LogisticsResult, logistics
-from kewaspadaan.schema import DEMO_FILES
+from kewaspadaan.schema import RISK_CLASSES
 
 __all__ = ["LogisticsResult", "RunResult", "logistics", "network_layers", "prepare_layers", "run"]
 
@@ -56,39 +57,30 @@ def _no_step(_: str) -> None:
 
 
 def prepare_layers(
-    data_dir: str | Path | None = None, *, paths: Mapping[str, str | Path] | None = None
+    data_dir: str | Path | None = None, *, paths: Mapping[str, Any] | None = None
 ) -> Layers:
-    """Load the layers of an analysis, generating the demonstration province when needed.
+    """The layers of an analysis: :func:`kewaspadaan.io.load_layers` under its older name.
 
     Parameters
     ----------
     data_dir : str or pathlib.Path, optional
-        Folder laid out like :data:`kewaspadaan.schema.DEMO_FILES` (default
-        ``settings.data_dir``). When it holds no kecamatan boundaries and no ``paths`` are given,
-        the demonstration province (generated, not real) is written there first.
+        A project file, a folder holding ``kewaspadaan.toml``, or a folder of the
+        demonstration province. With neither this nor ``paths``: the demonstration province.
     paths : mapping, optional
         Explicit files by layer name (``{"kecamatan": "kec.geojson", "insiden": "acled.csv"}``);
-        they win over the folder. Real data has other file names than the demo layout.
+        never merged with a folder.
 
     Returns
     -------
     kewaspadaan.io.Layers
     """
-    folder = Path(data_dir) if data_dir is not None else Path(settings.data_dir)
-    if not paths and not (folder / DEMO_FILES["kecamatan"]).exists():
-        from kewaspadaan.demo import ensure_demo_data
-
-        logger.info(
-            "%s holds no kecamatan boundaries: generating the demonstration province "
-            "(synthetic data, not real)",
-            folder,
-        )
-        ensure_demo_data(folder)
-    elif (folder / DEMO_FILES["manifest"]).exists() and not paths:
-        from kewaspadaan.demo import ensure_demo_data
-
-        ensure_demo_data(folder)  # regenerates only if the manifest records another version
-    return load_layers(folder if folder.exists() else None, paths=paths)
+    if paths:
+        if data_dir is not None:
+            raise ValueError(
+                "give data_dir or paths=, not both (files are never merged with a folder)"
+            )
+        return load_layers(paths=paths)
+    return load_layers(data_dir)
 
 
 def network_layers(layers: Layers) -> dict[str, Any]:
@@ -102,26 +94,38 @@ def network_layers(layers: Layers) -> dict[str, Any]:
 
 @dataclass
 class RunResult:
-    """Result of :func:`run`: the score, the logistics plan and the files written."""
+    """Result of :func:`run`: the layers used, the score and the logistics plan.
 
+    Nothing is written until :meth:`write`.
+    """
+
+    layers: Layers
     score: Any
-    logistics: LogisticsResult | None
+    logistics: LogisticsResult | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
 
+    def data_period(self) -> tuple[str, str] | None:
+        """First and last incident date used (``YYYY-MM-DD``), or ``None``."""
+        inc = self.layers.incidents
+        if inc is None or len(inc.incidents) == 0:
+            return None
+        d = pd.to_datetime(inc.incidents["event_date"])
+        return f"{d.min():%Y-%m-%d}", f"{d.max():%Y-%m-%d}"
+
     def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary (also written as ``ringkasan.json``)."""
+        """A JSON-ready summary (written as ``ringkasan.json``)."""
         s = self.score
         table = s.table
         out: dict[str, Any] = {
             "tanggal_penilaian": f"{s.as_of:%Y-%m-%d}",
             "tingkat": s.level,
             "unit": len(table),
+            "data_sintetis": bool(self.layers.synthetic),
+            "periode_data": list(self.data_period() or []),
             "insiden": {
                 k: int(v) if isinstance(v, int | float) else v for k, v in s.accounting.items()
             },
-            "kelas": {
-                str(k): int((table["kelas"] == k).sum()) for k in settings.class_labels["id"]
-            },
+            "kelas": {str(k): int((table["kelas"] == k).sum()) for k in RISK_CLASSES},
             "peringatan": int(table["peringatan"].astype(bool).sum()),
             "fitur_tidak_dihitung": dict(sorted(s.missing.items())),
         }
@@ -136,55 +140,82 @@ class RunResult:
             }
         if self.logistics is not None:
             out["logistik"] = self.logistics.summary()
-        out["berkas"] = {k: str(v) for k, v in sorted(self.outputs.items())}
+        out["sumber_data"] = self.layers.provenance()
+        out["turunan"] = dict(sorted(self.layers.derived.items()))
+        out["berkas"] = {k: v.name for k, v in sorted(self.outputs.items())}
         return out
+
+    def write(self, out_dir: str | Path, *, language: str | None = None) -> dict[str, Path]:
+        """Write every table, the report and ``ringkasan.json`` into ``out_dir``; return
+        ``{name: path}``.
+
+        The files are written into a staging folder and switched in whole under a lock
+        (:func:`kewaspadaan._io_utils.staged_output`): a killed run leaves the previous outputs
+        complete, and two runs into one folder never interleave.
+        """
+        self.outputs = write_staged(out_dir, lambda stage: self._write_into(stage, language))
+        return self.outputs
+
+    def _write_into(self, out: Path, language: str | None) -> dict[str, Path]:
+        from kewaspadaan.report import report_inputs, write_report
+
+        outputs = dict(self.score.write(out))
+        if self.logistics is not None:
+            outputs.update(self.logistics.write(out))
+        outputs["laporan"] = write_report(
+            out / "laporan_kewaspadaan.html", **report_inputs(self), language=language
+        )
+        outputs["ringkasan"] = out / "ringkasan.json"
+        self.outputs = outputs
+        with atomic_write(outputs["ringkasan"]) as fh:
+            json.dump(self.summary(), fh, ensure_ascii=False, indent=2, sort_keys=False)
+            fh.write("\n")
+        return outputs
 
 
 @capped
 def run(
-    data_dir: str | Path | None = None,
-    out_dir: str | Path | None = None,
+    source: str | Path | None = None,
     *,
-    paths: Mapping[str, str | Path] | None = None,
+    paths: Mapping[str, Any] | None = None,
+    layers: Layers | None = None,
+    level: str | None = None,
     as_of: str | pd.Timestamp | None = None,
     departure: str | pd.Timestamp | None = None,
     deadline: str | pd.Timestamp | None = None,
     officers: int | None = None,
-    language: str | None = None,
     backtest: bool = True,
-    logistics_level: str = "desa",
-    layers: Layers | None = None,
+    logistics_level: str | None = None,
     network_options: Mapping[str, Any] | None = None,
     step: Step = _no_step,
 ) -> RunResult:
-    """Run the main job: score risk, plan logistics, write tables, map and report.
+    """Run the main job: score risk and plan logistics. Writes nothing (see
+    :meth:`RunResult.write`).
 
     Parameters
     ----------
-    data_dir : str or pathlib.Path, optional
-        Data folder (default ``settings.data_dir``; the demonstration province is generated
-        there when it holds no boundaries).
-    out_dir : str or pathlib.Path, optional
-        Output folder (default ``settings.output_dir``).
+    source : str or pathlib.Path, optional
+        A project file ``kewaspadaan.toml`` (or its folder) or a demonstration-province folder;
+        with nothing given, the demonstration province (see :func:`kewaspadaan.io.load_layers`).
     paths : mapping, optional
-        Explicit layer files (see :func:`prepare_layers`).
+        Explicit layer files instead of a project file.
+    layers : kewaspadaan.io.Layers, optional
+        Layers already loaded (then ``source``/``paths`` are not read).
+    level : {"kabupaten", "kecamatan", "desa"}, optional
+        Units scored (default: the project's ``level``, else kecamatan).
     as_of : str or Timestamp, optional
-        Assessment date (default: the month after the latest incident).
+        Assessment date (default: the project's ``as_of``, else the month after the latest
+        incident).
     departure, deadline : str or Timestamp, optional
         Logistics departure and deadline (defaults: settings, H-1 of voting day).
     officers : int, optional
-        Security personnel to allocate (default: the sum of the norm's needs is reported only).
-    language : {"id", "en"}, optional
-        Report language (default ``settings.language``).
+        Security personnel to allocate.
     backtest : bool, default True
         Run the model's rolling-origin backtest.
-    logistics_level : {"desa", "kecamatan"}, default "desa"
-        Logistics destinations.
-    layers : kewaspadaan.io.Layers, optional
-        Layers already loaded (and completed, e.g. settlements derived from the desa with
-        :mod:`kewaspadaan.realdata`); then ``data_dir``/``paths`` only name the sources.
+    logistics_level : {"desa", "kecamatan"}, optional
+        Logistics destinations (default: the project's, else desa).
     network_options : mapping, optional
-        Passed to :func:`logistics` (keyword arguments of ``build_network``).
+        Keyword arguments of ``build_network``.
     step : callable, optional
         Called with a short label after each stage (the CLI draws a progress bar with it).
 
@@ -192,84 +223,33 @@ def run(
     -------
     RunResult
     """
-    from kewaspadaan.report import write_report
     from kewaspadaan.scoring import score
 
-    out = Path(out_dir) if out_dir is not None else Path(settings.output_dir)
     if layers is None:
-        layers = prepare_layers(data_dir, paths=paths)
+        layers = (
+            load_layers(source, paths=paths) if (source is not None or paths) else load_layers()
+        )
+    opts = layers.project.options if layers.project is not None else {}
+    level = level or opts.get("level", "kecamatan")
+    as_of = as_of if as_of is not None else opts.get("as_of")
+    officers = officers if officers is not None else opts.get("officers")
+    logistics_level = logistics_level or opts.get("logistics_level", "desa")
     step("data")
-    # read once: scored, then drawn on the map
-    load = load_incidents(layers.incidents_path) if layers.incidents_path is not None else None
-    result = score(layers, as_of=as_of, run_backtest=backtest, incidents=load)
-    outputs = dict(result.write(out))
+    result = score(layers, as_of=as_of, level=level, run_backtest=backtest)  # type: ignore[arg-type]
     step("skor risiko")
     logi = None
     if layers.permukiman is not None or layers.desa is not None:
+        risk = result.table if level == "kecamatan" else None
         logi = logistics(
             layers,
-            risk=result.table,
+            risk=risk,
             level=logistics_level,
             departure=departure,
             deadline=deadline,
-            officers=officers,
+            officers=officers if risk is not None else None,
             network_options=network_options,
             step=step,
         )
-        outputs.update(logi.write(out))
     else:
         logger.warning("no settlements or desa layer: logistics skipped")
-    incidents = load.incidents if load is not None else None
-    report = write_report(
-        out / "laporan_kewaspadaan.html",
-        result.table,
-        incidents=incidents,
-        routes=logi.routes if logi is not None else None,
-        depots=layers.gudang_kpu,
-        critical_links=logi.critical_links if logi is not None else None,
-        sources=_sources(layers, data_dir, paths),
-        run_date=result.as_of.date(),
-        language=language,
-        missing=result.missing,
-    )
-    outputs["laporan"] = report
-    step("laporan")
-    run_result = RunResult(score=result, logistics=logi, outputs=outputs)
-    summary_path = out / "ringkasan.json"
-    run_result.outputs["ringkasan"] = summary_path
-    with atomic_write(summary_path) as fh:
-        json.dump(run_result.summary(), fh, ensure_ascii=False, indent=2, sort_keys=False)
-        fh.write("\n")
-    return run_result
-
-
-def _sources(
-    layers: Layers, data_dir: str | Path | None, paths: Mapping[str, str | Path] | None
-) -> list[tuple[str, str]]:
-    """Data sources listed in the report: each layer file used, and whether it is synthetic."""
-    folder = Path(data_dir) if data_dir is not None else Path(settings.data_dir)
-    out: list[tuple[str, str]] = []
-    manifest = folder / DEMO_FILES["manifest"]
-    if not paths and manifest.exists():
-        info = json.loads(manifest.read_text(encoding="utf-8"))
-        out.append(
-            (
-                str(manifest),
-                "provinsi demonstrasi hasil generator kewaspadaan (data "
-                f"sintetis, bukan data nyata), seed {info.get('seed', '?')}",
-            )
-        )
-    for name in layers.available():
-        if paths and name in paths:
-            out.append((str(paths[name]), name))
-        elif name in DEMO_FILES and (folder / DEMO_FILES[name]).exists():
-            out.append((str(folder / DEMO_FILES[name]), name))
-        elif isinstance(getattr(getattr(layers, name), "attrs", None), dict) and getattr(
-            layers, name
-        ).attrs.get("source"):
-            out.append((str(getattr(layers, name).attrs["source"]), name))
-    if layers.incidents_path is not None:
-        out.append((str(layers.incidents_path), "insiden (format ACLED / CSV)"))
-    if layers.dem_path is not None:
-        out.append((str(layers.dem_path), "model elevasi digital (GeoTIFF)"))
-    return out
+    return RunResult(layers=layers, score=result, logistics=logi)

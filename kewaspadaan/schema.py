@@ -73,8 +73,11 @@ DESA_COLUMNS: tuple[str, ...] = (
 #: Normalised incidents (one row per event, point geometry in EPSG:4326).
 #: ``event_date`` is datetime64 (day precision, no time zone); ``fatalities`` int;
 #: ``geo_precision`` 1 (exact town) .. 3 (region), as ACLED; ``source_file``/``source_row`` point
-#: back to the input (row = 1-based data row, header excluded). After assignment a ``kode`` column
-#: (kecamatan code) and ``assign_rule`` (how it was assigned) are added.
+#: back to the input (row = 1-based data row, header excluded); ``source_kind`` is the format
+#: (acled, ucdp, generic, laporan); ``reliability`` the grade of a field report (Admiralty code
+#: such as ``B2``; empty for event datasets); ``place_code`` the Kemendagri code a field report was
+#: placed by (desa or kecamatan; empty for geocoded events). After assignment a ``kode`` column (unit code) and
+#: ``assign_rule`` (how it was assigned) are added.
 INCIDENT_COLUMNS: tuple[str, ...] = (
     "event_id",
     "event_date",
@@ -88,6 +91,9 @@ INCIDENT_COLUMNS: tuple[str, ...] = (
     "notes",
     "source_file",
     "source_row",
+    "source_kind",
+    "reliability",
+    "place_code",
     "geometry",
 )
 

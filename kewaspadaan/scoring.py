@@ -37,6 +37,7 @@ from kewaspadaan.features.history import history_features, history_panel
 from kewaspadaan.model import Backtest, FittedModel, backtest, build_panel, calendar_features
 from kewaspadaan.model import fit_model as _fit_model
 from kewaspadaan.risk import RiskIndex, alerts, composite_index, sensitivity
+from kewaspadaan.schema import LEVELS
 from kewaspadaan.spatial import spatial_weights
 
 __all__ = ["ScoreResult", "score", "static_features", "validate_against_truth"]
@@ -130,24 +131,25 @@ class ScoreResult:
 
 
 def _boundaries(layers: Any, level: str) -> gpd.GeoDataFrame:
+    if level not in LEVELS:
+        raise ValidationError("level", [f"{level!r} is not a level; use one of {list(LEVELS)}"])
     b = getattr(layers, level, None)
     if b is None:
         raise DataFileError(
-            f"no {level} boundaries in the layers; give the {level} file "
-            f"(paths={{'{level}': ...}}) or use level='kecamatan'"
+            f"no {level} boundaries in the layers; name the {level} file in the project file "
+            f"([data.{level}] path = ...) or choose another level"
         )
     return b.reset_index(drop=True)
 
 
 def _incidents(layers: Any, boundaries: gpd.GeoDataFrame, incidents: Any) -> Any:
-    from kewaspadaan.io import assign_incidents, load_incidents
+    from kewaspadaan.io import assign_incidents, merge_duplicates
 
     if incidents is None:
-        path = getattr(layers, "incidents_path", None)
-        if path is None:
+        incidents = getattr(layers, "incidents", None)
+        if incidents is None:
             return None  # no history: score() falls back to the static features
-        incidents = load_incidents(path)
-    assignment = assign_incidents(incidents, boundaries)
+    assignment = merge_duplicates(assign_incidents(incidents, boundaries))
     assignment.check_accounting()
     return assignment
 
@@ -165,11 +167,7 @@ def static_features(
     from kewaspadaan.features.geography import geography_features
     from kewaspadaan.features.remoteness import friction_surface, remoteness_features
 
-    terrain = None
-    if getattr(layers, "dem_path", None) is not None:
-        from kewaspadaan.io import load_terrain
-
-        terrain = load_terrain(layers.dem_path)
+    terrain = getattr(layers, "terrain", None)
     settlements = getattr(layers, "permukiman", None)
     geo = geography_features(
         boundaries,
@@ -212,6 +210,18 @@ def static_features(
         for name in ("penduduk", "pop_density_per_km2"):
             missing[name] = "boundaries have no 'penduduk' column"
     return out, missing, notes
+
+
+#: Columns of the boundaries carried into the risk table when present (planning context).
+UNIT_CONTEXT_COLUMNS: tuple[str, ...] = ("tps", "penduduk")
+
+
+def _with_unit_context(table: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add the TPS count of each unit (and its population when not already a feature)."""
+    for col in UNIT_CONTEXT_COLUMNS:
+        if col in boundaries.columns and col not in table.columns:
+            table.insert(len(table.columns) - 1, col, boundaries[col].to_numpy())
+    return table
 
 
 def _default_as_of(assigned: pd.DataFrame) -> pd.Timestamp:
@@ -274,7 +284,7 @@ def score(
     layers: Any,
     *,
     as_of: str | pd.Timestamp | None = None,
-    level: Literal["kecamatan", "desa"] = "kecamatan",
+    level: Literal["kabupaten", "kecamatan", "desa"] = "kecamatan",
     weights: dict[str, float] | None = None,
     incidents: Any = None,
     run_backtest: bool = True,
@@ -295,7 +305,7 @@ def score(
         in ``result.missing`` and the composite uses the static groups only.
     as_of : str or Timestamp, optional
         Assessment date; default the first day of the month after the latest incident.
-    level : {"kecamatan", "desa"}, default "kecamatan"
+    level : {"kabupaten", "kecamatan", "desa"}, default "kecamatan"
         Units scored.
     weights : dict, optional
         Composite group weights overriding ``settings.composite_weights``.
@@ -372,7 +382,7 @@ def score(
         },
         index=boundaries.index,
     )
-    table = risk.to_frame()
+    table = _with_unit_context(risk.to_frame(), boundaries)
     missing.update({k: v for k, v in risk.missing.items() if k not in missing})
     result = ScoreResult(
         table=table,
@@ -423,10 +433,11 @@ def _score_without_incidents(
     report: nothing here changes with time).
     """
     if as_of is None:
-        as_of = pd.Timestamp.today().normalize().replace(day=1)
+        month = pd.Timestamp.today().normalize().replace(day=1)
         logger.warning(
-            "no incidents and no as_of: the assessment is dated %s (this month)", as_of.date()
+            "no incidents and no as_of: the assessment is dated %s (this month)", month.date()
         )
+        as_of = month
     as_of = pd.Timestamp(as_of)
     if not isinstance(as_of, pd.Timestamp) or pd.isna(as_of):
         raise ValidationError("as_of", [f"not a date: {as_of!r}; use YYYY-MM-DD"])
@@ -455,7 +466,7 @@ def _score_without_incidents(
     from kewaspadaan.schema import REJECTION_COLUMNS
 
     rejected = pd.DataFrame({c: pd.Series([], dtype=object) for c in REJECTION_COLUMNS})
-    accounting = {
+    accounting: dict[str, Any] = {
         "source": None,
         "n_read": 0,
         "n_assigned": 0,
@@ -464,7 +475,7 @@ def _score_without_incidents(
         "reasons": {},
     }
     return ScoreResult(
-        table=risk.to_frame(),
+        table=_with_unit_context(risk.to_frame(), boundaries),
         risk=risk,
         previous=risk,
         sensitivity=sensitivity(risk),

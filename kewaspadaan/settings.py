@@ -53,6 +53,7 @@ __all__ = [
     "log_level",
     "map_class_colors",
     "map_coordinate_decimals",
+    "map_incident_months",
     "map_simplify_tolerance_m",
     "model_choice",
     "network_access_max_km",
@@ -69,13 +70,15 @@ __all__ = [
     "plan_local_search",
     "plan_max_pieces_per_stop",
     "plan_max_trips_per_vehicle",
-    "plan_solution_limit",
     "plan_min_budget_s",
+    "plan_solution_limit",
     "plan_time_budget_s",
     "ppk_deadline_days_before",
     "ppk_deadline_hour",
     "pps_to_tps_h",
     "remoteness_fallback",
+    "report_classification",
+    "report_watch_n",
     "risk_normalisation",
     "river_current_kmh",
     "river_riam_speed_kmh",
@@ -489,6 +492,14 @@ heatmap_bandwidth_m: float = 15_000.0
 heatmap_max_pixels: int = 480
 #: Size of the incident cluster grid cells in screen pixels (per zoom level).
 cluster_radius_px: int = 60
+#: Months of incidents drawn on the interactive map, up to the assessment date (0: all). The
+#: report's text counts the whole period; the map shows the recent picture and stays small.
+map_incident_months: int = 24
+#: Classification banner printed at the top and bottom of reports (e.g. ``"TERBATAS"``);
+#: empty: none.
+report_classification: str = ""
+#: Kecamatan listed in the executive brief's watch list.
+report_watch_n: int = 5
 
 _TOML_TABLES = {
     "general": [
@@ -566,9 +577,13 @@ _TOML_TABLES = {
         "map_class_colors",
         "map_simplify_tolerance_m",
         "map_coordinate_decimals",
+        "map_incident_months",
         "heatmap_bandwidth_m",
         "heatmap_max_pixels",
         "cluster_radius_px",
+        "map_incident_months",
+        "report_classification",
+        "report_watch_n",
     ],
     "personnel": ["personnel_norm", "escort_officers", "escort_riam_officers"],
 }
@@ -580,11 +595,47 @@ def snapshot() -> dict[str, Any]:
     return {name: copy.deepcopy(g[name]) for names in _TOML_TABLES.values() for name in names}
 
 
+#: Tables of a TOML file that are not settings (read by :mod:`kewaspadaan.io.project`).
+PROJECT_TABLES: tuple[str, ...] = ("project", "data")
+#: Allowed values of the text settings that have a fixed set.
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "language": ("id", "en"),
+    "backend": ("default", "dask"),
+    "risk_normalisation": ("rank", "minmax"),
+    "model_choice": ("auto", "hgb", "logit"),
+    "calibration_method": ("sigmoid", "isotonic"),
+}
+#: Settings that must be > 0.
+_POSITIVE = {
+    "decay_half_life_days",
+    "assign_max_distance_m",
+    "network_snap_tolerance_m",
+    "network_access_max_km",
+    "sea_lane_max_km",
+    "sea_lane_k",
+    "sea_lane_detour_factor",
+    "heatmap_bandwidth_m",
+    "heatmap_max_pixels",
+    "cluster_radius_px",
+    "threads",
+    "kotak_per_tps",
+    "backtest_months",
+    "backtest_refit_every",
+    "calibration_months",
+    "map_simplify_tolerance_m",
+}
+_NONE_OK = {"analysis_crs", "score_friction_resolution_m"}
+
+
 def load_toml(path: str | Path) -> dict[str, Any]:
-    """Apply a TOML settings file to this module and return what was changed.
+    """Validate a TOML settings file, then apply it to this module; return what was changed.
 
     Tables and keys mirror the module: ``[risk] composite_weights = {history = 0.5, ...}``.
-    Dictionaries are merged key by key; unknown tables or keys raise a ``ValueError`` naming them.
+    Every value is checked against the type (and range) of its default first, and every problem
+    is reported at once (:class:`~kewaspadaan._errors.SettingsError`); nothing is applied unless
+    the whole file is valid. Tables (dicts) are merged key by key, at every depth: overriding one
+    road speed keeps the others. The ``[project]`` and ``[data]`` tables of a project file are
+    skipped here (see :mod:`kewaspadaan.io.project`).
 
     Parameters
     ----------
@@ -596,34 +647,187 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     dict
         ``{setting_name: new_value}`` for every setting changed.
     """
+    from kewaspadaan._errors import SettingsError
+
     path = Path(path)
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise SettingsError(
+            str(path), ["file not found; check the path given to --config"]
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(str(path), [f"not valid TOML: {exc}"]) from exc
+    changes, problems = validate_settings(data)
+    if problems:
+        raise SettingsError(str(path), problems)
     g = globals()
-    changed: dict[str, Any] = {}
-    problems = []
+    for key, value in changes.items():
+        g[key] = value
+    return changes
+
+
+def validate_settings(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Check a parsed settings table; return ``(changes, problems)`` without applying anything.
+
+    Parameters
+    ----------
+    data : dict
+        ``{table: {key: value}}`` as read from TOML.
+
+    Returns
+    -------
+    (dict, list of str)
+        The new values (tables merged into the current ones), and one line per problem, each
+        naming ``[table] key`` and what is expected.
+    """
+    g = globals()
+    changes: dict[str, Any] = {}
+    problems: list[str] = []
     for table, values in data.items():
+        if table in PROJECT_TABLES:
+            continue
         allowed = _TOML_TABLES.get(table)
         if allowed is None or not isinstance(values, dict):
-            problems.append(f"unknown table [{table}]; known tables: {sorted(_TOML_TABLES)}")
+            problems.append(
+                f"[{table}]: unknown table; known tables: "
+                f"{', '.join(sorted(_TOML_TABLES) + list(PROJECT_TABLES))}"
+            )
             continue
         for key, value in values.items():
+            where = f"[{table}] {key}"
             if key not in allowed:
-                problems.append(f"unknown key {key!r} in [{table}]; known keys: {allowed}")
+                problems.append(f"{where}: unknown key; keys of [{table}]: {', '.join(allowed)}")
                 continue
-            current = g[key]
-            if isinstance(current, dict) and isinstance(value, dict):
-                merged = copy.deepcopy(current)
-                merged.update(value)
-                value = merged
-            elif isinstance(current, tuple):
-                value = tuple(value)
-            elif isinstance(current, Path):
-                value = Path(value)
-            g[key] = value
-            changed[key] = value
-    if problems:
-        from kewaspadaan._errors import ValidationError
+            new = _coerce(where, value, g[key], problems, name=key)
+            if new is not _BAD:
+                before = len(problems)
+                _check_range(where, key, new, problems)
+                if len(problems) == before:
+                    changes[key] = new
+    return changes, problems
 
-        raise ValidationError(str(path), problems)
-    return changed
+
+_BAD = object()
+
+
+def _coerce(where: str, value: Any, current: Any, problems: list[str], *, name: str = "") -> Any:
+    """``value`` in the type of ``current`` (dicts merged at every depth), or ``_BAD``."""
+    if current is None and name in _NONE_OK:
+        if isinstance(value, str) or (
+            isinstance(value, int | float) and not isinstance(value, bool)
+        ):
+            return value
+        problems.append(f"{where} = {value!r}: must be text or a number")
+        return _BAD
+    if isinstance(current, dict):
+        if not isinstance(value, dict):
+            problems.append(f"{where} = {value!r}: must be a table {{ key = value, ... }}")
+            return _BAD
+        merged = copy.deepcopy(current)
+        ok = True
+        for k, v in value.items():
+            if current and k not in current and not _OPEN_KEYS.get(name):
+                problems.append(f"{where}.{k}: unknown key; known: {', '.join(map(str, current))}")
+                ok = False
+                continue
+            template = current.get(k, next(iter(current.values()), None)) if current else None
+            if template is None:
+                merged[k] = v
+                continue
+            new = _coerce(f"{where}.{k}", v, template, problems)
+            if new is _BAD:
+                ok = False
+            else:
+                merged[k] = new
+        return merged if ok else _BAD
+    if isinstance(current, bool):
+        if isinstance(value, bool):
+            return value
+        problems.append(f"{where} = {value!r}: must be true or false")
+        return _BAD
+    if (
+        isinstance(current, int)
+        and not isinstance(current, bool)
+        and name not in ("score_friction_resolution_m",)
+    ):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        problems.append(f"{where} = {value!r}: must be a whole number")
+        return _BAD
+    if isinstance(current, float):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        problems.append(f"{where} = {value!r}: must be a number")
+        return _BAD
+    if isinstance(current, Path):
+        if isinstance(value, str):
+            return Path(value)
+        problems.append(f"{where} = {value!r}: must be a folder path (text)")
+        return _BAD
+    if isinstance(current, str):
+        if isinstance(value, str):
+            return value
+        problems.append(
+            f"{where} = {value!r}: must be text"
+            + (' in quotes, e.g. "2029-02-14"' if name == "voting_day" else "")
+        )
+        return _BAD
+    if isinstance(current, tuple):
+        if not isinstance(value, list | tuple):
+            problems.append(f"{where} = {value!r}: must be a list [ ... ]")
+            return _BAD
+        if current and name == "class_breaks" and len(value) != len(current):
+            problems.append(f"{where}: needs {len(current)} values, got {len(value)}")
+            return _BAD
+        template = current[0] if current else None
+        out = []
+        for i, v in enumerate(value):
+            new = _coerce(f"{where}[{i}]", v, template, problems) if template is not None else v
+            if new is _BAD:
+                return _BAD
+            out.append(new)
+        return tuple(out)
+    return value
+
+
+#: Dict settings whose keys are open (new keys allowed).
+_OPEN_KEYS: dict[str, bool] = {"transfer_time_h": False}
+
+
+def _check_range(where: str, key: str, value: Any, problems: list[str]) -> None:
+    import datetime as dt
+
+    if key in _CHOICES and value not in _CHOICES[key]:
+        problems.append(f"{where} = {value!r}: must be one of {', '.join(_CHOICES[key])}")
+    if key in _POSITIVE and isinstance(value, int | float) and value <= 0:
+        problems.append(f"{where} = {value!r}: must be greater than 0")
+    if key == "voting_day" or key == "election_dates":
+        for day in (value,) if key == "voting_day" else value:
+            try:
+                dt.date.fromisoformat(str(day))
+            except ValueError:
+                problems.append(f"{where}: {day!r} is not a date YYYY-MM-DD")
+    if key == "class_breaks":
+        b = list(value)
+        if b != sorted(b) or len(set(b)) != len(b) or not all(0 < x < 100 for x in b):
+            problems.append(f"{where} = {b}: must increase strictly, each between 0 and 100")
+    if key == "composite_weights":
+        bad = {k: v for k, v in value.items() if v < 0}
+        if bad or sum(value.values()) <= 0:
+            problems.append(f"{where}: weights must be >= 0 with a positive sum ({value})")
+    if key in ("friction_speeds_kmh", "network_speeds_kmh"):
+        flat = (
+            [v for v in value.values()]
+            if key == "friction_speeds_kmh"
+            else [x for d in value.values() for x in d.values()]
+        )
+        if any(v <= 0 for v in flat):
+            problems.append(f"{where}: speeds must be greater than 0 km/h")
+    if key == "personnel_norm":
+        for cls, norm in value.items():
+            if any(norm.get(f, 0) <= 0 for f in ("officers", "per_tps")):
+                problems.append(f"{where}.{cls}: officers and per_tps must be greater than 0")

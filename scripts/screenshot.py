@@ -1,10 +1,11 @@
 """Screenshot an offline kewaspadaan map/report in headless Chromium with the network blocked.
 
-Used for the README picture (``docs/img/peta_risiko.png``) and by ``tests/test_browser.py``:
+Used for the README pictures (``docs/img/peta_risiko.png``, ``docs/img/ringkasan_pimpinan.png``)
+and by ``tests/test_browser.py``:
 
-    kewaspadaan report                      # writes outputs/peta_risiko.html
-    python scripts/screenshot.py            # -> docs/img/peta_risiko.png
-    python scripts/screenshot.py outputs/laporan_kewaspadaan.html docs/img/laporan.png
+    kewaspadaan run                         # writes outputs/laporan_kewaspadaan.html, peta_risiko.html
+    python scripts/screenshot.py            # -> docs/img/peta_risiko.png (the map as it opens)
+    python scripts/screenshot.py outputs/laporan_kewaspadaan.html docs/img/ringkasan_pimpinan.png --brief
 
 Chromium is Debian's ``/usr/bin/chromium`` (``apt-get install chromium``), driven by Playwright;
 ``playwright install`` is not needed. Every request that is not ``file:``, ``data:`` or
@@ -89,17 +90,29 @@ def screenshot(
     *,
     width: int = 1280,
     height: int = 900,
-    heat: bool = True,
+    heat: bool = False,
+    brief: bool = False,
+    show: tuple[str, ...] = (),
     browser: Any = None,
 ) -> PageLog:
-    """Save a PNG of the map in ``html_path`` (the map element only); return the page log.
+    """Save a PNG of the map in ``html_path`` (the map element only) or, with ``brief``, of the
+    report's first section (*Ringkasan pimpinan*); return the page log.
 
+    ``heat`` also switches the incident heat map on (the map opens without it); ``show`` other
+    layers by key (``rute``, ``ruas_kritis``, ``insiden``).
     ``browser``: an open browser from :func:`offline_browser` (one is launched if None).
     """
     if browser is None:
         with offline_browser() as own:
             return screenshot(
-                html_path, png_path, width=width, height=height, heat=heat, browser=own
+                html_path,
+                png_path,
+                width=width,
+                height=height,
+                heat=heat,
+                brief=brief,
+                show=show,
+                browser=own,
             )
     page, log = open_offline(browser, html_path, width=width, height=height)
     if heat:
@@ -108,9 +121,14 @@ def screenshot(
             "if (k.layers.panas) { k.layers.panas.addTo(k.map); } }"
         )
         page.wait_for_timeout(200)
+    for key in show:
+        page.evaluate("(k) => kewaspadaan.layers[k].addTo(kewaspadaan.map)", key)
+    if show:
+        page.wait_for_timeout(200)
     png_path = Path(png_path)
     png_path.parent.mkdir(parents=True, exist_ok=True)
-    page.locator(".folium-map").first.screenshot(path=str(png_path))
+    target = "#ringkasan" if brief else ".folium-map"
+    page.locator(target).first.screenshot(path=str(png_path))
     page.close()
     _shrink_png(png_path)
     return log
@@ -131,11 +149,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("png", nargs="?", type=Path, default=Path("docs/img/peta_risiko.png"))
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=860)
+    parser.add_argument("--brief", action="store_true", help="the report's first page section")
+    parser.add_argument("--heat", action="store_true", help="switch the heat map on")
+    parser.add_argument("--show", default="", help="layers to switch on, e.g. rute,ruas_kritis")
     args = parser.parse_args(argv)
     if not args.html.exists():
         print(f"{args.html} not found: run `kewaspadaan report` first", file=sys.stderr)
         return 2
-    log = screenshot(args.html, args.png, width=args.width, height=args.height)
+    log = screenshot(
+        args.html,
+        args.png,
+        width=args.width,
+        height=args.height,
+        heat=args.heat,
+        brief=args.brief,
+        show=tuple(k for k in args.show.split(",") if k),
+    )
     problems = log.external_requests + log.console_errors + log.page_errors
     print(
         f"{args.png} written; external requests {len(log.external_requests)}, "

@@ -43,7 +43,9 @@ def test_geojson_schema_and_extras() -> None:
     assert {"penduduk", "tps", "repaired"} <= set(gdf.columns)
     assert gdf.crs.to_epsg() == 4326
     assert gdf.index.equals(pd.RangeIndex(4))
-    assert gdf.attrs == {"source": str(MINI), "level": "kecamatan"}
+    assert gdf.attrs["source"] == str(MINI) and gdf.attrs["level"] == "kecamatan"
+    # the provenance of the column mapping: schema column -> file column
+    assert gdf.attrs["columns"]["kode"] == "kode" and gdf.attrs["repaired"] == []
     assert not gdf["repaired"].any()
 
 
@@ -110,9 +112,12 @@ def test_missing_columns_listed(tmp_path: Path, mini: gpd.GeoDataFrame) -> None:
         load_boundaries(tmp_path / "k.geojson")
     msg = str(err.value)
     assert "k.geojson" in msg
-    for col in ("'kode'", "'nama'", "'nama_kab'"):
+    for col in ("'kode'", "'nama'"):
         assert col in msg
+    assert "'nama_kab'" not in msg  # a parent name comes from the kabupaten layer when absent
     assert "nearest existing: kodee" in msg
+    no_parent_name = load_boundaries(MINI.parent / "kecamatan_mini.geojson")
+    assert no_parent_name["nama_kab"].notna().all()
     with pytest.raises(MissingColumnError, match="'nope'"):
         load_boundaries(MINI, columns={"nope": "nama"})
 
@@ -146,7 +151,7 @@ def test_bowtie_repaired_and_reported(
     assert gdf.geometry.is_valid.all()
     assert gdf.geometry.iloc[0].geom_type == "MultiPolygon"
     assert gdf.to_crs(32650).area.iloc[0] > 0
-    assert "repaired 1 invalid polygon" in caplog.text and "64.01.01" in caplog.text
+    assert "repaired 1 polygon" in caplog.text and "64.01.01" in caplog.text
     with pytest.raises(ValidationError, match=r"invalid polygon.*row 1 \(Self-intersection"):
         load_boundaries(tmp_path / "k.geojson", repair=False)
 
@@ -213,7 +218,16 @@ def test_load_vector_and_layers(tmp_path: Path, mini: gpd.GeoDataFrame) -> None:
     (tmp_path / "network").mkdir()
     mini.to_file(tmp_path / DEMO_FILES["kecamatan"])
     pts.to_file(tmp_path / DEMO_FILES["pelabuhan"])
-    layers = load_layers(tmp_path)
+    # a folder of the user's files is never taken for the demonstration province
+    with pytest.raises(DataFileError, match=r"not the demonstration province.*kewaspadaan init"):
+        load_layers(tmp_path)
+    layers = load_layers(
+        paths={
+            "kecamatan": tmp_path / DEMO_FILES["kecamatan"],
+            "pelabuhan": tmp_path / DEMO_FILES["pelabuhan"],
+        },
+        derive=False,
+    )
     assert layers.available() == ["kecamatan", "pelabuhan"]
     assert layers.desa is None and len(layers.pelabuhan) == 1
     with pytest.raises(ValidationError, match="are Point, not lines"):
@@ -222,8 +236,9 @@ def test_load_vector_and_layers(tmp_path: Path, mini: gpd.GeoDataFrame) -> None:
         load_vector(tmp_path / DEMO_FILES["pelabuhan"], ["nama", "kelas"])
     # explicit paths with other names; the demo folder is not needed
     explicit = load_layers(paths={"kecamatan": MINI, "insiden": DATA / "acled_mini.csv"})
-    assert explicit.available() == ["kecamatan", "incidents_path"]
-    with pytest.raises(ValueError, match="unknown layer name"):
+    assert explicit.available() == ["kecamatan", "insiden"]
+    assert explicit.incidents.n_read == 7 and explicit.incidents is explicit.incidents  # cached
+    with pytest.raises(ValueError, match=r"unknown layer \(did you mean 'jalan'\?\)"):
         load_layers(paths={"jalan_raya": MINI})
 
 

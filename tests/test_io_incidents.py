@@ -78,7 +78,7 @@ def test_assignment_rules(kec: gpd.GeoDataFrame) -> None:
     assert rej["reason"].iloc[0].startswith("di luar semua kecamatan: terdekat 64.01.02")
     assert result.n_read == 7 and len(result.assigned) == 6
     assert not result.assigned.index.has_duplicates
-    assert result.summary()["by_rule"] == {"inside": 3, "overlap": 2, "nearest": 1}
+    assert result.summary()["by_rule"] == {"kode": 0, "inside": 3, "overlap": 2, "nearest": 1}
     counts = result.counts(kec["kode"])
     assert counts.tolist() == [1, 2, 2, 1] and counts.sum() == 6
     # a larger tolerance takes the far event too
@@ -120,7 +120,7 @@ def test_generic_csv_ids_dates_and_rejections(tmp_path: Path, kec: gpd.GeoDataFr
     load = load_incidents(path, today=TODAY)
     _accounting(load)
     assert load.n_read == 8 and len(load.incidents) == 2
-    assert load.incidents["event_id"].tolist() == ["insiden-1", "insiden-2"]  # stable ids
+    assert load.incidents["event_id"].tolist() == ["insiden#1", "insiden#2"]  # stable ids
     assert load.incidents["event_date"].tolist() == [
         pd.Timestamp("2024-01-15"),
         pd.Timestamp("2023-08-03"),
@@ -298,6 +298,7 @@ def test_check_command(tmp_path: Path) -> None:
         app, ["check", str(tmp_path / "x.csv"), "-b", str(DATA / "kecamatan_mini.geojson")]
     )
     assert res.exit_code == 2 and "x.csv: incident file not found" in res.output
+    assert "Traceback" not in res.output and res.output.count("Galat:") == 1
     res = CliRunner().invoke(app, ["check", str(ACLED), "-b", str(rej)])
     assert res.exit_code == 2 and "ditolak.csv: no geometry" in res.output
 

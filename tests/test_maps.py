@@ -17,6 +17,8 @@ from kewaspadaan._errors import CRSError, KewaspadaanWarning, MissingColumnError
 
 HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">'
 HOSTILE_NOTE = "<script>window.__pwned=2</script>"
+#: The longest kecamatan name of the synthetic province (tooltip layout tests).
+LONG_NAME = "Sungai Kunjang Seberang Ulu Ilir Tengah Raya Baru Kecamatan Persiapan Pemekaran"
 KELAS = ("rendah", "sedang", "tinggi", "sangat tinggi")
 
 
@@ -36,7 +38,8 @@ def synthetic_layers(n_incidents: int = 240, seed: int = 7) -> dict[str, gpd.Geo
     risk = gpd.GeoDataFrame(
         {
             "kode": [f"64.02.{i + 1:02d}" for i in range(n)],
-            "nama": [HOSTILE_NAME] + [f"Kecamatan {i}" for i in range(1, n)],
+            "nama": [HOSTILE_NAME]
+            + [f"Kecamatan {i}" if i != 9 else LONG_NAME for i in range(1, n)],
             "kode_kab": "64.02",
             "nama_kab": "Kutai Kartanegara",
             "skor": skor,
@@ -301,3 +304,92 @@ def test_inline_display_is_offline():
     page = _html.unescape(shown.split('srcdoc="', 1)[1].split('" sandbox', 1)[0])
     assert "L.version" in page or "Leaflet" in page
     assert _assets.find_external_resources(page) == []
+
+
+def test_route_segments_draw_a_shared_trunk_once() -> None:
+    """Two routes sharing a 20 km trunk: three unique pieces, the trunk counted twice."""
+    trunk = [(500_000, 0), (510_000, 0), (520_000, 0)]
+    routes = gpd.GeoDataFrame(
+        {
+            "tujuan_kode": ["a", "b", "c"],
+            "terlambat": [False, True, False],
+            "terjangkau": [True, True, False],
+        },
+        geometry=[
+            LineString([*trunk, (520_000, 10_000)]),
+            LineString([*trunk, (530_000, 0)]),
+            None,
+        ],
+        crs="EPSG:32650",
+    )
+    seg = maps.route_segments(routes)
+    assert seg.crs.to_epsg() == 4326
+    length_km = seg.to_crs(32650).length.sum() / 1000
+    assert length_km == pytest.approx(40.0, rel=1e-6)  # 20 trunk + 10 + 10, not 60
+    trunk_row = seg[seg["n_tujuan"] == 2]
+    assert len(trunk_row) == 1 and trunk_row["status"].iloc[0] == "terlambat"
+    assert sorted(seg["n_tujuan"]) == [1, 1, 2]
+    assert set(seg["status"]) == {"tepat_waktu", "terlambat"}
+    # the plan's status wins over the fastest route's flags
+    ok = maps.route_segments(routes, status=pd.Series(["tepat_waktu"] * 3, index=routes.index))
+    assert set(ok["status"]) == {"tepat_waktu"} and len(ok) == 2
+
+
+def test_routes_through_a_hub_are_deduplicated(layers) -> None:
+    """Every route passes one hub: the depot–hub leg is drawn once, used by all of them."""
+    import shapely
+
+    depot, hub = Point(520_000, -30_000), Point(500_000, -45_000)
+    cent = layers["risk"].geometry.centroid
+    routes = gpd.GeoDataFrame(
+        {"tujuan_kode": layers["risk"]["kode"], "terlambat": False, "terjangkau": True},
+        geometry=[LineString([depot, hub, c]) for c in cent],
+        crs="EPSG:32650",
+    )
+    seg = maps.route_segments(routes, tolerance_m=0)
+    n_in = len(shapely.get_coordinates(routes.geometry.to_numpy()))
+    n_out = len(shapely.get_coordinates(seg.geometry.to_numpy()))
+    assert n_out < n_in
+    assert seg["n_tujuan"].max() == len(routes)  # the shared leg
+
+
+def test_tooltip_card_shows_forecast_when_present(layers) -> None:
+    risk = layers["risk"].assign(
+        ekspektasi_insiden=2.345,
+        ekspektasi_bawah80=1.0,
+        ekspektasi_atas80=4.0,
+        tren_hotspot="menguat",
+        keandalan=0.82,
+    )
+    page = maps.render_map_html(maps.risk_map(risk, date="2024-11-27"))
+    assert "Prakiraan insiden bulan depan" in page and "2,3 (Rentang 80 %: 1,0\\u20134,0)" in page
+    assert '"menguat"' in page and "tinggi (0,82)" in page
+    bare = maps.render_map_html(maps.risk_map(layers["risk"]))
+    assert "Tanggal penilaian" not in bare  # no date given: none shown, never today's
+
+
+def test_routes_incidents_and_heat_off_by_default(page: str) -> None:
+    """Only the choropleth and the depots are added to the map when it opens."""
+    added = set(re.findall(r"(\w+_\d{4})\.addTo\(map_\d{4}\)", page))
+    names = dict(re.findall(r"kewaspadaan\.register\(\"(\w+)\", (\w+_\d{4})\)", page))
+    assert names["kecamatan"] in added and names["depot"] in added
+    for key in ("rute", "ruas_kritis", "panas"):
+        assert names[key] not in added, key
+    assert "kw_layer_" in page and "kw_layer_0" not in " ".join(added)
+
+
+def test_translated_classes_are_read_back_with_a_warning(layers) -> None:
+    en = dict(zip(settings.class_labels["id"], settings.class_labels["en"], strict=True))
+    risk = layers["risk"].assign(kelas=layers["risk"]["kelas"].map(en))
+    with pytest.warns(KewaspadaanWarning, match="translated class label"):
+        out = maps.prepare_risk_layer(risk)
+    assert list(out["kelas"]) == list(layers["risk"]["kelas"])
+
+
+def test_recent_incidents_window(layers) -> None:
+    inc = layers["incidents"]
+    last = pd.to_datetime(inc["event_date"]).max()
+    six = maps.recent_incidents(inc, last, 6)
+    assert 0 < len(six) < len(inc)
+    assert pd.to_datetime(six["event_date"]).min() >= last - pd.DateOffset(months=6)
+    assert len(maps.recent_incidents(inc, last, 0)) == len(inc)

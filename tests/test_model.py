@@ -223,4 +223,5 @@ def test_score_cli_writes_outputs(demo_small, tmp_path):
     bad = CliRunner().invoke(
         app, ["score", "--data", str(demo_small), "--out", str(tmp_path), "--level", "provinsi"]
     )
-    assert bad.exit_code == 2 and "kecamatan or desa" in bad.output
+    assert bad.exit_code == 2 and "'provinsi' is not a level" in bad.output
+    assert "Traceback" not in bad.output

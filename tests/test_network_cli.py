@@ -36,6 +36,9 @@ def write_toy_folder(root: Path) -> Path:
             "kapasitas_kotak": [100, 40, 500],
         }
     ).to_csv(root / DEMO_FILES["armada"], index=False)
+    # a folder of one's own files is used through a project file, written by `kewaspadaan init`
+    res = runner.invoke(app, ["init", str(root)])
+    assert res.exit_code == 0, res.output
     return root
 
 

@@ -1,24 +1,26 @@
-"""The real Kalimantan Timur case end to end (examples/kaltim_nyata.py) and kewaspadaan.realdata.
+"""The real Kalimantan Timur case through the CLI only (examples/kaltim/kewaspadaan.toml), and
+the derive rules of kewaspadaan.io.derive on small hand-made tables.
 
-Real data from ``../shared/data`` (skipped when absent): no incidents, DEM, roads or population,
-so the engine must degrade gracefully and say what it could not compute.
+Real data from ``../shared/data`` (skipped when absent): Kemendagri boundaries, KPU TPS, BPS
+population, ports, rivers, OurAirports, ETOPO5 and UCDP events — no roads, border, security posts
+or fleet, so the engine must derive what it can and say what it could not compute.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 
 from kewaspadaan import settings
 from kewaspadaan._errors import MissingColumnError, ValidationError
-from kewaspadaan.realdata import (
+from kewaspadaan.io.derive import (
     CAPITAL_RULES,
     coastline_from_polygons,
     depots_at_capitals,
@@ -29,14 +31,20 @@ from kewaspadaan.realdata import (
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _example():
-    spec = importlib.util.spec_from_file_location(
-        "kaltim_nyata", REPO / "examples" / "kaltim_nyata.py"
+PROJECT = REPO / "examples" / "kaltim" / "kewaspadaan.toml"
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The installed command line, as a planner types it (no Python glue)."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "kewaspadaan", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["kaltim_nyata"] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 # ------------------------------------------------------------------------------------------
@@ -135,92 +143,98 @@ def test_coastline_from_polygons() -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# the real province end to end
+# the real province end to end, through the CLI only
 # ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def real_run(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
-    mod = _example()
-    out = tmp_path_factory.mktemp("kaltim_nyata")
-    result = mod.run_real(
-        shared_data,
-        out,
-        as_of="2026-11-01",
-        departure="2029-02-05 06:00",
-        deadline="2029-02-13 18:00",
-    )
-    return mod, out, result
+    """`kewaspadaan run --config examples/kaltim/kewaspadaan.toml` from another folder."""
+    if Path(os.path.relpath(shared_data, PROJECT.parent)) != Path("../../../shared/data"):
+        pytest.skip("the example project names ../shared/data next to the repository")
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    out = tmp_path_factory.mktemp("kaltim")
+    check = _cli("check", "--config", str(PROJECT), "--out", str(out), cwd=elsewhere)
+    res = _cli("run", "--config", str(PROJECT), "--out", str(out), cwd=elsewhere)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return check, res, out
 
 
 @pytest.mark.realdata
-def test_real_score_degrades_gracefully(real_run) -> None:
-    _, out, result = real_run
-    t = result.score.table
-    assert len(t) == 105 and t["kode"].is_unique
-    assert t["kode"].str.match(r"^64\.\d{2}\.\d{2}$").all()
-    assert set(t["kelas"]) <= set(settings.class_labels["id"])
-    assert t["skor"].between(0, 100).all() and t["skor"].notna().all()
-    assert t["prob_insiden"].isna().all() and not t["peringatan"].any()
-    missing = result.score.missing
-    assert "history" in missing and "no incident file" in missing["history"]
-    assert "model not fitted" in missing["prob_insiden"]
-    assert {
-        "group:history",
-        "group:spillover",
-        "border_distance_km",
-        "elev_mean_m",
-        "tt_security_post_h",
-    } <= set(missing)
-    # only the groups present carry weight, renormalised to 1
-    w = result.score.risk.weights
-    assert "history" not in w and abs(sum(w.values()) - 1) < 1e-9
-    assert {"tt_kab_capital_h", "tt_prov_capital_h"} <= set(result.score.risk.normalised)
-    assert t["river_distance_km"].notna().all()  # the Natural Earth rivers are used
-    # coast derived from the province polygons: Balikpapan/Samarinda coastal, the interior not
-    coast = t.set_index("kode")["coast_distance_km"]
-    assert coast.notna().all() and "coast_distance_km" not in missing
-    assert coast[t.set_index("kode")["kode_kab"] == "64.71"].max() < 15
-    assert coast[t.set_index("kode")["kode_kab"] == "64.11"].min() > 150  # Mahakam Ulu
-    # the provincial capital's own kecamatan is the least remote to it
-    assert t.loc[t["tt_prov_capital_h"].idxmin(), "kode_kab"] == "64.72"
+@pytest.mark.slow
+def test_real_check_table(real_run) -> None:
+    check, _, _ = real_run
+    assert check.returncode == 0, check.stderr[-2000:]
+    lines = {ln.split()[0]: ln for ln in check.stdout.splitlines() if ln and ln[0].islower()}
+    assert "105" in lines["kecamatan"] and "1038" in lines["desa"] and "1038" in lines["tps"]
+    assert "turunan" in lines["permukiman"] and "turunan" in lines["gudang_kpu"]
+    assert "turunan" in lines["garis_pantai"]
+    assert "dilewati" in lines["jalan"] and "dilewati" in lines["pos_keamanan"]
+    assert "EPSG:32650" in lines["dem"]  # ETOPO5 (EPSG:4326) warped to UTM 50N
+    assert "Semua lapisan terbaca" in check.stdout
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_run_outputs_and_provenance(real_run, shared_data: Path) -> None:
+    _, res, out = real_run
     summary = json.loads((out / "ringkasan.json").read_text(encoding="utf-8"))
-    assert summary["unit"] == 105 and "prob_insiden" in summary["fitur_tidak_dihitung"]
-    feats = json.loads((out / "fitur.json").read_text(encoding="utf-8"))
-    assert "history" in feats["tidak_dihitung"] and "area_km2" in feats["dihitung"]
-    csv = pd.read_csv(out / "risiko_kecamatan.csv", dtype={"kode": str})
-    assert sorted(csv["kode"]) == sorted(t["kode"])
-
-
-@pytest.mark.realdata
-def test_real_settlements_capitals_and_routes(real_run, shared_data: Path) -> None:
-    _, out, result = real_run
-    G = result.logistics.graph
-    kinds = pd.Series(dict(G.nodes(data="kind"))).value_counts()
-    assert kinds["settlement"] == 1038 and kinds["depot"] == 10
-    assert G.graph["road_fallback"] is True
-    mahakam = [
-        d for *_, d in G.edges(data=True) if d["mode"] == "river" and d.get("nama") == "Mahakam"
-    ]
-    assert mahakam and sum(d["length_km"] for d in mahakam) / 2 > 300
+    assert summary["unit"] == 105 and summary["data_sintetis"] is False
+    assert summary["tanggal_penilaian"] == "2024-01-01"
+    sources = {Path(s["path"]).name: s for s in summary["sumber_data"] if s["path"]}
+    # every file named by the project, and nothing else, with its hash and rows
+    named = {
+        "kaltim_kecamatan_kemendagri2022.geojson",
+        "kaltim_desa_kelurahan_kemendagri2022.geojson",
+        "kpu_tps_per_desa_kaltim_pemilu2024.csv",
+        "etopo5_kaltim_margin1deg.tif",
+        "ucdp_ged_conflict_data_idn_1989-2019.csv",
+        "ourairports_airports_kaltim_margin.csv",
+    }
+    assert named <= set(sources)
+    assert all(Path(s["path"]).parent == shared_data.resolve() for s in sources.values())
+    assert not any(s["synthetic"] for s in summary["sumber_data"])
+    assert sources["kaltim_kecamatan_kemendagri2022.geojson"]["rows"] == 105
+    assert len(sources["kpu_tps_per_desa_kaltim_pemilu2024.csv"]["sha256"]) == 64
+    derived = {s["layer"]: s for s in summary["sumber_data"] if s["derived_from"]}
+    assert {"permukiman", "gudang_kpu", "garis_pantai"} <= set(derived)
+    assert "asumsi" in derived["gudang_kpu"]["note"]
+    t = pd.read_csv(out / "risiko_kecamatan.csv", dtype={"kode": str, "kode_kab": str})
+    assert len(t) == 105 and t["kode"].str.match(r"^64\.\d{2}\.\d{2}$").all()
+    assert set(t["kelas"]) <= set(settings.class_labels["id"])
+    assert t["skor"].between(0, 100).all()
+    # ETOPO5 terrain and the derived coast are features now
+    assert t["elev_mean_m"].notna().all() and t["coast_distance_km"].notna().all()
+    coast = t.set_index("kode")["coast_distance_km"]
+    assert coast[t.set_index("kode")["kode_kab"] == "64.71"].max() < 15  # Balikpapan
+    assert coast[t.set_index("kode")["kode_kab"] == "64.11"].min() > 150  # Mahakam Ulu
+    # TPS from the KPU table reach the kecamatan (sum of the desa): 11,441 in the province
+    assert t["tps"].sum() == 11_441
     routes = pd.read_csv(out / "rute.csv", dtype={"tujuan_kode": str})
     desa = pd.read_csv(shared_data / "kaltim_desa_kelurahan_centroids.csv", dtype=str)["kode"]
-    # one row per desa, none dropped, reachable or not
     assert len(routes) == 1038 and sorted(routes["tujuan_kode"]) == sorted(desa)
-    reach = routes["terjangkau"].astype(bool)
-    assert reach.mean() > 0.9 and (~reach).sum() == result.logistics.summary()["tidak_terjangkau"]
-    caps = pd.read_csv(out / "ibukota_kabupaten.csv", dtype=str)
-    assert len(caps) == 10 and set(caps["aturan"]) <= set(CAPITAL_RULES)
-    by_kab = dict(zip(caps["kode_kab"], caps["kode_kec"], strict=True))
-    # checked against the known capitals: Samarinda (kota_ne), Tenggarong, Tanjung Redeb
-    assert by_kab["64.72"].startswith("64.72") and by_kab["64.02"] == "64.02.06"
-    prov = caps[caps["ibukota_provinsi"] == "True"]
-    assert list(prov["kode_kab"]) == ["64.72"]
+    report = (out / "laporan_kewaspadaan.html").read_text(encoding="utf-8")
+    assert "kpu_tps_per_desa_kaltim_pemilu2024.csv" in report and "2024-01-01" in report
+    assert "Galat" not in res.stderr
 
 
 @pytest.mark.realdata
-def test_real_report_written(real_run) -> None:
-    _, out, result = real_run
-    report = out / "laporan_kewaspadaan.html"
-    assert report.exists() and 10_000 < report.stat().st_size < 3 * 1024 * 1024
-    html = report.read_text(encoding="utf-8")
-    assert "Samarinda" in html and '<script src="http' not in html
-    assert np.isfinite(result.score.table["skor"]).all()
+@pytest.mark.slow
+def test_real_run_ignores_a_demo_folder_in_the_working_directory(
+    real_run, shared_data: Path, tmp_path: Path
+) -> None:
+    """The provenance guarantee: the same project gives byte-identical outputs whether or not
+    the demonstration province sits in ./data of the working folder."""
+    from kewaspadaan.demo import generate_province
+
+    _, _, out_clean = real_run
+    cwd = tmp_path / "dengan_demo"
+    generate_province(cwd / "data", size="small")
+    out = tmp_path / "out"
+    res = _cli("run", "--config", str(PROJECT), "--out", str(out), cwd=cwd)
+    assert res.returncode == 0, res.stderr[-3000:]
+    names = sorted(p.name for p in out_clean.iterdir())
+    assert names == sorted(p.name for p in out.iterdir())
+    for name in names:
+        assert (out / name).read_bytes() == (out_clean / name).read_bytes(), name
+    summary = (out / "ringkasan.json").read_text(encoding="utf-8")
+    assert "demonstrasi" not in summary.lower() and '"synthetic": true' not in summary
+    assert json.loads(summary)["data_sintetis"] is False

@@ -1,24 +1,92 @@
-"""Self-contained HTML reports (kewaspadaan.report) and the ``kewaspadaan report`` command."""
+"""The report (kewaspadaan.report): brief on page 1, true logistics status, sections, language,
+limitations, provenance, escaping; and the ``kewaspadaan report`` command."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import warnings
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import LineString
-from test_maps import HOSTILE_NAME, HOSTILE_NOTE, synthetic_layers
+from test_maps import HOSTILE_NAME, HOSTILE_NOTE, LONG_NAME, synthetic_layers
 from typer.testing import CliRunner
 
-from kewaspadaan import _assets, report
+from kewaspadaan import _assets, report, settings
+from kewaspadaan._errors import KewaspadaanWarning
 from kewaspadaan.cli import app
 
 SOURCES = [
     ("Batas kecamatan: Kemendagri 2022", "cahyadsn/wilayah_boundaries <MIT>"),
     ("ACLED", "ekspor 2023–2024"),
 ]
+AS_OF = "2024-11-27"
+
+
+@dataclass
+class Plan:
+    """A delivery plan as kewaspadaan.network.plan.DeliveryPlan lays it out."""
+
+    trips: pd.DataFrame
+    stops: pd.DataFrame
+    unmet: pd.DataFrame
+    demand: pd.Series = field(repr=False)
+
+
+def late_plan(routes: pd.DataFrame) -> Plan:
+    """Three desa late (fleet), one cut off; one air trip and two road trips."""
+    codes = routes["tujuan_kode"].tolist()
+    trips = pd.DataFrame(
+        {
+            "trip_id": ["T0001", "T0002", "T0003"],
+            "depot": ["Gudang KPU Kukar", "Gudang KPU Kukar", "Gudang KPU Mahulu"],
+            "moda": ["road", "road", "air"],
+            "jenis": ["truk", "truk", "helikopter"],
+            "kendaraan": ["a", "b", "c"],
+            "kapasitas_kotak": [250, 250, 40],
+            "muatan_kotak": [200, 100, 30],
+            "jumlah_tujuan": [6, 4, 2],
+        }
+    )
+    stops = pd.DataFrame(
+        {"trip_id": "T0001", "tujuan_kode": codes[:-1], "muatan_kotak": 10, "terlambat": False}
+    )
+    why = "tiba 2024-11-27 02:00:00 setelah tenggat (armada tidak cukup: kendaraan berangkat ulang)"
+    unmet = pd.DataFrame(
+        {
+            "tujuan_kode": [codes[3], codes[4], codes[5], codes[-1]],
+            "tujuan_nama": ["Kecamatan 3", "Kecamatan 4", "Kecamatan 5", "Kecamatan 11"],
+            "depot": "Gudang KPU Kukar",
+            "moda": "road",
+            "permintaan_kotak": [40, 30, 20, 15],
+            "kurang_kotak": [40, 30, 20, 15],
+            "alasan": [why, why, why, "tidak terjangkau dari depot"],
+        }
+    )
+    return Plan(trips, stops, unmet, pd.Series(10, index=codes))
+
+
+def forecast_columns(risk: pd.DataFrame) -> pd.DataFrame:
+    """The forecast table the forecast engineer adds (docs/INTERFACES.md), kecamatan 7 first."""
+    n = len(risk)
+    exp = np.linspace(0.5, 3.0, n)[::-1].copy()
+    exp[7], exp[0] = 9.5, 0.2
+    return pd.DataFrame(
+        {
+            "kode": risk["kode"],
+            "ekspektasi_insiden": exp,
+            "ekspektasi_hingga_pemilu": exp * 3,
+            "ekspektasi_bawah80": exp * 0.5,
+            "ekspektasi_atas80": exp * 1.8,
+            "tren_hotspot": ["menguat"] + ["menetap"] * 6 + ["baru"] + ["bukan"] * (n - 8),
+            "keandalan": np.linspace(0.9, 0.3, n),
+            "prob_ganti_kelas": np.linspace(0.05, 0.4, n),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +95,54 @@ def layers() -> dict[str, gpd.GeoDataFrame]:
 
 
 @pytest.fixture(scope="module")
-def html(layers: dict[str, gpd.GeoDataFrame]) -> str:
-    return report.build_report(
-        layers["risk"],
-        incidents=layers["incidents"],
-        routes=layers["routes"],
-        depots=layers["depots"],
-        critical_links=layers["critical_links"],
-        sources=SOURCES,
-        run_date="2024-11-27",
+def full_kwargs(layers) -> dict:
+    plan = late_plan(layers["routes"])
+    escorts = pd.DataFrame(
+        {
+            "trip_id": ["T0001", "T0002", "T0003"],
+            "depot": ["Gudang KPU Kukar", "Gudang KPU Kukar", "Gudang KPU Mahulu"],
+            "perlu_pengawalan": [True, True, False],
+            "personel_pengawal": [4, 2, 0],
+        }
     )
+    personnel = pd.DataFrame(
+        {
+            "kode": layers["risk"]["kode"],
+            "nama": layers["risk"]["nama"],
+            "kebutuhan": 20,
+            "alokasi": 15,
+            "kekurangan": 5,
+        }
+    )
+    personnel.attrs.update(total_kebutuhan=240, total_alokasi=180, total_kekurangan=60)
+    return {
+        "incidents": layers["incidents"],
+        "routes": layers["routes"],
+        "plan": plan,
+        "escorts": escorts,
+        "personnel": personnel,
+        "depots": layers["depots"],
+        "critical_links": layers["critical_links"],
+        "forecast": forecast_columns(layers["risk"]),
+        "provenance": [
+            {
+                "layer": "kecamatan",
+                "path": "/data/kec.geojson",
+                "sha256": "ab" * 32,
+                "rows": 12,
+                "crs": "EPSG:32650",
+                "synthetic": False,
+                "note": "Kemendagri 2022",
+            }
+        ],
+        "sources": SOURCES,
+        "as_of": AS_OF,
+    }
+
+
+@pytest.fixture(scope="module")
+def html(layers, full_kwargs) -> str:
+    return report.build_report(layers["risk"], **full_kwargs)
 
 
 def _table(html: str, table_id: str) -> list[list[str]]:
@@ -51,20 +157,123 @@ def _table(html: str, table_id: str) -> list[list[str]]:
     ]
 
 
-def test_report_sections_and_offline(html: str) -> None:
-    for section in (
-        "Ringkasan",
-        "Peta risiko",
-        "Peringatan",
-        "Peringkat kecamatan",
-        "Ringkasan logistik",
-        "Sumber data",
-    ):
-        assert f"<h2>{section}" in html
+def _section(html: str, section_id: str) -> str:
+    m = re.search(rf'<section id="{section_id}".*?</section>', html, re.S)
+    assert m is not None, section_id
+    return m.group(0)
+
+
+def _visible_text(html: str) -> str:
+    """The text of the page outside scripts and styles, tags removed."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    return re.sub(r"<[^>]+>", " ", text)
+
+
+def test_sections_in_order_and_offline(html: str) -> None:
+    ids = re.findall(r'<section id="([a-z]+)"', html)
+    assert ids == [
+        "ringkasan",
+        "situasi",
+        "analisis",
+        "prakiraan",
+        "rekomendasi",
+        "logistik",
+        "keterbatasan",
+        "sumber",
+    ]
+    for h in ("I. Situasi", "II. Analisis", "III. Prakiraan", "IV. Rekomendasi"):
+        assert f"<h2>{h}</h2>" in html
     assert _assets.find_external_resources(html) == []
-    assert "@media print" in html and "@page" in html
-    assert 'datetime="2024-11-27"' in html and "27 Nov 2024" in html
+    assert "@media print" in html and "@page" in html and "A4" in html
     assert html.count('class="folium-map"') == 1 and 'version="1.9.4"' in html
+    assert re.search(
+        r'<figure class="kw-static-map".*?<img src="data:image/png;base64,', html, re.S
+    )
+
+
+def test_assessment_date_and_period_never_today(layers, html) -> None:
+    brief = _section(html, "ringkasan")
+    assert 'datetime="2024-11-27"' in brief and "27 Nov 2024" in brief
+    start = pd.to_datetime(layers["incidents"]["event_date"]).min()
+    assert f"{start.day} Jan 2023" in brief  # the period of the incident data
+    undated = report.build_report(layers["risk"])
+    today = dt.date.today()
+    assert "tanggal penilaian tidak diberikan" in undated
+    assert today.isoformat() not in undated
+    assert report.build_report(layers["risk"], run_date=AS_OF).count('datetime="2024-11-27"') >= 1
+
+
+def test_watch_list_by_forecast_with_trend_and_reliability(html) -> None:
+    rows = _table(html, "tabel-waspada")
+    assert len(rows) == settings.report_watch_n
+    assert rows[0][0] == "1. Kecamatan 7 (Kutai Kartanegara)"  # highest ekspektasi_insiden
+    assert "9,5" in rows[0][2] and "hot spot baru" in rows[0]
+    assert any(c.startswith("tinggi (0,") or c.startswith("sedang (0,") for c in rows[0])
+    assert "riwayat insiden" in rows[0][-1]
+    assert "menurut prakiraan jumlah insiden" in _section(html, "ringkasan")
+    assert 'id="prakiraan-absen"' not in html
+
+
+def test_watch_list_without_forecast_says_so(layers) -> None:
+    page = report.build_report(layers["risk"], as_of=AS_OF)
+    brief = _section(page, "ringkasan")
+    assert "Prakiraan jumlah insiden belum tersedia" in brief
+    assert _table(page, "tabel-waspada")[0][0].startswith("1. ")
+    assert "ekspektasi_insiden" in _section(page, "prakiraan")  # the absent columns are named
+    assert "prakiraan jumlah insiden" in _section(page, "keterbatasan")
+
+
+def test_logistics_from_the_plan_never_zero_when_late(layers, html) -> None:
+    routes = layers["routes"].assign(terlambat=False, terjangkau=True)  # fastest routes all fine
+    page = report.build_report(
+        layers["risk"], routes=routes, plan=late_plan(layers["routes"]), as_of=AS_OF
+    )
+    brief = _section(page, "ringkasan")
+    late = re.search(r'id="kw-card-late"><div class="kw-n">(\d+)<', brief)
+    assert late is not None and late.group(1) == "3"
+    assert "3 desa terlambat dan 1 desa tidak terjangkau dari 12 tujuan" in brief
+    assert "105 kotak suara" in brief
+    assert "armada tidak cukup" in brief
+    rows = _table(page, "tabel-logistik")
+    assert [r[5] for r in rows] == ["tidak terjangkau", "terlambat", "terlambat", "terlambat"]
+    assert "Gudang KPU Kukar" in _section(page, "rekomendasi")
+
+
+def test_logistics_from_problems_and_from_routes_only(layers) -> None:
+    problems = pd.DataFrame(
+        {
+            "tujuan_kode": ["64.02.05"],
+            "tujuan_nama": ["Kecamatan 4"],
+            "kode_kec": ["64.02.05"],
+            "status": ["terlambat"],
+            "alasan": ["waktu tempuh melebihi tenggat"],
+            "kotak": [25],
+        }
+    )
+    summary = {"tujuan": 12, "terlambat": 1, "tidak_terjangkau": 0, "kotak_tidak_terpenuhi": 25}
+    page = report.build_report(
+        layers["risk"], routes=layers["routes"], problems=problems, logistics=summary, as_of=AS_OF
+    )
+    assert "1 desa terlambat dan 0 desa tidak terjangkau dari 12 tujuan" in page
+    assert "Majukan keberangkatan ke 1 desa" in _section(page, "rekomendasi")
+    only = report.build_report(layers["risk"], routes=layers["routes"], as_of=AS_OF)
+    assert "tanpa batas armada" in _section(only, "ringkasan")
+    assert "1 desa terlambat dan 1 desa tidak terjangkau" in only
+    none = report.build_report(layers["risk"], as_of=AS_OF)
+    assert "status pengiriman tidak diketahui" in _section(none, "ringkasan")
+    assert re.search(r'id="kw-card-late"><div class="kw-n">—', none)
+
+
+def test_recommendations_derived_from_results(html) -> None:
+    recs = _section(html, "rekomendasi")
+    assert "Kawal 2 perjalanan logistik" in recs and "6 personel pengawal" in recs
+    assert "Pesan 1 sorti udara" in recs and "Gudang KPU Mahulu (1)" in recs
+    assert "Minta bantuan kendali operasi (BKO) 60 personel" in recs
+    assert "Siapkan jalur alternatif" in recs and "Kecamatan 11" in recs
+    assert "hot spot baru atau menguat" in recs
+    brief = _section(html, "ringkasan")
+    assert brief.count("<li>") >= 5 and "Prioritaskan kegiatan intelijen" in brief
+    assert "Kebutuhan menurut norma 240 personel; tersedia 180; kekurangan 60" in brief
 
 
 def test_ranking_table_ordered_with_classes(html: str, layers) -> None:
@@ -74,74 +283,161 @@ def test_ranking_table_ordered_with_classes(html: str, layers) -> None:
     assert [int(r[0]) for r in rows] == sorted(risk["peringkat"])
     assert rows[0][1] == "64.02.01" and rows[0][4] == "95,0" and rows[0][5] == "sangat tinggi"
     assert rows[-1][5] == "rendah" and rows[0][8].startswith("riwayat insiden")
-
-
-def test_alerts_and_logistics(html: str, layers) -> None:
     alerts = _table(html, "tabel-peringatan")
-    assert [r[1] for r in alerts] == list(layers["risk"].loc[layers["risk"]["peringatan"], "kode"])
-    logistics = _table(html, "tabel-logistik")
-    assert [(r[1], r[7]) for r in logistics] == [
-        ("Kecamatan 10", "terlambat"),
-        ("Kecamatan 11", "tidak terjangkau"),
-    ]
-    summary = report.logistics_summary(layers["routes"])
-    assert (
-        summary["n_total"],
-        summary["n_on_time"],
-        summary["n_late"],
-        summary["n_unreachable"],
-    ) == (12, 10, 1, 1)
+    assert sorted(r[1] for r in alerts) == sorted(risk.loc[risk["peringatan"], "kode"])
+
+
+def test_situation_counts_incidents(layers, html) -> None:
+    sit = _section(html, "situasi")
+    n = len(layers["incidents"])
+    assert f"{n} insiden tercatat" in sit
+    assert "Unjuk rasa" in sit or "Kerusuhan" in sit  # ACLED types in Bahasa
+    assert "Protests" not in sit and "Riots" not in sit
 
 
 def test_hostile_text_shows_as_text(html: str) -> None:
     assert HOSTILE_NAME not in html and HOSTILE_NOTE not in html
-    assert "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in html  # ranking table
+    assert "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in html
     assert "cahyadsn/wilayah_boundaries &lt;MIT&gt;" in html
 
 
-def test_no_alerts_no_routes_and_english(layers) -> None:
-    risk = layers["risk"].assign(peringatan=False)
-    html = report.build_report(risk, language="en", run_date="2024-11-27")
-    assert "No alerts in this period." in html and "No logistics plan in this report." in html
-    assert "<h2>Kecamatan ranking" in html and "very high" in html
-    assert "No data sources recorded." in html
+def test_url_and_script_in_names_and_notes_do_not_stop_the_report(layers) -> None:
+    risk = layers["risk"].copy()
+    risk.loc[1, "nama"] = "Pasar url(https://evil.example/x.png) </script><script>alert(1)"
+    risk.loc[2, "pendorong"] = "background:url(//evil.example/y)"
+    inc = layers["incidents"].copy()
+    inc.loc[inc.index[1], "notes"] = "lihat url(https://evil.example/z) </script>"
+    page = report.build_report(risk, incidents=inc, sources=["url(https://x.example)"], as_of=AS_OF)
+    assert _assets.find_external_resources(page) == []
+    assert "</script><script>alert(1)" not in page
+    assert "Pasar url(https://evil.example/x.png) &lt;/script&gt;" in page
+
+
+def test_english_labels_keep_identifier_values(layers, full_kwargs) -> None:
+    risk = layers["risk"].copy()
+    page = report.build_report(risk, **{**full_kwargs, "language": "en"})
+    assert list(risk["kelas"]) == list(layers["risk"]["kelas"])  # the data are untouched
+    assert "very high" in page and "<h2>I. Situation</h2>" in page
+    assert "Executive brief" in page and "3 desa late and 1 desa cut off" in page
+    assert "Protests" in page or "Riots" in page
+    translated = layers["risk"].assign(
+        kelas=layers["risk"]["kelas"].map(
+            dict(zip(settings.class_labels["id"], settings.class_labels["en"], strict=True))
+        )
+    )
+    with pytest.warns(KewaspadaanWarning, match="translated class label"):
+        again = report.build_report(translated, as_of=AS_OF, language="en")
+    assert _table(again, "tabel-peringkat")[0][5] == "very high"
+
+
+def test_limitations_always_present_and_translated(layers) -> None:
+    page = report.build_report(
+        layers["risk"],
+        as_of=AS_OF,
+        missing={"elev_mean_m": "no DEM (terrain raster) given", "x_feature": "<b>odd</b> reason"},
+    )
+    lim = _section(page, "keterbatasan")
+    assert "Keterbatasan data" in lim
+    assert "tidak ada DEM (raster elevasi)" in lim and "no DEM" not in lim
+    assert "&lt;b&gt;odd&lt;/b&gt; reason" in lim and 'lang="en"' in lim
+    assert "data insiden" in lim and "rencana logistik" in lim and "alokasi personel" in lim
+    bare = _section(report.build_report(layers["risk"], as_of=AS_OF), "keterbatasan")
+    assert "Semua fitur skor risiko dapat dihitung" in bare
+
+
+def test_provenance_table_and_synthetic_warning(layers, html) -> None:
+    rows = _table(html, "tabel-sumber")
+    assert rows[0] == [
+        "kecamatan",
+        "/data/kec.geojson",
+        "12",
+        "EPSG:32650",
+        "abababababab",
+        "nyata",
+        "Kemendagri 2022",
+    ]
+    assert "Data sintetis" not in html
+    synthetic = report.build_report(
+        layers["risk"],
+        as_of=AS_OF,
+        provenance=[{"layer": "kecamatan", "path": "demo/kec.geojson", "synthetic": True}],
+    )
+    assert "Data sintetis (provinsi demonstrasi)" in _section(synthetic, "ringkasan")
+
+
+def test_classification_banner(layers, monkeypatch) -> None:
+    assert 'id="kw-klasifikasi"' not in report.build_report(layers["risk"], as_of=AS_OF)
+    monkeypatch.setattr(settings, "report_classification", "TERBATAS")
+    page = report.build_report(layers["risk"], as_of=AS_OF)
+    assert page.count('class="kw-banner') == 2 and ">TERBATAS</div>" in page
+    assert ">RAHASIA</div>" in report.build_report(
+        layers["risk"], as_of=AS_OF, classification="RAHASIA"
+    )
 
 
 def test_write_report_atomic_and_deterministic(tmp_path, layers) -> None:
-    kwargs = {"routes": layers["routes"], "run_date": "2024-11-27", "sources": ["Kemendagri"]}
+    kwargs = {"routes": layers["routes"], "as_of": AS_OF, "sources": ["Kemendagri"]}
     path = report.write_report(tmp_path / "laporan.html", layers["risk"], **kwargs)
     assert [p.name for p in tmp_path.iterdir()] == ["laporan.html"]
     assert path.read_text(encoding="utf-8") == report.build_report(layers["risk"], **kwargs)
 
 
-def test_cli_report_writes_outputs(tmp_path, layers) -> None:
+def test_longest_name_wraps_in_tables(layers, html) -> None:
+    assert LONG_NAME in html
+    assert "table-layout: fixed" in html  # tables never widen past the page
+
+
+def test_cli_report_writes_outputs(tmp_path, demo_small) -> None:
+    """The report is built from the results of the data, dated by the assessment date."""
     out = tmp_path / "outputs"
-    out.mkdir()
-    layers["risk"].to_file(out / "risiko_kecamatan.gpkg")
-    layers["routes"].to_file(out / "rute.gpkg")
     result = CliRunner().invoke(
-        app,
-        ["report", "--out", str(out), "--data", str(tmp_path / "kosong"), "--date", "2024-11-27"],
+        app, ["report", "--out", str(out), "--data", str(demo_small), "--as-of", "2026-06-01"]
     )
     assert result.exit_code == 0, result.output
     page = (out / "laporan_kewaspadaan.html").read_text(encoding="utf-8")
-    assert "risiko_kecamatan.gpkg" in page and "rute.gpkg" in page
-    assert len(_table(page, "tabel-peringkat")) == len(layers["risk"])
+    assert "kecamatan.geojson" in page and "sintetis" in page
+    assert "2026-06-01" in page or "1 Juni 2026" in page
     assert (out / "peta_risiko.html").stat().st_size > 100_000
     english = CliRunner().invoke(
-        app, ["report", "--out", str(out), "--data", str(tmp_path / "kosong"), "-l", "en"]
+        app, ["report", "--out", str(out), "--data", str(demo_small), "-l", "en"]
     )
     assert english.exit_code == 0 and "Early Warning Report" in (
         out / "laporan_kewaspadaan.html"
     ).read_text(encoding="utf-8")
 
 
-def test_cli_report_without_risk_table_says_what_to_run(tmp_path) -> None:
+def test_cli_report_without_data_says_what_to_do(tmp_path) -> None:
+    (tmp_path / "kosong").mkdir()
+    (tmp_path / "kosong" / "catatan.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     result = CliRunner().invoke(
         app, ["report", "--out", str(tmp_path / "o"), "--data", str(tmp_path / "kosong")]
     )
-    assert result.exit_code == 2
-    assert "run `kewaspadaan score` first" in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "not the demonstration province" in result.output and "kewaspadaan init" in result.output
+    assert not (tmp_path / "kosong" / "MANIFEST.json").exists()  # never generated into it
+
+
+@pytest.mark.slow
+def test_report_from_a_real_engine_run(tmp_path, demo_small) -> None:
+    """Today's engine on the small demo province: the brief shows the plan's own numbers."""
+    from kewaspadaan.io import load_incidents
+    from kewaspadaan.pipeline import run
+
+    result = run(demo_small, backtest=False, officers=200)
+    inc = load_incidents(demo_small / "incidents" / "insiden_acled.csv").incidents
+    kwargs = report.report_inputs(result, incidents=inc)
+    assert kwargs["as_of"] == result.score.as_of and kwargs["plan"] is result.logistics.plan
+    page = report.build_report(**kwargs)
+    brief = _section(page, "ringkasan")
+    as_of = result.score.as_of
+    assert f'datetime="{as_of:%Y-%m-%d}"' in brief
+    unmet = result.logistics.plan.unmet
+    cut = unmet["alasan"].str.contains("tidak terjangkau").sum()
+    late = re.search(r'id="kw-card-late"><div class="kw-n">([\d.]+)<', brief)
+    assert late is not None and int(late.group(1).replace(".", "")) == len(unmet) - cut
+    assert "Kebutuhan menurut norma" in brief
+    assert len(page.encode()) < 2_000_000
+    assert _assets.find_external_resources(page) == []
 
 
 @pytest.mark.realdata
@@ -167,8 +463,8 @@ def test_full_province_report_under_3_mb(shared_data) -> None:
         {
             "event_id": [f"IDN{i}" for i in range(n)],
             "event_type": "Protests",
-            "event_date": pd.Timestamp("2022-01-01")
-            + pd.to_timedelta(rng.integers(0, 1000, n), "D"),
+            "event_date": pd.Timestamp("2023-01-01")
+            + pd.to_timedelta(rng.integers(0, 690, n), "D"),
             "notes": [
                 "On 12 March, supporters of two candidates clashed in the village market; "
                 "police dispersed the crowd and two people were injured."
@@ -189,55 +485,22 @@ def test_full_province_report_under_3_mb(shared_data) -> None:
             "depot": "Gudang KPU",
             "waktu_tempuh_h": rng.uniform(1, 60, len(risk)),
             "moda": "road+river",
-            "tiba": pd.Timestamp("2024-11-21"),
-            "tenggat": pd.Timestamp("2024-11-26"),
             "terlambat": rng.uniform(size=len(risk)) < 0.1,
             "terjangkau": True,
-            "jam_zona_rawan_h": 2.0,
         },
         geometry=[LineString(np.linspace(depot.coords[0], c.coords[0], 200)) for c in centres],
         crs=4326,
     )
     depots = gpd.GeoDataFrame({"nama": ["Gudang KPU"]}, geometry=[depot], crs=4326)
-    html = report.build_report(
-        risk,
-        incidents=incidents,
-        routes=routes,
-        depots=depots,
-        critical_links=routes.head(10).assign(nama="ruas", mode="road", dampak_tps=10),
-        run_date="2024-11-27",
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        html = report.build_report(
+            risk,
+            incidents=incidents,
+            routes=routes,
+            depots=depots,
+            critical_links=routes.head(10).assign(nama="ruas", mode="road", dampak_tps=10),
+            as_of=AS_OF,
+        )
     size = len(html.encode("utf-8"))
     assert n > 4000 and size < 3_000_000, f"{n} incidents, {size / 1e6:.2f} MB"
-
-
-def test_missing_features_listed_and_escaped():
-    """Features that could not be computed are listed, as text, in their own section."""
-    from shapely.geometry import box
-
-    risk = gpd.GeoDataFrame(
-        {
-            "kode": ["64.01.01", "64.01.02"],
-            "nama": ["A", "B"],
-            "kode_kab": ["64.01"] * 2,
-            "nama_kab": ["Paser"] * 2,
-            "skor": [80.0, 20.0],
-            "kelas": ["sangat tinggi", "rendah"],
-            "peringkat": [1, 2],
-            "pendorong": ["x", "y"],
-            "prob_insiden": [float("nan")] * 2,
-            "perubahan_skor": [float("nan")] * 2,
-            "peringatan": [False, False],
-        },
-        geometry=[box(116, -1, 116.1, -0.9), box(116.1, -1, 116.2, -0.9)],
-        crs="EPSG:4326",
-    )
-    html = report.build_report(
-        risk,
-        run_date="2026-11-01",
-        missing={"history": "no incident file given", "elev_mean_m": "<b>no DEM</b>"},
-    )
-    assert 'id="keterbatasan"' in html and "Keterbatasan data" in html
-    assert "no incident file given" in html
-    assert "&lt;b&gt;no DEM&lt;/b&gt;" in html and "<b>no DEM</b>" not in html
-    assert 'id="keterbatasan"' not in report.build_report(risk, run_date="2026-11-01")

@@ -1,23 +1,52 @@
-"""Shared pieces of the CLI: the Typer app, logging set-up, common options."""
+"""Shared pieces of the CLI: the Typer app, one option vocabulary, one error handler, and the
+one place that decides where a command's data come from.
+
+Every command is *parse → call → echo*: it parses its options, calls the library, and prints a
+summary. :func:`guarded` turns every user error — a bad project or settings file, a missing
+file, a malformed table, a CRS problem, an unwritable output folder — into one ``Galat: ...``
+message on stderr and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
+import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from kewaspadaan import __version__, settings
+from kewaspadaan._errors import KewaspadaanError
 
-__all__ = ["ConfigOption", "DataDirOption", "OutputDirOption", "app", "resolve_dirs", "setup"]
+__all__ = [
+    "AsOfOption",
+    "ConfigOption",
+    "DataDirOption",
+    "DemoOption",
+    "LanguageOption",
+    "LevelOption",
+    "OutputDirOption",
+    "VerboseOption",
+    "app",
+    "guarded",
+    "open_layers",
+    "output_dir",
+    "progress",
+    "setup",
+]
+
+logger = logging.getLogger("kewaspadaan.cli")
 
 app = typer.Typer(
     name="kewaspadaan",
     help=(
         "kewaspadaan — kewaspadaan dini (early warning) for Pemilu/Pilkada: kecamatan risk "
-        "scores, election logistics routes, offline maps and reports. With no data given, every "
-        "command works on the embedded demonstration province (generated, not real)."
+        "scores, election logistics routes, offline maps and reports. Name your data in a "
+        "project file (`kewaspadaan init FOLDER`, then --config FOLDER/kewaspadaan.toml); with no "
+        "data given, commands use the embedded demonstration province (generated, not real)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -29,9 +58,8 @@ ConfigOption = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="TOML settings file (see kewaspadaan.settings).",
-        exists=True,
-        dir_okay=False,
+        help="Project file kewaspadaan.toml ([data] names each layer's "
+        "file; other tables are settings), or a settings-only TOML file.",
     ),
 ]
 DataDirOption = Annotated[
@@ -39,35 +67,176 @@ DataDirOption = Annotated[
     typer.Option(
         "--data",
         "-d",
-        help="Data folder (default: settings.data_dir = data/); the "
-        "demonstration province is generated there when it holds no boundaries.",
+        help="A folder holding kewaspadaan.toml, or a folder of the "
+        "demonstration province (never written into when it holds other files).",
+    ),
+]
+DemoOption = Annotated[
+    bool,
+    typer.Option(
+        "--demo",
+        help="Use the demonstration province (synthetic data), even when a "
+        "kewaspadaan.toml is in the working folder.",
     ),
 ]
 OutputDirOption = Annotated[
     Path | None,
-    typer.Option("--out", "-o", help="Output folder (default: settings.output_dir = outputs/)."),
+    typer.Option(
+        "--out",
+        "-o",
+        help="Output folder (default: [project] output_dir, else settings.output_dir = outputs/).",
+    ),
 ]
+LevelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--level",
+        help="Units scored: kabupaten, kecamatan or desa (default: the "
+        "project's level, else kecamatan).",
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Assessment date YYYY-MM-DD (default: the project's as_of, else "
+        "the month after the latest incident).",
+    ),
+]
+LanguageOption = Annotated[
+    str | None,
+    typer.Option("--language", "-l", help="Report language: id (Bahasa Indonesia) or en."),
+]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+
+#: Errors that are the user's to fix: one line, exit status 2.
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    KewaspadaanError,
+    FileNotFoundError,
+    PermissionError,
+    IsADirectoryError,
+    NotADirectoryError,
+    ValueError,
+    KeyError,
+    tomllib.TOMLDecodeError,
+    UnicodeDecodeError,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def resolve_dirs(data: Path | None, out: Path | None = None) -> tuple[Path, Path]:
-    """The data and output folders of a command: the options given, else the settings (call
-    after :func:`setup`, so a ``--config`` file's ``[general]`` table counts)."""
-    return (
-        Path(data) if data is not None else Path(settings.data_dir),
-        Path(out) if out is not None else Path(settings.output_dir),
-    )
+def guarded(func: F) -> F:
+    """Run a command; a user error becomes ``Galat: <message>`` on stderr and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except USER_ERRORS as exc:
+            text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+            typer.echo(f"Galat: {text.strip() or type(exc).__name__}", err=True)
+            raise typer.Exit(code=2) from exc
+        except OSError as exc:  # disk full, read-only folder, ...
+            typer.echo(f"Galat: {exc.strerror or exc} ({exc.filename or ''})", err=True)
+            raise typer.Exit(code=2) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 def setup(config: Path | None = None, *, verbose: bool = False) -> None:
-    """Configure logging for a CLI run and apply a TOML settings file."""
+    """Configure logging for a CLI run and apply the settings tables of ``config``.
+
+    The whole file is validated first; nothing is applied when it has a problem
+    (:func:`kewaspadaan.settings.load_toml`).
+    """
     level = logging.DEBUG if verbose else settings.log_level
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
     logging.getLogger("kewaspadaan").setLevel(level)
-    for noisy in ("numba", "fiona", "pyogrio", "rasterio", "matplotlib", "PIL"):
+    for noisy in ("numba", "fiona", "pyogrio", "rasterio", "matplotlib", "PIL", "distributed"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if config is not None:
+        if not Path(config).is_file():
+            raise FileNotFoundError(f"{config}: --config file not found")
         changed = settings.load_toml(config)
-        logging.getLogger("kewaspadaan").info("settings from %s: %s", config, sorted(changed))
+        if changed:
+            logger.info("settings from %s: %s", config, ", ".join(sorted(changed)))
+
+
+def _has_data_table(config: Path) -> bool:
+    with Path(config).open("rb") as fh:
+        return "data" in tomllib.load(fh)
+
+
+def open_layers(
+    *,
+    config: Path | None = None,
+    data: Path | None = None,
+    demo: bool = False,
+    paths: dict[str, Any] | None = None,
+    level: str | None = None,
+) -> Any:
+    """The layers of a command, from the one source its options name.
+
+    In order: ``--demo`` → the demonstration province (in ``--data`` or
+    ``settings.data_dir``); explicit files (``paths``) → exactly those; ``--config`` with a
+    ``[data]`` table → that project; ``--data`` → the project or demonstration province in that
+    folder; a ``kewaspadaan.toml`` in the working folder → that project; else the
+    demonstration province. Sources are never merged.
+    """
+    from kewaspadaan.io import load_demo, load_layers
+    from kewaspadaan.io.project import find_project, read_project
+
+    if demo:
+        if paths or (config is not None and _has_data_table(config)):
+            raise ValueError(
+                "--demo cannot be combined with files of your own (--config with a "
+                "[data] table, --boundaries, --incidents)"
+            )
+        return load_demo(data)
+    if paths:
+        if config is not None and _has_data_table(config):
+            raise ValueError(
+                "--boundaries/--incidents name files, and --config names a project: "
+                "give one of them (files are never merged with a project)"
+            )
+        return load_layers(paths=paths, level=level)
+    if config is not None and _has_data_table(config):
+        return load_layers(read_project(config), level=level)
+    if data is not None:
+        return load_layers(data, level=level)
+    here = find_project(Path.cwd())
+    if here is not None:
+        logger.info("using the project file %s", here)
+        return load_layers(read_project(here), level=level)
+    return load_demo()
+
+
+def output_dir(out: Path | None, layers: Any) -> Path:
+    """``--out``, else the project's ``output_dir``, else ``settings.output_dir`` — checked
+    writable before any work starts (:func:`kewaspadaan._io_utils.probe_output_dir`)."""
+    from kewaspadaan._io_utils import probe_output_dir
+
+    if out is not None:
+        return probe_output_dir(out)
+    project = getattr(layers, "project", None)
+    if project is not None and project.path is not None:
+        return probe_output_dir(project.output_dir(settings.output_dir))
+    return probe_output_dir(settings.output_dir)
+
+
+def progress(total: int, desc: str) -> tuple[Any, Callable[[str], None]]:
+    """A progress bar (shown on a terminal only) and the ``step`` callback that advances it."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="tahap", disable=None, leave=False)
+
+    def step(label: str) -> None:
+        bar.set_postfix_str(label)
+        bar.update(1)
+
+    return bar, step
 
 
 def _version_callback(value: bool) -> None:

@@ -1,18 +1,21 @@
-"""``kewaspadaan demo-data``: generate the demonstration province (synthetic data)."""
+"""``kewaspadaan demo-data`` and ``kewaspadaan init``: the demonstration province, and a
+project file for real data."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kewaspadaan import settings
-from kewaspadaan.cli._common import ConfigOption, DataDirOption, app, resolve_dirs, setup
+from kewaspadaan.cli._common import ConfigOption, DataDirOption, VerboseOption, app, guarded, setup
 
-__all__ = ["demo_data"]
+__all__ = ["demo_data", "init"]
 
 
 @app.command("demo-data")
+@guarded
 def demo_data(
     data: DataDirOption = None,
     seed: Annotated[
@@ -31,14 +34,14 @@ def demo_data(
         bool, typer.Option("--force", help="Regenerate even if MANIFEST.json already matches.")
     ] = False,
     config: ConfigOption = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Generate the demonstration province: Provinsi Demonstrasi (data sintetis), code 99.
 
     Writes boundaries, DEM, rivers, roads, ports, airstrips, KPU warehouses, security posts, the
     fleet, nine years of incidents in ACLED format and their true intensity into DATA, with a
     MANIFEST.json (seed, sizes, sha256 of every file). Nothing is downloaded; the data is
-    generated and describes no real place.
+    generated and describes no real place. A folder holding other files is refused.
     """
     from kewaspadaan.demo import (
         SYNTHETIC_NOTICE,
@@ -47,12 +50,18 @@ def demo_data(
         read_manifest,
     )
     from kewaspadaan.demo._spec import SIZES
+    from kewaspadaan.io.layers import _foreign_files
 
     setup(config, verbose=verbose)
-    folder, _ = resolve_dirs(data)
+    folder = Path(data) if data is not None else Path(settings.data_dir)
     size = size.lower()
     if size not in SIZES:
-        raise typer.BadParameter(f"--size must be one of {sorted(SIZES)}, not {size!r}")
+        raise ValueError(f"--size must be one of {sorted(SIZES)}, not {size!r}")
+    if read_manifest(folder) is None and _foreign_files(folder):
+        raise ValueError(
+            f"{folder} holds files that are not the demonstration province; "
+            "choose an empty folder with --data"
+        )
     seed = settings.demo_seed if seed is None else seed
     if force:
         generate_province(folder, seed=seed, size=size, progress=True)
@@ -66,3 +75,25 @@ def demo_data(
     for f in m.get("files", []):
         typer.echo(f"  {f['path']:<34} {f['features']:>9}  sha256 {f['sha256'][:12]}")
     typer.echo(SYNTHETIC_NOTICE)
+
+
+@app.command("init")
+@guarded
+def init(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder of your data; kewaspadaan.toml is written there.")
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing kewaspadaan.toml.")
+    ] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Write a commented project file kewaspadaan.toml into FOLDER, with the files found there
+    entered under the layers their names suggest. Check it with `kewaspadaan check --config`."""
+    from kewaspadaan.io.project import write_template
+
+    setup(None, verbose=verbose)
+    path = write_template(folder, force=force)
+    typer.echo(f"Ditulis: {path}")
+    typer.echo(f"Periksa: kewaspadaan check --config {path}")
+    typer.echo(f"Jalankan: kewaspadaan run --config {path}")

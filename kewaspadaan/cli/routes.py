@@ -2,61 +2,29 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated, Any
 
-import geopandas as gpd
 import pandas as pd
 import typer
-from tqdm.auto import tqdm
 
-from kewaspadaan._errors import KewaspadaanError, NetworkError
+from kewaspadaan._errors import NetworkError
+from kewaspadaan._io_utils import write_staged
 from kewaspadaan.cli._common import (
     ConfigOption,
     DataDirOption,
+    DemoOption,
     OutputDirOption,
+    VerboseOption,
     app,
-    resolve_dirs,
+    guarded,
+    open_layers,
+    output_dir,
+    progress,
     setup,
 )
-from kewaspadaan.schema import DEMO_FILES
 
 __all__ = ["routes"]
-
-logger = logging.getLogger(__name__)
-
-_NETWORK_LAYERS = ("jalan", "sungai", "pelabuhan", "bandara", "permukiman", "gudang_kpu")
-
-
-def _ensure_data(data: Path) -> None:
-    """Generate the demonstration province into ``data`` when it holds no network layer."""
-    if any((data / DEMO_FILES[name]).exists() for name in _NETWORK_LAYERS):
-        return
-    from kewaspadaan.demo import ensure_demo_data
-
-    logger.info("%s holds no network layers: generating the demonstration province", data)
-    ensure_demo_data(data)
-
-
-def _read_risk(risk: Path | None, out: Path) -> gpd.GeoDataFrame | None:
-    path = risk if risk is not None else out / "risiko_kecamatan.gpkg"
-    if not path.exists():
-        if risk is not None:
-            raise FileNotFoundError(
-                f"{path}: risk table not found; run `kewaspadaan score` or "
-                "give --risk FILE (kode, kelas[, geometry])"
-            )
-        logger.info(
-            "no risk table (%s absent): routes computed without jam_zona_rawan_h; run "
-            "`kewaspadaan score` first to add it",
-            path,
-        )
-        return None
-    logger.info("risk table: %s", path)
-    if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, dtype={"kode": str})
-    return gpd.read_file(path)
 
 
 def _closures(G: Any, close: str | None) -> Any:
@@ -85,21 +53,24 @@ def _timestamp(value: str | None, what: str) -> pd.Timestamp | None:
     try:
         return pd.Timestamp(value)
     except ValueError as exc:
-        raise typer.BadParameter(
+        raise ValueError(
             f"{what}: {value!r} is not an ISO date-time such as 2024-11-22T06:00"
         ) from exc
 
 
 @app.command("routes")
+@guarded
 def routes(
+    config: ConfigOption = None,
     data: DataDirOption = None,
+    demo: DemoOption = False,
     out: OutputDirOption = None,
     risk: Annotated[
         Path | None,
         typer.Option(
             "--risk",
-            help="Risk table (kode, kelas, geometry) from `kewaspadaan score`. Default: "
-            "<out>/risiko_kecamatan.gpkg when present.",
+            help="Risk table (kode, kelas) from `kewaspadaan score`. Default: scored now "
+            "(without the backtest) from the same data.",
         ),
     ] = None,
     departure: Annotated[
@@ -121,102 +92,68 @@ def routes(
             "names (an airstrip, a port) to close; a before/after report is written.",
         ),
     ] = None,
-    level: Annotated[str, typer.Option(help="Destinations: desa or kecamatan.")] = "desa",
+    level: Annotated[
+        str, typer.Option("--level", help="Destinations: desa or kecamatan.")
+    ] = "desa",
     officers: Annotated[
         int | None,
         typer.Option(
             "--officers",
             help="Security personnel available: allocate them across kecamatan by "
-            "risk class and TPS (needs a risk table).",
+            "risk class and TPS.",
         ),
     ] = None,
     top: Annotated[int, typer.Option(help="Critical links listed.")] = 20,
-    config: ConfigOption = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Fastest routes from each KPU warehouse to every desa/kecamatan, the delivery plan and
     the critical links; writes rute.gpkg/.csv/.geojson, rencana_pengiriman.csv,
     tautan_kritis.gpkg/.csv (and gangguan.csv with --close)."""
+    from kewaspadaan.io import load_vector
+    from kewaspadaan.pipeline import logistics
+    from kewaspadaan.scoring import score
+
     setup(config, verbose=verbose)
     if level not in ("desa", "kecamatan"):
-        raise typer.BadParameter(f"--level must be desa or kecamatan, not {level!r}")
+        raise ValueError(f"--level must be desa or kecamatan, not {level!r}")
+    dep, dl = _timestamp(departure, "--departure"), _timestamp(deadline, "--deadline")
+    layers = open_layers(config=config, data=data, demo=demo)
+    target = output_dir(out, layers)
+    bar, step = progress(5, "routes")
     try:
-        written = _run(
-            *resolve_dirs(data, out),
-            risk,
-            _timestamp(departure, "--departure"),
-            _timestamp(deadline, "--deadline"),
-            close,
-            level,
-            officers,
-            top,
+        if risk is not None:
+            table = load_vector(risk, ["kode", "kelas"], name="risk table")
+        elif layers.kecamatan is not None:
+            table = score(layers, level="kecamatan", run_backtest=False).table
+        else:
+            table = None  # no kecamatan: routes without hours in rawan kecamatan
+        step("risiko")
+        closure = (lambda G: _closures(G, close)) if close else None
+        result = logistics(
+            layers,
+            risk=table,
+            level=level,
+            departure=dep,
+            deadline=dl,
+            close=closure,
+            officers=officers,
+            top=top,
+            step=step,
         )
-    except (KewaspadaanError, FileNotFoundError) as exc:
-        typer.echo(f"Galat / error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
-    for label, path in written:
-        typer.echo(f"{label:<24}: {path}")
-
-
-def _run(
-    data: Path,
-    out: Path,
-    risk_path: Path | None,
-    departure: pd.Timestamp | None,
-    deadline: pd.Timestamp | None,
-    close: str | None,
-    level: str,
-    officers: int | None,
-    top: int,
-) -> list[tuple[str, Path]]:
-    from kewaspadaan.network import read_network_layers
-    from kewaspadaan.pipeline import logistics
-
-    bar = tqdm(total=5, desc="routes", unit="langkah", disable=None)
-
-    def step(msg: str) -> None:
-        bar.set_postfix_str(msg)
-        bar.update(1)
-
-    _ensure_data(data)
-    layers = read_network_layers(data)
-    step("data")
-    risk = _read_risk(risk_path, out)
-    if officers is not None and risk is None:
-        raise FileNotFoundError(
-            "--officers needs a risk table: run `kewaspadaan score` first or give --risk FILE"
-        )
-    closure = (lambda G: _closures(G, close)) if close else None
-    result = logistics(
-        layers,
-        risk=risk,
-        level=level,
-        departure=departure,
-        deadline=deadline,
-        close=closure,
-        officers=officers,
-        top=top,
-        step=step,
-    )
-    bar.close()
+    finally:
+        bar.close()
     if result.personnel is not None:
         alloc = result.personnel
         typer.echo(
             f"Personel: kebutuhan {alloc.attrs['total_kebutuhan']}, tersedia {officers}, "
             f"kekurangan {alloc.attrs['total_kekurangan']}"
         )
-    _echo_summary(result.routes)
-    return list(result.write(out).items())
-
-
-def _echo_summary(rts: gpd.GeoDataFrame) -> None:
-    n = len(rts)
-    reach = int(rts["terjangkau"].sum())
-    late = int((rts["terlambat"] & rts["terjangkau"]).sum())
+    s = result.summary()
     typer.echo(
-        f"Tujuan: {n}; terjangkau {reach}; tidak terjangkau {n - reach}; terlambat "
-        f"{late} (tenggat {rts['tenggat'].iloc[0] if n else '-'})"
+        f"Tujuan: {s['tujuan']}; terjangkau {s['terjangkau']}; tidak terjangkau "
+        f"{s['tidak_terjangkau']}; terlambat {s['terlambat']}"
     )
-    if n:
-        by_mode = rts.loc[rts["terjangkau"], "moda"].value_counts().to_dict()
-        typer.echo("Moda: " + ", ".join(f"{k} {v}" for k, v in by_mode.items()))
+    if s.get("moda"):
+        typer.echo("Moda: " + ", ".join(f"{k} {v}" for k, v in s["moda"].items()))
+    for label, path in write_staged(target, result.write).items():
+        typer.echo(f"{label:<24}: {path}")

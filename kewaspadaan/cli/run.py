@@ -2,35 +2,42 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from tqdm.auto import tqdm
 
-from kewaspadaan import settings
-from kewaspadaan._errors import KewaspadaanError
-from kewaspadaan.cli._common import ConfigOption, DataDirOption, OutputDirOption, app, setup
+from kewaspadaan.cli._common import (
+    AsOfOption,
+    ConfigOption,
+    DataDirOption,
+    DemoOption,
+    LanguageOption,
+    LevelOption,
+    OutputDirOption,
+    VerboseOption,
+    app,
+    guarded,
+    open_layers,
+    output_dir,
+    progress,
+    setup,
+)
 
-__all__ = ["run_command"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["echo_summary", "run_command"]
 
 #: Stages reported by :func:`kewaspadaan.pipeline.run` through its ``step`` callback.
 _STAGES = 7
 
 
 @app.command("run")
+@guarded
 def run_command(
+    config: ConfigOption = None,
     data: DataDirOption = None,
+    demo: DemoOption = False,
     out: OutputDirOption = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            help="Assessment date YYYY-MM-DD (default: the month after the latest incident).",
-        ),
-    ] = None,
+    level: LevelOption = None,
+    as_of: AsOfOption = None,
     departure: Annotated[
         str | None,
         typer.Option(
@@ -47,62 +54,60 @@ def run_command(
         int | None,
         typer.Option("--officers", help="Security personnel to allocate across kecamatan."),
     ] = None,
-    language: Annotated[
-        str | None,
-        typer.Option("--language", "-l", help="Report language: id (Bahasa Indonesia) or en."),
-    ] = None,
+    language: LanguageOption = None,
     backtest: Annotated[
         bool,
         typer.Option("--backtest/--no-backtest", help="Run the model's rolling-origin backtest."),
     ] = True,
-    config: ConfigOption = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
-    """Score risk per kecamatan, plan ballot logistics and write the offline HTML report.
+    """Score risk, plan ballot logistics and write the offline HTML report.
 
-    Writes into the output folder: risiko_kecamatan.gpkg/.csv (scores, classes, drivers),
-    backtest.csv, sensitivitas.csv, peringatan.csv, insiden_ditolak.csv, rute.gpkg/.csv/.geojson,
-    rencana_pengiriman.csv, tautan_kritis.gpkg/.csv, laporan_kewaspadaan.html and ringkasan.json.
+    Data: the project file of --config (or kewaspadaan.toml in the working folder); with none,
+    the demonstration province. Writes into the output folder: risiko_<level>.gpkg/.csv,
+    backtest.csv, sensitivitas.csv, peringatan.csv, insiden_ditolak.csv, rute.*, rencana_
+    pengiriman.csv, tautan_kritis.*, laporan_kewaspadaan.html and ringkasan.json (with the
+    provenance of every layer).
     """
-    setup(config, verbose=verbose)
     from kewaspadaan.pipeline import run
 
-    if language is not None and language not in settings.class_labels:
-        typer.echo(
-            f"Galat / error: --language must be one of {sorted(settings.class_labels)}", err=True
-        )
-        raise typer.Exit(code=2)
-    bar = tqdm(total=_STAGES, desc="kewaspadaan run", unit="tahap", disable=None)
-
-    def step(label: str) -> None:
-        bar.set_postfix_str(label)
-        bar.update(1)
-
+    setup(config, verbose=verbose)
+    _check_language(language)
+    layers = open_layers(config=config, data=data, demo=demo, level=level)
+    target = output_dir(out, layers)
+    bar, step = progress(_STAGES, "kewaspadaan run")
     try:
         result = run(
-            data,
-            out,
+            layers=layers,
+            level=level,
             as_of=as_of,
             departure=departure,
             deadline=deadline,
             officers=officers,
-            language=language,
             backtest=backtest,
             step=step,
         )
-    except (KewaspadaanError, FileNotFoundError, ValueError) as exc:
+        result.write(target, language=language)
+    finally:
         bar.close()
-        typer.echo(f"Galat / error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
-    bar.close()
-    _echo(result.summary())
+    echo_summary(result.summary(), target)
 
 
-def _echo(s: dict) -> None:
+def _check_language(language: str | None) -> None:
+    if language is not None and language not in ("id", "en"):
+        raise ValueError(f"--language must be id or en, not {language!r}")
+
+
+def echo_summary(s: dict[str, Any], target: Any) -> None:
+    """The few lines a planner reads after a run."""
     inc = s["insiden"]
+    sintetis = " (DATA SINTETIS: provinsi demonstrasi)" if s.get("data_sintetis") else ""
     typer.echo(
-        f"Penilaian risiko per {s['tingkat']} per {s['tanggal_penilaian']}: {s['unit']} unit"
+        f"Penilaian risiko per {s['tingkat']} per {s['tanggal_penilaian']}: {s['unit']} "
+        f"unit{sintetis}"
     )
+    if s.get("periode_data"):
+        typer.echo(f"Periode data insiden: {s['periode_data'][0]} s.d. {s['periode_data'][1]}")
     typer.echo(
         f"Insiden: dibaca {inc.get('n_read')} = dipakai {inc.get('n_assigned')} + ditolak "
         f"{inc.get('n_rejected')}"
@@ -112,9 +117,8 @@ def _echo(s: dict) -> None:
         + ", ".join(f"{k} {v}" for k, v in s["kelas"].items())
         + f"; peringatan {s['peringatan']}"
     )
-    if "backtest" in s:
-        for method, m in s["backtest"].items():
-            typer.echo(f"  backtest {method:<14} Brier {m['brier']:.4f}  AUPR {m['aupr']:.3f}")
+    for method, m in s.get("backtest", {}).items():
+        typer.echo(f"  backtest {method:<14} Brier {m['brier']:.4f}  AUPR {m['aupr']:.3f}")
     if "validasi" in s:
         v = s["validasi"]
         typer.echo(
@@ -130,5 +134,6 @@ def _echo(s: dict) -> None:
         )
     if s["fitur_tidak_dihitung"]:
         typer.echo("Fitur tidak dihitung: " + ", ".join(s["fitur_tidak_dihitung"]))
-    typer.echo(f"Laporan: {s['berkas'].get('laporan')}")
-    typer.echo(f"Ringkasan: {s['berkas'].get('ringkasan')}")
+    typer.echo(f"Sumber data: {len(s.get('sumber_data', []))} lapisan (lihat ringkasan.json)")
+    typer.echo(f"Laporan: {target}/{s['berkas'].get('laporan')}")
+    typer.echo(f"Ringkasan: {target}/{s['berkas'].get('ringkasan')}")

@@ -15,7 +15,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
 from affine import Affine
 from pyproj import CRS
 
@@ -59,29 +58,20 @@ def as_terrain(terrain: Any) -> TerrainGrid:
     (slope needs metres: reproject it, e.g. ``load_terrain(path, reproject_to="EPSG:32650")``).
     """
     if isinstance(terrain, str | Path):
-        path = Path(terrain)
-        if not path.exists():
-            raise DataFileError(f"{path}: DEM file not found")
-        with rasterio.open(path) as src:
-            if src.crs is None:
-                raise CRSError(
-                    f"{path}: the DEM has no CRS; fix the file (kewaspadaan never guesses one)"
-                )
-            elev = src.read(1, masked=True).astype("float32").filled(np.nan)
-            grid = TerrainGrid(elev, src.transform, CRS.from_user_input(src.crs))
-            source = str(path)
-    else:
-        missing = [a for a in ("elevation_m", "transform", "crs") if not hasattr(terrain, a)]
-        if missing:
-            raise TypeError(
-                f"terrain must be a path or have elevation_m, transform and crs; "
-                f"{type(terrain).__name__} lacks {missing}"
-            )
-        if terrain.crs is None:
-            raise CRSError("terrain: the DEM has no CRS; kewaspadaan never guesses one")
-        elev = np.asarray(terrain.elevation_m, dtype=np.float32)
-        grid = TerrainGrid(elev, terrain.transform, CRS.from_user_input(terrain.crs))
-        source = str(getattr(terrain, "path", "terrain"))
+        from kewaspadaan.io.terrain import load_terrain  # the one DEM reader
+
+        terrain = load_terrain(terrain)
+    missing = [a for a in ("elevation_m", "transform", "crs") if not hasattr(terrain, a)]
+    if missing:
+        raise TypeError(
+            f"terrain must be a path or have elevation_m, transform and crs; "
+            f"{type(terrain).__name__} lacks {missing}"
+        )
+    if terrain.crs is None:
+        raise CRSError("terrain: the DEM has no CRS; kewaspadaan never guesses one")
+    elev = np.asarray(terrain.elevation_m, dtype=np.float32)
+    grid = TerrainGrid(elev, terrain.transform, CRS.from_user_input(terrain.crs))
+    source = str(getattr(terrain, "path", "terrain"))
     if not grid.crs.is_projected:
         raise CRSError(
             f"{source}: the DEM is in a geographic CRS ({grid.crs.to_string()}); slope and "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,9 @@ from kewaspadaan.crs import require_crs
 
 __all__ = [
     "apply_crs",
+    "check_extent",
     "check_file",
+    "column_key",
     "find_column",
     "format_rows",
     "missing_columns_error",
@@ -56,14 +59,27 @@ def format_rows(rows: Sequence[Any], limit: int = MAX_ROWS_LISTED) -> str:
     return text
 
 
+def column_key(name: Any) -> str:
+    """Comparable form of a column name: lower case, runs of other characters as one ``_``.
+
+    Examples
+    --------
+    >>> column_key(" Desa/Kelurahan "), column_key("EVENT_ID_CNTY"), column_key("Jenis Kejadian")
+    ('desa_kelurahan', 'event_id_cnty', 'jenis_kejadian')
+    """
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
 def find_column(columns: Iterable[str], candidates: Sequence[str]) -> str | None:
-    """First column matching one of ``candidates`` (case-insensitive, in candidate order)."""
+    """First column matching one of ``candidates`` (compared by :func:`column_key`, in
+    candidate order)."""
     lower: dict[str, str] = {}
     for col in columns:
-        lower.setdefault(str(col).strip().lower(), col)
+        lower.setdefault(column_key(col), col)
     for cand in candidates:
-        if cand.lower() in lower:
-            return lower[cand.lower()]
+        key = column_key(cand)
+        if key in lower:
+            return lower[key]
     return None
 
 
@@ -147,7 +163,11 @@ def rename_columns(
 
 
 def read_vector(
-    path: str | Path, *, layer: str | int | None = None, what: str = "vector file"
+    path: str | Path,
+    *,
+    layer: str | int | None = None,
+    what: str = "vector file",
+    encoding: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a GeoJSON / GeoPackage / Shapefile (also ``.zip``) with pyogrio.
 
@@ -157,18 +177,32 @@ def read_vector(
     import pyogrio
 
     p = check_file(path, what)
-    if layer is not None:
-        try:
-            layers = [str(name) for name, _ in pyogrio.list_layers(p)]
-        except Exception as exc:  # pragma: no cover - unreadable handled below
-            raise DataFileError(f"{p}: cannot list layers: {exc}") from exc
-        if isinstance(layer, str) and layer not in layers:
-            raise DataFileError(
-                f"{p}: layer {layer!r} not found; the file has layers: "
-                f"{', '.join(layers)}. Pass one of them as layer=."
-            )
     try:
-        gdf = pyogrio.read_dataframe(p, layer=layer)
+        layers = [str(name) for name, _ in pyogrio.list_layers(p)]
+    except Exception as exc:
+        raise DataFileError(
+            f"{p}: cannot read it as a vector file ({exc}). Supported: GeoJSON, GeoPackage, "
+            "Shapefile (.shp with .shx/.dbf/.prj, or all zipped)."
+        ) from exc
+    if layer is not None and isinstance(layer, str) and layer not in layers:
+        raise DataFileError(
+            f"{p}: layer {layer!r} not found; the file has layers: "
+            f"{', '.join(layers)}. Pass one of them as layer=."
+        )
+    if layer is None and len(layers) > 1:
+        raise DataFileError(
+            f"{p}: the file holds {len(layers)} layers ({', '.join(layers)}); kewaspadaan does "
+            f"not guess which is the {what}. Name it: layer = {layers[0]!r} in the project file "
+            "(or layer=, --layer)."
+        )
+    try:
+        gdf = pyogrio.read_dataframe(p, layer=layer, encoding=encoding)
+    except UnicodeDecodeError as exc:
+        raise DataFileError(
+            f"{p}: the text is not UTF-8 (byte {exc.object[exc.start : exc.start + 1]!r}); "
+            "GeoJSON must be UTF-8. Re-save it as UTF-8, or give its encoding "
+            '(project file: encoding = "latin-1").'
+        ) from exc
     except pyogrio.errors.DataSourceError as exc:
         raise DataFileError(
             f"{p}: cannot read it as a vector file ({exc}). Supported: GeoJSON, "
@@ -184,21 +218,53 @@ def read_vector(
         )
     if len(gdf) == 0:
         raise EmptyDataError(f"{p}: the {what} holds no features. Export it again from its source.")
+    if gdf.crs is not None and "undefined" in CRS.from_user_input(gdf.crs).name.lower():
+        gdf = gdf.set_crs(None, allow_override=True)  # "Undefined geographic SRS": no CRS at all
+    return gdf
+
+
+def check_extent(
+    gdf: gpd.GeoDataFrame, source: str, *, given_crs: bool = False
+) -> gpd.GeoDataFrame:
+    """Refuse coordinates of another kind than the CRS says: metres declared as degrees (a UTM
+    or TM-3 layer with a wrong .prj), or degrees declared as metres."""
+    geom = gdf.geometry
+    valid = geom[~(geom.isna() | geom.is_empty)]
+    if len(valid) == 0:
+        return gdf
+    west, south, east, north = valid.total_bounds
+    crs = CRS.from_user_input(gdf.crs)
+    where = "crs=" if given_crs else "the file's CRS"
+    if crs.is_geographic and (
+        abs(west) > 180 or abs(east) > 180 or abs(south) > 90 or abs(north) > 90
+    ):
+        raise CRSError(
+            f"{source}: the coordinates look like metres (x {west:.0f}..{east:.0f}, y "
+            f"{south:.0f}..{north:.0f}) but {where} is {crs.to_string()} (degrees). The layer is "
+            "in a projected CRS (a UTM zone such as EPSG:32750, or TM-3): fix its .prj, or give "
+            "that CRS with crs= when the file has none."
+        )
+    if crs.is_projected and max(abs(west), abs(east)) <= 180 and max(abs(south), abs(north)) <= 90:
+        raise CRSError(
+            f"{source}: the coordinates look like degrees (x {west:.3f}..{east:.3f}) but {where} "
+            f"is the projected {crs.to_string()} (metres). Fix the declared CRS (degrees are "
+            "EPSG:4326)."
+        )
     return gdf
 
 
 def apply_crs(gdf: gpd.GeoDataFrame, crs: str | CRS | None, source: str) -> gpd.GeoDataFrame:
     """Check the layer's CRS: use ``crs`` only where the file has none, never override one."""
     if crs is None:
-        return require_crs(gdf, source)
+        return check_extent(require_crs(gdf, source), source)
     given = CRS.from_user_input(crs)
     if gdf.crs is None:
         logger.info("%s: no CRS in the file; using %s as given by crs=", source, given.to_string())
-        return gdf.set_crs(given)
+        return check_extent(gdf.set_crs(given), source, given_crs=True)
     if not CRS.from_user_input(gdf.crs).equals(given):
         raise CRSError(
             f"{source}: the file declares CRS {gdf.crs.to_string()} but crs={given.to_string()} "
             "was given. kewaspadaan never overrides a CRS: drop crs= (the file's own CRS is "
             "used), or fix the file if its CRS is wrong."
         )
-    return gdf
+    return check_extent(gdf, source)

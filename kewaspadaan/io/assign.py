@@ -2,6 +2,9 @@
 
 The rule, applied in the projected analysis CRS (:func:`kewaspadaan.crs.analysis_crs_for`):
 
+0. **kode** — a field report placed by its Kemendagri code (``place_code``, see
+   :mod:`kewaspadaan.io.field_reports`) goes to the unit whose code it starts with; a code
+   coarser than the units (a kecamatan when scoring desa) or absent from them is rejected.
 1. **inside** — the point lies in (or on the edge of) exactly one polygon: that one.
 2. **overlap** — it lies in or on several (simplified real boundaries overlap, e.g. Muara
    Ancalong and Busang; or it is on a shared edge): the polygon whose centroid is nearest to the
@@ -12,6 +15,10 @@ The rule, applied in the projected analysis CRS (:func:`kewaspadaan.crs.analysis
    the nearest polygon.
 
 ``n_read == len(assigned) + len(rejected)`` is checked before the result is returned.
+
+:func:`merge_duplicates` then merges the same event reported by two sources (same unit, same
+event type, dates at most one day apart): the first source listed keeps it and counts the
+reports (``n_laporan``); the others move to the rejections with the reason ``digabung``.
 """
 
 from __future__ import annotations
@@ -33,12 +40,12 @@ from kewaspadaan.io._common import format_rows, missing_columns_error
 from kewaspadaan.io.incidents import AccountingError, IncidentLoad, reason_counts
 from kewaspadaan.schema import REJECTION_COLUMNS
 
-__all__ = ["ASSIGN_RULES", "Assignment", "assign_incidents"]
+__all__ = ["ASSIGN_RULES", "Assignment", "assign_incidents", "merge_duplicates"]
 
 logger = logging.getLogger(__name__)
 
 #: Values of the ``assign_rule`` column, in order of precedence.
-ASSIGN_RULES: tuple[str, ...] = ("inside", "overlap", "nearest")
+ASSIGN_RULES: tuple[str, ...] = ("kode", "inside", "overlap", "nearest")
 
 
 @dataclass
@@ -157,10 +164,13 @@ def assign_incidents(
     usable = (
         ~pts.isna().to_numpy() & ~pts.is_empty.to_numpy() & (pts.geom_type.to_numpy() == "Point")
     )
+    by_code = _by_code(points, codes, choice, rule)
+    usable &= ~by_code.mask
     _inside(geom, polys, codes, usable, choice, rule)
     far = _nearest(geom, polys, codes, usable & (choice < 0), max_d, choice, rule, dist)
 
-    reasons = _reasons(pts, usable, far, codes, polys, choice, max_d, boundaries)
+    reasons = _reasons(pts, usable | by_code.mask, far, codes, polys, choice, max_d, boundaries)
+    reasons.update(by_code.reasons)
     assigned = points.loc[choice >= 0].copy()
     assigned[level_col] = pd.array(codes[choice[choice >= 0]], dtype="str")
     assigned["assign_rule"] = pd.array(rule[choice >= 0], dtype="str")
@@ -230,6 +240,121 @@ def _check_boundaries(boundaries: gpd.GeoDataFrame, level_col: str) -> None:
                 "incident must be assigned to exactly one polygon"
             ],
         )
+
+
+@dataclass
+class _CodeMatch:
+    mask: np.ndarray  # rows placed by code (assigned or rejected here)
+    reasons: dict[int, str]
+
+
+def _by_code(
+    points: gpd.GeoDataFrame, codes: np.ndarray, choice: np.ndarray, rule: np.ndarray
+) -> _CodeMatch:
+    """Rule 0: rows with a ``place_code`` go to the unit whose code prefixes it."""
+    n = len(points)
+    if "place_code" not in points.columns:
+        return _CodeMatch(np.zeros(n, dtype=bool), {})
+    place = points["place_code"].astype("str").fillna("").to_numpy()
+    mask = np.array([bool(p) and p not in ("nan", "None", "<NA>") for p in place], dtype=bool)
+    if not mask.any():
+        return _CodeMatch(mask, {})
+    width = max(len(c) for c in codes)
+    position = {c: i for i, c in enumerate(codes)}
+    reasons: dict[int, str] = {}
+    for i in np.flatnonzero(mask):
+        code = str(place[i])
+        if len(code) < width:
+            reasons[int(i)] = (
+                f"lokasi laporan hanya sampai kode {code}: lebih kasar dari unit analisis "
+                f"(kode {width} karakter); tempatkan laporan pada desa atau nilai di tingkat "
+                "kecamatan"
+            )
+            continue
+        j = position.get(code[:width])
+        if j is None:
+            reasons[int(i)] = f"kode lokasi {code} tidak ada di batas wilayah yang dianalisis"
+            continue
+        choice[i], rule[i] = j, "kode"
+    return _CodeMatch(mask, reasons)
+
+
+def merge_duplicates(assignment: Assignment, *, days: int = 1) -> Assignment:
+    """Merge one event reported by several sources (rule in the module docstring).
+
+    Parameters
+    ----------
+    assignment : Assignment
+        From :func:`assign_incidents` over combined sources (``source_file`` tells them apart).
+    days : int, default 1
+        Largest difference between the dates of two reports of one event.
+
+    Returns
+    -------
+    Assignment
+        Kept events with ``n_laporan`` (reports merged into each, itself included); merged
+        reports in ``rejected`` with the reason ``digabung: ...``. Accounting still holds.
+    """
+    a = assignment.assigned
+    col = assignment.level_col
+    if len(a) == 0 or a["source_file"].nunique() < 2:
+        out = a.copy()
+        out["n_laporan"] = np.ones(len(out), dtype="int64")
+        return _with_assigned(assignment, out, assignment.rejected)
+    files = list(dict.fromkeys(a["source_file"].astype(str)))
+    rank = a["source_file"].astype(str).map({f: i for i, f in enumerate(files)}).to_numpy()
+    dates = pd.to_datetime(a["event_date"]).to_numpy("datetime64[D]").astype("int64")
+    key = a[col].astype(str) + "\x1f" + a["event_type"].astype(str).fillna("")
+    order = np.lexsort((a["source_row"].to_numpy(), rank))
+    kept: dict[str, list[tuple[int, int, int]]] = {}  # key -> [(date, position, rank)]
+    into = np.full(len(a), -1, dtype=np.int64)
+    keys = key.to_numpy()
+    for pos in order:
+        k = keys[pos]
+        match = next(
+            (p for d, p, r in kept.get(k, []) if abs(d - dates[pos]) <= days and r != rank[pos]),
+            None,
+        )
+        if match is None:
+            kept.setdefault(k, []).append((int(dates[pos]), int(pos), int(rank[pos])))
+        else:
+            into[pos] = match
+    merged = into >= 0
+    counts = np.bincount(into[merged], minlength=len(a)) + 1
+    out = a.loc[~merged].copy()
+    out["n_laporan"] = counts[~merged].astype("int64")
+    target = a.iloc[into[merged]]
+    rej = pd.DataFrame(
+        {
+            "source_file": a["source_file"].to_numpy()[merged].astype(str),
+            "source_row": a["source_row"].to_numpy()[merged].astype("int64"),
+            "event_id": a["event_id"].to_numpy()[merged].astype(str),
+            "reason": [
+                f"digabung: laporan yang sama dengan {eid} ({src} baris {row}): unit, jenis "
+                f"sama, tanggal selisih <= {days} hari"
+                for eid, src, row in zip(
+                    target["event_id"], target["source_file"], target["source_row"], strict=True
+                )
+            ],
+        }
+    )[list(REJECTION_COLUMNS)]
+    rejected = pd.concat([assignment.rejected, rej], ignore_index=True)
+    rejected = rejected.sort_values(["source_file", "source_row"], kind="stable")
+    if merged.any():
+        logger.info("%d report(s) merged as duplicates of events from other sources", merged.sum())
+    return _with_assigned(assignment, out, rejected.reset_index(drop=True))
+
+
+def _with_assigned(a: Assignment, assigned: gpd.GeoDataFrame, rejected: pd.DataFrame) -> Assignment:
+    out = Assignment(
+        assigned=assigned,
+        rejected=rejected,
+        n_read=a.n_read,
+        source=a.source,
+        level_col=a.level_col,
+    )
+    out.check_accounting()
+    return out
 
 
 def _pick(

@@ -207,7 +207,7 @@ def load_boundaries(
     source = str(path)
     raw = read_vector(path, layer=layer, what=f"{level} boundary file")
     raw = apply_crs(raw, crs, source)
-    gdf = _map_columns(raw, level, columns, source)
+    gdf, mapping = _map_columns(raw, level, columns, source)
     problems: list[str] = []
     gdf = _normalise_codes(gdf, level, problems)
     if level == "kabupaten":
@@ -219,7 +219,8 @@ def load_boundaries(
         raise ValidationError(source, problems)
     if repaired:
         logger.warning(
-            "%s: repaired %d invalid polygon(s) with make_valid: kode %s",
+            "%s: repaired %d polygon(s) (make_valid, or the polygonal parts of a "
+            "GeometryCollection): kode %s",
             source,
             len(repaired),
             format_rows(repaired),
@@ -232,18 +233,22 @@ def load_boundaries(
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=gdf.crs)
     out.attrs["source"] = source
     out.attrs["level"] = level
+    out.attrs["columns"] = mapping
+    out.attrs["repaired"] = list(repaired)
     logger.info("%s: %d %s boundaries loaded", source, len(out), level)
     return out
 
 
 def _map_columns(
     raw: gpd.GeoDataFrame, level: str, columns: Mapping[str, str] | None, source: str
-) -> gpd.GeoDataFrame:
+) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
     aliases = BOUNDARY_ALIASES[level]
     names = [c for c in raw.columns if c != raw.geometry.name]
     mapping = rename_columns(names, aliases, columns, source)
     found = set(mapping.values())
-    derivable = {"kode_kab", "kode_kec"} if level != "kabupaten" else set()
+    # parent codes come from the unit's own code; parent names from the parent layer (the derive
+    # step of kewaspadaan.io.derive fills them when that layer is given)
+    derivable = {"kode_kab", "kode_kec", "nama_kab", "nama_kec"} if level != "kabupaten" else set()
     missing = {t: aliases[t] for t in aliases if t not in found and t not in derivable}
     if missing:
         raise missing_columns_error(
@@ -262,7 +267,14 @@ def _map_columns(
     gdf = raw.rename(columns=rename)
     if gdf.geometry.name != "geometry":
         gdf = gdf.rename_geometry("geometry")
-    return gdf
+    for name in ("nama_kab", "nama_kec"):
+        if name in aliases and name not in found:
+            gdf[name] = pd.Series(None, index=gdf.index, dtype="object")
+            gdf.attrs.setdefault("absent_names", []).append(name)
+            logger.info(
+                "%s: no %s column; filled from the parent layer when it is given", source, name
+            )
+    return gdf, {schema: str(file_col) for file_col, schema in mapping.items()}
 
 
 def _normalise_codes(gdf: gpd.GeoDataFrame, level: str, problems: list[str]) -> gpd.GeoDataFrame:
@@ -335,8 +347,13 @@ def _check_prefixes(gdf: gpd.GeoDataFrame, level: str, problems: list[str]) -> N
 def _check_geometry(
     gdf: gpd.GeoDataFrame, repair: bool, problems: list[str]
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
-    geom = gdf.geometry.values
+    geom = np.asarray(gdf.geometry.values).copy()
     rows = np.arange(1, len(gdf) + 1)
+    # a GeometryCollection (a polygon with stray lines or points, as some exports write it)
+    # keeps its polygonal parts, and is reported as repaired
+    collections = shapely.get_type_id(geom) == 7
+    for i in np.flatnonzero(collections):
+        geom[i] = _polygonal_part(geom[i]) or shapely.Polygon()
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     if missing.any():
         problems.append(
@@ -355,9 +372,11 @@ def _check_geometry(
         )
     invalid = polygonal & ~missing & ~shapely.is_valid(geom)
     gdf = gdf.copy()
-    gdf["repaired"] = invalid
+    gdf["geometry"] = gpd.GeoSeries(geom, index=gdf.index, crs=gdf.crs)
+    gdf["repaired"] = invalid | (collections & ~missing)
     if not invalid.any():
-        return gdf, []
+        codes = [str(k) for k in gdf.loc[gdf["repaired"].to_numpy(), "kode"]]
+        return gdf, codes
     reasons = shapely.is_valid_reason(geom[invalid])
     if not repair:
         listed = [f"row {r} ({why})" for r, why in zip(rows[invalid], reasons, strict=True)]
@@ -376,7 +395,7 @@ def _check_geometry(
     new = geom.copy()
     new[invalid] = fixed
     gdf["geometry"] = gpd.GeoSeries(new, index=gdf.index, crs=gdf.crs)
-    codes = [str(k) for k in gdf.loc[invalid, "kode"]]
+    codes = [str(k) for k in gdf.loc[gdf["repaired"].to_numpy(), "kode"]]
     return gdf, codes
 
 
@@ -397,7 +416,7 @@ def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry | None:
 
 def _check_names(gdf: gpd.GeoDataFrame, level: str, problems: list[str]) -> None:
     for col in ("nama", "nama_kab", "nama_kec"):
-        if col not in gdf.columns:
+        if col not in gdf.columns or gdf[col].isna().all():
             continue
         text = gdf[col].astype("str").str.strip()
         empty = gdf[col].isna().to_numpy() | (text == "").to_numpy()

@@ -10,11 +10,9 @@ file) raise an error that says how to fix them.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,24 +22,29 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from kewaspadaan._errors import CRSError, DataFileError, EmptyDataError, KewaspadaanError
+from kewaspadaan._errors import CRSError, DataFileError, KewaspadaanError
 from kewaspadaan.crs import MAP_CRS, require_crs
 from kewaspadaan.io._common import check_file, missing_columns_error, read_vector, rename_columns
 from kewaspadaan.io.acled import (
-    ACLED_DATE_FORMATS,
     ACLED_EVENT_TYPES,
     ACLED_REQUIRED,
     ACLED_TO_SCHEMA,
     is_acled,
 )
+from kewaspadaan.io.dates import parse_dates
+from kewaspadaan.io.tables import read_table
+from kewaspadaan.io.ucdp import UCDP_TO_SCHEMA, is_ucdp, normalise_ucdp
 from kewaspadaan.schema import INCIDENT_COLUMNS, REJECTION_COLUMNS
 
 __all__ = [
     "GENERIC_ALIASES",
+    "INCIDENT_FORMATS",
     "INDONESIA_LAT_RANGE",
     "INDONESIA_LON_RANGE",
     "AccountingError",
     "IncidentLoad",
+    "combine_loads",
+    "detect_format",
     "load_incidents",
     "parse_dates",
 ]
@@ -67,42 +70,12 @@ GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
     "fatalities": ("korban_jiwa", "meninggal", "tewas", "korban_meninggal"),
     "geo_precision": ("presisi", "geo_presisi"),
     "notes": ("keterangan", "catatan", "deskripsi", "uraian", "description"),
+    "reliability": ("keandalan", "penilaian", "grade", "nilai_sumber"),
 }
 _REQUIRED = ("latitude", "longitude", "event_date")
-_TEXT = ("event_type", "sub_event_type", "actor1", "actor2", "location", "notes")
-
-#: Extra date formats tried for generic files (Indonesian day-first order).
-_GENERIC_DATE_FORMATS = (
-    *ACLED_DATE_FORMATS,
-    "%d/%m/%Y",
-    "%d-%m-%Y",
-    "%Y/%m/%d",
-    "%d.%m.%Y",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%d/%m/%Y %H:%M",
-)
-_ID_MONTHS = {
-    "januari": "January",
-    "februari": "February",
-    "pebruari": "February",
-    "maret": "March",
-    "mei": "May",
-    "juni": "June",
-    "juli": "July",
-    "agustus": "August",
-    "oktober": "October",
-    "nopember": "November",
-    "desember": "December",
-    "agu": "Aug",
-    "agt": "Aug",
-    "okt": "Oct",
-    "des": "Dec",
-    "nop": "Nov",
-}
-_ID_MONTH_RE = re.compile(
-    r"\b(" + "|".join(sorted(_ID_MONTHS, key=len, reverse=True)) + r")\b", re.IGNORECASE
-)
+#: Incident formats ``load_incidents`` reads (``auto`` detects the others by their columns).
+INCIDENT_FORMATS: tuple[str, ...] = ("auto", "acled", "ucdp", "generic")
+_TEXT = ("event_type", "sub_event_type", "actor1", "actor2", "location", "notes", "reliability")
 
 
 class AccountingError(KewaspadaanError, AssertionError):
@@ -122,13 +95,19 @@ class IncidentLoad:
     n_read : int
         Data rows (or features) read from the file.
     source : str
-        The file.
+        The file (several joined with ``" + "`` after :func:`combine_loads`).
+    kind : str
+        The format read (``acled``, ``ucdp``, ``generic``, ``laporan`` or ``gabungan``).
+    parts : list of dict
+        One summary per file combined (empty for a single file).
     """
 
     incidents: gpd.GeoDataFrame
     rejected: pd.DataFrame
     n_read: int
     source: str
+    kind: str = "generic"
+    parts: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Counts: read, valid, rejected, and rejections per reason (text before ``:``)."""
@@ -149,6 +128,52 @@ class IncidentLoad:
             )
 
 
+def combine_loads(loads: Sequence[IncidentLoad]) -> IncidentLoad:
+    """Concatenate the loads of several files (ACLED, UCDP, field reports) into one.
+
+    Rows keep their ``source_file``/``source_row``; an ``event_id`` repeated across files gets
+    the file's name as prefix (``acled.csv:IDN123``) so ids stay unique. Duplicates of the same
+    event reported by two sources are merged later, after assignment, when the unit is known
+    (:func:`kewaspadaan.io.assign.merge_duplicates`).
+
+    Parameters
+    ----------
+    loads : sequence of IncidentLoad
+        In order of precedence (the first file wins a duplicate).
+
+    Returns
+    -------
+    IncidentLoad
+        ``n_read`` is the sum; ``parts`` lists each file's summary.
+    """
+    if len(loads) == 1:
+        return loads[0]
+    if not loads:
+        raise ValueError("combine_loads needs at least one IncidentLoad")
+    frames = []
+    seen: set[str] = set()
+    for load in loads:
+        inc = load.incidents.copy()
+        ids = inc["event_id"].astype(str)
+        clash = ids.isin(seen)
+        if clash.any():
+            inc.loc[clash, "event_id"] = [f"{load.source}:{v}" for v in ids[clash]]
+        seen.update(inc["event_id"].astype(str))
+        frames.append(inc)
+    incidents = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=MAP_CRS)
+    rejected = pd.concat([ld.rejected for ld in loads], ignore_index=True)
+    out = IncidentLoad(
+        incidents=incidents,
+        rejected=rejected[list(REJECTION_COLUMNS)],
+        n_read=sum(ld.n_read for ld in loads),
+        source=" + ".join(ld.source for ld in loads),
+        kind="gabungan",
+        parts=[ld.summary() | {"kind": ld.kind} for ld in loads],
+    )
+    out.check_accounting()
+    return out
+
+
 def reason_counts(rejected: pd.DataFrame) -> dict[str, int]:
     """Rejections per reason category: the first reason of a row, up to its ``:`` or ``(``."""
     if rejected.empty:
@@ -159,10 +184,28 @@ def reason_counts(rejected: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
 
 
+def detect_format(columns: Iterable[str]) -> str:
+    """The incident format of a table from its columns: ``"acled"``, ``"ucdp"`` or ``"generic"``.
+
+    Examples
+    --------
+    >>> detect_format(["EVENT_ID_CNTY", "EVENT_DATE", "LATITUDE", "LONGITUDE"])
+    'acled'
+    >>> detect_format(["id", "tanggal", "lat", "lon"])
+    'generic'
+    """
+    cols = list(columns)
+    if is_acled(cols):
+        return "acled"
+    if is_ucdp(cols):
+        return "ucdp"
+    return "generic"
+
+
 def load_incidents(
     path: str | Path,
     *,
-    format: Literal["auto", "acled", "generic"] = "auto",
+    format: Literal["auto", "acled", "ucdp", "generic"] = "auto",
     crs: str | CRS = "EPSG:4326",
     today: dt.date | str | None = None,
     date_format: str | None = None,
@@ -170,31 +213,36 @@ def load_incidents(
     columns: Mapping[str, str] | None = None,
     swap_latlon: bool = False,
     layer: str | int | None = None,
+    sheet: str | int | None = None,
 ) -> IncidentLoad:
     """Read an incident list and validate every row.
 
     Parameters
     ----------
     path : str or pathlib.Path
-        ACLED export CSV, generic CSV (columns lat/latitude/lintang, lon/lng/longitude/bujur,
-        date/tanggal; id optional), or GeoJSON/GeoPackage/Shapefile of points.
-    format : {"auto", "acled", "generic"}
-        ``"auto"`` recognises ACLED exports by their columns.
+        ACLED export (CSV, or the UPPER-CASE xlsx export, also saved as CSV), UCDP GED export
+        (CSV, with or without HDX's HXL row), generic table (CSV/XLSX/ODS with columns
+        lat/latitude/lintang, lon/lng/longitude/bujur, date/tanggal; id optional), or
+        GeoJSON/GeoPackage/Shapefile of points.
+    format : {"auto", "acled", "ucdp", "generic"}
+        ``"auto"`` recognises ACLED and UCDP exports by their columns.
     crs : str or pyproj.CRS, default "EPSG:4326"
-        CRS of the coordinates of a CSV file (ignored for vector files, which carry their own).
+        CRS of the coordinates of a table (ignored for vector files, which carry their own).
     today : datetime.date or str, optional
         Dates after this are rejected as future dates. Default: today's date.
     date_format : str, optional
         ``strftime`` format of the dates; default: ISO, ``15 January 2024`` (also Indonesian
         month names), ``15/01/2024`` (day first) and a few others are tried.
     encoding : str, optional
-        Text encoding of a CSV. Default: UTF-8 (with or without BOM); else an error suggests one.
+        Text encoding of a CSV (default: detected, see :func:`kewaspadaan.io.tables.read_table`).
     columns : mapping, optional
         Explicit ``{file_column: schema_column}`` mapping, e.g. ``{"lat_c": "latitude"}``.
     swap_latlon : bool, default False
         The file has latitude and longitude exchanged: swap them back.
     layer : str or int, optional
         Layer of a GeoPackage.
+    sheet : str or int, optional
+        Sheet of a workbook.
 
     Returns
     -------
@@ -210,69 +258,36 @@ def load_incidents(
     kewaspadaan._errors.MissingColumnError
         Required columns missing (all listed, with the nearest existing names).
     """
-    if format not in ("auto", "acled", "generic"):
-        raise ValueError(f"format must be 'auto', 'acled' or 'generic', not {format!r}")
+    if format not in INCIDENT_FORMATS:
+        raise ValueError(f"format must be one of {list(INCIDENT_FORMATS)}, not {format!r}")
     p = check_file(path, "incident file")
     source = p.name
     vector = p.suffix.lower() in (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb")
     if vector:
         table, coord_crs = _read_points(p, layer), CRS.from_user_input(MAP_CRS)
     else:
-        table, coord_crs = _read_csv(p, encoding), CRS.from_user_input(crs)
-    kind = format if format != "auto" else ("acled" if is_acled(table.columns) else "generic")
+        table = read_table(p, sheet=sheet, encoding=encoding, what="incident file")
+        coord_crs = CRS.from_user_input(crs)
+    first_row = int(table.attrs.get("first_row", 1))
+    kind = format if format != "auto" else detect_format(table.columns)
     table = _map_incident_columns(table, kind, columns, p)
+    table.attrs["first_row"] = first_row
+    extra = None
+    if kind == "ucdp":
+        table, extra = normalise_ucdp(table)
     today_d = _as_date(today)
     parsed, reasons = _validate_rows(
         table, kind, coord_crs, source, today_d, date_format, swap_latlon
     )
-    return _assemble(parsed, reasons, table, coord_crs, source, len(table))
-
-
-def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
-    data = path.read_bytes()
-    text = _decode(data, path, encoding)
-    if not text.strip():
-        raise EmptyDataError(f"{path}: the file holds only whitespace; no header, no data.")
-    first = text.splitlines()[0]
-    sep = max((",", ";", "\t", "|"), key=first.count)
-    try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-        )
-    except pd.errors.ParserError as exc:
-        raise DataFileError(
-            f"{path}: not a well-formed CSV ({exc}). Quote fields that contain "
-            f"the separator {sep!r}, or re-export the file."
-        ) from exc
-    if len(df) == 0:
-        raise EmptyDataError(
-            f"{path}: the file has a header ({', '.join(map(str, df.columns))}) but no data rows."
-        )
-    df.columns = [str(c).strip() for c in df.columns]
-    return df.fillna("")
-
-
-def _decode(data: bytes, path: Path, encoding: str | None) -> str:
-    if encoding is not None:
-        try:
-            return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise DataFileError(f"{path}: cannot decode with encoding={encoding!r}: {exc}") from exc
-    try:
-        return data.decode("utf-8-sig")  # UTF-8 with or without a byte-order mark
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        bad = data[exc.start : exc.start + 1]
-        raise DataFileError(
-            f"{path}: not UTF-8 text: byte {bad!r} at offset {exc.start} (line {line}) cannot "
-            "be decoded. The file was probably saved by Excel in a Windows code page; pass "
-            "encoding='cp1252' (or encoding='latin-1'), or save it as 'CSV UTF-8'."
-        ) from exc
+    if extra is not None:
+        for i, why in enumerate(extra.tolist()):
+            if why:
+                reasons[i].insert(0, why)
+    parsed["source_kind"] = kind
+    parsed["place_code"] = pd.Series(None, index=parsed.index, dtype="str")
+    load = _assemble(parsed, reasons, table, coord_crs, source, len(table), first_row=first_row)
+    load.kind = kind
+    return load
 
 
 def _read_points(path: Path, layer: str | int | None) -> pd.DataFrame:
@@ -319,6 +334,10 @@ def _map_incident_columns(
         aliases = {v: (() if k == v else (k,)) for k, v in ACLED_TO_SCHEMA.items()}
         required = tuple(ACLED_TO_SCHEMA[c] for c in ACLED_REQUIRED)
         accepted = {v: (k,) for k, v in ACLED_TO_SCHEMA.items()}
+    elif kind == "ucdp":
+        aliases = {v: (k,) for k, v in UCDP_TO_SCHEMA.items()}
+        required = ("event_id", "event_date", "latitude", "longitude")
+        accepted = {v: (k,) for k, v in UCDP_TO_SCHEMA.items()}
     else:
         aliases = dict(GENERIC_ALIASES)
         required = _REQUIRED
@@ -352,44 +371,6 @@ def _as_date(today: dt.date | str | None) -> dt.date:
     return dt.date.fromisoformat(str(today))
 
 
-def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
-    """Parse date strings, trying several formats; unparsable values become ``NaT``.
-
-    Formats tried (unless ``date_format`` is given): ISO ``2024-01-15``, ``15 January 2024``
-    (English or Indonesian month names, full or abbreviated), ``15-January-2024``,
-    ``15/01/2024`` (day first, as written in Indonesia), ``15-01-2024``, ``2024/01/15``,
-    ``15.01.2024`` and ISO date-times. The time of day is dropped.
-
-    Parameters
-    ----------
-    values : pandas.Series of str
-        The raw dates.
-    date_format : str, optional
-        A single ``strftime`` format to use instead.
-
-    Returns
-    -------
-    pandas.Series
-        ``datetime64[ns]`` at midnight, ``NaT`` where unparsable; same index as ``values``.
-
-    Examples
-    --------
-    >>> parse_dates(pd.Series(["2024-01-15", "15 January 2024", "3 Agustus 2023"])).tolist()
-    [Timestamp('2024-01-15 00:00:00'), Timestamp('2024-01-15 00:00:00'), Timestamp('2023-08-03 00:00:00')]
-    """
-    text = values.astype("str").str.strip()
-    text = text.str.replace(_ID_MONTH_RE, lambda m: _ID_MONTHS[m.group(1).lower()], regex=True)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    formats = (date_format,) if date_format else _GENERIC_DATE_FORMATS
-    for fmt in formats:
-        todo = out.isna() & (text != "")
-        if not todo.any():
-            break
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        out.loc[todo] = parsed.astype("datetime64[ns]")
-    return out.dt.normalize()
-
-
 def _parse_numbers(values: pd.Series) -> pd.Series:
     text = values.astype("str").str.strip().str.replace("\u2212", "-", regex=False)
     comma_decimal = text.str.contains(",", regex=False) & ~text.str.contains(".", regex=False)
@@ -421,7 +402,14 @@ def _validate_rows(
     parsed = pd.DataFrame(index=table.index)
     lat, lon = _validate_coordinates(table, coord_crs, source, swap_latlon, flag, geom_bad)
     parsed["latitude"], parsed["longitude"] = lat, lon
-    parsed["event_date"] = _validate_dates(table["event_date"], today, date_format, flag)
+    parsed["event_date"] = _validate_dates(
+        table["event_date"],
+        today,
+        date_format,
+        flag,
+        source=source,
+        first_row=int(table.attrs.get("first_row", 1)),
+    )
     parsed["fatalities"] = _validate_int(table, "fatalities", 0, None, flag)
     parsed["geo_precision"] = _validate_int(table, "geo_precision", 1, (1, 2, 3), flag)
     parsed["event_id"] = _validate_ids(table, source, flag)
@@ -460,9 +448,10 @@ def _validate_coordinates(
             f"koordinat tidak terbaca: latitude={raw_lat.iloc[i]!r}, longitude={raw_lon.iloc[i]!r}"
         ),
     )
+    ok = ~(empty | bad | skip)
+    _check_coordinate_kind(lat[ok], lon[ok], coord_crs, source)
     if not coord_crs.is_geographic:
         return lat, lon
-    ok = ~(empty | bad | skip)
     in_lat = lambda v, r: (v >= r[0]) & (v <= r[1])  # noqa: E731
     swapped = (
         ok
@@ -490,16 +479,77 @@ def _validate_coordinates(
     return lat, lon
 
 
+#: Largest plausible value of ``fatalities`` in one event (anything above is a typing slip).
+MAX_FATALITIES = 100_000
+
+
+def _check_coordinate_kind(lat: pd.Series, lon: pd.Series, crs: CRS, source: str) -> None:
+    """Refuse a file whose coordinates are of another kind than its declared CRS."""
+    n = len(lat)
+    if n == 0:
+        return
+    degrees = ((lat.abs() <= 90) & (lon.abs() <= 180)).to_numpy()
+    metres = ((lat.abs() > 1000) | (lon.abs() > 1000)).to_numpy()
+    name = crs.to_string()
+    if crs.is_geographic and metres.sum() > 0.5 * n:
+        i = int(np.flatnonzero(metres)[0])
+        raise DataFileError(
+            f"{source}: the coordinates look like metres (e.g. latitude={lat.iloc[i]:.0f}, "
+            f"longitude={lon.iloc[i]:.0f}) but are read as degrees ({name}). They are in a "
+            "projected CRS (a UTM zone such as EPSG:32750, or TM-3): give it with crs= "
+            '(project file: crs = "EPSG:...").'
+        )
+    if crs.is_projected and degrees.sum() > 0.5 * n:
+        i = int(np.flatnonzero(degrees)[0])
+        raise DataFileError(
+            f"{source}: the coordinates look like degrees (e.g. {lat.iloc[i]}, {lon.iloc[i]}) but "
+            f"are declared in the projected CRS {name} (metres). Drop crs= (degrees are "
+            "EPSG:4326), or fix the declared CRS."
+        )
+
+
+def _check_inside_indonesia(gdf: gpd.GeoDataFrame, crs: CRS, source: str) -> None:
+    """Most points of an Indonesian incident list lie in Indonesia; else the CRS is wrong."""
+    if len(gdf) < 5:
+        return
+    x, y = gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()
+    inside = (
+        (x >= INDONESIA_LON_RANGE[0])
+        & (x <= INDONESIA_LON_RANGE[1])
+        & (y >= INDONESIA_LAT_RANGE[0])
+        & (y <= INDONESIA_LAT_RANGE[1])
+    )
+    if inside.mean() < 0.5:
+        raise DataFileError(
+            f"{source}: {int((~inside).sum())} of {len(gdf)} points lie outside Indonesia once "
+            f"read in {crs.to_string()} (e.g. lon {x[~inside][0]:.3f}, lat {y[~inside][0]:.3f}): "
+            "the declared CRS is probably wrong (another UTM zone or hemisphere, e.g. EPSG:32750 "
+            "for 50S rather than EPSG:32650). Fix crs=."
+        )
+
+
 def _validate_dates(
-    raw: pd.Series, today: dt.date, date_format: str | None, flag: Any
+    raw: pd.Series,
+    today: dt.date,
+    date_format: str | None,
+    flag: Any,
+    *,
+    source: str = "dates",
+    first_row: int = 1,
 ) -> pd.Series:
-    dates = parse_dates(raw, date_format)
+    dates = parse_dates(raw, date_format, source=source, first_row=first_row)
     text = raw.astype("str").str.strip()
     empty = (text == "").to_numpy()
     bad = dates.isna().to_numpy() & ~empty
     hint = f"format {date_format!r}" if date_format else "e.g. 2024-01-15 or 15 January 2024"
     flag(empty, lambda i: "tanggal kosong")
-    flag(bad, lambda i: f"tanggal tidak terbaca: {text.iloc[i]!r} ({hint}; or pass date_format=)")
+    flag(
+        bad,
+        lambda i: (
+            f"tanggal tidak terbaca: {text.iloc[i]!r} ({hint}; or pass date_format=; "
+            "dates before 1900 are not accepted)"
+        ),
+    )
     future = (dates > pd.Timestamp(today)).to_numpy()
     flag(future, lambda i: f"tanggal di masa depan: {dates.iloc[i].date()} > {today}")
     return dates
@@ -522,6 +572,9 @@ def _validate_int(
     if allowed is None:
         neg = whole.to_numpy() & (values < 0).to_numpy()
         flag(neg, lambda i: f"{col} negatif: {text.iloc[i]}")
+        huge = whole.to_numpy() & (values > MAX_FATALITIES).to_numpy()
+        flag(huge, lambda i: f"{col} tidak masuk akal: {text.iloc[i]} (> {MAX_FATALITIES})")
+        whole = whole & (values <= MAX_FATALITIES)
     else:
         out = whole.to_numpy() & ~values.isin(allowed).to_numpy()
         flag(
@@ -531,24 +584,30 @@ def _validate_int(
 
 
 def _validate_ids(table: pd.DataFrame, source: str, flag: Any) -> pd.Series:
+    """Event ids: the file's, or ``<file>#<row>`` where empty; a repeated id is rejected (the
+    first is kept). A generated id never equals one of the file's."""
     stem = Path(source).stem
-    generated = pd.Series(
-        [f"{stem}-{i}" for i in range(1, len(table) + 1)], index=table.index, dtype="str"
+    first_row = int(table.attrs.get("first_row", 1))
+    rows = np.arange(first_row, first_row + len(table))
+    given = (
+        table["event_id"].astype("str").str.strip()
+        if "event_id" in table.columns
+        else pd.Series("", index=table.index, dtype="str")
     )
-    if "event_id" not in table.columns:
-        return generated
-    ids = table["event_id"].astype("str").str.strip()
-    ids = ids.where(ids != "", generated)
-    first: dict[str, int] = {}
-    dup_of: dict[int, int] = {}
-    for i, value in enumerate(ids.tolist()):
-        if value in first:
-            dup_of[i] = first[value]
-        else:
-            first[value] = i
-    mask = np.zeros(len(ids), dtype=bool)
-    mask[list(dup_of)] = True
-    flag(mask, lambda i: f"event_id ganda: {ids.iloc[i]!r} sudah ada di baris {dup_of[i] + 1}")
+    taken = set(given[given != ""])
+    generated = [f"{stem}#{r}" for r in rows]
+    generated = [g if g not in taken else f"{g}~{i}" for i, g in enumerate(generated)]
+    ids = given.where(given != "", pd.Series(generated, index=table.index, dtype="str"))
+    dup = ids.duplicated(keep="first").to_numpy()
+    if dup.any():
+        first_pos = pd.Series(np.arange(len(ids)), index=ids.to_numpy()).groupby(level=0).min()
+        flag(
+            dup,
+            lambda i: (
+                f"event_id ganda: {ids.iloc[i]!r} sudah ada di baris "
+                f"{int(first_pos[ids.iloc[i]]) + first_row}"
+            ),
+        )
     return ids
 
 
@@ -559,9 +618,11 @@ def _assemble(
     coord_crs: CRS,
     source: str,
     n_read: int,
+    *,
+    first_row: int = 1,
 ) -> IncidentLoad:
     bad = np.array([bool(r) for r in reasons], dtype=bool)
-    rows = np.arange(1, n_read + 1)
+    rows = np.arange(first_row, first_row + n_read)
     rejected = pd.DataFrame(
         {
             "source_file": pd.Series([source] * int(bad.sum()), dtype="str"),
@@ -580,6 +641,7 @@ def _assemble(
             raise CRSError(
                 f"{source}: cannot transform coordinates from {coord_crs}: {exc}"
             ) from exc
+        _check_inside_indonesia(gdf, coord_crs, source)
     gdf["source_file"] = pd.Series([source] * len(gdf), dtype="str")
     gdf["source_row"] = rows[~bad].astype("int64")
     gdf = gdf[list(INCIDENT_COLUMNS)]

@@ -1,262 +1,437 @@
-"""Every optional layer of an analysis, loaded at once: :func:`load_layers` → :class:`Layers`.
+"""Every layer of an analysis, loaded by one loader: :func:`load_layers` → :class:`Layers`.
 
-From a data folder laid out as the demonstration province (:data:`kewaspadaan.schema.DEMO_FILES`)
-or from an explicit ``paths={"kecamatan": "...", ...}`` mapping (real data has other file names).
-Absent layers are ``None``. Boundaries go through
-:func:`~kewaspadaan.io.boundaries.load_boundaries`; other vector layers through
-:func:`load_vector`, with the same CRS discipline.
+Where the layers come from is decided once (:func:`load_layers`):
+
+- a **project** — a ``kewaspadaan.toml`` (or a folder holding one, or a
+  :class:`~kewaspadaan.io.project.Project`, or ``paths={layer: file}``): exactly the files it
+  names, read by the readers of :data:`~kewaspadaan.io.registry.LAYERS`; nothing else is read,
+  whatever folders sit in the working directory;
+- the **demonstration province** — only when nothing is given at all, or when asked for
+  (:func:`load_demo`, ``--demo``): generated (synthetic, labelled so) into ``settings.data_dir``
+  the first time, or read from a folder that holds its ``MANIFEST.json``. It is never generated
+  into a folder that holds other files, never merged with a user's files, and never regenerated
+  over a demo folder of another size.
+
+Every file read is recorded in :attr:`Layers.sources` (file, sha256, rows, CRS, the column
+mapping, synthetic or not); layers derived from others (settlements from desa, assumed KPU
+warehouses, the coastline from province polygons) too, with the rule used
+(:mod:`kewaspadaan.io.derive`). Incidents and the DEM are read once, on first use, and cached
+(:attr:`Layers.incidents`, :attr:`Layers.terrain`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 from pyproj import CRS
 
 from kewaspadaan import settings
-from kewaspadaan._errors import ValidationError
+from kewaspadaan._errors import DataFileError, KewaspadaanError
 from kewaspadaan.io._common import (
-    apply_crs,
-    check_file,
     format_rows,
-    missing_columns_error,
-    read_vector,
 )
-from kewaspadaan.io.boundaries import load_boundaries
-from kewaspadaan.schema import DEMO_FILES, DEMO_LAYER_COLUMNS
+from kewaspadaan.io.project import (
+    LayerFile,
+    Project,
+    find_project,
+    project_from_paths,
+    read_project,
+)
+from kewaspadaan.io.registry import LAYERS
+from kewaspadaan.schema import DEMO_FILES
 
-__all__ = ["LAYER_GEOMETRY", "Layers", "load_layers", "load_vector"]
+__all__ = [
+    "LAYER_GEOMETRY",
+    "LayerSource",
+    "Layers",
+    "load_demo",
+    "load_layers",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Geometry family each vector layer must have.
-LAYER_GEOMETRY: dict[str, str] = {
-    "provinsi": "polygon",
-    "batas_negara": "line",
-    "garis_pantai": "line",
-    "sungai": "line",
-    "jalan": "line",
-    "pelabuhan": "point",
-    "bandara": "point",
-    "permukiman": "point",
-    "gudang_kpu": "point",
-    "pos_keamanan": "point",
-}
-_FAMILIES = {
-    "point": {"Point", "MultiPoint"},
-    "line": {"LineString", "MultiLineString"},
-    "polygon": {"Polygon", "MultiPolygon"},
-}
-_BOUNDARY_LEVELS = {"kecamatan": "kecamatan", "desa": "desa", "kabupaten": "kabupaten"}
-_TABLES = ("armada", "intensitas_benar")
-#: Layer names accepted in ``paths=`` for the two path-only fields.
-_PATH_KEYS = {
-    "incidents_path": ("insiden", "incidents", "incidents_path"),
-    "dem_path": ("dem", "dem_path", "terrain"),
-}
+LAYER_GEOMETRY: dict[str, str] = {n: s.geometry for n, s in LAYERS.items() if s.geometry}
+_BOUNDARY_LEVELS = ("kabupaten", "kecamatan", "desa")
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    """Provenance of one layer: the file read (or the rule that derived it).
+
+    Attributes
+    ----------
+    layer : str
+        Layer name.
+    path : str
+        The file (``""`` for a derived layer).
+    sha256 : str
+        Hash of the file's bytes (``""`` for a derived layer).
+    rows : int
+        Features or rows used.
+    crs : str
+        CRS of the file (``""`` for tables).
+    columns : dict
+        ``{schema column: file column}`` used.
+    synthetic : bool
+        Generated demonstration data (not real).
+    note : str
+        What else a reader must know (rows left out, matches, assumptions).
+    derived_from : str
+        Layers it was derived from, with the rule (``""`` when read from a file).
+    """
+
+    layer: str
+    path: str
+    sha256: str
+    rows: int
+    crs: str = ""
+    columns: dict[str, str] = field(default_factory=dict)
+    synthetic: bool = False
+    note: str = ""
+    derived_from: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (for ``ringkasan.json``)."""
+        return asdict(self)
 
 
 @dataclass
 class Layers:
     """All layers of one analysis; ``None`` where absent (see :meth:`available`).
 
-    Vector layers are GeoDataFrames in their file's CRS; ``armada`` and ``intensitas_benar``
-    are DataFrames; the incident list and the DEM are given as paths (read them with
-    :func:`~kewaspadaan.io.load_incidents` / :func:`~kewaspadaan.io.load_terrain`).
+    Vector layers are GeoDataFrames in their file's CRS, normalised to the columns of
+    :data:`kewaspadaan.schema.DEMO_LAYER_COLUMNS`; ``armada``, ``tps``, ``penduduk`` and
+    ``intensitas_benar`` are DataFrames. :attr:`incidents` and :attr:`terrain` are read on
+    first use and cached.
     """
 
+    provinsi: gpd.GeoDataFrame | None = None
+    kabupaten: gpd.GeoDataFrame | None = None
     kecamatan: gpd.GeoDataFrame | None = None
     desa: gpd.GeoDataFrame | None = None
-    kabupaten: gpd.GeoDataFrame | None = None
-    provinsi: gpd.GeoDataFrame | None = None
     batas_negara: gpd.GeoDataFrame | None = None
     garis_pantai: gpd.GeoDataFrame | None = None
     sungai: gpd.GeoDataFrame | None = None
     jalan: gpd.GeoDataFrame | None = None
     pelabuhan: gpd.GeoDataFrame | None = None
     bandara: gpd.GeoDataFrame | None = None
+    kota: gpd.GeoDataFrame | None = None
     permukiman: gpd.GeoDataFrame | None = None
     gudang_kpu: gpd.GeoDataFrame | None = None
     pos_keamanan: gpd.GeoDataFrame | None = None
     armada: pd.DataFrame | None = None
-    incidents_path: Path | None = None
-    dem_path: Path | None = None
+    tps: pd.DataFrame | None = None
+    penduduk: pd.DataFrame | None = None
     intensitas_benar: pd.DataFrame | None = None
+    #: Incident files and DEM tiles, read lazily.
+    incident_files: list[LayerFile] = field(default_factory=list)
+    dem_files: list[LayerFile] = field(default_factory=list)
+    #: Provenance of every layer, in load order.
+    sources: list[LayerSource] = field(default_factory=list)
+    #: Problems found while loading with ``collect_errors=True``: ``{layer: message}``.
+    problems: dict[str, str] = field(default_factory=dict)
+    #: Derived layers: ``{layer: rule}``.
+    derived: dict[str, str] = field(default_factory=dict)
+    synthetic: bool = False
+    project: Project | None = None
+    _incidents: Any = field(default=None, repr=False)
+    _terrain: Any = field(default=None, repr=False)
+
+    _VECTOR_FIELDS = (
+        "provinsi",
+        "kabupaten",
+        "kecamatan",
+        "desa",
+        "batas_negara",
+        "garis_pantai",
+        "sungai",
+        "jalan",
+        "pelabuhan",
+        "bandara",
+        "kota",
+        "permukiman",
+        "gudang_kpu",
+        "pos_keamanan",
+        "armada",
+        "tps",
+        "penduduk",
+        "intensitas_benar",
+    )
 
     def available(self) -> list[str]:
-        """Names of the layers present, in field order."""
-        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+        """Names of the layers present (``insiden``/``dem`` when files are given), in order."""
+        out = [n for n in self._VECTOR_FIELDS if getattr(self, n) is not None]
+        if self.incident_files or self._incidents is not None:
+            out.append("insiden")
+        if self.dem_files or self._terrain is not None:
+            out.append("dem")
+        return out
+
+    @property
+    def incidents(self) -> Any:
+        """The incidents of every file, combined (:class:`~kewaspadaan.io.IncidentLoad`), or
+        ``None``; read on first use."""
+        if self._incidents is None and self.incident_files:
+            from kewaspadaan.io.readers import _read_incidents
+
+            self._incidents = _read_incidents(self)
+        return self._incidents
+
+    @incidents.setter
+    def incidents(self, value: Any) -> None:
+        self._incidents = value
+
+    @property
+    def terrain(self) -> Any:
+        """The DEM (:class:`~kewaspadaan.io.Terrain`, projected, tiles mosaicked), or ``None``;
+        read on first use."""
+        if self._terrain is None and self.dem_files:
+            from kewaspadaan.io.readers import _read_terrain
+
+            self._terrain = _read_terrain(self)
+        return self._terrain
+
+    @terrain.setter
+    def terrain(self, value: Any) -> None:
+        self._terrain = value
+
+    @property
+    def incidents_path(self) -> Path | None:
+        """The first incident file (compatibility; use :attr:`incidents`)."""
+        return self.incident_files[0].path if self.incident_files else None
+
+    @property
+    def dem_path(self) -> Path | None:
+        """The first DEM tile (compatibility; use :attr:`terrain`)."""
+        return self.dem_files[0].path if self.dem_files else None
+
+    def units(self, level: str) -> gpd.GeoDataFrame | None:
+        """The boundaries of ``level`` (kabupaten, kecamatan or desa)."""
+        if level not in _BOUNDARY_LEVELS:
+            raise ValueError(f"level must be one of {_BOUNDARY_LEVELS}, not {level!r}")
+        return getattr(self, level)
+
+    def analysis_crs(self) -> CRS:
+        """The projected CRS of distances and areas for these layers
+        (:func:`kewaspadaan.crs.analysis_crs_for` of the finest boundaries present)."""
+        from kewaspadaan.crs import analysis_crs_for
+
+        for name in ("kecamatan", "desa", "kabupaten", "provinsi"):
+            g = getattr(self, name)
+            if g is not None:
+                return analysis_crs_for(g)
+        raise DataFileError("no boundary layer: give [data.kecamatan] (or desa/kabupaten)")
+
+    def provenance(self) -> list[dict[str, Any]]:
+        """Every source as a JSON-ready dict (``ringkasan.json``, the report's *Sumber data*)."""
+        self.incidents  # noqa: B018 - reading them records their sources
+        return [s.to_dict() for s in self.sources]
+
+    def record(self, source: LayerSource) -> None:
+        """Add (or replace) the provenance of a layer file."""
+        self.sources = [
+            s for s in self.sources if not (s.layer == source.layer and s.path == source.path)
+        ]
+        self.sources.append(source)
 
 
-def load_vector(
-    path: str | Path,
-    required_columns: Sequence[str] = (),
-    *,
-    geometry: str | None = None,
-    layer: str | int | None = None,
-    crs: str | CRS | None = None,
-    name: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read a vector layer with the CRS and geometry checks of every kewaspadaan loader.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        GeoJSON, GeoPackage or (zipped) Shapefile.
-    required_columns : sequence of str
-        Columns that must exist (all missing ones are listed).
-    geometry : {"point", "line", "polygon"}, optional
-        Required geometry family.
-    layer : str or int, optional
-        Layer of a GeoPackage.
-    crs : str or pyproj.CRS, optional
-        CRS of a file that has none; never overrides a different one.
-    name : str, optional
-        Layer name used in messages.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        The layer (its own CRS, RangeIndex, ``attrs["source"]``).
-    """
-    source = str(path)
-    gdf = read_vector(path, layer=layer, what=f"{name or 'vector'} layer")
-    gdf = apply_crs(gdf, crs, source)
-    missing = [c for c in required_columns if c not in gdf.columns]
-    if missing:
-        raise missing_columns_error(source, {c: (c,) for c in missing}, list(gdf.columns))
-    problems: list[str] = []
-    geom = gdf.geometry
-    empty = (geom.isna() | geom.is_empty).to_numpy()
-    if empty.any():
-        rows = [int(i) + 1 for i, e in enumerate(empty) if e]
-        problems.append(
-            f"geometry: {len(rows)} row(s) without geometry: rows "
-            f"{format_rows(rows)}. Remove them or add the geometry."
-        )
-    if geometry is not None:
-        allowed = _FAMILIES[geometry]
-        wrong = ~geom.geom_type.isin(allowed).to_numpy() & ~empty
-        if wrong.any():
-            rows = [int(i) + 1 for i, w in enumerate(wrong) if w]
-            kinds = sorted(set(geom.geom_type[wrong]))
-            problems.append(
-                f"geometry: {len(rows)} row(s) are {', '.join(kinds)}, not "
-                f"{geometry}s: rows {format_rows(rows)}."
-            )
-    if problems:
-        raise ValidationError(source, problems)
-    gdf = gdf.reset_index(drop=True)
-    gdf.attrs["source"] = source
-    return gdf
-
-
+# ----------------------------------------------------------------------------------------------
+# Entry points
+# ----------------------------------------------------------------------------------------------
 def load_layers(
-    data_dir: str | Path | None = None, *, paths: Mapping[str, str | Path] | None = None
+    source: str | Path | Project | None = None,
+    *,
+    paths: Mapping[str, Any] | None = None,
+    derive: bool = True,
+    collect_errors: bool = False,
+    level: str | None = None,
 ) -> Layers:
-    """Load every layer found in a data folder and/or given explicitly.
+    """Load the layers of an analysis from one source (see the module docstring).
 
     Parameters
     ----------
-    data_dir : str or pathlib.Path, optional
-        Folder laid out as :data:`kewaspadaan.schema.DEMO_FILES`. Default:
-        ``settings.data_dir`` when ``paths`` is not given either. Files found there must have the
-        columns of :data:`kewaspadaan.schema.DEMO_LAYER_COLUMNS`.
+    source : str, pathlib.Path or Project, optional
+        A project file ``kewaspadaan.toml``, a folder holding one, a folder holding the
+        demonstration province (its ``MANIFEST.json``), or a :class:`Project`. With neither
+        ``source`` nor ``paths``: the demonstration province (:func:`load_demo`).
     paths : mapping, optional
-        ``{layer: path}`` winning over the folder, e.g. ``{"kecamatan":
-        "kaltim_kecamatan.geojson", "insiden": "acled.csv", "dem": "dem.tif"}``. Layer names are
-        the :class:`Layers` fields (``incidents_path``/``dem_path`` also as ``insiden``/``dem``).
-        Explicit files only need the columns the schema requires (boundaries) — a missing demo
-        column is logged, as a hint.
+        ``{layer: path}`` (or ``{layer: {"path": ..., options}}``) instead of a project file,
+        e.g. ``{"kecamatan": "kec.shp", "insiden": "acled.csv", "dem": "dem.tif"}``. Cannot be
+        combined with ``source``.
+    derive : bool, default True
+        Derive what is missing and derivable (:func:`kewaspadaan.io.derive.derive_layers`).
+    collect_errors : bool, default False
+        Record each layer's problem in :attr:`Layers.problems` and go on (``kewaspadaan
+        check``), instead of raising at the first.
+    level : str, optional
+        Units of the analysis (for the derive step; default the project's ``level`` or
+        ``kecamatan``).
 
     Returns
     -------
     Layers
-        Absent layers are ``None``; :meth:`Layers.available` lists the others.
     """
-    if data_dir is None and paths is None:
-        data_dir = settings.data_dir
-    folder = Path(data_dir) if data_dir is not None else None
-    explicit = _normalise_keys(paths or {})
-    found: dict[str, object] = {}
-    for f in fields(Layers):
-        key = f.name
-        given = explicit.get(key)
-        demo_key = _demo_key(key)
-        path = (
-            Path(given)
-            if given is not None
-            else (
-                folder / DEMO_FILES[demo_key]
-                if folder is not None and demo_key in DEMO_FILES
-                else None
-            )
+    if source is not None and paths:
+        raise ValueError(
+            "give either a project (source=) or paths=, not both: explicit files "
+            "are never merged with a folder"
         )
-        if path is None or (given is None and not path.exists()):
+    if source is None and not paths:
+        return load_demo(derive=derive)
+    if paths:
+        project = project_from_paths(paths)
+    elif isinstance(source, Project):
+        project = source
+    else:
+        found = _project_of(Path(source))  # type: ignore[arg-type]
+        if found is None:
+            return load_demo(Path(source), derive=derive, create=False)  # type: ignore[arg-type]
+        project = found
+    return _load_project(project, derive=derive, collect_errors=collect_errors, level=level)
+
+
+def load_demo(
+    folder: str | Path | None = None,
+    *,
+    derive: bool = True,
+    create: bool = True,
+    seed: int | None = None,
+    size: str | None = None,
+) -> Layers:
+    """The demonstration province (synthetic data), generated into ``folder`` when needed.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path, optional
+        Default ``settings.data_dir``. Generated there when it is absent or empty (READMEs
+        aside); read as it is when it holds the province's ``MANIFEST.json`` (regenerated with
+        the same seed and size only when the generator version changed).
+    derive : bool, default True
+        Run the derive step (the demo has every layer, so it changes nothing but is checked).
+    create : bool, default True
+        Generate when absent; with ``False`` a folder without the manifest is an error.
+    seed, size : optional
+        For a new province (defaults: ``settings.demo_seed``, ``"full"``).
+
+    Returns
+    -------
+    Layers
+        ``synthetic=True``; every source is marked synthetic.
+    """
+    from kewaspadaan.demo import ensure_demo_data, read_manifest
+
+    root = Path(folder) if folder is not None else Path(settings.data_dir)
+    manifest = read_manifest(root)
+    if manifest is None:
+        others = _foreign_files(root)
+        if others or not create:
+            what = (
+                f"holds {len(others)} file(s) that are not the demonstration province "
+                f"({format_rows([str(o) for o in others], 3)})"
+                if others
+                else "holds no kewaspadaan.toml and no demonstration province"
+            )
+            raise DataFileError(
+                f"{root}: {what}. kewaspadaan never writes the synthetic province into a folder "
+                f"of yours: name your files in a project file (`kewaspadaan init {root}`, then "
+                f"--config {root}/kewaspadaan.toml), or use --demo for the demonstration data."
+            )
+        logger.info("%s: generating the demonstration province (synthetic data, not real)", root)
+        ensure_demo_data(root, seed=seed, size=size or "full")
+    else:
+        ensure_demo_data(root, seed=manifest.get("seed"), size=manifest.get("size", "full"))
+    files: dict[str, list[LayerFile]] = {}
+    for name, rel in DEMO_FILES.items():
+        layer = name if name in LAYERS else None
+        if layer is None:
             continue
-        found[key] = _load_one(key, path, strict=given is None)
-    layers = Layers(**found)  # type: ignore[arg-type]
+        p = root / rel
+        if p.exists():
+            files[layer] = [LayerFile(layer, (p.resolve(),), {}, f"demo:{rel}", synthetic=True)]
+    project = Project(files=files, synthetic=True, options={"level": "kecamatan"})
+    layers = _load_project(project, derive=derive, collect_errors=False, level=None)
+    layers.synthetic = True
+    return layers
+
+
+def _project_of(path: Path) -> Project | None:
+    """The project a path names, or ``None`` when it is a demonstration folder."""
+    if path.is_file():
+        return read_project(path)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path}: not found. Give a kewaspadaan.toml or the folder that "
+            "holds it (`kewaspadaan init FOLDER` writes one)."
+        )
+    found = find_project(path)
+    if found is not None:
+        return read_project(found)
+    return None
+
+
+def _foreign_files(root: Path) -> list[Path]:
+    if not root.exists():
+        return []
+    return sorted(
+        p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.name != "README.md"
+    )
+
+
+def _load_project(
+    project: Project, *, derive: bool, collect_errors: bool, level: str | None
+) -> Layers:
+    from kewaspadaan.io.readers import _READERS
+
+    layers = Layers(project=project, synthetic=project.synthetic)
+    for name, spec in LAYERS.items():
+        entries = project.files.get(name, [])
+        if not entries:
+            continue
+        if spec.kind == "incidents":
+            layers.incident_files = list(entries)
+            continue
+        if spec.kind == "raster":
+            layers.dem_files = list(entries)
+            continue
+        lf = entries[0]
+        try:
+            data, src = _READERS[spec.kind](lf, layers)
+        except (KewaspadaanError, FileNotFoundError, ValueError, KeyError, OSError) as exc:
+            if not collect_errors:
+                raise
+            layers.problems[name] = _one_line(exc)
+            continue
+        setattr(layers, name, data)
+        layers.record(src)
+    if collect_errors:
+        for name, attr in (("insiden", "incidents"), ("dem", "terrain")):
+            if getattr(layers, f"{'incident' if name == 'insiden' else 'dem'}_files"):
+                try:
+                    getattr(layers, attr)
+                except (KewaspadaanError, FileNotFoundError, ValueError, KeyError, OSError) as exc:
+                    layers.problems[name] = _one_line(exc)
+    if derive:
+        from kewaspadaan.io.derive import derive_layers
+
+        derive_layers(layers, level=level or project.options.get("level", "kecamatan"))
     logger.info("layers available: %s", ", ".join(layers.available()) or "(none)")
     return layers
 
 
-def _demo_key(field_name: str) -> str:
-    return {"incidents_path": "insiden", "dem_path": "dem"}.get(field_name, field_name)
+def _one_line(exc: BaseException) -> str:
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    return " ".join(text.split())
 
 
-def _normalise_keys(paths: Mapping[str, str | Path]) -> dict[str, str | Path]:
-    names = {f.name for f in fields(Layers)}
-    out: dict[str, str | Path] = {}
-    unknown = []
-    for key, value in paths.items():
-        target = next((f for f, aliases in _PATH_KEYS.items() if key in aliases), key)
-        if target not in names:
-            unknown.append(key)
-        out[target] = value
-    if unknown:
-        raise ValueError(
-            f"paths=: unknown layer name(s) {unknown}; known: {sorted(names)} "
-            "(also 'insiden', 'dem')"
-        )
-    return out
+# ----------------------------------------------------------------------------------------------
 
 
-def _load_one(key: str, path: Path, *, strict: bool) -> object:
-    if key in _PATH_KEYS:
-        return check_file(path, key.replace("_path", ""))
-    if key in _TABLES:
-        check_file(path, f"{key} table")
-        table = pd.read_csv(path)
-        _check_columns(key, table.columns, path, strict)
-        return table
-    if key in _BOUNDARY_LEVELS:
-        return load_boundaries(path, level=_BOUNDARY_LEVELS[key])  # type: ignore[arg-type]
-    gdf = load_vector(path, geometry=LAYER_GEOMETRY.get(key), name=key)
-    _check_columns(key, gdf.columns, path, strict)
-    return gdf
-
-
-def _check_columns(key: str, columns: pd.Index, path: Path, strict: bool) -> None:
-    expected = DEMO_LAYER_COLUMNS.get(key, ())
-    missing = [c for c in expected if c not in columns]
-    if not missing:
-        return
-    if strict:
-        raise missing_columns_error(
-            path,
-            {c: (c,) for c in missing},
-            list(columns),
-            hint=f"The {key} layer of a kewaspadaan data folder needs "
-            "these; regenerate the folder or fix the file.",
-        )
-    logger.info(
-        "%s: %s layer lacks column(s) %s of the demo layout; analyses needing them will say so",
-        path,
-        key,
-        missing,
-    )
+# keep dataclass field order introspection available for tests and tools
+LAYER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Layers) if not f.name.startswith("_"))

@@ -8,11 +8,13 @@ geographic one (degrees) too, unless ``reproject_to=`` names the projected CRS t
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import rasterio
+import rasterio.warp
 from affine import Affine
 from pyproj import CRS
 from rasterio.transform import array_bounds
@@ -22,7 +24,7 @@ from kewaspadaan._errors import CRSError, DataFileError, EmptyDataError
 from kewaspadaan._io_utils import atomic_path
 from kewaspadaan.io._common import check_file
 
-__all__ = ["Terrain", "load_terrain", "write_geotiff"]
+__all__ = ["Terrain", "load_terrain", "load_terrain_tiles", "write_geotiff"]
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +144,115 @@ def load_terrain(
         elev.shape[0],
     )
     return Terrain(elev, transform, target, p)
+
+
+def load_terrain_tiles(
+    paths: str | Path | Sequence[str | Path],
+    *,
+    reproject_to: str | CRS | None = None,
+    resolution_m: float | None = None,
+    band: int = 1,
+) -> Terrain:
+    """Read one or several DEM tiles, in any CRS, as one mosaic in a projected CRS.
+
+    Each tile is warped (bilinear) onto one grid in ``reproject_to`` covering all tiles; where
+    tiles overlap, the first tile listed with data wins. One tile already in the target CRS is
+    read as it is (:func:`load_terrain`).
+
+    Parameters
+    ----------
+    paths : path or list of paths
+        GeoTIFF tiles (SRTM, DEMNAS, ETOPO, Copernicus GLO-30 ...).
+    reproject_to : str or pyproj.CRS, optional
+        Projected CRS of the mosaic; required unless every tile is in the same projected CRS.
+    resolution_m : float, optional
+        Cell size of the mosaic, metres (default: the finest tile's, in metres).
+    band : int, default 1
+        Band read from every tile.
+
+    Returns
+    -------
+    Terrain
+        The mosaic (``path`` is the first tile; ``Terrain.tiles`` lists all).
+    """
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    if not items:
+        raise DataFileError("no DEM tile given")
+    if len(items) == 1 and resolution_m is None:
+        return load_terrain(items[0], band=band, reproject_to=reproject_to)
+    tiles = [_open_tile(check_file(t, "terrain raster"), band) for t in items]
+    target = CRS.from_user_input(reproject_to) if reproject_to is not None else tiles[0][2]
+    if not target.is_projected:
+        raise CRSError(
+            f"{items[0]}: the DEM tiles are in a geographic CRS ({target.to_string()}); pass "
+            "reproject_to= a projected CRS (e.g. the UTM zone of the area)."
+        )
+    bounds = [
+        rasterio.warp.transform_bounds(crs, target, *array_bounds(*e.shape, tr))
+        for e, tr, crs, _ in tiles
+    ]
+    left, bottom = min(b[0] for b in bounds), min(b[1] for b in bounds)
+    right, top = max(b[2] for b in bounds), max(b[3] for b in bounds)
+    if resolution_m is None:
+        resolution_m = min(_cell_m(e, tr, crs, target) for e, tr, crs, _ in tiles)
+    res = float(resolution_m)
+    width, height = (
+        max(1, int(np.ceil((right - left) / res))),
+        max(1, int(np.ceil((top - bottom) / res))),
+    )
+    transform = Affine(res, 0.0, left, 0.0, -res, top)
+    out = np.full((height, width), np.nan, dtype="float32")
+    for elev, tr, crs, _ in tiles:
+        part = np.full_like(out, np.nan)
+        reproject(
+            elev,
+            part,
+            src_transform=tr,
+            src_crs=crs,
+            src_nodata=np.nan,
+            dst_transform=transform,
+            dst_crs=target,
+            dst_nodata=np.nan,
+            resampling=Resampling.bilinear,
+        )
+        out = np.where(np.isnan(out), part, out)
+    if not np.isfinite(out).any():
+        raise EmptyDataError(f"{items[0]}: the tiles hold no valid elevation.")
+    logger.info(
+        "DEM mosaic of %d tile(s): %d x %d cells of %.0f m in %s",
+        len(tiles),
+        width,
+        height,
+        res,
+        target.to_string(),
+    )
+    terrain = Terrain(out, transform, target, Path(items[0]))
+    object.__setattr__(terrain, "tiles", [Path(t) for t in items])
+    return terrain
+
+
+def _open_tile(p: Path, band: int) -> tuple[np.ndarray, Affine, CRS, Path]:
+    try:
+        src = rasterio.open(p)
+    except rasterio.errors.RasterioIOError as exc:
+        raise DataFileError(f"{p}: cannot read it as a raster ({exc}); give a GeoTIFF.") from exc
+    with src:
+        if src.crs is None:
+            raise CRSError(
+                f"{p}: the raster has no CRS. kewaspadaan never guesses one; assign "
+                "it in a GIS or with `gdal_edit.py -a_srs EPSG:4326 file.tif`."
+            )
+        if not 1 <= band <= src.count:
+            raise DataFileError(f"{p}: band {band} requested but the raster has {src.count}.")
+        elev = src.read(band, masked=True).astype("float32").filled(np.nan)
+        return elev, src.transform, CRS.from_user_input(src.crs), p
+
+
+def _cell_m(elev: np.ndarray, transform: Affine, crs: CRS, target: CRS) -> float:
+    """Cell size of a tile in metres of ``target`` (GDAL's default warp resolution)."""
+    h, w = elev.shape
+    dst, _, _ = calculate_default_transform(crs, target, w, h, *array_bounds(h, w, transform))
+    return float(abs(dst.a))
 
 
 def _warp(

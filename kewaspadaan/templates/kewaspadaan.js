@@ -13,10 +13,20 @@
     return node;
   }
 
-  /* A two-column table of label/value pairs; empty values are skipped. */
-  kw.infoTable = function (labels, values, title) {
+  /* A card: the title (a kecamatan name) and a two-column table of label/value pairs; empty
+   * values are skipped. Its width is fixed by CSS (.kw-info), so long names wrap by word. */
+  kw.infoTable = function (labels, values, title, color) {
     var box = el("div", "kw-info");
-    if (title) { box.appendChild(el("div", "kw-info-title", title)); }
+    if (title) {
+      var head = el("div", "kw-info-title");
+      if (color) {
+        var sw = el("span", "kw-swatch");
+        sw.style.background = color;
+        head.appendChild(sw);
+      }
+      head.appendChild(el("span", null, title));
+      box.appendChild(head);
+    }
     var table = el("table");
     for (var i = 0; i < labels.length; i++) {
       var v = values[i];
@@ -30,11 +40,13 @@
     return box;
   };
 
-  /* Tooltip of a GeoJSON feature whose properties hold the formatted values in `v`. */
+  /* Tooltip of a GeoJSON feature whose properties hold the title `t`, colour `c` and the
+   * formatted values `v`. */
   kw.bindInfo = function (feature, layer, labels) {
-    var values = (feature.properties && feature.properties.v) || [];
-    layer.bindTooltip(function () { return kw.infoTable(labels, values); },
-                      {sticky: true, className: "kw-tooltip"});
+    var p = feature.properties || {};
+    var values = p.v || [];
+    layer.bindTooltip(function () { return kw.infoTable(labels, values, p.t, p.c); },
+                      {sticky: true, className: "kw-tooltip", opacity: 1});
   };
 
   kw.register = function (key, layer) { kw.layers[key] = layer; };
@@ -42,6 +54,23 @@
   kw.registerMap = function (map) {
     kw.map = map;
     kw.maps.push(map);
+  };
+
+  /* Zoom buttons with our labels, a metric scale bar and a north arrow. */
+  kw.addControls = function (map, labels) {
+    L.control.zoom({position: "topleft", zoomInTitle: labels.zoomIn,
+                    zoomOutTitle: labels.zoomOut}).addTo(map);
+    L.control.scale({imperial: false, maxWidth: 160, position: "bottomleft"}).addTo(map);
+    var North = L.Control.extend({
+      onAdd: function () {
+        var box = el("div", "kw-north leaflet-bar");
+        box.title = labels.northTitle;
+        box.appendChild(el("div", "kw-north-arrow", "\u25B2"));
+        box.appendChild(el("div", "kw-north-letter", labels.north));
+        return box;
+      }
+    });
+    new North({position: "topleft"}).addTo(map);
   };
 
   /* Move a rendered (already escaped) HTML block into a Leaflet control. */
@@ -154,6 +183,12 @@
       }
     });
     var control = new Ctl({position: "bottomleft"}).addTo(map);
+    /* The slider filters the incident layer: it is shown only while that layer is on. */
+    function sync() {
+      control.getContainer().style.display = map.hasLayer(group) ? "" : "none";
+    }
+    group.on("add remove", sync);
+    sync();
     kw.slider = control;
     return control;
   };

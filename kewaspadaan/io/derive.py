@@ -1,4 +1,7 @@
-"""Helpers for real administrative data: settlements, capitals and depots from desa layers.
+"""The derive step of the data layer: what real data lacks, derived from what it has.
+
+:func:`derive_layers` runs after every layer is read (see its docstring for the order); the
+helpers below are its rules, usable on their own.
 
 Real provincial data rarely ship the settlement layer (``permukiman``) the engine uses; what
 they have is the desa/kelurahan list (Kemendagri codes, ``jenis`` desa/kelurahan) with polygons
@@ -58,6 +61,7 @@ __all__ = [
     "CAPITAL_RULES",
     "coastline_from_polygons",
     "depots_at_capitals",
+    "derive_layers",
     "kabupaten_capitals",
     "settlements_from_desa",
 ]
@@ -358,6 +362,8 @@ def coastline_from_polygons(
     sea_ports: gpd.GeoDataFrame | None = None,
     tolerance_m: float = 2000.0,
     port_max_km: float = 20.0,
+    terrain: Any = None,
+    coast_max_elev_m: float = 50.0,
 ) -> gpd.GeoDataFrame:
     """Coastline of ``land`` derived from its outline (see the module docstring).
 
@@ -375,6 +381,13 @@ def coastline_from_polygons(
         Gap between simplified neighbouring polygons still counted as shared boundary.
     port_max_km : float, default 20
         Distance from a sea port that confirms an open piece as coast.
+    terrain : Terrain, optional
+        A DEM (ideally with bathymetry, like ETOPO): when given, an open piece is coast when the
+        median elevation along it (sampled every 2 km) is at most ``coast_max_elev_m``, and a
+        land border otherwise; ports are then not used (river ports far inland would confirm a
+        mountain border as coast).
+    coast_max_elev_m : float, default 50
+        Highest median elevation of a coast piece, metres.
 
     Returns
     -------
@@ -384,18 +397,29 @@ def coastline_from_polygons(
     """
     require_crs(land, "land")
     crs = analysis_crs_for(land)
-    # exterior rings only: a hole in the land (a lake, an enclave) is no coast
+    # exterior rings only: a hole in the land (a lake, an enclave) is no coast. Each polygon
+    # part on its own: an island ring is coast whole; the ring of a part that meets a
+    # neighbour loses the shared stretch, and what is left are open pieces to classify.
     polys = shapely.get_parts(shapely.union_all(land.to_crs(crs).geometry.to_numpy()))
-    outline = shapely.union_all(shapely.get_exterior_ring(polys))
+    rings = shapely.get_exterior_ring(polys)
+    other = None
     if neighbours is not None and len(neighbours):
         require_crs(neighbours, "neighbours")
-        other = shapely.union_all(neighbours.to_crs(crs).geometry.to_numpy())
-        outline = outline.difference(other.buffer(tolerance_m))
-    parts = shapely.get_parts(shapely.line_merge(outline))
-    parts = parts[shapely.get_type_id(parts) == 1]
+        other = shapely.union_all(neighbours.to_crs(crs).geometry.to_numpy()).buffer(tolerance_m)
+    pieces: list[Any] = []
+    for ring in rings:
+        if other is None or not ring.intersects(other):
+            pieces.append(shapely.LineString(ring.coords))
+            continue
+        left = shapely.line_merge(ring.difference(other))
+        pieces.extend(p for p in shapely.get_parts(left) if shapely.get_type_id(p) == 1)
+    parts = np.asarray(pieces, dtype=object)
+    parts = parts[shapely.get_type_id(parts) == 1] if len(parts) else parts
     closed = shapely.is_closed(parts)
     near = np.zeros(len(parts), dtype=bool)
-    if sea_ports is not None and len(sea_ports):
+    if terrain is not None:
+        near = _low_lying(parts, crs, terrain, coast_max_elev_m)
+    elif sea_ports is not None and len(sea_ports):
         require_crs(sea_ports, "sea_ports")
         ports = sea_ports.to_crs(crs).geometry.to_numpy()
         ip, _ = shapely.STRtree(ports).query(
@@ -410,6 +434,8 @@ def coastline_from_polygons(
         crs=crs,
     )
     out.attrs["excluded_km"] = float(lengths[~keep].sum())
+    # the open pieces not confirmed as coast: the land border with another country
+    out.attrs["land_border"] = gpd.GeoSeries(parts[~keep], crs=crs).to_crs(land.crs)
     logger.info(
         "coastline derived: %.0f km kept (%d pieces), %.0f km of open outline left out "
         "as land border",
@@ -418,3 +444,253 @@ def coastline_from_polygons(
         out.attrs["excluded_km"],
     )
     return out.to_crs(land.crs)
+
+
+# ----------------------------------------------------------------------------------------------
+# The derive step of the data layer
+# ----------------------------------------------------------------------------------------------
+def derive_layers(layers: Any, *, level: str = "kecamatan") -> Any:
+    """Complete a :class:`~kewaspadaan.io.Layers` by the documented rules; record each step.
+
+    In order, each only where its inputs are present and its output is absent:
+
+    1. kabupaten of other provinces (a Kalimantan-wide file) are left out when kecamatan are
+       given; without a kabupaten layer, kabupaten are dissolved from the kecamatan;
+    2. TPS and population tables are joined onto their units (``tps``/``penduduk`` columns) and
+       summed up the hierarchy (desa → kecamatan → kabupaten) where every child has a value;
+    3. settlements (``permukiman``) from the desa, with capitals and roles
+       (:func:`kabupaten_capitals`, :func:`settlements_from_desa`; towns from ``kota``);
+    4. KPU warehouses *assumed* at the kabupaten capitals (:func:`depots_at_capitals`);
+    5. the coastline from the province polygons (:func:`coastline_from_polygons`).
+
+    Parameters
+    ----------
+    layers : Layers
+        Modified in place (and returned); ``layers.derived`` and ``layers.sources`` record what
+        was derived and how.
+    level : str
+        The units of the analysis.
+
+    Returns
+    -------
+    Layers
+    """
+    _kabupaten(layers, level)
+    _parent_names(layers)
+    _join_tables(layers)
+    caps = _settlements(layers)
+    if layers.gudang_kpu is None and caps is not None:
+        names = {}
+        if layers.kabupaten is not None:
+            names = dict(
+                zip(layers.kabupaten["kode"].astype(str), layers.kabupaten["nama"], strict=True)
+            )
+        layers.gudang_kpu = depots_at_capitals(caps, names=names)
+        _record(
+            layers,
+            "gudang_kpu",
+            layers.gudang_kpu,
+            "asumsi: satu gudang KPU per kabupaten/kota di ibu kotanya",
+            "permukiman",
+        )
+    _coast(layers)
+    return layers
+
+
+def _low_lying(parts: np.ndarray, crs: Any, terrain: Any, max_elev_m: float) -> np.ndarray:
+    """True for each line whose median DEM elevation (every 2 km) is at most ``max_elev_m``."""
+    from rasterio.transform import rowcol
+
+    lines = gpd.GeoSeries(parts, crs=crs).to_crs(terrain.crs).to_numpy()
+    elev = np.asarray(terrain.elevation_m)
+    out = np.zeros(len(lines), dtype=bool)
+    for i, line in enumerate(lines):
+        n = max(2, int(shapely.length(line) // 2000))
+        pts = shapely.line_interpolate_point(line, np.linspace(0, 1, n), normalized=True)
+        rows, cols = rowcol(terrain.transform, shapely.get_x(pts), shapely.get_y(pts))
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        ok = (rows >= 0) & (rows < elev.shape[0]) & (cols >= 0) & (cols < elev.shape[1])
+        values = elev[rows[ok], cols[ok]]
+        values = values[np.isfinite(values)]
+        # no valid cell along it: the DEM's nodata is the sea (as in the demonstration DEM)
+        out[i] = True if len(values) == 0 else bool(np.median(values) <= max_elev_m)
+    return out
+
+
+def _record(layers: Any, name: str, data: Any, rule: str, derived_from: str) -> None:
+    from kewaspadaan.io.layers import LayerSource
+
+    layers.derived[name] = rule
+    from kewaspadaan.crs import crs_label
+
+    crs = crs_label(data.crs) if isinstance(data, gpd.GeoDataFrame) else ""
+    layers.record(
+        LayerSource(
+            layer=name,
+            path="",
+            sha256="",
+            rows=len(data),
+            crs=crs,
+            synthetic=layers.synthetic,
+            note=rule,
+            derived_from=derived_from,
+        )
+    )
+    logger.info("derived %s from %s: %s", name, derived_from, rule)
+
+
+def _kabupaten(layers: Any, level: str) -> None:
+    kec, kab = layers.kecamatan, layers.kabupaten
+    if kab is not None and kec is not None:
+        inside = kab["kode"].astype(str).isin(set(kec["kode_kab"].astype(str)))
+        if not inside.all() and inside.any():
+            layers.kabupaten = kab[inside.to_numpy()].reset_index(drop=True)
+            layers.derived["kabupaten"] = (
+                f"{int((~inside).sum())} kabupaten/kota di luar wilayah kecamatan dilewati"
+            )
+    elif kab is None and kec is not None and level == "kabupaten":
+        cols = ["kode_kab", "nama_kab", "geometry"]
+        dissolved = kec[cols].dissolve(by="kode_kab", as_index=False, aggfunc="first")
+        dissolved = dissolved.rename(columns={"kode_kab": "kode", "nama_kab": "nama"})
+        dissolved["kode_kab"], dissolved["nama_kab"] = dissolved["kode"], dissolved["nama"]
+        layers.kabupaten = gpd.GeoDataFrame(dissolved, geometry="geometry", crs=kec.crs)
+        _record(
+            layers,
+            "kabupaten",
+            layers.kabupaten,
+            "gabungan (dissolve) kecamatan per kode_kab",
+            "kecamatan",
+        )
+
+
+def _parent_names(layers: Any) -> None:
+    """Fill ``nama_kec``/``nama_kab`` a boundary file lacks from the parent layer."""
+    for child, parent_name, parent, key in (
+        ("desa", "nama_kec", "kecamatan", "kode_kec"),
+        ("desa", "nama_kab", "kabupaten", "kode_kab"),
+        ("kecamatan", "nama_kab", "kabupaten", "kode_kab"),
+    ):
+        c, p = getattr(layers, child), getattr(layers, parent)
+        if c is None or p is None or parent_name not in c.columns:
+            continue
+        gaps = c[parent_name].isna()
+        if gaps.any():
+            names = dict(zip(p["kode"].astype(str), p["nama"].astype(str), strict=True))
+            c.loc[gaps, parent_name] = c.loc[gaps, key].astype(str).map(names)
+            layers.derived[f"{child}.{parent_name}"] = f"nama dari lapisan {parent}"
+
+
+def _join_tables(layers: Any) -> None:
+    for name in ("tps", "penduduk"):
+        table = getattr(layers, name)
+        if table is None:
+            continue
+        level = table.attrs.get("level", "desa" if name == "tps" else "kecamatan")
+        values = table.set_index("kode")[name]
+        units = getattr(layers, level)
+        units[name] = units["kode"].astype(str).map(values).to_numpy()
+        # up the hierarchy, where every child has a value
+        for child, parent, key in (
+            ("desa", "kecamatan", "kode_kec"),
+            ("kecamatan", "kabupaten", "kode_kab"),
+        ):
+            c, p = getattr(layers, child), getattr(layers, parent)
+            if c is None or p is None or name not in c.columns or key not in c.columns:
+                continue
+            if c[name].isna().all():
+                continue
+            grouped = c.groupby(c[key].astype(str))[name]
+            complete = grouped.apply(lambda s: s.notna().all())
+            sums = grouped.sum(min_count=1).where(complete)
+            filled = p["kode"].astype(str).map(sums)
+            if name in p.columns:
+                p[name] = p[name].where(p[name].notna(), filled)
+            else:
+                p[name] = filled.to_numpy()
+        layers.derived[f"{name}_{level}"] = (
+            f"tabel {name} digabung ke {level} (dan dijumlah ke atas)"
+        )
+
+
+def _settlements(layers: Any) -> pd.DataFrame | None:
+    desa = layers.desa
+    if desa is None:
+        return None
+    if layers.permukiman is not None and layers.gudang_kpu is not None:
+        return None
+    towns = layers.kota
+    caps = kabupaten_capitals(
+        desa, towns=towns, kabupaten=layers.kabupaten if towns is not None else None
+    )
+    if layers.permukiman is None:
+        layers.permukiman = settlements_from_desa(desa, capitals=caps)
+        rules = ", ".join(f"{r.kode_kab} {r.nama} ({r.aturan})" for r in caps.itertuples())
+        _record(
+            layers,
+            "permukiman",
+            layers.permukiman,
+            f"titik pusat desa/kelurahan; ibu kota menurut aturan: {rules}",
+            "desa",
+        )
+    return caps
+
+
+def _coast(layers: Any) -> None:
+    if layers.garis_pantai is not None or layers.provinsi is None:
+        return
+    prov = layers.provinsi
+    units = next(
+        (
+            getattr(layers, n)
+            for n in ("kecamatan", "desa", "kabupaten")
+            if getattr(layers, n) is not None
+        ),
+        None,
+    )
+    if units is not None:
+        own = {str(k)[:2] for k in units["kode"]}
+        mine = prov["kode"].astype(str).str[:2].isin(own)
+        land, others = prov[mine.to_numpy()], prov[~mine.to_numpy()]
+    else:
+        land, others = prov, prov.iloc[0:0]
+    if len(land) == 0:
+        return
+    ports = layers.pelabuhan
+    if ports is not None and "kategori" in ports.columns:
+        ports = ports[ports["kategori"].astype(str) == "laut"]
+    terrain = layers.terrain if layers.dem_files else None
+    coast = coastline_from_polygons(
+        land, neighbours=others if len(others) else None, sea_ports=ports, terrain=terrain
+    )
+    how = (
+        "DEM (median ketinggian > 50 m)"
+        if terrain is not None
+        else "pelabuhan laut (tidak ada dalam 20 km)"
+    )
+    border = coast.attrs.pop("land_border", None)
+    if layers.batas_negara is None and border is not None and len(border):
+        km = coast.attrs.get("excluded_km", 0.0)
+        layers.batas_negara = gpd.GeoDataFrame(
+            {"nama": ["perbatasan negara (turunan)"] * len(border)},
+            geometry=border.to_numpy(),
+            crs=border.crs,
+        )
+        _record(
+            layers,
+            "batas_negara",
+            layers.batas_negara,
+            f"asumsi: batas luar provinsi yang tidak bersinggungan dengan provinsi lain dan "
+            f"bukan pantai menurut {how} ({km:.0f} km)",
+            "provinsi, " + ("dem" if terrain is not None else "pelabuhan"),
+        )
+    if len(coast):
+        coast["nama"] = "garis pantai (turunan)"
+        layers.garis_pantai = coast
+        _record(
+            layers,
+            "garis_pantai",
+            coast,
+            f"turunan dari poligon provinsi: batas yang tidak bersinggungan dengan provinsi "
+            f"lain; potongan terbuka dinilai menurut {how}",
+            "provinsi, pelabuhan",
+        )
