@@ -158,7 +158,7 @@ remoteness_fallback: dict[str, float] = {"circuity": 1.4, "speed_kmh": 35.0}
 #: ``river_riam_speed_kmh``. Vehicle types have their own speeds (``vehicle_types``).
 network_speeds_kmh: dict[str, dict[str, float]] = {
     "road": {"arteri": 50.0, "kolektor": 35.0, "lokal": 25.0, "setapak": 8.0},
-    "river": {"besar": 20.0, "kecil": 16.0, "jeram": 12.0},
+    "river": {"besar": 18.0, "kecil": 14.0, "jeram": 12.0},
     "sea": {"default": 22.0},
     "air": {"pesawat_kecil": 220.0, "helikopter": 180.0},
 }
