@@ -24,13 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-import networkx as nx
 import pandas as pd
 
-from kewaspadaan._io_utils import atomic_write, write_staged, write_table
+from kewaspadaan._io_utils import atomic_write, write_staged
 from kewaspadaan._threads import capped
 from kewaspadaan.io import Layers, load_layers
+from kewaspadaan.logistics import LogisticsResult, logistics
 from kewaspadaan.schema import RISK_CLASSES
 
 __all__ = ["LogisticsResult", "RunResult", "logistics", "network_layers", "prepare_layers", "run"]
@@ -91,181 +90,6 @@ def network_layers(layers: Layers) -> dict[str, Any]:
         for name in NETWORK_LAYERS
         if getattr(layers, name, None) is not None
     }
-
-
-@dataclass
-class LogisticsResult:
-    """Everything :func:`logistics` produced.
-
-    Attributes
-    ----------
-    graph : networkx.MultiDiGraph
-        The multimodal network (with closures applied when ``close`` was given).
-    routes : GeoDataFrame
-        :data:`kewaspadaan.schema.ROUTE_COLUMNS`, one row per destination (unreachable ones
-        included with ``terjangkau=False``).
-    disruption : DataFrame or None
-        Before/after report of the closures.
-    plan : DeliveryPlan or None
-        Vehicle trips; ``None`` when the data hold no fleet (``armada``).
-    escorts : DataFrame or None
-        Escort needs of routes through rawan kecamatan (needs a risk table).
-    critical_links : GeoDataFrame
-        Links whose closure cuts off or delays the most TPS.
-    personnel : DataFrame or None
-        Allocation of security personnel (when ``officers`` was given).
-    """
-
-    graph: nx.MultiDiGraph
-    routes: gpd.GeoDataFrame
-    critical_links: gpd.GeoDataFrame
-    disruption: pd.DataFrame | None = None
-    plan: Any = None
-    escorts: pd.DataFrame | None = None
-    personnel: pd.DataFrame | None = None
-
-    def summary(self) -> dict[str, Any]:
-        """Counts of destinations reachable, late, unreachable, and unmet demand."""
-        r = self.routes
-        reach = r["terjangkau"].astype(bool)
-        out: dict[str, Any] = {
-            "tujuan": len(r),
-            "terjangkau": int(reach.sum()),
-            "tidak_terjangkau": int((~reach).sum()),
-            "terlambat": int((r["terlambat"].astype(bool) & reach).sum()),
-            "moda": {
-                str(k): int(v) for k, v in r.loc[reach, "moda"].value_counts().sort_index().items()
-            },
-        }
-        if self.plan is not None:
-            out["kebutuhan_tidak_terpenuhi"] = len(self.plan.unmet)
-        if self.personnel is not None:
-            out["personel_kebutuhan"] = int(self.personnel.attrs.get("total_kebutuhan", 0))
-            out["personel_kekurangan"] = int(self.personnel.attrs.get("total_kekurangan", 0))
-        return out
-
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write every table atomically into ``out_dir``; return ``{name: path}``."""
-        out = Path(out_dir)
-        r = self.routes
-        paths = {
-            "rute": write_table(r, out / "rute.gpkg"),
-            "rute_csv": write_table(pd.DataFrame(r.drop(columns="geometry")), out / "rute.csv"),
-            "rute_peta": write_table(r[r["terjangkau"].astype(bool)], out / "rute.geojson"),
-            "tautan_kritis": write_table(self.critical_links, out / "tautan_kritis.gpkg"),
-            "tautan_kritis_csv": write_table(
-                pd.DataFrame(self.critical_links.drop(columns="geometry")),
-                out / "tautan_kritis.csv",
-            ),
-        }
-        if self.disruption is not None:
-            paths["gangguan"] = write_table(self.disruption, out / "gangguan.csv")
-        if self.plan is not None:
-            paths["rencana_pengiriman"] = write_table(
-                self.plan.to_frame(), out / "rencana_pengiriman.csv"
-            )
-            paths["kebutuhan_tidak_terpenuhi"] = write_table(
-                self.plan.unmet, out / "kebutuhan_tidak_terpenuhi.csv"
-            )
-        if self.escorts is not None:
-            paths["pengawalan"] = write_table(self.escorts, out / "pengawalan.csv")
-        if self.personnel is not None:
-            paths["alokasi_personel"] = write_table(self.personnel, out / "alokasi_personel.csv")
-        return paths
-
-
-def logistics(
-    layers: Layers | Mapping[str, Any],
-    *,
-    risk: pd.DataFrame | None = None,
-    level: str = "desa",
-    departure: str | pd.Timestamp | None = None,
-    deadline: str | pd.Timestamp | None = None,
-    close: Any = None,
-    officers: int | None = None,
-    top: int = 20,
-    network_options: Mapping[str, Any] | None = None,
-    step: Step = _no_step,
-) -> LogisticsResult:
-    """Plan election logistics on the multimodal network.
-
-    Parameters
-    ----------
-    layers : kewaspadaan.io.Layers or mapping
-        Network layers (roads, rivers, ports, airstrips, settlements, KPU warehouses, fleet,
-        units); see :func:`network_layers`.
-    risk : DataFrame, optional
-        Risk table with ``kode`` and ``kelas`` (from :func:`kewaspadaan.scoring.score`): adds
-        hours through kecamatan of class tinggi/sangat tinggi, escorts and personnel.
-    level : {"desa", "kecamatan"}, default "desa"
-        Destinations.
-    departure, deadline : str or Timestamp, optional
-        Departure from the warehouses and delivery deadline (defaults: settings, H-1).
-    close : callable or dict, optional
-        Closures: a function ``G -> G'`` (e.g. ``lambda G: close_low_water(G)``) or keyword
-        arguments of :func:`kewaspadaan.network.close_edges` (``{"ids": [...], "nodes": [...]}``).
-        The result's ``disruption`` compares routes before and after.
-    officers : int, optional
-        Security personnel to allocate across kecamatan (needs ``risk``).
-    top : int, default 20
-        Critical links listed.
-    network_options : mapping, optional
-        Keyword arguments of :func:`kewaspadaan.network.build_network` (e.g.
-        ``{"default_navigasi": "kecil"}`` for a river layer without ``navigasi``).
-    step : callable, optional
-        Called with a short label after each stage (progress display).
-
-    Returns
-    -------
-    LogisticsResult
-    """
-    from kewaspadaan import network as net
-
-    if level not in ("desa", "kecamatan"):
-        raise ValueError(f"level must be 'desa' or 'kecamatan', not {level!r}")
-    lay = network_layers(layers) if isinstance(layers, Layers) else dict(layers)
-    G = net.build_network(lay, **dict(network_options or {}))
-    step("jaringan")
-    dest = net.destination_table(G, level, units=lay.get(level))
-    Gc = G
-    if close is not None:
-        Gc = close(G) if callable(close) else net.close_edges(G, **dict(close))
-    routes = net.route_all(Gc, destinations=dest, risk=risk, departure=departure, deadline=deadline)
-    disruption = None
-    if close is not None:
-        before = net.route_all(G, destinations=dest, departure=departure, deadline=deadline)
-        disruption = net.disruption_report(before, routes)
-    step("rute")
-    plan = escorts = None
-    if lay.get("armada") is not None:
-        plan = net.plan_deliveries(
-            Gc, lay["armada"], destinations=dest, departure=departure, deadline=deadline
-        )
-        if risk is not None:
-            escorts = net.escort_needs(routes, plan=plan)
-    else:
-        logger.warning("no fleet layer (armada): no delivery plan")
-    step("rencana")
-    critical = net.critical_links(
-        Gc, destinations=dest, top=top, departure=departure, deadline=deadline
-    )
-    step("tautan kritis")
-    personnel = None
-    if officers is not None:
-        if risk is None:
-            raise ValueError("officers= needs a risk table (risk=) to allocate by risk class")
-        kec = lay.get("kecamatan")
-        tps = kec[["kode", "tps"]] if kec is not None and "tps" in kec else None
-        personnel = net.allocate_personnel(risk, total_officers=officers, tps=tps)
-    return LogisticsResult(
-        graph=Gc,
-        routes=routes,
-        critical_links=critical,
-        disruption=disruption,
-        plan=plan,
-        escorts=escorts,
-        personnel=personnel,
-    )
 
 
 @dataclass

@@ -12,10 +12,19 @@ __all__ = [
     "DEMO_FILES",
     "DEMO_LAYER_COLUMNS",
     "DESA_COLUMNS",
+    "ECHELONS",
+    "FLEET_COLUMNS",
+    "FLEET_OPTIONAL_COLUMNS",
     "HOTSPOT_TRENDS",
     "INCIDENT_COLUMNS",
     "LEVELS",
     "MODES",
+    "NETWORK_OPTIONAL_COLUMNS",
+    "PLAN_DESTINATION_COLUMNS",
+    "PLAN_STOP_COLUMNS",
+    "PLAN_TRIP_COLUMNS",
+    "PLAN_UNMET_COLUMNS",
+    "PROBLEM_COLUMNS",
     "RAWAN_CLASSES",
     "REJECTION_COLUMNS",
     "RISK_CLASSES",
@@ -37,6 +46,9 @@ RAWAN_CLASSES: tuple[str, ...] = ("tinggi", "sangat tinggi")
 MODES: tuple[str, ...] = ("road", "river", "sea", "air")
 #: Delivery status of a destination (column ``status`` of routes and of the delivery plan).
 DELIVERY_STATUS: tuple[str, ...] = ("tepat_waktu", "terlambat", "tidak_terjangkau")
+#: Echelons of the delivery plan (column ``tingkat``): KPU kabupaten → PPK (``ppk``), PPK →
+#: PPS/desa (``pps``), KPU kabupaten → desa directly (``langsung``).
+ECHELONS: tuple[str, ...] = ("ppk", "pps", "langsung")
 
 #: Emerging hot-spot categories per unit (column ``tren_hotspot``): Gi* per month with a
 #: Mann–Kendall trend test (baru = new, menguat = intensifying, menetap = persistent,
@@ -140,17 +152,15 @@ DEMO_LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
     "batas_negara": ("nama",),  # LineString: the international border
     "garis_pantai": ("nama",),  # LineString(s): the coastline, islands included
     # navigasi: besar | kecil | jeram (rapids) | tidak (not navigable);
-    # surut_musiman: the reach is impassable at seasonal low water
+    # surut_musiman: the reach is impassable at seasonal low water (optional columns:
+    # NETWORK_OPTIONAL_COLUMNS)
     "sungai": ("id", "nama", "orde", "navigasi", "surut_musiman"),
     # kelas: arteri | kolektor | lokal | setapak; jembatan: the segment is a bridge
     "jalan": ("id", "nama", "kelas", "jembatan"),
     "pelabuhan": ("nama", "kategori", "kode_kec"),  # kategori: laut | sungai
-    "bandara": (
-        "nama",
-        "jenis",
-        "panjang_landas_m",
-        "kode_kec",
-    ),  # jenis: bandara | lapangan_terbang | helipad
+    # jenis: bandara | lapangan_terbang | helipad; panjang_landas_m runway length in metres
+    # (OurAirports runways length_ft x 0.3048; helipad 0; empty = unknown: helicopters only)
+    "bandara": ("nama", "jenis", "panjang_landas_m", "kode_kec"),
     # peran: ibukota_provinsi | ibukota_kabupaten | ibukota_kecamatan | desa
     "permukiman": ("nama", "kode_desa", "kode_kec", "kode_kab", "penduduk", "peran"),
     "gudang_kpu": ("nama", "kode_kab"),
@@ -159,10 +169,27 @@ DEMO_LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "jenis",
         "kode_kec",
     ),  # jenis: polda | polres | polsek | kodim | koramil
-    # one row per depot (kode_kab) and vehicle type: moda road|river|sea|air
+    # one row per owner and vehicle type (FLEET_COLUMNS; optional: FLEET_OPTIONAL_COLUMNS)
     "armada": ("kode_kab", "moda", "jenis", "jumlah", "kapasitas_kotak"),
     # ground truth of the generator, for validation only: expected events per kecamatan per month
     "intensitas_benar": ("kode", "bulan", "lambda_benar"),
+}
+
+#: Optional columns of network layers (read when present; readers may produce them):
+#:
+#: - ``sungai``: ``riam`` (bool: a rapid reach only longboats and ketinting pass; navigasi
+#:   ``jeram`` implies it), ``arah_digitasi`` (``hilir``: the line is drawn downstream, the
+#:   default; ``hulu``: drawn upstream), ``arus_kmh`` (current at normal water, km/h; default
+#:   by navigasi), ``faktor_kelokan`` (length factor of a generalised line: real length /
+#:   drawn length);
+#: - ``jalan``: ``faktor_jalan`` (length factor), ``kapasitas``;
+#: - ``pelabuhan``: ``hub`` is not needed: any named port, airstrip or settlement can be a
+#:   vehicle base (``armada.pangkalan``);
+#: - ``armada``: :data:`FLEET_OPTIONAL_COLUMNS`.
+NETWORK_OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sungai": ("riam", "arah_digitasi", "arus_kmh", "faktor_kelokan"),
+    "jalan": ("faktor_jalan", "kapasitas"),
+    "armada": ("kode_kec", "pangkalan", "muatan_kg"),
 }
 
 #: The risk table written by ``kewaspadaan score`` (one row per kecamatan/desa, index aligned to
@@ -199,4 +226,104 @@ ROUTE_COLUMNS: tuple[str, ...] = (
     "terjangkau",
     "jam_zona_rawan_h",
     "geometry",
+)
+
+#: The fleet table (``armada.csv``): required columns, one row per owner and vehicle type.
+#: ``kode_kab`` KPU kabupaten/kota; ``moda`` road | river | sea | air; ``jenis`` a vehicle type
+#: of ``settings.vehicle_types`` (truk, pickup, kapal_sungai, speedboat, longboat, ketinting,
+#: kapal, pesawat_kecil, helikopter) or the user's own; ``jumlah`` count; ``kapasitas_kotak``
+#: boxes per trip.
+FLEET_COLUMNS: tuple[str, ...] = ("kode_kab", "moda", "jenis", "jumlah", "kapasitas_kotak")
+#: Optional fleet columns: ``kode_kec`` (the PPK that uses the vehicles; empty = the KPU
+#: kabupaten fleet), ``pangkalan`` (name of the node they start from: a hub), ``muatan_kg``
+#: (payload per trip, kg).
+FLEET_OPTIONAL_COLUMNS: tuple[str, ...] = ("kode_kec", "pangkalan", "muatan_kg")
+
+#: Destinations late or cut off (``LogisticsResult.problems()``, ``masalah_logistik.csv``; the
+#: CLI, ``ringkasan.json`` and the report use them): ``status`` in ``DELIVERY_STATUS``, ``kotak``
+#: the boxes not delivered by the deadline, ``tingkat`` in ``ECHELONS``.
+PROBLEM_COLUMNS: tuple[str, ...] = (
+    "tujuan_kode",
+    "tujuan_nama",
+    "kode_kec",
+    "status",
+    "alasan",
+    "kotak",
+    "tingkat",
+)
+
+# Delivery plan tables (kewaspadaan.network.DeliveryPlan; written as perjalanan.csv,
+# rencana_pengiriman.csv, kebutuhan_tidak_terpenuhi.csv). Times are naive local timestamps.
+#: Columns of :attr:`kewaspadaan.network.DeliveryPlan.trips` (one row per vehicle trip or helicopter sortie;
+#: ``bahaya_riam``: the boat runs a riam reach).
+PLAN_TRIP_COLUMNS: tuple[str, ...] = (
+    "trip_id",
+    "tingkat",
+    "asal",
+    "depot",
+    "kendaraan",
+    "jenis",
+    "moda",
+    "pangkalan",
+    "kapasitas_kotak",
+    "muatan_kotak",
+    "muatan_kg",
+    "jumlah_tujuan",
+    "berangkat",
+    "kembali",
+    "jarak_km",
+    "jam_gerak",
+    "jam_kendaraan",
+    "biaya_rp",
+    "bahaya_riam",
+)
+#: Columns of :attr:`kewaspadaan.network.DeliveryPlan.stops` (one row per stop of a trip).
+PLAN_STOP_COLUMNS: tuple[str, ...] = (
+    "trip_id",
+    "urutan",
+    "tingkat",
+    "tujuan_kode",
+    "tujuan_nama",
+    "kode_kec",
+    "muatan_kotak",
+    "tiba",
+    "tenggat",
+    "terlambat",
+    "status",
+)
+#: Columns of :attr:`kewaspadaan.network.DeliveryPlan.unmet` (boxes late or not delivered, with the reason).
+PLAN_UNMET_COLUMNS: tuple[str, ...] = (
+    "tujuan_kode",
+    "tujuan_nama",
+    "kode_kec",
+    "tingkat",
+    "depot",
+    "moda",
+    "permintaan_kotak",
+    "kurang_kotak",
+    "tidak_terkirim_kotak",
+    "status",
+    "alasan",
+)
+#: Columns of :attr:`kewaspadaan.network.DeliveryPlan.destinations` (one row per final destination, desa or
+#: kecamatan): ``status`` in ``schema.DELIVERY_STATUS``; ``tiba`` = arrival of the last box,
+#: ``tiba_tps`` = that plus ``settings.pps_to_tps_h``; ``moda`` = modes of the vehicles that
+#: carried its boxes (all echelons).
+PLAN_DESTINATION_COLUMNS: tuple[str, ...] = (
+    "tujuan_kode",
+    "tujuan_nama",
+    "kode_kec",
+    "depot",
+    "permintaan_kotak",
+    "tepat_waktu_kotak",
+    "terlambat_kotak",
+    "tidak_terkirim_kotak",
+    "tiba",
+    "tenggat",
+    "tiba_tps",
+    "tenggat_tps",
+    "moda",
+    "sorti_helikopter",
+    "status",
+    "alasan",
 )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "air_leg_overhead_h",
     "air_max_range_km",
     "alert_margin",
     "analysis_crs",
@@ -29,6 +30,8 @@ __all__ = [
     "class_labels",
     "cluster_radius_px",
     "composite_weights",
+    "critical_links_all",
+    "critical_links_max_candidates",
     "data_dir",
     "deadline_days_before",
     "deadline_hour",
@@ -37,9 +40,13 @@ __all__ = [
     "departure_days_before",
     "election_dates",
     "escort_officers",
+    "escort_riam_officers",
     "friction_speeds_kmh",
     "heatmap_bandwidth_m",
     "heatmap_max_pixels",
+    "hub_handling_h",
+    "hub_search_h",
+    "kg_per_kotak",
     "kotak_per_tps",
     "language",
     "load_toml",
@@ -54,24 +61,46 @@ __all__ = [
     "network_cost_rp_per_km",
     "network_snap_tolerance_m",
     "network_speeds_kmh",
+    "operating_hours",
     "output_dir",
     "persistence_smoothing",
     "personnel_norm",
+    "plan_echelons",
+    "plan_late_horizon_h",
+    "plan_local_search",
+    "plan_max_pieces_per_stop",
+    "plan_max_trips_per_vehicle",
+    "plan_min_budget_s",
+    "plan_solution_limit",
+    "plan_time_budget_s",
+    "ppk_deadline_days_before",
+    "ppk_deadline_hour",
+    "pps_to_tps_h",
     "remoteness_fallback",
     "report_classification",
     "report_watch_n",
     "risk_normalisation",
+    "river_current_kmh",
+    "river_riam_speed_kmh",
     "road_fallback",
     "score_friction_resolution_m",
     "sea_lane_detour_factor",
+    "sea_lane_grid_km",
     "sea_lane_k",
     "sea_lane_max_km",
+    "sea_lane_port_km",
     "snapshot",
     "threads",
+    "tps_deadline_days_before",
+    "tps_deadline_hour",
     "transfer_cost_rp",
     "transfer_time_h",
     "unloading_time_h",
+    "vehicle_types",
     "voting_day",
+    "water_stage",
+    "water_stage_by_month",
+    "water_stage_effects",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -120,14 +149,146 @@ friction_speeds_kmh: dict[str, float] = {
 remoteness_fallback: dict[str, float] = {"circuity": 1.4, "speed_kmh": 35.0}
 
 # --------------------------------------------------------------------------------------------
-# Logistics network speeds by mode and class; transfer (handling) times at hubs.
+# Logistics network (kewaspadaan.network, kewaspadaan.logistics). Times are naive local time
+# (WITA in Kalimantan Timur). Sources of the figures are cited beside them.
 # --------------------------------------------------------------------------------------------
+#: Speeds of the routing graph by mode and class (km/h). Roads: the class speed. Rivers: the
+#: still-water speed of a reference boat (a longboat); the current (``river_current_kmh``) is
+#: subtracted upstream and added downstream, and riam reaches are capped at
+#: ``river_riam_speed_kmh``. Vehicle types have their own speeds (``vehicle_types``).
 network_speeds_kmh: dict[str, dict[str, float]] = {
     "road": {"arteri": 50.0, "kolektor": 35.0, "lokal": 25.0, "setapak": 8.0},
-    "river": {"besar": 18.0, "kecil": 12.0, "jeram": 5.0},
+    "river": {"besar": 18.0, "kecil": 14.0, "jeram": 12.0},
     "sea": {"default": 22.0},
     "air": {"pesawat_kecil": 220.0, "helikopter": 180.0},
 }
+#: Speed of the current by river class at normal water (km/h). Lowland Kalimantan rivers flow at
+#: 2-4 km/h; steep reaches faster.
+river_current_kmh: dict[str, float] = {"besar": 3.0, "kecil": 4.0, "jeram": 6.0}
+#: Speed over ground through a riam (rapid) reach, upstream and downstream (km/h): boats are
+#: lined or run light while the passengers walk the bank (upper Mahakam practice).
+river_riam_speed_kmh: dict[str, float] = {"hulu": 6.0, "hilir": 10.0}
+#: Water stage: ``"auto"`` (from the month of voting day by ``water_stage_by_month``), or a
+#: scenario name of ``water_stage_effects`` (``normal``, ``surut`` = low water, ``banjir``).
+water_stage: str = "auto"
+#: Water stage by month (1-12). Mahakam: low water in the dry season (about August-October).
+water_stage_by_month: dict[str, str] = {
+    str(m): ("surut" if m in (8, 9, 10) else "normal") for m in range(1, 13)
+}
+#: Effect of each water stage: current multiplier, reaches flagged ``surut_musiman`` closed,
+#: riam closed to every boat.
+water_stage_effects: dict[str, dict[str, Any]] = {
+    "normal": {"arus": 1.0, "tutup_surut_musiman": False, "tutup_riam": False},
+    "surut": {"arus": 0.7, "tutup_surut_musiman": True, "tutup_riam": False},
+    "banjir": {"arus": 1.8, "tutup_surut_musiman": False, "tutup_riam": True},
+}
+#: Daily operating window of each mode (local hours, start and end): no river or air travel at
+#: night; trucks drive 06-22; ships sail day and night. A vehicle type may override it.
+operating_hours: dict[str, tuple[float, float]] = {
+    "road": (6.0, 22.0),
+    "river": (6.0, 18.0),
+    "sea": (0.0, 24.0),
+    "air": (7.0, 17.0),
+}
+#: Weight of one ballot box with its ballots, forms and share of booths and ink (kg).
+kg_per_kotak: float = 15.0
+#: Vehicle types (``armada.csv`` column ``jenis``): mode, boxes and kg per trip, speed, classes
+#: of line allowed, riam, operating hours, cost and, for aircraft, runway, endurance and landing
+#: at settlements. Costs are planning figures in rupiah (2024 prices, order of magnitude): a
+#: truck Rp 12,000/km plus a day's hire; a longboat charter Ujoh Bilang-Long Pahangai about
+#: Rp 18 million (Tribun Kaltim, 2018); a Bell 412-class helicopter about Rp 45 million per flight
+#: hour. The helicopter's 8 boxes per sortie follow the 2019 Mahakam Ulu operation (37 TPS, 185
+#: boxes, about 22 round trips from the Batu Majang helipad: Tribun Kaltim, Antara, April 2019).
+vehicle_types: dict[str, dict[str, Any]] = {
+    "truk": {
+        "moda": "road",
+        "kapasitas_kotak": 250,
+        "muatan_kg": 8000.0,
+        "kecepatan_kmh": 45.0,
+        "kelas": ["arteri", "kolektor", "lokal"],
+        "biaya_rp_per_km": 12_000.0,
+        "biaya_rp_per_trip": 750_000.0,
+    },
+    "pickup": {
+        "moda": "road",
+        "kapasitas_kotak": 60,
+        "muatan_kg": 1000.0,
+        "kecepatan_kmh": 60.0,
+        "kelas": ["arteri", "kolektor", "lokal", "setapak"],
+        "biaya_rp_per_km": 6_000.0,
+        "biaya_rp_per_trip": 400_000.0,
+    },
+    "kapal_sungai": {
+        "moda": "river",
+        "kapasitas_kotak": 400,
+        "muatan_kg": 20000.0,
+        "kecepatan_kmh": 18.0,
+        "kelas": ["besar", "kecil"],
+        "jam_operasi": [0.0, 24.0],
+        "biaya_rp_per_km": 40_000.0,
+        "biaya_rp_per_trip": 2_000_000.0,
+    },
+    "speedboat": {
+        "moda": "river",
+        "kapasitas_kotak": 20,
+        "muatan_kg": 600.0,
+        "kecepatan_kmh": 40.0,
+        "kelas": ["besar", "kecil"],
+        "biaya_rp_per_km": 45_000.0,
+        "biaya_rp_per_trip": 500_000.0,
+    },
+    "longboat": {
+        "moda": "river",
+        "kapasitas_kotak": 30,
+        "muatan_kg": 1500.0,
+        "kecepatan_kmh": 28.0,
+        "kelas": ["besar", "kecil", "jeram"],
+        "riam": True,
+        "biaya_rp_per_km": 60_000.0,
+        "biaya_rp_per_trip": 1_000_000.0,
+    },
+    "ketinting": {
+        "moda": "river",
+        "kapasitas_kotak": 8,
+        "muatan_kg": 300.0,
+        "kecepatan_kmh": 12.0,
+        "kelas": ["besar", "kecil", "jeram"],
+        "riam": True,
+        "biaya_rp_per_km": 10_000.0,
+        "biaya_rp_per_trip": 200_000.0,
+    },
+    "kapal": {
+        "moda": "sea",
+        "kapasitas_kotak": 400,
+        "muatan_kg": 30000.0,
+        "kecepatan_kmh": 22.0,
+        "biaya_rp_per_km": 45_000.0,
+        "biaya_rp_per_trip": 5_000_000.0,
+    },
+    "pesawat_kecil": {
+        "moda": "air",
+        "kapasitas_kotak": 40,
+        "muatan_kg": 1000.0,
+        "kecepatan_kmh": 250.0,
+        "landas_min_m": 600.0,
+        "ketahanan_jam": 4.0,
+        "biaya_rp_per_jam": 25_000_000.0,
+        "biaya_rp_per_trip": 2_000_000.0,
+    },
+    "helikopter": {
+        "moda": "air",
+        "kapasitas_kotak": 8,
+        "muatan_kg": 1200.0,
+        "kecepatan_kmh": 200.0,
+        "landas_min_m": 0.0,
+        "ketahanan_jam": 2.5,
+        "biaya_rp_per_jam": 45_000_000.0,
+        "biaya_rp_per_trip": 1_000_000.0,
+        "mendarat_di_permukiman": True,
+    },
+}
+#: Take-off, landing and taxi time added to every flight leg (hours).
+air_leg_overhead_h: float = 0.25
 #: Handling time when a load changes mode at a hub (hours).
 transfer_time_h: dict[str, float] = {
     "road-river": 1.0,
@@ -138,7 +299,8 @@ transfer_time_h: dict[str, float] = {
     "sea-air": 2.0,
 }
 
-#: Cost of moving one vehicle one kilometre, by mode (rupiah per km); access edges cost nothing.
+#: Cost of moving one vehicle one kilometre, by mode (rupiah per km), for the routing graph's
+#: ``cost`` (the plan uses the vehicle types' costs); access edges cost nothing.
 network_cost_rp_per_km: dict[str, float] = {
     "road": 12_000.0,
     "river": 30_000.0,
@@ -153,32 +315,84 @@ network_snap_tolerance_m: float = 25.0
 #: Settlements, depots, ports and airstrips connect to the nearest network node within this
 #: distance (km) by an access edge at ``network_speeds_kmh["road"]["setapak"]``.
 network_access_max_km: float = 10.0
-#: A road is split beside a settlement (giving it a node there) when the nearest existing road
-#: node is more than this much farther than the road itself (metres).
+#: A road or river is split beside a settlement (giving it a node there) when the nearest
+#: existing node is more than this much farther than the line itself (metres).
 network_access_split_gain_m: float = 1000.0
-#: Sea lanes link each sea port to its ``sea_lane_k`` nearest sea ports within this range (km);
-#: lane length = straight line x ``sea_lane_detour_factor``.
+#: Sea lanes link each sea port to its ``sea_lane_k`` nearest sea ports within this range (km).
+#: With land polygons (provinsi/kabupaten/kecamatan layers) a lane that would cross land runs
+#: around it over a sea grid of ``sea_lane_grid_km`` cells; land within ``sea_lane_port_km`` of
+#: a port is ignored (port positions are approximate). The straight or grid length is
+#: multiplied by ``sea_lane_detour_factor``.
 sea_lane_max_km: float = 250.0
 sea_lane_k: int = 6
-sea_lane_detour_factor: float = 1.25
-#: Flights link airstrips within range (km): small aircraft between runways, helicopters to
-#: and from helipads.
+sea_lane_detour_factor: float = 1.1
+sea_lane_grid_km: float = 2.0
+sea_lane_port_km: float = 6.0
+#: Flights link airstrips within range (km): small aircraft between runways long enough for
+#: ``vehicle_types["pesawat_kecil"]["landas_min_m"]``, helicopters to and from the others.
 air_max_range_km: dict[str, float] = {"pesawat_kecil": 600.0, "helikopter": 250.0}
 #: Fallback when no road layer exists: each settlement links to its ``k`` nearest settlements
 #: within ``max_km`` by a track of class ``kelas``; length = straight line x ``detour_factor``.
-road_fallback: dict[str, Any] = {"k": 4, "max_km": 30.0, "kelas": "lokal", "detour_factor": 1.4}
-#: Voting day (ISO date) and the delivery deadline: ``deadline_days_before`` days earlier (H-1)
-#: at ``deadline_hour`` o'clock local time. Default: the next national election, Pemilu 2029,
-#: assumed on 14 February as in 2019 and 2024 — a planning assumption: set the date KPU decides.
+#: The tracks are footpaths and motorbike tracks between neighbouring villages (``setapak``:
+#: no truck uses them), not an invented road network.
+road_fallback: dict[str, Any] = {
+    "k": 4,
+    "max_km": 30.0,
+    "kelas": "setapak",
+    "detour_factor": 1.4,
+}
+#: Voting day (ISO date) and the delivery deadline at the desa (PPS): ``deadline_days_before``
+#: days earlier (H-1) at ``deadline_hour`` o'clock local time. Default: the next national
+#: election, Pemilu 2029, assumed on 14 February as in 2019 and 2024 — a planning assumption:
+#: set the date KPU decides.
 voting_day: str = "2029-02-14"
 deadline_days_before: int = 1
 deadline_hour: int = 18
+#: Deadline at the PPK (kecamatan) of the echelon KPU kabupaten → PPK: days before voting day
+#: and hour (H-3 18:00).
+ppk_deadline_days_before: int = 3
+ppk_deadline_hour: int = 18
+#: Deadline at the TPS (H 06:00, before polling opens at 07:00) and the time a PPS needs to
+#: bring the boxes from the desa office to its TPS (hours).
+tps_deadline_days_before: int = 0
+tps_deadline_hour: int = 6
+pps_to_tps_h: float = 2.0
 #: Default departure from the KPU warehouses: this many days before voting day, 06:00.
 departure_days_before: int = 5
 #: Ballot boxes (kotak suara) per TPS — Pemilu: 5 (presiden, DPR, DPD, DPRD I, DPRD II).
 kotak_per_tps: int = 5
-#: Unloading time at each delivery stop (hours).
+#: Unloading time at each delivery stop and loading time at the start of each trip (hours).
 unloading_time_h: float = 0.5
+#: Sorting, repacking and change of vehicle at a PPK or a hub (a helipad or port where the
+#: loads move to other vehicles) before they go on (hours).
+hub_handling_h: float = 2.0
+#: A vehicle whose own network does not reach its depot or PPK (a boat at a depot away from
+#: the river) waits at the terminal of its mode reached first, if within this many hours.
+hub_search_h: float = 4.0
+#: Echelons of the plan: ``"ppk"`` (KPU kabupaten → PPK → PPS → TPS: the kabupaten fleet
+#: supplies each kecamatan's PPK, the PPK fleet (fleet rows with ``kode_kec``) the desa),
+#: ``"langsung"`` (the kabupaten fleet delivers every desa itself) or ``"auto"`` (``ppk`` when
+#: the fleet lists PPK vehicles, else ``langsung``).
+plan_echelons: str = "auto"
+#: OR-Tools delivery planner: total time budget (seconds, shared by the sub-problems in
+#: proportion to their boxes, at least ``plan_min_budget_s`` each) — a safety cap: the search
+#: normally stops first, at a local optimum or after ``plan_solution_limit`` improving
+#: solutions (counts, not clock time: same input, same plan); the local search
+#: (``greedy_descent`` is deterministic; ``guided_local_search`` finds better plans but only
+#: stops at the budget); the most pieces a delivery is split into; the most trips one vehicle
+#: makes; how late (hours after its deadline) a delivery may still be planned before it
+#: counts as not delivered.
+plan_time_budget_s: float = 6.0
+plan_min_budget_s: float = 0.5
+plan_solution_limit: int = 400
+plan_local_search: str = "greedy_descent"
+plan_max_pieces_per_stop: int = 24
+plan_max_trips_per_vehicle: int = 40
+plan_late_horizon_h: float = 72.0
+#: Critical links: evaluate every link used by a fastest route and every bridge (``True``), or
+#: only the ``critical_links_max_candidates`` most used (a number; faster on huge networks).
+critical_links_all: bool = True
+critical_links_max_candidates: int = 300
 #: Escort officers per convoy by the highest risk class a route crosses (none below these).
 escort_officers: dict[str, int] = {"tinggi": 2, "sangat tinggi": 4}
 
@@ -248,6 +462,9 @@ election_dates: tuple[str, ...] = ("2019-04-17", "2020-12-09", "2024-02-14", "20
 # (Polri planning norm: 2 officers per 10 TPS where safe, per 2 TPS where rawan, per 1 TPS where
 # sangat rawan).
 # --------------------------------------------------------------------------------------------
+#: Officers (water police / SAR) escorting a boat through riam reaches, whatever the risk
+#: class (the hazard flag of the route feeds the escort table).
+escort_riam_officers: int = 2
 personnel_norm: dict[str, dict[str, float]] = {
     "rendah": {"officers": 2, "per_tps": 10},
     "sedang": {"officers": 2, "per_tps": 10},
@@ -297,6 +514,15 @@ _TOML_TABLES = {
     "remoteness": ["friction_speeds_kmh", "remoteness_fallback"],
     "network": [
         "network_speeds_kmh",
+        "river_current_kmh",
+        "river_riam_speed_kmh",
+        "water_stage",
+        "water_stage_by_month",
+        "water_stage_effects",
+        "operating_hours",
+        "kg_per_kotak",
+        "vehicle_types",
+        "air_leg_overhead_h",
         "transfer_time_h",
         "network_cost_rp_per_km",
         "transfer_cost_rp",
@@ -306,15 +532,33 @@ _TOML_TABLES = {
         "sea_lane_max_km",
         "sea_lane_k",
         "sea_lane_detour_factor",
+        "sea_lane_grid_km",
+        "sea_lane_port_km",
         "air_max_range_km",
         "road_fallback",
         "voting_day",
         "deadline_days_before",
         "deadline_hour",
+        "ppk_deadline_days_before",
+        "ppk_deadline_hour",
+        "tps_deadline_days_before",
+        "tps_deadline_hour",
+        "pps_to_tps_h",
         "departure_days_before",
         "kotak_per_tps",
         "unloading_time_h",
-        "escort_officers",
+        "hub_handling_h",
+        "hub_search_h",
+        "plan_echelons",
+        "plan_time_budget_s",
+        "plan_min_budget_s",
+        "plan_solution_limit",
+        "plan_local_search",
+        "plan_max_pieces_per_stop",
+        "plan_max_trips_per_vehicle",
+        "plan_late_horizon_h",
+        "critical_links_all",
+        "critical_links_max_candidates",
     ],
     "history": ["decay_half_life_days"],
     "io": ["assign_max_distance_m"],
@@ -341,7 +585,7 @@ _TOML_TABLES = {
         "report_classification",
         "report_watch_n",
     ],
-    "personnel": ["personnel_norm"],
+    "personnel": ["personnel_norm", "escort_officers", "escort_riam_officers"],
 }
 
 

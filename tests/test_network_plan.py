@@ -1,4 +1,5 @@
-"""Delivery plan (capacity, deadlines, unmet demand), risk on routes, escorts, personnel."""
+"""Delivery plan (fleet, capacity, operating hours, echelons, unmet demand), risk on routes,
+escorts, personnel."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ import pytest
 import shapely
 from test_network_build import CRS, km, toy_desa, toy_layers
 
+from kewaspadaan import settings
 from kewaspadaan._errors import MissingColumnError, ValidationError
 from kewaspadaan.network.build import build_network
-from kewaspadaan.network.plan import plan_deliveries, validate_fleet
+from kewaspadaan.network.fleet import validate_fleet
+from kewaspadaan.network.plan import plan_deliveries
 from kewaspadaan.network.routing import destination_table, route_all
 from kewaspadaan.network.security import allocate_personnel, escort_needs
+from kewaspadaan.schema import DELIVERY_STATUS, PLAN_TRIP_COLUMNS
 
 DEPART = pd.Timestamp("2024-11-22 06:00")
 DEADLINE = pd.Timestamp("2024-11-26 18:00")
+COLS = ["kode_kab", "moda", "jenis", "jumlah", "kapasitas_kotak", "kode_kec", "pangkalan"]
 
 
 @pytest.fixture(scope="module")
@@ -30,132 +35,180 @@ def dest(G: nx.MultiDiGraph) -> pd.DataFrame:
     return destination_table(G, "desa", units=toy_desa())
 
 
+def fleet_of(*rows: tuple) -> pd.DataFrame:
+    full = [(*r, *([""] * (len(COLS) - len(r)))) for r in rows]
+    return pd.DataFrame(full, columns=COLS)
+
+
 def fleet() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "kode_kab": ["99.01"] * 4,
-            "moda": ["road", "road", "river", "sea"],
-            "jenis": ["truk", "pickup", "longboat", "kapal"],
-            "jumlah": [2, 1, 1, 1],
-            "kapasitas_kotak": [100, 30, 40, 500],
-        }
+    return fleet_of(
+        ("99.01", "road", "truk", 2, 100),
+        ("99.01", "road", "pickup", 1, 30),
+        ("99.01", "river", "longboat", 1, 40),
+        ("99.01", "sea", "kapal", 1, 500),
     )
 
 
 def check_accounting(plan, demand: pd.Series) -> None:
-    """Capacity respected, stop loads add up, demand = on time + unmet for every destination."""
-    assert (plan.trips["muatan_kotak"] <= plan.trips["kapasitas_kotak"]).all()
-    per_trip = plan.stops.groupby("trip_id")["muatan_kotak"].sum()
-    assert (
-        per_trip.reindex(plan.trips["trip_id"]).to_numpy() == plan.trips["muatan_kotak"].to_numpy()
-    ).all()
-    on_time = plan.stops[~plan.stops["terlambat"]].groupby("tujuan_kode")["muatan_kotak"].sum()
-    unmet = plan.unmet.groupby("tujuan_kode")["kurang_kotak"].sum()
-    total = on_time.add(unmet, fill_value=0).reindex(demand.index).fillna(0)
-    assert (total.to_numpy() == demand.to_numpy()).all()
+    """Capacity respected, stop loads add up, every box accounted for, trips chained."""
+    t, s, d = plan.trips, plan.stops, plan.destinations.set_index("tujuan_kode")
+    assert list(t.columns) == list(PLAN_TRIP_COLUMNS)
+    assert (t["muatan_kotak"] <= t["kapasitas_kotak"]).all()
+    per_trip = s.groupby("trip_id")["muatan_kotak"].sum()
+    assert (per_trip.reindex(t["trip_id"]).to_numpy() == t["muatan_kotak"].to_numpy()).all()
+    total = d["tepat_waktu_kotak"] + d["terlambat_kotak"] + d["tidak_terkirim_kotak"]
+    assert (total.reindex(demand.index).to_numpy() == demand.to_numpy()).all()
+    assert set(d["status"]) <= set(DELIVERY_STATUS)
+    late = s[s["tiba"] > s["tenggat"]]
+    assert late["terlambat"].all() and not s.loc[s["tiba"] <= s["tenggat"], "terlambat"].any()
     # a vehicle never starts a trip before it is back from the previous one
-    for _, t in plan.trips.sort_values("berangkat").groupby("kendaraan"):
-        assert (t["berangkat"].iloc[1:].to_numpy() >= t["kembali"].iloc[:-1].to_numpy()).all()
+    for _, tv in t.sort_values(["berangkat", "trip_id"]).groupby("kendaraan"):
+        assert (tv["berangkat"].iloc[1:].to_numpy() >= tv["kembali"].iloc[:-1].to_numpy()).all()
 
 
-def test_plan_respects_capacity_and_reports_unmet(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
+def demand_of(dest: pd.DataFrame) -> pd.Series:
+    return pd.Series(dest["tps"].to_numpy() * settings.kotak_per_tps, index=dest["kode"])
+
+
+def test_unmet_only_where_no_vehicle_can_reach(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
     plan = plan_deliveries(G, fleet(), destinations=dest, departure=DEPART, deadline=DEADLINE)
-    demand = pd.Series(dest["tps"].to_numpy() * 5, index=dest["kode"])
-    check_accounting(plan, demand)
+    check_accounting(plan, demand_of(dest))
     unmet = plan.unmet.set_index("tujuan_kode")
-    assert "tidak terjangkau" in unmet.loc["99.01.05.2001", "alasan"]
-    assert set(unmet.index) == {"99.01.05.2001"}
-    # Desa Hulu is fastest by air, but there is no aircraft: the longboat goes up the rapids
-    hulu = plan.stops[plan.stops["tujuan_kode"] == "99.01.03.2001"]
-    assert hulu["muatan_kotak"].sum() == 15
-    assert plan.trips.set_index("trip_id").loc[hulu["trip_id"], "moda"].eq("river").all()
-    # 1000 boxes for the town: ten full truck loads, shared by the two trucks
-    kota = plan.stops[plan.stops["tujuan_kode"] == "99.01.01.1001"]
-    assert kota["muatan_kotak"].sum() == 1000 and (kota["muatan_kotak"] <= 100).all()
-    trips = plan.trips.set_index("trip_id").loc[kota["trip_id"]]
-    assert set(trips["jenis"]) == {"truk"} and trips["kendaraan"].nunique() == 2
-    assert (
-        plan.trips.set_index("trip_id")
-        .loc[plan.stops.loc[plan.stops["tujuan_kode"] == "99.01.04.2001", "trip_id"], "moda"]
-        .eq("sea")
-        .all()
-    )
-    table = plan.to_frame()
-    assert len(table) == len(plan.stops) and {"kendaraan", "tiba", "kembali"} <= set(table)
-    assert plan.summary()["kurang_kotak"] == 5
+    assert list(unmet.index) == ["99.01.05.2001"]  # Desa Jauh: no network node at all
+    assert unmet.loc["99.01.05.2001", "status"] == "tidak_terjangkau"
+    assert "tidak ada kendaraan" in unmet.loc["99.01.05.2001", "alasan"]
+    d = plan.destinations.set_index("tujuan_kode")
+    assert (d.drop(index="99.01.05.2001")["status"] == "tepat_waktu").all()
+    # the boats wait at the river port (the depot is 55 km from the river); the truck never
+    # drives the setapak; the island is served by sea
+    by = plan.stops.merge(plan.trips, on="trip_id").set_index("tujuan_kode")
+    assert set(by.loc[["99.01.02.2001", "99.01.03.2001"], "jenis"]) == {"longboat"}
+    assert set(by.loc[["99.01.02.2001"], "pangkalan"]) == {"Pelabuhan Sungai"}
+    assert set(by.loc[["99.01.04.2001"], "moda"]) == {"sea"}
+    s = plan.summary()
+    assert s["kurang_kotak"] == 5 and s["tujuan_tidak_terjangkau"] == 1 and s["biaya_rp"] > 0
+    assert s["jam_kendaraan"] == pytest.approx(plan.trips["jam_kendaraan"].sum(), abs=0.01)
 
 
-def test_cheapest_mode_first_and_missing_vehicles(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
-    f = fleet()
-    no_sea = f[f["moda"] != "sea"]
-    plan = plan_deliveries(G, no_sea, destinations=dest, departure=DEPART, deadline=DEADLINE)
-    unmet = plan.unmet.set_index("tujuan_kode")
-    assert "tidak punya armada moda sea" in unmet.loc["99.01.04.2001", "alasan"]
-    assert unmet.loc["99.01.04.2001", "kurang_kotak"] == 30
-    # with an aircraft too, the boat still goes upstream: on time and cheaper than flying
-    with_air = pd.concat(
-        [
-            f,
-            pd.DataFrame(
-                {
-                    "kode_kab": ["99.01"],
-                    "moda": ["air"],
-                    "jenis": ["pesawat_kecil"],
-                    "jumlah": [1],
-                    "kapasitas_kotak": [40],
-                }
-            ),
-        ],
-        ignore_index=True,
-    )
-    plan = plan_deliveries(G, with_air, destinations=dest, departure=DEPART, deadline=DEADLINE)
-    hulu = plan.stops[plan.stops["tujuan_kode"] == "99.01.03.2001"]
-    assert plan.trips.set_index("trip_id").loc[hulu["trip_id"], "moda"].eq("river").all()
-    # a deadline only the aircraft can meet: now it flies
-    tight = DEPART + pd.Timedelta(hours=6)
-    plan = plan_deliveries(G, with_air, destinations=dest, departure=DEPART, deadline=tight)
-    hulu = plan.stops[plan.stops["tujuan_kode"] == "99.01.03.2001"]
-    assert plan.trips.set_index("trip_id").loc[hulu["trip_id"], "moda"].eq("air").all()
-    assert not hulu["terlambat"].any()
+def test_river_boats_stop_at_night_and_riam_is_flagged(
+    G: nx.MultiDiGraph, dest: pd.DataFrame
+) -> None:
+    plan = plan_deliveries(G, fleet(), destinations=dest, departure=DEPART, deadline=DEADLINE)
+    boat = plan.trips[plan.trips["jenis"] == "longboat"]
+    stops = plan.stops[plan.stops["trip_id"].isin(boat["trip_id"])]
+    lo, hi = settings.operating_hours["river"]
+    hours = stops["tiba"].dt.hour + stops["tiba"].dt.minute / 60
+    assert ((hours >= lo) & (hours <= hi)).all()
+    elapsed = (boat["kembali"] - boat["berangkat"]).dt.total_seconds() / 3600
+    long = boat["jam_gerak"] > hi - lo
+    assert long.any() and (elapsed[long] > boat.loc[long, "jam_gerak"] + 12 - 1e-6).all()
+    # the trip up to Desa Hulu runs the rapids (S2): a hazard the escort table reads
+    hulu = plan.stops.loc[plan.stops["tujuan_kode"] == "99.01.03.2001", "trip_id"]
+    assert plan.trips.set_index("trip_id").loc[hulu, "bahaya_riam"].all()
+    esc = escort_needs(plan=plan, riam_trips=plan.trips.loc[plan.trips["bahaya_riam"], "trip_id"])
+    flagged = esc.set_index("trip_id").loc[hulu]
+    assert flagged["perlu_pengawalan"].all()
+    assert (flagged["personel_pengawal"] == settings.escort_riam_officers).all()
 
 
-def test_nearby_small_loads_share_one_trip(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
-    demand = pd.Series({"99.01.01.1001": 10, "99.01.01.2002": 15})
-    plan = plan_deliveries(
+def test_small_vehicles_take_pieces_when_trucks_are_busy(
+    G: nx.MultiDiGraph, dest: pd.DataFrame
+) -> None:
+    """1000 boxes for the town in 8 hours: one truck cannot; with five pickups it can."""
+    kota = dest[dest["kode"] == "99.01.01.1001"]
+    tight = DEPART + pd.Timedelta(hours=8)
+    alone = plan_deliveries(
         G,
-        fleet(),
-        destinations=dest[dest["kode"].isin(demand.index)],
-        demand=demand,
+        fleet_of(("99.01", "road", "truk", 1, 100)),
+        destinations=kota,
         departure=DEPART,
-        deadline=DEADLINE,
+        deadline=tight,
     )
-    check_accounting(plan, demand)
-    assert len(plan.trips) == 1
-    trip = plan.trips.iloc[0]
-    assert trip["muatan_kotak"] == 25 and trip["jumlah_tujuan"] == 2
-    assert trip["jenis"] == "pickup"  # the smallest vehicle that fits
-    assert list(plan.stops["tujuan_kode"]) == ["99.01.01.1001", "99.01.01.2002"]
-    assert plan.stops["tiba"].is_monotonic_increasing
+    mixed = plan_deliveries(
+        G,
+        fleet_of(("99.01", "road", "truk", 1, 100), ("99.01", "road", "pickup", 5, 30)),
+        destinations=kota,
+        departure=DEPART,
+        deadline=tight,
+    )
+    check_accounting(mixed, demand_of(kota))
+    assert alone.summary()["terlambat_kotak"] > 0
+    assert "armada tidak cukup" in alone.unmet["alasan"].iloc[0]
+    assert mixed.summary()["tepat_waktu_kotak"] == 1000
+    assert set(mixed.trips["jenis"]) == {"truk", "pickup"}  # split delivery, mixed fleet
+    assert (mixed.trips["muatan_kotak"] <= mixed.trips["kapasitas_kotak"]).all()
 
 
-def test_tight_deadline_and_too_few_vehicles_are_reported(
+def test_helicopter_sorties_payload_endurance_and_daylight(
+    G: nx.MultiDiGraph, dest: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hulu = dest[dest["kode"] == "99.01.03.2001"]  # 3 TPS, 15 boxes, 200 km up the river
+    heli = fleet_of(("99.01", "air", "helikopter", 1, 8, "", "Bandara Kota"))
+    plan = plan_deliveries(G, heli, destinations=hulu, departure=DEPART, deadline=DEADLINE)
+    check_accounting(plan, demand_of(hulu))
+    assert plan.summary()["sorti_helikopter"] == 2  # 8 boxes per sortie
+    so = plan.sorties()
+    assert so[["tujuan_kode", "sorti", "kotak"]].values.tolist() == [["99.01.03.2001", 2, 15]]
+    vt = settings.vehicle_types["helikopter"]
+    assert (plan.trips["jam_gerak"] <= vt["ketahanan_jam"]).all()
+    assert set(plan.trips["pangkalan"]) == {"Bandara Kota"}
+    lo, hi = settings.operating_hours["air"]
+    for col in ("berangkat", "kembali"):
+        h = plan.trips[col].dt.hour + plan.trips[col].dt.minute / 60
+        assert ((h >= lo) & (h <= hi)).all()
+    cost = plan.trips["biaya_rp"].sum()
+    expected = vt["biaya_rp_per_jam"] * plan.trips["jam_gerak"].sum() + 2 * vt["biaya_rp_per_trip"]
+    assert cost == pytest.approx(expected, rel=1e-5)  # jam_gerak is rounded in the table
+    # a helicopter that cannot fly there and back within its endurance does not go
+    monkeypatch.setitem(settings.vehicle_types, "helikopter", {**vt, "ketahanan_jam": 1.0})
+    short = plan_deliveries(G, heli, destinations=hulu, departure=DEPART, deadline=DEADLINE)
+    assert short.destinations["status"].iloc[0] == "tidak_terjangkau"
+
+
+def test_echelons_kpu_ppk_pps(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
+    """With a PPK fleet in 99.01.01 the KPU trucks bring its 1040 boxes to the PPK (the town)
+    by the PPK deadline; the PPK pickups start after the last box and the handling; the other
+    kecamatan have no PPK fleet and are served by the KPU directly."""
+    f = pd.concat(
+        [fleet(), fleet_of(("99.01", "road", "pickup", 2, 30, "99.01.01"))], ignore_index=True
+    )
+    plan = plan_deliveries(G, f, destinations=dest, departure=DEPART, deadline=DEADLINE)
+    check_accounting(plan, demand_of(dest))
+    assert plan.echelons == "ppk" and set(plan.trips["tingkat"]) == {"ppk", "pps"}
+    s1 = plan.stops[plan.stops["tingkat"] == "ppk"]
+    to_ppk = s1[s1["tujuan_kode"] == "99.01.01"]
+    assert to_ppk["muatan_kotak"].sum() == 1040 and (to_ppk["tenggat"] < DEADLINE).all()
+    assert (to_ppk["tiba"] <= to_ppk["tenggat"]).all()
+    s2 = plan.trips[plan.trips["tingkat"] == "pps"]
+    ready = to_ppk["tiba"].max() + pd.Timedelta(hours=settings.hub_handling_h)
+    assert (s2["berangkat"] >= ready).all() and set(s2["asal"]) == {"PPK 99.01.01"}
+    assert set(s2["jenis"]) == {"pickup"}
+    direct = set(s1["tujuan_kode"]) - {"99.01.01"}
+    assert direct == {"99.01.02.2001", "99.01.03.2001", "99.01.04.2001"}
+
+
+def test_plan_is_deterministic_and_ortools_never_worse(
     G: nx.MultiDiGraph, dest: pd.DataFrame
 ) -> None:
     f = fleet()
-    f.loc[0, "jumlah"] = 1  # one truck for ten town loads
-    deadline = DEPART + pd.Timedelta(hours=8)
-    plan = plan_deliveries(G, f, destinations=dest, departure=DEPART, deadline=deadline)
-    demand = pd.Series(dest["tps"].to_numpy() * 5, index=dest["kode"])
-    check_accounting(plan, demand)
-    late = plan.stops[plan.stops["terlambat"]]
-    assert len(late) > 0 and (late["tiba"] > deadline).all()
-    assert (plan.stops.loc[~plan.stops["terlambat"], "tiba"] <= deadline).all()
-    unmet = plan.unmet.set_index("tujuan_kode")
-    assert "armada tidak cukup" in unmet.loc["99.01.01.1001", "alasan"]
-    assert "waktu tempuh melebihi tenggat" in unmet.loc["99.01.04.2001", "alasan"]
+    f.loc[0, "jumlah"] = 1  # one truck: the fleet is short
+    tight = DEPART + pd.Timedelta(hours=30)
+    a = plan_deliveries(G, f, destinations=dest, departure=DEPART, deadline=tight)
+    b = plan_deliveries(G, f, destinations=dest, departure=DEPART, deadline=tight)
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    sav = plan_deliveries(
+        G, f, destinations=dest, departure=DEPART, deadline=tight, planner="savings"
+    )
+    sa, so = sav.summary(), a.summary()
+    key = ("tidak_terkirim_kotak", "terlambat_kotak")
+    assert tuple(so[k] for k in key) <= tuple(sa[k] for k in key)
+    if tuple(so[k] for k in key) == tuple(sa[k] for k in key):
+        assert so["biaya_rp"] <= sa["biaya_rp"] + 1.0
+    assert {st["planner"] for st in a.stats} <= {"ortools", "savings"}
+    assert all(st["planner"] == "savings" for st in sav.stats)
 
 
-def test_fleet_validation_lists_every_row() -> None:
+def test_fleet_validation_lists_every_row(G: nx.MultiDiGraph, dest: pd.DataFrame) -> None:
     f = fleet()
     f.loc[1, "moda"] = "kereta"
     f.loc[2, "jumlah"] = -1
@@ -166,6 +219,9 @@ def test_fleet_validation_lists_every_row() -> None:
     assert "row 2: moda 'kereta'" in msg and "row 3: jumlah" in msg and "row 4: kapasitas" in msg
     with pytest.raises(MissingColumnError, match="jumlah"):
         validate_fleet(f.drop(columns="jumlah"))
+    bad = fleet_of(("99.01", "air", "helikopter", 1, 8, "", "Helipad Hilang"))
+    with pytest.raises(ValidationError, match="pangkalan 'Helipad Hilang'"):
+        plan_deliveries(G, bad, destinations=dest, departure=DEPART, deadline=DEADLINE)
 
 
 # ------------------------------------------------------------------------------------------

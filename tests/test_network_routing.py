@@ -12,10 +12,10 @@ from test_network_build import toy_desa, toy_layers
 
 from kewaspadaan._errors import NetworkError
 from kewaspadaan.network.build import build_network
+from kewaspadaan.network.critical import critical_links
 from kewaspadaan.network.disruption import (
     close_edges,
     close_low_water,
-    critical_links,
     disruption_report,
 )
 from kewaspadaan.network.routing import (

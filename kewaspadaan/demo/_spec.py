@@ -10,7 +10,7 @@ from kewaspadaan._errors import KewaspadaanError
 __all__ = ["GENERATOR_VERSION", "PROVINCE_CODE", "PROVINCE_NAME", "SIZES", "DemoSpec", "get_spec"]
 
 #: Bump whenever the generated data changes for the same seed (``ensure_demo_data`` regenerates).
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "1.1"
 #: Kemendagri-style code and name of the generated province (99 is not a real province code).
 PROVINCE_CODE = "99"
 PROVINCE_NAME = "Provinsi Demonstrasi (data sintetis)"

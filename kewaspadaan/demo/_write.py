@@ -23,7 +23,7 @@ from kewaspadaan._io_utils import atomic_path, atomic_write, write_table
 from kewaspadaan.crs import MAP_CRS
 from kewaspadaan.demo._spec import UTM_EPSG, DemoSpec
 from kewaspadaan.demo.terrain import NODATA
-from kewaspadaan.schema import DEMO_FILES, DEMO_LAYER_COLUMNS
+from kewaspadaan.schema import DEMO_FILES, DEMO_LAYER_COLUMNS, NETWORK_OPTIONAL_COLUMNS
 
 __all__ = ["sha256", "write_all", "write_dem", "write_manifest"]
 
@@ -89,7 +89,8 @@ def write_all(
         else:
             df = layers[key]
             if key in DEMO_LAYER_COLUMNS:
-                cols = [*DEMO_LAYER_COLUMNS[key]]
+                optional = [c for c in NETWORK_OPTIONAL_COLUMNS.get(key, ()) if c in df]
+                cols = [*DEMO_LAYER_COLUMNS[key], *optional]
                 df = df[[*cols, "geometry"]] if isinstance(df, gpd.GeoDataFrame) else df[cols]
             if isinstance(df, gpd.GeoDataFrame):
                 write_table(_to_map(df), path)

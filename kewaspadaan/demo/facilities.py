@@ -11,7 +11,10 @@ Placement rules (deterministic given the seed):
   ``lapangan_terbang``; mountain/remote kecamatan capitals get a ``helipad``;
 - one KPU warehouse per kabupaten/kota capital; polda in the provincial capital, polres and kodim
   in every kabupaten/kota capital, polsek and koramil in most kecamatan capitals;
-- the fleet (``armada``) per kabupaten depot scales with its polling stations and its modes.
+- the fleet (``armada``): per kabupaten depot (the KPU fleet, echelon KPU → PPK) and per
+  kecamatan (the PPK fleet, echelon PPK → desa), scaled to the polling stations it serves and
+  its modes; the helicopter of a remote kabupaten is based at its airstrip nearest the depot
+  (a Batu Majang-style hub); capacities from ``settings.vehicle_types``.
 """
 
 from __future__ import annotations
@@ -30,16 +33,22 @@ from kewaspadaan.demo.terrain import Terrain
 
 __all__ = ["FLEET", "facility_frames"]
 
-#: Vehicle types: mode and capacity in ballot boxes (kotak suara).
+#: Vehicle types of the generated fleet: mode and capacity in ballot boxes (kotak suara), as
+#: the defaults of ``settings.vehicle_types`` (fixed here so the demo does not change with a
+#: user's settings).
 FLEET: dict[str, tuple[str, int]] = {
     "truk": ("road", 250),
     "pickup": ("road", 60),
+    "kapal_sungai": ("river", 400),
     "longboat": ("river", 30),
     "speedboat": ("river", 20),
+    "ketinting": ("river", 8),
     "kapal": ("sea", 400),
     "pesawat_kecil": ("air", 40),
-    "helikopter": ("air", 15),
+    "helikopter": ("air", 8),
 }
+#: Boxes per TPS in the demo fleet sizing (Pemilu: five ballots).
+_BOXES = 5
 
 
 def _settlement_points(t: Terrain, a: Admin) -> np.ndarray:
@@ -108,7 +117,7 @@ def facility_frames(
         crs=CRS,
     )
     pos = _security_posts(a, u, b, rd, pts, rng)
-    armada = _fleet(a, u, rd, pelabuhan, bandara, desa_kab)
+    armada = _fleet(a, u, rd, pelabuhan, bandara, desa_kab, gudang, d_nav)
     return {
         "pelabuhan": pelabuhan.sort_values(["kode_kec", "nama"], kind="stable").reset_index(
             drop=True
@@ -201,6 +210,64 @@ def _security_posts(
     return gdf.sort_values(["kode_kec", "jenis", "nama"], kind="stable").reset_index(drop=True)
 
 
+def _kpu_fleet(
+    a: Admin,
+    u: Units,
+    rd: Roads,
+    pelabuhan: gpd.GeoDataFrame,
+    bandara: gpd.GeoDataFrame,
+    desa_kab: np.ndarray,
+    tps: np.ndarray,
+    k: int,
+) -> dict[str, int]:
+    """Vehicles of the KPU kabupaten ``k`` (echelon KPU → PPK: big loads, few stops)."""
+    kode = u.kab_kode[k]
+    in_k = desa_kab == k
+    boxes_road = int(tps[in_k & rd.desa_connected].sum()) * _BOXES
+    boxes_off = int(tps[in_k & ~rd.desa_connected].sum()) * _BOXES
+    kec_k = pelabuhan["kode_kec"].str.startswith(kode + ".")
+    n_river = int((kec_k & (pelabuhan["kategori"] == "sungai")).sum())
+    n_sea = int((kec_k & (pelabuhan["kategori"] == "laut")).sum())
+    air = bandara[bandara["kode_kec"].str.startswith(kode + ".")]
+    remote = bool(a.kab_remote[k])
+    return {
+        "truk": max(2, int(np.ceil(boxes_road / 250 / 4))),
+        "pickup": max(2, int(np.ceil(boxes_road / 60 / 16))),
+        "kapal_sungai": 1 + n_river // 8 if n_river else 0,
+        "longboat": int(np.ceil(n_river + boxes_off / 30 / 3)) if n_river else 0,
+        "speedboat": int(np.ceil(n_river / 3)) if n_river else 0,
+        "kapal": int(np.ceil(n_sea / 3)) if n_sea else 0,
+        "pesawat_kecil": 1 if (air["jenis"] == "lapangan_terbang").any() else 0,
+        "helikopter": (2 if remote else 1)
+        if (remote or (air["jenis"] == "helipad").sum() >= 2)
+        else 0,
+    }
+
+
+def _heli_base(bandara: gpd.GeoDataFrame, kode: str, depot: Point) -> str:
+    """Name of the kabupaten's airstrip or helipad nearest its depot ("" = the depot)."""
+    mine = bandara[bandara["kode_kec"].str.startswith(kode + ".")]
+    if mine.empty:
+        return ""
+    d = mine.to_crs(CRS).distance(gpd.GeoSeries([depot], crs=CRS).iloc[0])
+    return str(mine.loc[d.idxmin(), "nama"]) if float(d.min()) <= 60_000 else ""
+
+
+def _ppk_fleet(
+    a: Admin, u: Units, rd: Roads, tps: np.ndarray, j: int, near_river: np.ndarray
+) -> dict[str, int]:
+    """Vehicles a PPK hires for its desa (echelon PPK → desa: small loads, many stops)."""
+    in_j = a.desa_kec == j
+    road = int(tps[in_j & rd.desa_connected].sum()) * _BOXES
+    off = in_j & ~rd.desa_connected
+    river_off = int(tps[off & near_river].sum()) * _BOXES
+    return {
+        "pickup": int(np.ceil(road / 60 / 5)) if road else 0,
+        "longboat": int(np.ceil(river_off / 30 / 3)) if river_off else 0,
+        "ketinting": 2 if (off & near_river).any() else 0,
+    }
+
+
 def _fleet(
     a: Admin,
     u: Units,
@@ -208,30 +275,28 @@ def _fleet(
     pelabuhan: gpd.GeoDataFrame,
     bandara: gpd.GeoDataFrame,
     desa_kab: np.ndarray,
+    gudang: gpd.GeoDataFrame | None = None,
+    d_nav: np.ndarray | None = None,
 ) -> pd.DataFrame:
     tps = tps_for(a.desa_pop)
+    near_river = d_nav <= 10_000 if d_nav is not None else np.zeros(len(tps), dtype=bool)
     rows = []
     for k, kode in enumerate(u.kab_kode):
-        in_k = desa_kab == k
-        tps_road = int(tps[in_k & rd.desa_connected].sum())
-        tps_off = int(tps[in_k & ~rd.desa_connected].sum())
-        kec_k = pelabuhan["kode_kec"].str.startswith(kode + ".")
-        n_river = int((kec_k & (pelabuhan["kategori"] == "sungai")).sum())
-        n_sea = int((kec_k & (pelabuhan["kategori"] == "laut")).sum())
-        air = bandara[bandara["kode_kec"].str.startswith(kode + ".")]
-        boxes = 5  # Pemilu: presiden, DPR, DPD, DPRD provinsi, DPRD kabupaten/kota
-        counts = {
-            "truk": max(2, int(np.ceil(tps_road * boxes / 250 / 6))),
-            "pickup": max(3, int(np.ceil(tps_road * boxes / 60 / 10))),
-            "longboat": int(np.ceil(n_river * 1.5 + tps_off * boxes / 30 / 4)) if n_river else 0,
-            "speedboat": int(np.ceil(n_river / 2)) if n_river else 0,
-            "kapal": int(np.ceil(n_sea / 3)) if n_sea else 0,
-            "pesawat_kecil": 1 if (air["jenis"] == "lapangan_terbang").any() else 0,
-            "helikopter": 1 if (a.kab_remote[k] or (air["jenis"] == "helipad").sum() >= 2) else 0,
-        }
+        counts = _kpu_fleet(a, u, rd, pelabuhan, bandara, desa_kab, tps, k)
+        depot = gudang.geometry.iloc[k] if gudang is not None else None
         for jenis, n in counts.items():
             if n > 0:
                 moda, cap = FLEET[jenis]
-                rows.append((kode, moda, jenis, n, cap))
-    df = pd.DataFrame(rows, columns=["kode_kab", "moda", "jenis", "jumlah", "kapasitas_kotak"])
-    return df.sort_values(["kode_kab", "moda", "jenis"], kind="stable").reset_index(drop=True)
+                base = _heli_base(bandara, kode, depot) if jenis == "helikopter" and depot else ""
+                rows.append((kode, moda, jenis, n, cap, "", base))
+    for j, kec in enumerate(u.kec_kode):
+        kab = u.kab_kode[a.kec_kab[j]]
+        for jenis, n in _ppk_fleet(a, u, rd, tps, j, near_river).items():
+            if n > 0:
+                moda, cap = FLEET[jenis]
+                rows.append((kab, moda, jenis, n, cap, kec, ""))
+    cols = ["kode_kab", "moda", "jenis", "jumlah", "kapasitas_kotak", "kode_kec", "pangkalan"]
+    df = pd.DataFrame(rows, columns=cols)
+    return df.sort_values(["kode_kab", "kode_kec", "moda", "jenis"], kind="stable").reset_index(
+        drop=True
+    )

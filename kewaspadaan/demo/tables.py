@@ -73,7 +73,7 @@ def name_units(a: Admin, rng: np.random.Generator) -> Units:
             kab_kode.append(f"{PROVINCE_CODE}.{k + 1:02d}")
     kec_kode = [""] * len(a.kec_kab)
     for k in range(len(a.kab_jenis)):
-        for i, j in enumerate(np.flatnonzero(a.kec_kab == k), start=1):
+        for i, j in enumerate(np.flatnonzero(a.kec_kab == k).tolist(), start=1):
             kec_kode[j] = f"{kab_kode[k]}.{i:02d}"
     desa_kode = [""] * len(a.desa_rc)
     for j in range(len(a.kec_kab)):
@@ -198,6 +198,7 @@ def network_frames(rv: Rivers, rd: Roads) -> dict[str, gpd.GeoDataFrame]:
             "orde": rv.orde.astype(np.int64),
             "navigasi": rv.navigasi,
             "surut_musiman": rv.surut_musiman.astype(bool),
+            "riam": np.array([n == "jeram" for n in rv.navigasi], dtype=bool),
         },
         geometry=rv.lines,
         crs=CRS,

@@ -2,31 +2,181 @@
 and rank the critical links by the TPS or population they cut off or delay.
 
 Closing never deletes anything: edges get ``closed=True`` on a copy of the graph, so the same
-node ids and routes can be compared before and after.
+node ids and routes can be compared before and after. A closure is plain data
+(:class:`Closure`): edge or feature ids, node names, modes, or a named scenario of
+:data:`SCENARIOS` — never a function — so it can be written to a file, read from the command
+line and shown in a report.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy.sparse.csgraph import dijkstra
 
 from kewaspadaan._errors import MissingColumnError, NetworkError
-from kewaspadaan.crs import MAP_CRS
-from kewaspadaan.network.routing import destination_table, route_all, to_csr
+from kewaspadaan.network.modes import modes as registered_modes
 
-__all__ = ["close_edges", "close_low_water", "critical_links", "disruption_report"]
+__all__ = [
+    "SCENARIOS",
+    "Closure",
+    "close_edges",
+    "close_low_water",
+    "disruption_report",
+]
 
 logger = logging.getLogger(__name__)
 
 EdgePredicate = Callable[[Any, Any, dict[str, Any]], bool]
+
+#: Named closure scenarios: ``{name: (description, rule)}``. Rules: ``flag:<attr>`` closes the
+#: edges whose attribute is true; ``modes:<a>,<b>`` closes every edge of these modes;
+#: ``keep:<a>,<b>`` closes every vehicle mode except these (connectors stay open).
+SCENARIOS: dict[str, tuple[str, str]] = {
+    "surut": ("air surut: ruas sungai surut_musiman ditutup", "flag:surut_musiman"),
+    "low water": ("low water: river reaches flagged surut_musiman closed", "flag:surut_musiman"),
+    "riam_ditutup": ("riam ditutup untuk logistik (kebijakan keselamatan)", "flag:riam"),
+    "banjir": ("banjir: riam ditutup", "flag:riam"),
+    "tanpa_udara": ("cuaca buruk: penerbangan dihentikan", "modes:air"),
+    "jalan_saja": ("hanya jalan darat", "keep:road"),
+    "road_only": ("roads only", "keep:road"),
+}
+
+
+@dataclass(frozen=True)
+class Closure:
+    """What to close: plain data, applied with :meth:`apply`.
+
+    Attributes
+    ----------
+    ids : tuple of str
+        Edge ``id`` (a road or river feature such as ``J12``) or ``edge_id`` (one segment,
+        ``jalan:J12:0``).
+    nodes : tuple of str
+        Node names (an airstrip, a port, a settlement) or node ids: every edge touching them.
+    modes : tuple of str
+        Every edge of these modes.
+    scenarios : tuple of str
+        Names of :data:`SCENARIOS` (``surut``, ``riam_ditutup``, ``tanpa_udara``,
+        ``jalan_saja``...).
+    """
+
+    ids: tuple[str, ...] = ()
+    nodes: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
+    scenarios: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        unknown = [s for s in self.scenarios if s not in SCENARIOS]
+        if unknown:
+            raise NetworkError(f"unknown closure scenario(s) {unknown}; known: {sorted(SCENARIOS)}")
+
+    @classmethod
+    def from_value(cls, value: Any, G: nx.MultiDiGraph | None = None) -> Closure:
+        """A closure from a :class:`Closure`, a mapping (``{"ids": [...], "nodes": [...],
+        "modes": [...], "scenarios": [...]}``), a scenario name, or a comma-separated string /
+        list of tokens (each a scenario, an edge/feature id or a node name; with ``G`` the
+        tokens are sorted into ids and node names, unknown ones raise)."""
+        if isinstance(value, Closure):
+            return value
+        if isinstance(value, Mapping):
+            unknown = sorted(set(value) - {"ids", "nodes", "modes", "scenarios", "scenario"})
+            if unknown:
+                raise NetworkError(
+                    f"closure keys {unknown} unknown; use ids, nodes, modes, scenarios"
+                )
+            sc = value.get("scenarios", ())
+            if "scenario" in value:
+                sc = (*_tuple(sc), value["scenario"])
+            return cls(
+                _tuple(value.get("ids")),
+                _tuple(value.get("nodes")),
+                _tuple(value.get("modes")),
+                _tuple(sc),
+            )
+        tokens = [t.strip() for t in value.split(",")] if isinstance(value, str) else list(value)
+        tokens = [str(t) for t in tokens if str(t)]
+        scen = tuple(t for t in tokens if t in SCENARIOS)
+        rest = [t for t in tokens if t not in SCENARIOS]
+        if G is None:
+            return cls(ids=tuple(rest), scenarios=scen)
+        edge_ids = {str(d.get(k)) for *_, d in G.edges(data=True) for k in ("id", "edge_id")}
+        names = {str(n) for n in G.nodes} | {str(v) for _, v in G.nodes(data="name") if v}
+        unknown = [t for t in rest if t not in edge_ids and t not in names]
+        if unknown:
+            raise NetworkError(
+                f"closure: {unknown} are neither scenarios ({sorted(SCENARIOS)}), edge ids "
+                "(a road/river feature id or edge_id) nor node names (airstrip, port, "
+                "settlement)"
+            )
+        ids = tuple(t for t in rest if t in edge_ids)
+        return cls(ids=ids, nodes=tuple(t for t in rest if t not in edge_ids), scenarios=scen)
+
+    @property
+    def empty(self) -> bool:
+        """Whether the closure closes nothing."""
+        return not (self.ids or self.nodes or self.modes or self.scenarios)
+
+    def describe(self) -> str:
+        """One line saying what is closed (scenario descriptions from :data:`SCENARIOS`)."""
+        parts = [SCENARIOS[s][0] for s in self.scenarios]
+        if self.ids:
+            parts.append("ruas " + ", ".join(self.ids))
+        if self.nodes:
+            parts.append("simpul " + ", ".join(self.nodes))
+        if self.modes:
+            parts.append("moda " + ", ".join(self.modes))
+        return "; ".join(parts) if parts else "tidak ada penutupan"
+
+    def to_dict(self) -> dict[str, list[str]]:
+        """JSON-ready form (the inverse of :meth:`from_value` on a mapping)."""
+        return {
+            "ids": list(self.ids),
+            "nodes": list(self.nodes),
+            "modes": list(self.modes),
+            "scenarios": list(self.scenarios),
+        }
+
+    def apply(self, G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+        """A copy of ``G`` with everything of this closure closed (``G`` itself if empty)."""
+        if self.empty:
+            return G
+        flags: list[str] = []
+        close_modes = set(self.modes)
+        for s in self.scenarios:
+            kind, _, arg = SCENARIOS[s][1].partition(":")
+            if kind == "flag":
+                flags.append(arg)
+            elif kind == "modes":
+                close_modes |= set(arg.split(","))
+            elif kind == "keep":
+                close_modes |= set(registered_modes()) - set(arg.split(","))
+        pred = None
+        if flags:
+
+            def pred(u: Any, v: Any, d: dict[str, Any]) -> bool:
+                return any(bool(d.get(f, False)) for f in flags)
+
+        return close_edges(
+            G,
+            ids=self.ids or None,
+            modes=close_modes or None,
+            nodes=self.nodes or None,
+            predicate=pred,
+        )
+
+
+def _tuple(v: Any) -> tuple[str, ...]:
+    if v is None:
+        return ()
+    if isinstance(v, str):
+        return (v,)
+    return tuple(str(x) for x in v)
 
 
 def close_edges(
@@ -51,7 +201,7 @@ def close_edges(
     nodes : iterable, optional
         Node ids or node names (e.g. an airstrip's ``nama``): every edge touching them closes.
     predicate : callable, optional
-        ``predicate(u, v, data) -> bool``; e.g. ``lambda u, v, d: d.get("jembatan", False)``.
+        ``predicate(u, v, data) -> bool`` (library use; :class:`Closure` is the data form).
 
     Returns
     -------
@@ -65,7 +215,7 @@ def close_edges(
     H = G.copy()
     closed = []
     for u, v, d in H.edges(data=True):
-        hit_id = ids and (str(d.get("id")) in ids or str(d.get("edge_id")) in ids)
+        hit_id = bool(ids) and (str(d.get("id")) in ids or str(d.get("edge_id")) in ids)
         if hit_id:
             found.update({str(d.get("id")), str(d.get("edge_id"))} & ids)
         hit = (
@@ -101,6 +251,8 @@ def _resolve_nodes(G: nx.MultiDiGraph, nodes: Iterable[Any] | None) -> set[Any]:
             out.add(item)
         elif str(item) in by_name:
             out.update(by_name[str(item)])
+        elif str(item).lstrip("-").isdigit() and int(str(item)) in G:
+            out.add(int(str(item)))
         else:
             unknown.append(item)
     if unknown:
@@ -112,8 +264,8 @@ def _resolve_nodes(G: nx.MultiDiGraph, nodes: Iterable[Any] | None) -> set[Any]:
 
 
 def close_low_water(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Close every river reach flagged ``surut_musiman`` (impassable at seasonal low water)."""
-    return close_edges(G, predicate=lambda u, v, d: bool(d.get("surut_musiman", False)))
+    """Close every river reach flagged ``surut_musiman`` (the ``surut`` scenario)."""
+    return Closure(scenarios=("surut",)).apply(G)
 
 
 def disruption_report(
@@ -176,210 +328,3 @@ def disruption_report(
     if not include_unaffected:
         m = m[m["status"] != "tetap"]
     return m.reset_index(drop=True)
-
-
-# ------------------------------------------------------------------------------------------
-# Critical links
-# ------------------------------------------------------------------------------------------
-def _usage(
-    G: nx.MultiDiGraph, routes: pd.DataFrame, paths: dict[str, list[Any]], weights: pd.Series
-) -> tuple[dict[str, float], dict[str, tuple[Any, Any, Any]]]:
-    """Weight of destinations using each link, and one directed edge of each link."""
-    csr = to_csr(G)
-    usage: dict[str, float] = {}
-    edge_of: dict[str, tuple[Any, Any, Any]] = {}
-    pos = {k: i for i, k in enumerate(routes["tujuan_kode"])}
-    for kode, p in paths.items():
-        i = pos[kode]
-        for u, v in itertools.pairwise(p):
-            k = csr.edge_key(u, v)
-            eid = str(G.edges[u, v, k].get("edge_id", f"{u}-{v}"))
-            if eid not in edge_of:
-                edge_of[eid] = (u, v, k)
-            usage[eid] = usage.get(eid, 0.0) + float(weights.iloc[i])
-    return usage, edge_of
-
-
-def _graph_cuts(G: nx.MultiDiGraph) -> tuple[set[frozenset[Any]], set[Any]]:
-    """Bridges and articulation points of the undirected simple view of the open edges."""
-    H = nx.Graph()
-    H.add_nodes_from(G)
-    multi: set[frozenset[Any]] = set()
-    ids: dict[frozenset[Any], set[str]] = {}
-    for u, v, d in G.edges(data=True):
-        if d.get("closed", False) or u == v:
-            continue
-        pair = frozenset((u, v))
-        ids.setdefault(pair, set()).add(str(d.get("edge_id")))
-        H.add_edge(u, v)
-    multi = {p for p, s in ids.items() if len(s) > 1}
-    bridges = {frozenset(e) for e in nx.bridges(H)} - multi
-    return bridges, set(nx.articulation_points(H))
-
-
-def critical_links(
-    G: nx.MultiDiGraph,
-    depots: pd.DataFrame | None = None,
-    destinations: pd.DataFrame | None = None,
-    *,
-    weight_col: str = "tps",
-    top: int = 20,
-    max_candidates: int = 300,
-    departure: str | pd.Timestamp | None = None,
-    deadline: str | pd.Timestamp | None = None,
-    modes: Iterable[str] = ("road", "river", "sea", "air"),
-) -> gpd.GeoDataFrame:
-    """Rank links by what their closure cuts off or makes late.
-
-    Each candidate link (the ``max_candidates`` links carrying the most ``weight_col`` on the
-    current fastest routes) is closed in turn (both directions, parallel links stay open) and
-    the routes from the same depots recomputed on the CSR copy.
-
-    Parameters
-    ----------
-    G : networkx.MultiDiGraph
-        The network.
-    depots, destinations : DataFrame, optional
-        As :func:`~kewaspadaan.network.routing.route_all` (default: every depot, every desa).
-    weight_col : str, default "tps"
-        Destination column weighting the impact (``tps`` or ``penduduk``).
-    top : int, default 20
-        Rows returned.
-    max_candidates : int, default 300
-        Links evaluated (most used first).
-    departure, deadline : str or Timestamp, optional
-        As ``route_all``.
-    modes : iterable of str, default ("road", "river", "sea", "air")
-        Modes of the links ranked: physical infrastructure that can close. The model's
-        ``access`` and ``transfer`` connectors are left out by default.
-
-    Returns
-    -------
-    GeoDataFrame
-        ``peringkat``, ``edge_id``, ``id``, ``mode``, ``kelas``, ``nama``,
-        ``tujuan_terputus``, ``<weight_col>_terputus``, ``tujuan_terlambat_baru``,
-        ``<weight_col>_terlambat_baru``, ``tambahan_maks_h``, ``<weight_col>_x_jam``
-        (weighted delay), ``pemakai_<weight_col>``, ``jembatan_graf`` (a bridge of the
-        undirected network), ``simpul_artikulasi`` (an end is an articulation point), geometry
-        (EPSG:4326); ranked by TPS cut off, then made late, then weighted delay.
-    """
-    dest = destination_table(G) if destinations is None else destinations
-    if weight_col not in dest:
-        raise MissingColumnError(
-            f"critical_links: destinations lack {weight_col!r} (has "
-            f"{list(dest.columns)}); pass units with it to "
-            "destination_table or use weight_col='penduduk'"
-        )
-    routes, paths = route_all(
-        G, depots, dest, departure=departure, deadline=deadline, return_paths=True
-    )
-    weights = pd.to_numeric(routes[weight_col], errors="coerce").fillna(0.0)
-    usage, edge_of = _usage(G, routes, paths, weights)
-    wanted = set(modes)
-    ranked = [e for e in usage if G.edges[edge_of[e]].get("mode") in wanted]
-    cands = sorted(ranked, key=lambda e: (-usage[e], e))[:max_candidates]
-    bridges, artic = _graph_cuts(G)
-    csr = to_csr(G)
-    dep_nodes = list(dict.fromkeys(routes["depot_node"]))
-    dep_row = {n: i for i, n in enumerate(dep_nodes)}
-    src = np.array([csr.index[n] for n in dep_nodes])
-    rows_i = np.array([dep_row[n] for n in routes["depot_node"]])
-    reach = routes["terjangkau"].to_numpy()
-    tgt = np.array([csr.index.get(n, 0) for n in routes["tujuan_node"]])
-    base_t = routes["waktu_tempuh_h"].to_numpy(float)
-    deadline_h = ((routes["tenggat"] - routes["berangkat"]).dt.total_seconds() / 3600).to_numpy()
-    was_late = routes["terlambat"].to_numpy()
-    recs = []
-    for eid in cands:
-        u, v, _ = edge_of[eid]
-        data = _without_link(G, csr, eid, u, v)
-        dist = np.atleast_2d(dijkstra(data, directed=True, indices=src))
-        new_t = np.where(reach, dist[rows_i, tgt], np.inf)
-        cut = reach & ~np.isfinite(new_t)
-        late_new = ~was_late & ~cut & (new_t > deadline_h)
-        with np.errstate(invalid="ignore"):
-            delay = np.where(reach & ~cut, new_t - base_t, 0.0)
-        recs.append(
-            _link_record(
-                G,
-                eid,
-                edge_of[eid],
-                weight_col,
-                weights,
-                cut,
-                late_new,
-                delay,
-                usage[eid],
-                bridges,
-                artic,
-            )
-        )
-    out = pd.DataFrame(recs)
-    if out.empty:
-        return gpd.GeoDataFrame(out, geometry=[], crs=MAP_CRS)
-    out = out.sort_values(
-        [
-            f"{weight_col}_terputus",
-            f"{weight_col}_terlambat_baru",
-            f"{weight_col}_x_jam",
-            "edge_id",
-        ],
-        ascending=[False, False, False, True],
-    ).head(top)
-    out.insert(0, "peringkat", np.arange(1, len(out) + 1))
-    gdf = gpd.GeoDataFrame(out, geometry="geometry", crs=G.graph["crs"]).to_crs(MAP_CRS)
-    return gdf.reset_index(drop=True)
-
-
-def _without_link(G: nx.MultiDiGraph, csr: Any, eid: str, u: Any, v: Any) -> Any:
-    """CSR matrix with link ``eid`` removed both ways (other parallel open links kept)."""
-    m = csr.matrix.copy()
-    for a, b in ((u, v), (v, u)):
-        if not G.has_edge(a, b):
-            continue
-        alt = [
-            d[csr.weight]
-            for d in G[a][b].values()
-            if not d.get("closed", False) and str(d.get("edge_id")) != eid
-        ]
-        i, j = csr.index[a], csr.index[b]
-        lo, hi = m.indptr[i], m.indptr[i + 1]
-        pos = lo + int(np.searchsorted(m.indices[lo:hi], j))
-        if pos < hi and m.indices[pos] == j:
-            m.data[pos] = min(alt) if alt else np.inf
-    return m
-
-
-def _link_record(
-    G: nx.MultiDiGraph,
-    eid: str,
-    edge: tuple[Any, Any, Any],
-    wcol: str,
-    weights: pd.Series,
-    cut: np.ndarray,
-    late_new: np.ndarray,
-    delay: np.ndarray,
-    used: float,
-    bridges: set[frozenset[Any]],
-    artic: set[Any],
-) -> dict[str, Any]:
-    u, v, k = edge
-    d = G.edges[u, v, k]
-    w = weights.to_numpy(float)
-    return {
-        "edge_id": eid,
-        "id": d.get("id"),
-        "mode": d.get("mode"),
-        "kelas": d.get("kelas"),
-        "nama": d.get("nama"),
-        "tujuan_terputus": int(cut.sum()),
-        f"{wcol}_terputus": float(w[cut].sum()),
-        "tujuan_terlambat_baru": int(late_new.sum()),
-        f"{wcol}_terlambat_baru": float(w[late_new].sum()),
-        "tambahan_maks_h": float(delay.max()) if len(delay) else 0.0,
-        f"{wcol}_x_jam": float((w * delay).sum()),
-        f"pemakai_{wcol}": used,
-        "jembatan_graf": frozenset((u, v)) in bridges,
-        "simpul_artikulasi": u in artic or v in artic,
-        "geometry": d.get("geometry"),
-    }

@@ -1,33 +1,34 @@
-"""Delivery plan: which vehicle carries how many ballot boxes to which destination, when.
+"""Delivery plan: which vehicle carries how many ballot boxes where and when, echelon by echelon.
 
-The heuristic (documented, deterministic; OR-Tools is not required):
+Echelons (``settings.plan_echelons``):
 
-1. Choose the cheapest mode that works: each destination is routed from its depot
-   (:func:`~kewaspadaan.network.routing.route_all`) on the road network only, then with rivers,
-   then with sea lanes, then with flights; the first of these whose fastest route arrives by
-   the deadline *and* whose vehicle the depot has is used (failing that, the fastest route
-   with an available vehicle, failing that the fastest route). The vehicle mode is the
-   "hardest" mode on that path (air > sea > river > road): a load flown to Mahakam Ulu needs
-   an aircraft, the road feeder leg to the airport is not the binding constraint.
-   Unreachable destinations and depots without a vehicle of that mode go to ``unmet`` with
-   the reason.
-2. Loads larger than the biggest vehicle of the mode are split into full direct trips.
-3. The rest are grouped into multi-stop trips by Clarke-Wright savings on the network travel
-   times (stop-to-stop times from the same multimodal graph), never above the capacity of the
-   biggest vehicle, merging only when every stop still arrives by the deadline.
-4. Trips, most urgent first (least slack), go to the vehicle that is free earliest among those
-   big enough (smallest such vehicle on ties); a vehicle starts its next trip when it is back.
-   Each stop costs ``settings.unloading_time_h``, the depot the same for loading.
-5. Stops arriving after the deadline stay in the plan (``terlambat=True``) and their boxes are
-   reported in ``unmet`` with the reason; so for every destination
-   ``demand = boxes delivered on time + unmet``.
+- ``ppk`` — KPU kabupaten → PPK (kecamatan) → PPS (desa) → TPS, as KPU distributes:
+  1. each kecamatan's PPK sits at its capital (the kecamatan's destination node); its own
+     fleet (fleet rows with ``kode_kec``) serves the desa it can reach; a desa no PPK vehicle
+     reaches (or every desa of a kecamatan without a PPK fleet) is served by the KPU
+     kabupaten fleet directly;
+  2. the KPU fleet carries each PPK its boxes by the PPK deadline (H-3 18:00), and the direct
+     desa theirs by the desa deadline (H-1 18:00), from the depot or from hubs
+     (``pangkalan``: e.g. a helicopter at a helipad, supplied from the depot by the fastest
+     ground or river path plus ``settings.hub_handling_h``);
+  3. a PPK starts when its last box has arrived plus ``settings.hub_handling_h``; boxes it
+     never received are short at its desa farthest away;
+  4. a desa's boxes reach its TPS ``settings.pps_to_tps_h`` after the desa (TPS deadline H
+     06:00);
+- ``langsung`` — the KPU kabupaten fleet delivers every desa itself;
+- ``auto`` — ``ppk`` when the fleet lists PPK vehicles, else ``langsung``.
+
+Each origin's problem is solved by :func:`kewaspadaan.network.vrp.solve` (OR-Tools, savings as
+the first solution and the fallback) or, with ``planner="savings"``, by the savings heuristic
+alone (the benchmark's peer); both are judged by the same simulated schedule.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-from dataclasses import dataclass, field
+import weakref
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import networkx as nx
@@ -36,376 +37,27 @@ import pandas as pd
 
 from kewaspadaan import settings
 from kewaspadaan._errors import MissingColumnError, ValidationError
+from kewaspadaan.network.delivery import DeliveryPlan
+from kewaspadaan.network.fleet import FLEET_COLUMNS, Vehicle, fleet_vehicles, validate_fleet
+from kewaspadaan.network.graph import travel_time_matrix
+from kewaspadaan.network.modes import WorkClock
+from kewaspadaan.network.plan_tables import assemble
 from kewaspadaan.network.routing import (
-    default_deadline,
     default_departure,
     depot_table,
     destination_table,
-    route_all,
-    travel_time_matrix,
+    echelon_deadlines,
 )
+from kewaspadaan.network.savings import savings_plan, to_solution
+from kewaspadaan.network.schedule import Instance, merge, set_start, simulate
+from kewaspadaan.network.travel import mode_nodes, vehicle_network
+from kewaspadaan.network.vrp import solve
 
-__all__ = ["DeliveryPlan", "plan_deliveries", "validate_fleet"]
+__all__ = ["FLEET_COLUMNS", "DeliveryPlan", "plan_deliveries", "validate_fleet"]
 
 logger = logging.getLogger(__name__)
 
-_MODE_PRIORITY = ("air", "sea", "river", "road")
-FLEET_COLUMNS = ("kode_kab", "moda", "jenis", "jumlah", "kapasitas_kotak")
-
-
-@dataclass
-class DeliveryPlan:
-    """Result of :func:`plan_deliveries`.
-
-    Attributes
-    ----------
-    trips : DataFrame
-        One row per trip: ``trip_id``, ``depot``, ``moda``, ``jenis``, ``kendaraan``,
-        ``kapasitas_kotak``, ``muatan_kotak``, ``jumlah_tujuan``, ``berangkat``, ``kembali``.
-    stops : DataFrame
-        One row per stop: ``trip_id``, ``urutan``, ``tujuan_kode``, ``tujuan_nama``,
-        ``muatan_kotak``, ``tiba``, ``tenggat``, ``terlambat``.
-    unmet : DataFrame
-        Boxes not delivered by the deadline: ``tujuan_kode``, ``tujuan_nama``, ``depot``,
-        ``moda``, ``permintaan_kotak``, ``kurang_kotak``, ``alasan``.
-    demand : Series
-        Boxes wanted per destination code.
-    """
-
-    trips: pd.DataFrame
-    stops: pd.DataFrame
-    unmet: pd.DataFrame
-    demand: pd.Series = field(repr=False)
-
-    def to_frame(self) -> pd.DataFrame:
-        """Stops joined with their trip (one row per stop), the delivery table written to CSV."""
-        cols = [
-            "trip_id",
-            "depot",
-            "moda",
-            "jenis",
-            "kendaraan",
-            "kapasitas_kotak",
-            "berangkat",
-            "kembali",
-        ]
-        return self.stops.merge(self.trips[cols], on="trip_id", how="left")[
-            [
-                "trip_id",
-                "depot",
-                "kendaraan",
-                "moda",
-                "jenis",
-                "kapasitas_kotak",
-                "berangkat",
-                "urutan",
-                "tujuan_kode",
-                "tujuan_nama",
-                "muatan_kotak",
-                "tiba",
-                "tenggat",
-                "terlambat",
-                "kembali",
-            ]
-        ]
-
-    def summary(self) -> dict[str, Any]:
-        """Totals: trips, boxes wanted, delivered on time, late, unmet."""
-        on_time = float(self.stops.loc[~self.stops["terlambat"], "muatan_kotak"].sum())
-        return {
-            "perjalanan": len(self.trips),
-            "permintaan_kotak": float(self.demand.sum()),
-            "tepat_waktu_kotak": on_time,
-            "terlambat_kotak": float(self.stops.loc[self.stops["terlambat"], "muatan_kotak"].sum()),
-            "kurang_kotak": float(self.unmet["kurang_kotak"].sum()),
-            "tujuan_tidak_terpenuhi": int(self.unmet["tujuan_kode"].nunique()),
-        }
-
-
-def validate_fleet(fleet: pd.DataFrame, *, source: str = "armada.csv") -> pd.DataFrame:
-    """Check the fleet table; return it with clean types (every problem listed at once)."""
-    missing = [c for c in FLEET_COLUMNS if c not in fleet]
-    if missing:
-        raise MissingColumnError(
-            f"{source}: column(s) {missing} missing; the fleet needs "
-            f"{list(FLEET_COLUMNS)} (one row per depot and vehicle type)"
-        )
-    f = pd.DataFrame(fleet).copy()
-    f["kode_kab"] = f["kode_kab"].astype(str)
-    problems = []
-    for i, r in enumerate(f.itertuples(index=False)):
-        if r.moda not in _MODE_PRIORITY:
-            problems.append(f"row {i + 1}: moda {r.moda!r} is not one of {list(_MODE_PRIORITY)}")
-        for col in ("jumlah", "kapasitas_kotak"):
-            val = pd.to_numeric(pd.Series([getattr(r, col)]), errors="coerce").iloc[0]
-            if pd.isna(val) or val < (1 if col == "kapasitas_kotak" else 0) or val != int(val):
-                problems.append(
-                    f"row {i + 1}: {col}={getattr(r, col)!r} must be a whole number "
-                    f"{'>= 1' if col == 'kapasitas_kotak' else '>= 0'}"
-                )
-    if problems:
-        raise ValidationError(source, problems)
-    return f.astype({"jumlah": np.int64, "kapasitas_kotak": np.int64})
-
-
-def _vehicle_mode(moda: str) -> str | None:
-    parts = set(moda.split("+")) if moda else set()
-    return next((m for m in _MODE_PRIORITY if m in parts), "road" if moda == "akses" else None)
-
-
-def _savings_trips(
-    loads: dict[int, int], t: np.ndarray, cap: int, arrive_ok: Any
-) -> list[list[int]]:
-    """Clarke-Wright (parallel) savings; stops are indices 1..n of ``t`` (0 is the depot)."""
-    route_of = {i: [i] for i in loads}
-    load = {i: loads[i] for i in loads}
-    stops = sorted(loads)
-    sav = [
-        (t[0, i] + t[j, 0] - t[i, j], i, j)
-        for i, j in itertools.permutations(stops, 2)
-        if np.isfinite(t[i, j])
-    ]
-    sav.sort(key=lambda s: (-s[0], s[1], s[2]))
-    for s, i, j in sav:
-        if s <= 0:
-            break
-        ri, rj = route_of[i], route_of[j]
-        if ri is rj or ri[-1] != i or rj[0] != j or load[ri[0]] + load[rj[0]] > cap:
-            continue
-        merged = ri + rj
-        if not arrive_ok(merged):
-            continue
-        total = load[ri[0]] + load[rj[0]]
-        for k in merged:
-            route_of[k] = merged
-        load[merged[0]] = total
-    seen, out = set(), []
-    for i in stops:
-        r = route_of[i]
-        if id(r) not in seen:
-            seen.add(id(r))
-            out.append(r)
-    return out
-
-
-def _arrivals(route: list[int], t: np.ndarray, start_h: float, unload_h: float) -> list[float]:
-    """Hours after departure of each stop's arrival (loading at the depot first)."""
-    out, now, prev = [], start_h + unload_h, 0
-    for k in route:
-        now += t[prev, k]
-        out.append(now)
-        now += unload_h
-        prev = k
-    return out
-
-
-def _group_plan(
-    G: nx.MultiDiGraph,
-    group: pd.DataFrame,
-    vehicles: pd.DataFrame,
-    depot_node: Any,
-    deadline_h: float,
-    unload_h: float,
-) -> list[dict[str, Any]]:
-    """Trips of one depot and mode; returns trip dicts with stops (no times of day yet)."""
-    cap_max = int(vehicles["kapasitas_kotak"].max())
-    nodes = [depot_node, *group["tujuan_node"].tolist()]
-    t = (
-        travel_time_matrix(G, list(dict.fromkeys(nodes)), list(dict.fromkeys(nodes)))
-        .reindex(index=nodes, columns=nodes)
-        .to_numpy()
-    )
-    trips: list[list[tuple[int, int]]] = []
-    loads: dict[int, int] = {}
-    for k, d in enumerate(group["permintaan_kotak"].astype(int).tolist(), start=1):
-        while d >= cap_max:
-            trips.append([(k, cap_max)])
-            d -= cap_max
-        if d > 0:
-            loads[k] = d
-
-    def ok(route: list[int]) -> bool:
-        return bool(_arrivals(route, t, 0.0, unload_h)[-1] <= deadline_h)
-
-    for r in _savings_trips(loads, t, cap_max, ok):
-        # savings fix the sequence, not its direction: visit so that stops wait least in total
-        if sum(_arrivals(r[::-1], t, 0.0, unload_h)) < sum(_arrivals(r, t, 0.0, unload_h)) and (
-            ok(r[::-1]) or not ok(r)
-        ):
-            r = r[::-1]
-        trips.append([(k, loads[k]) for k in r])
-    fleet = []
-    for v in vehicles.sort_values(["kapasitas_kotak", "jenis"]).itertuples(index=False):
-        for n in range(int(v.jumlah)):
-            fleet.append(
-                {
-                    "jenis": v.jenis,
-                    "cap": int(v.kapasitas_kotak),
-                    "free": 0.0,
-                    "name": f"{v.kode_kab}/{v.moda}/{v.jenis}#{n + 1}",
-                }
-            )
-    slack = [deadline_h - _arrivals([k for k, _ in tr], t, 0.0, unload_h)[-1] for tr in trips]
-    order = sorted(range(len(trips)), key=lambda i: (slack[i], trips[i][0][0]))
-    out = []
-    for i in order:
-        tr = trips[i]
-        load = sum(q for _, q in tr)
-        fit = [v for v in fleet if v["cap"] >= load]
-        veh = min(fit, key=lambda v: (v["free"], v["cap"], v["name"]))
-        route = [k for k, _ in tr]
-        arr = _arrivals(route, t, veh["free"], unload_h)
-        back = arr[-1] + unload_h + t[route[-1], 0]
-        out.append(
-            {
-                "vehicle": veh,
-                "start": veh["free"],
-                "back": back,
-                "load": load,
-                "stops": [(group.iloc[k - 1], q, a) for (k, q), a in zip(tr, arr, strict=True)],
-            }
-        )
-        veh["free"] = back if np.isfinite(back) else veh["free"] + arr[-1] * 2
-    return out
-
-
-def plan_deliveries(
-    G: nx.MultiDiGraph,
-    fleet: pd.DataFrame,
-    *,
-    depots: pd.DataFrame | None = None,
-    destinations: pd.DataFrame | None = None,
-    demand: pd.Series | None = None,
-    departure: str | pd.Timestamp | None = None,
-    deadline: str | pd.Timestamp | None = None,
-    unloading_time_h: float | None = None,
-    kotak_per_tps: int | None = None,
-) -> DeliveryPlan:
-    """Plan trips of the depots' vehicles to deliver ballot boxes before the deadline.
-
-    Parameters
-    ----------
-    G : networkx.MultiDiGraph
-        The network.
-    fleet : DataFrame
-        ``kode_kab``, ``moda`` (road/river/sea/air), ``jenis``, ``jumlah`` (count) and
-        ``kapasitas_kotak`` (boxes per vehicle), per depot (``armada.csv``).
-    depots, destinations : DataFrame, optional
-        As :func:`~kewaspadaan.network.routing.route_all` (default every depot, every desa).
-    demand : Series, optional
-        Boxes per destination ``kode``; default ``tps x kotak_per_tps`` of ``destinations``.
-    departure, deadline : str or Timestamp, optional
-        Departure from the depots and delivery deadline (default H-5 06:00 and H-1 18:00).
-    unloading_time_h : float, optional
-        Hours per stop (``settings.unloading_time_h``).
-    kotak_per_tps : int, optional
-        Boxes per TPS (``settings.kotak_per_tps``).
-
-    Returns
-    -------
-    DeliveryPlan
-        Trips and stops (no vehicle above its capacity) and the ``unmet`` table with reasons.
-    """
-    fleet = validate_fleet(fleet)
-    depots = depot_table(G) if depots is None else depots
-    dest = destination_table(G) if destinations is None else destinations.reset_index(drop=True)
-    dep_t = pd.Timestamp(departure) if departure is not None else default_departure()
-    dead_t = pd.Timestamp(deadline) if deadline is not None else default_deadline()
-    unload = settings.unloading_time_h if unloading_time_h is None else unloading_time_h
-    want = _demand(dest, demand, settings.kotak_per_tps if kotak_per_tps is None else kotak_per_tps)
-    dep_kab = dict(zip(depots["node"], depots["kode_kab"].astype(str), strict=True))
-    graphs, routes = _choose_tiers(G, depots, dest, fleet, dep_kab, dep_t, dead_t)
-    routes["permintaan_kotak"] = routes["tujuan_kode"].map(want).fillna(0).astype(int)
-    deadline_h = (dead_t - dep_t).total_seconds() / 3600
-    unmet: list[dict[str, Any]] = []
-    trips: list[dict[str, Any]] = []
-    todo = routes[routes["permintaan_kotak"] > 0]
-    for row in todo[~todo["terjangkau"]].itertuples(index=False):
-        unmet.append(_unmet(row, row.permintaan_kotak, "tidak terjangkau dari depot"))
-    todo = todo[todo["terjangkau"]]
-    for (dnode, mode, tier), group in todo.groupby(
-        ["depot_node", "moda_kendaraan", "tier"], sort=True
-    ):
-        veh = fleet[
-            (fleet["kode_kab"] == dep_kab.get(dnode))
-            & (fleet["moda"] == mode)
-            & (fleet["jumlah"] > 0)
-        ]
-        if veh.empty:
-            for row in group.itertuples(index=False):
-                unmet.append(
-                    _unmet(
-                        row,
-                        row.permintaan_kotak,
-                        f"depot {row.depot} tidak punya "
-                        f"armada moda {mode} (armada.csv kode_kab "
-                        f"{dep_kab.get(dnode)})",
-                    )
-                )
-            continue
-        for tr in _group_plan(
-            graphs[tier], group.sort_values("tujuan_kode"), veh, dnode, deadline_h, unload
-        ):
-            tr.update(mode=mode)
-            trips.append(tr)
-    return _assemble(trips, unmet, want, dep_t, dead_t)
-
-
-_TIERS: tuple[tuple[str, ...], ...] = (
-    ("road",),
-    ("road", "river"),
-    ("road", "river", "sea"),
-    ("road", "river", "sea", "air"),
-)
-
-
-def _choose_tiers(
-    G: nx.MultiDiGraph,
-    depots: pd.DataFrame,
-    dest: pd.DataFrame,
-    fleet: pd.DataFrame,
-    dep_kab: dict[Any, str],
-    dep_t: pd.Timestamp,
-    dead_t: pd.Timestamp,
-) -> tuple[list[nx.MultiDiGraph], pd.DataFrame]:
-    """Route on each mode tier; pick per destination the cheapest tier that works."""
-    from kewaspadaan.network.disruption import close_edges
-
-    have = {
-        (k, m)
-        for k, m, n in zip(fleet["kode_kab"], fleet["moda"], fleet["jumlah"], strict=True)
-        if n > 0
-    }
-    graphs, tables = [], []
-    for tier in _TIERS:
-        off = [m for m in _MODE_PRIORITY if m not in tier]
-        Gt = close_edges(G, modes=off) if off else G
-        r = pd.DataFrame(route_all(Gt, depots, dest, departure=dep_t, deadline=dead_t))
-        r["moda_kendaraan"] = r["moda"].map(_vehicle_mode)
-        r["_fleet"] = [
-            (dep_kab.get(d), m) in have
-            for d, m in zip(r["depot_node"], r["moda_kendaraan"], strict=True)
-        ]
-        graphs.append(Gt)
-        tables.append(r)
-    choice = np.full(len(dest), len(_TIERS) - 1)
-    for i in range(len(dest)):
-        rows = [t.iloc[i] for t in tables]
-        good = [
-            k for k, r in enumerate(rows) if r["terjangkau"] and not r["terlambat"] and r["_fleet"]
-        ]
-        usable = [k for k, r in enumerate(rows) if r["terjangkau"] and r["_fleet"]]
-        if good:
-            choice[i] = good[0]
-        elif usable:
-            choice[i] = min(usable, key=lambda k: (rows[k]["waktu_tempuh_h"], k))
-    out = pd.concat([tables[k].iloc[[i]] for i, k in enumerate(choice)], ignore_index=True)
-    out["tier"] = choice
-    logger.info(
-        "vehicle modes chosen: %s",
-        out.loc[out["terjangkau"], "moda_kendaraan"].value_counts().to_dict(),
-    )
-    return graphs, out.drop(columns="_fleet")
+_DEST_COLS = ["kode", "nama", "node", "kode_kec", "kotak", "tenggat", "peran"]
 
 
 def _demand(dest: pd.DataFrame, demand: pd.Series | None, per_tps: int) -> pd.Series:
@@ -434,115 +86,447 @@ def _demand(dest: pd.DataFrame, demand: pd.Series | None, per_tps: int) -> pd.Se
     )
 
 
-def _unmet(row: Any, boxes: int, reason: str) -> dict[str, Any]:
-    return {
-        "tujuan_kode": row.tujuan_kode,
-        "tujuan_nama": row.tujuan_nama,
-        "depot": row.depot,
-        "moda": row.moda_kendaraan,
-        "permintaan_kotak": int(row.permintaan_kotak),
-        "kurang_kotak": int(boxes),
-        "alasan": reason,
+def _echelon_mode(echelons: str | None, vehicles: list[Vehicle]) -> str:
+    mode = settings.plan_echelons if echelons is None else echelons
+    if mode == "auto":
+        mode = "ppk" if any(v.kode_kec for v in vehicles) else "langsung"
+    if mode not in ("ppk", "langsung"):
+        raise ValueError(f"echelons must be 'ppk', 'langsung' or 'auto', not {mode!r}")
+    return mode
+
+
+def _depot_of(G: nx.MultiDiGraph, dep: pd.DataFrame, dest: pd.DataFrame) -> np.ndarray:
+    """The depot node of each destination: its kabupaten's, else the fastest reachable."""
+    by_kab = dep.dropna(subset=["kode_kab"]).drop_duplicates("kode_kab")
+    own = (
+        dest["kode_kab"]
+        .astype(str)
+        .map(dict(zip(by_kab["kode_kab"].astype(str), by_kab["node"], strict=True)))
+    )
+    out = own.to_numpy(dtype=object)
+    missing = own.isna().to_numpy() & (dest["node"].to_numpy() >= 0)
+    if missing.any():
+        nodes = dest.loc[missing, "node"].tolist()
+        t = travel_time_matrix(G, dep["node"], nodes).to_numpy()
+        out[missing] = dep["node"].to_numpy()[np.argmin(t, axis=0)]
+    out[pd.isna(out)] = dep["node"].iloc[0]
+    return out
+
+
+def _ready_at_base(
+    G: nx.MultiDiGraph, origin: Any, v: Vehicle, start: pd.Timestamp
+) -> pd.Timestamp | None:
+    """When loads reach a vehicle's hub from ``origin`` (feeder by the fastest path, on the
+    operating hours of its slowest mode, plus the hub handling); ``None`` if no path."""
+    if v.base is None or v.base == origin:
+        return start
+    times, sp = travel_time_matrix(G, [origin], [v.base], return_predecessors=True)
+    h = float(times.iloc[0, 0])
+    if not np.isfinite(h):
+        return None
+    path_modes = {G.edges[e]["mode"] for e in sp.edges(origin, v.base)}
+    window = min(
+        (
+            settings.operating_hours.get(m, (0.0, 24.0))
+            for m in path_modes
+            if m in settings.operating_hours
+        ),
+        key=lambda w: w[1] - w[0],
+        default=(0.0, 24.0),
+    )
+    arrive = WorkClock(start, *window).to_clock(h)
+    return arrive + pd.Timedelta(hours=settings.hub_handling_h)
+
+
+_BASES: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def _auto_base(G: nx.MultiDiGraph, origin: Any, v: Vehicle, cache: dict[Any, Any]) -> Vehicle:
+    """A vehicle whose network does not touch the origin waits at the terminal of its mode
+    reached first from the origin (a boat at the nearest river port, an aircraft at the
+    nearest airstrip), within ``settings.hub_search_h`` on the fastest path; named terminals
+    before bare line nodes. Farther away it cannot serve this origin."""
+    if v.base is not None:
+        return v
+    net = vehicle_network(G, v.vt)
+    if net.direct:
+        return v
+    i = net.table.index[origin]
+    if net.matrix is not None and net.matrix.indptr[i + 1] > net.matrix.indptr[i]:
+        return v
+    key = (v.vt.moda, origin, settings.hub_search_h)
+    if key in cache:
+        return replace(v, base=cache[key][0], base_name=cache[key][1]) if cache[key] else v
+    table = net.table
+    mine = mode_nodes(table, v.vt.moda)
+    times = travel_time_matrix(G, [origin]).to_numpy()[0]
+    cache[key] = None
+    named = mine & (table.node_cols["name"] != "") & np.isin(table.kind, ["port", "airstrip"])
+    near = np.isfinite(times) & (times <= settings.hub_search_h)
+    for mask in (named, mine):
+        cand = np.flatnonzero(mask & near)
+        if len(cand):
+            j = int(cand[np.argmin(times[cand])])
+            name = table.node_cols["name"][j] or f"simpul {table.nodes[j]}"
+            logger.info(
+                "%s vehicles of %s wait at %s (their network does not reach it)",
+                v.vt.jenis,
+                origin,
+                name,
+            )
+            cache[key] = (table.nodes[j], str(name))
+            return replace(v, base=table.nodes[j], base_name=str(name))
+    return v
+
+
+def _instance(
+    G: nx.MultiDiGraph,
+    name: str,
+    echelon: str,
+    origin: Any,
+    depot: str,
+    start: pd.Timestamp,
+    dests: pd.DataFrame,
+    vehicles: list[Vehicle],
+) -> Instance:
+    ready, usable = [], []
+    cache = _BASES.setdefault(G, {})
+    for v in vehicles:
+        v = _auto_base(G, origin, v, cache)
+        r = _ready_at_base(G, origin, v, start)
+        if r is None:
+            logger.warning("%s: %s has no path to its base %s: not used", name, v.name, v.base_name)
+            continue
+        ready.append(r)
+        usable.append(v)
+    inst = Instance(
+        name, echelon, origin, depot, start, dests.reset_index(drop=True), usable, ready
+    )
+    return inst.prepare(G)
+
+
+def _solve(inst: Instance, planner: str, budget_s: float, solution_limit: int | None) -> Any:
+    if not inst.vehicles or inst.dests["kotak"].sum() == 0:
+        return [[] for _ in inst.vehicles], {"nama": inst.name, "planner": "none"}
+    if planner == "savings":
+        plan, _ = savings_plan(inst)
+        return to_solution(plan), {"nama": inst.name, "tingkat": inst.echelon, "planner": "savings"}
+    res = solve(inst, time_limit_s=budget_s, solution_limit=solution_limit)
+    return to_solution(res.plan), {
+        "nama": inst.name,
+        "tingkat": inst.echelon,
+        "planner": res.planner,
+        **res.stats,
     }
 
 
-def _assemble(
-    trips: list[dict[str, Any]],
-    unmet: list[dict[str, Any]],
-    want: pd.Series,
-    dep_t: pd.Timestamp,
-    dead_t: pd.Timestamp,
+def plan_deliveries(
+    G: nx.MultiDiGraph,
+    fleet: pd.DataFrame,
+    *,
+    depots: pd.DataFrame | None = None,
+    destinations: pd.DataFrame | None = None,
+    demand: pd.Series | None = None,
+    departure: str | pd.Timestamp | None = None,
+    deadline: str | pd.Timestamp | None = None,
+    unloading_time_h: float | None = None,
+    kotak_per_tps: int | None = None,
+    echelons: str | None = None,
+    planner: str = "ortools",
+    time_budget_s: float | None = None,
+    solution_limit: int | None = None,
 ) -> DeliveryPlan:
-    trip_rows, stop_rows = [], []
-    late: dict[str, dict[str, Any]] = {}
-    for n, tr in enumerate(trips, start=1):
-        tid = f"T{n:04d}"
-        veh = tr["vehicle"]
-        first = tr["stops"][0][0]
-        trip_rows.append(
-            {
-                "trip_id": tid,
-                "depot": first.depot,
-                "moda": tr["mode"],
-                "jenis": veh["jenis"],
-                "kendaraan": veh["name"],
-                "kapasitas_kotak": veh["cap"],
-                "muatan_kotak": tr["load"],
-                "jumlah_tujuan": len(tr["stops"]),
-                "berangkat": (dep_t + pd.to_timedelta(tr["start"], unit="h")).round("s"),
-                "kembali": (dep_t + pd.to_timedelta(tr["back"], unit="h")).round("s"),
-            }
+    """Plan the trips of the fleet to deliver every destination's ballot boxes in time.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The network.
+    fleet : DataFrame
+        The fleet table (:mod:`kewaspadaan.network.fleet`: ``kode_kab``, ``moda``, ``jenis``,
+        ``jumlah``, ``kapasitas_kotak`` and optionally ``kode_kec``, ``pangkalan``,
+        ``muatan_kg``).
+    depots, destinations : DataFrame, optional
+        As :func:`~kewaspadaan.network.routing.route_all` (default every depot, every desa).
+    demand : Series, optional
+        Boxes per destination ``kode``; default ``tps x kotak_per_tps`` of ``destinations``.
+    departure : str or Timestamp, optional
+        Departure from the depots (default H-5 06:00).
+    deadline : str or Timestamp, optional
+        Deadline at the desa (default H-1 18:00); the PPK deadline is
+        ``settings.ppk_deadline_*`` (not later than this one).
+    unloading_time_h : float, optional
+        Hours per stop and per loading (``settings.unloading_time_h``).
+    kotak_per_tps : int, optional
+        Boxes per TPS (``settings.kotak_per_tps``).
+    echelons : {"ppk", "langsung", "auto"}, optional
+        See the module doc (default ``settings.plan_echelons``).
+    planner : {"ortools", "savings"}, default "ortools"
+        OR-Tools from the savings plan, or the savings heuristic alone.
+    time_budget_s : float, optional
+        Total solver time cap, shared in proportion to the boxes of each problem (default
+        ``settings.plan_time_budget_s``).
+    solution_limit : int, optional
+        Improving solutions per problem (default ``settings.plan_solution_limit``).
+
+    Returns
+    -------
+    DeliveryPlan
+    """
+    if planner not in ("ortools", "savings"):
+        raise ValueError(f"planner must be 'ortools' or 'savings', not {planner!r}")
+    old_unload = settings.unloading_time_h
+    if unloading_time_h is not None:
+        settings.unloading_time_h = float(unloading_time_h)
+    try:
+        return _plan(
+            G,
+            fleet,
+            depots,
+            destinations,
+            demand,
+            departure,
+            deadline,
+            kotak_per_tps,
+            echelons,
+            planner,
+            time_budget_s,
+            solution_limit,
         )
-        for k, (row, q, arr_h) in enumerate(tr["stops"], start=1):
-            tiba = (dep_t + pd.to_timedelta(arr_h, unit="h")).round("s")
-            is_late = bool(tiba > dead_t)
-            stop_rows.append(
-                {
-                    "trip_id": tid,
-                    "urutan": k,
-                    "tujuan_kode": row.tujuan_kode,
-                    "tujuan_nama": row.tujuan_nama,
-                    "muatan_kotak": int(q),
-                    "tiba": tiba,
-                    "tenggat": dead_t,
-                    "terlambat": is_late,
-                }
-            )
-            if is_late:
-                why = (
-                    "armada tidak cukup: kendaraan berangkat ulang setelah perjalanan sebelumnya"
-                    if tr["start"] > 0
-                    else "waktu tempuh melebihi tenggat"
-                )
-                rec = late.setdefault(
-                    row.tujuan_kode, _unmet(row, 0, f"tiba {tiba} setelah tenggat ({why})")
-                )
-                rec["kurang_kotak"] += int(q)
-    unmet.extend(late.values())
-    trip_cols = [
-        "trip_id",
-        "depot",
-        "moda",
-        "jenis",
-        "kendaraan",
-        "kapasitas_kotak",
-        "muatan_kotak",
-        "jumlah_tujuan",
-        "berangkat",
-        "kembali",
-    ]
-    stop_cols = [
-        "trip_id",
-        "urutan",
-        "tujuan_kode",
-        "tujuan_nama",
-        "muatan_kotak",
-        "tiba",
-        "tenggat",
-        "terlambat",
-    ]
-    unmet_cols = [
-        "tujuan_kode",
-        "tujuan_nama",
-        "depot",
-        "moda",
-        "permintaan_kotak",
-        "kurang_kotak",
-        "alasan",
-    ]
-    plan = DeliveryPlan(
-        pd.DataFrame(trip_rows, columns=trip_cols),
-        pd.DataFrame(stop_rows, columns=stop_cols).astype({"terlambat": bool}),
-        pd.DataFrame(unmet, columns=unmet_cols).sort_values("tujuan_kode").reset_index(drop=True),
-        want,
-    )
+    finally:
+        settings.unloading_time_h = old_unload
+
+
+def _plan(
+    G: nx.MultiDiGraph,
+    fleet: pd.DataFrame,
+    depots: pd.DataFrame | None,
+    destinations: pd.DataFrame | None,
+    demand: pd.Series | None,
+    departure: Any,
+    deadline: Any,
+    kotak_per_tps: int | None,
+    echelons: str | None,
+    planner: str,
+    time_budget_s: float | None,
+    solution_limit: int | None,
+) -> DeliveryPlan:
+    vehicles = fleet_vehicles(fleet, G)
+    dep = depot_table(G) if depots is None else depots.reset_index(drop=True)
+    dest = destination_table(G) if destinations is None else destinations.reset_index(drop=True)
+    per_tps = settings.kotak_per_tps if kotak_per_tps is None else kotak_per_tps
+    want = _demand(dest, demand, per_tps)
+    dest = dest.assign(kotak=dest["kode"].astype(str).map(want).fillna(0).astype(int))
+    dest["depot_node"] = _depot_of(G, dep, dest)
+    start = pd.Timestamp(departure) if departure is not None else default_departure()
+    dead = echelon_deadlines(deadline)
+    mode = _echelon_mode(echelons, vehicles)
+    budget = settings.plan_time_budget_s if time_budget_s is None else time_budget_s
+    # both echelons carry every box once: the budget is shared over boxes x echelons
+    total = max(int(dest["kotak"].sum()), 1) * (2 if mode == "ppk" else 1)
+    ctx = _Context(G, dep, dest, vehicles, start, dead, planner, budget, total, solution_limit)
+    runs = _run_ppk(ctx) if mode == "ppk" else _run_direct(ctx)
+    plan = assemble(runs, dest, want, dead, mode, G)
     s = plan.summary()
     logger.info(
-        "delivery plan: %d trips, %.0f of %.0f boxes on time, %.0f unmet (%d destinations)",
+        "delivery plan (%s, %s): %d trips, %d of %d boxes on time, %d late, %d not delivered; "
+        "Rp %.0f, %.1f vehicle-hours, %d helicopter sorties",
+        mode,
+        planner,
         s["perjalanan"],
         s["tepat_waktu_kotak"],
         s["permintaan_kotak"],
-        s["kurang_kotak"],
-        s["tujuan_tidak_terpenuhi"],
+        s["terlambat_kotak"],
+        s["tidak_terkirim_kotak"],
+        s["biaya_rp"],
+        s["jam_kendaraan"],
+        s["sorti_helikopter"],
     )
     return plan
+
+
+class _Context:
+    def __init__(
+        self,
+        G: nx.MultiDiGraph,
+        dep: pd.DataFrame,
+        dest: pd.DataFrame,
+        vehicles: list[Vehicle],
+        start: pd.Timestamp,
+        dead: Mapping[str, pd.Timestamp],
+        planner: str,
+        budget: float,
+        total: int,
+        solution_limit: int | None,
+    ) -> None:
+        self.G, self.dep, self.dest, self.vehicles = G, dep, dest, vehicles
+        self.start, self.dead, self.planner = start, dead, planner
+        self.budget, self.total, self.solution_limit = budget, total, solution_limit
+        self.names = dict(zip(dep["node"], dep["nama"], strict=True))
+        self._rows: pd.DataFrame | None = None
+        self.kab = dict(zip(dep["node"], dep["kode_kab"].astype(str), strict=True))
+
+    def run(self, inst: Instance, parts: list[Instance] | None = None) -> dict[str, Any]:
+        """Solve ``inst`` (or each of its independent ``parts``: smaller models search much
+        faster) and simulate the plan on ``inst``."""
+        sol: list[list[list[tuple[int, int]]]] = []
+        stats = []
+        offset = 0  # destination rows of the parts are side by side in ``inst``
+        for part in parts or [inst]:
+            share = self.budget * float(part.dests["kotak"].sum()) / self.total
+            cap = max(settings.plan_min_budget_s, share)
+            part_sol, st = _solve(part, self.planner, cap, self.solution_limit)
+            sol.extend([[[(d + offset, q) for d, q in trip] for trip in v] for v in part_sol])
+            stats.append(st)
+            offset += len(part.dests)
+        trips, stops = simulate(inst, sol)
+        return {"inst": inst, "trips": trips, "stops": stops, "stats": stats}
+
+    def rows(self) -> pd.DataFrame:
+        """Destinations with boxes and a node, as instance rows (deadline: the desa's)."""
+        if self._rows is None:
+            d = self.dest[(self.dest["kotak"] > 0) & (self.dest["node"] >= 0)]
+            self._rows = pd.DataFrame(
+                {
+                    "kode": d["kode"].astype(str).to_numpy(),
+                    "nama": d["nama"].to_numpy(),
+                    "node": d["node"].to_numpy(),
+                    "kode_kec": d["kode_kec"].astype(str).to_numpy(),
+                    "kotak": d["kotak"].to_numpy(),
+                    "tenggat": self.dead["pps"],
+                    "peran": "desa",
+                    "depot_node": d["depot_node"].to_numpy(),
+                }
+            )
+        return self._rows
+
+    def kpu_fleet(self, depot: Any) -> list[Vehicle]:
+        kab = self.kab[depot]
+        return [v for v in self.vehicles if not v.kode_kec and v.kode_kab == kab]
+
+
+def _run_direct(ctx: _Context) -> list[dict[str, Any]]:
+    runs = []
+    for depot in ctx.dep["node"]:
+        rows = ctx.rows()
+        mine = rows.loc[rows["depot_node"] == depot, _DEST_COLS]
+        if mine.empty:
+            continue
+        inst = _instance(
+            ctx.G,
+            f"KPU {ctx.kab[depot]}",
+            "langsung",
+            depot,
+            ctx.names[depot],
+            ctx.start,
+            mine,
+            ctx.kpu_fleet(depot),
+        )
+        runs.append(ctx.run(inst))
+    return runs
+
+
+def _run_ppk(ctx: _Context) -> list[dict[str, Any]]:
+    """Rules 1-3 of the module doc."""
+    kec = destination_table(ctx.G, "kecamatan").set_index("kode")
+    ppk: dict[str, Instance] = {}
+    direct: list[pd.DataFrame] = []
+    by_kec: dict[str, list[Vehicle]] = {}
+    for v in ctx.vehicles:
+        if v.kode_kec:
+            by_kec.setdefault(v.kode_kec, []).append(v)
+    for k, group in ctx.rows().groupby("kode_kec", sort=True):
+        rows = group[_DEST_COLS]
+        depot = group["depot_node"].iloc[0]
+        fleet = by_kec.get(str(k), [])
+        if not fleet or str(k) not in kec.index or int(kec.loc[str(k), "node"]) < 0:
+            direct.append(rows)
+            continue
+        hub = int(kec.loc[str(k), "node"])
+        inst = _instance(ctx.G, f"PPK {k}", "pps", hub, ctx.names[depot], ctx.start, rows, fleet)
+        reach = inst.reach.any(axis=0)
+        if (~reach).any():
+            direct.append(rows.iloc[np.flatnonzero(~reach)])
+            inst = _instance(
+                ctx.G,
+                f"PPK {k}",
+                "pps",
+                hub,
+                ctx.names[depot],
+                ctx.start,
+                rows.iloc[np.flatnonzero(reach)],
+                fleet,
+            )
+        if len(inst.dests):
+            ppk[str(k)] = inst
+    runs: list[dict[str, Any]] = []
+    arrivals: dict[str, list[tuple[int, pd.Timestamp]]] = {}
+    direct_all = pd.concat(direct) if direct else ctx.rows().iloc[0:0][_DEST_COLS]
+    kec_depot = ctx.dest.drop_duplicates("kode_kec").set_index("kode_kec")["depot_node"].to_dict()
+    dest_depot = dict(zip(ctx.dest["kode"], ctx.dest["depot_node"], strict=True))
+    for depot in ctx.dep["node"]:
+        hubs = [
+            {
+                "kode": k,
+                "nama": f"PPK {kec.loc[k, 'nama'] if k in kec.index else k}",
+                "node": inst.origin,
+                "kode_kec": k,
+                "kotak": int(inst.dests["kotak"].sum()),
+                "tenggat": ctx.dead["ppk"],
+                "peran": "ppk",
+            }
+            for k, inst in ppk.items()
+            if kec_depot.get(k) == depot
+        ]
+        own_direct = direct_all[direct_all["kode"].map(dest_depot) == depot]
+        stage1 = pd.concat([pd.DataFrame(hubs, columns=_DEST_COLS), own_direct], ignore_index=True)
+        if stage1.empty:
+            continue
+        inst = _instance(
+            ctx.G,
+            f"KPU {ctx.kab[depot]}",
+            "ppk",
+            depot,
+            ctx.names[depot],
+            ctx.start,
+            stage1,
+            ctx.kpu_fleet(depot),
+        )
+        run = ctx.run(inst)
+        runs.append(run)
+        for s in run["stops"]:
+            code = str(inst.dests["kode"].iloc[s["dest"]])
+            arrivals.setdefault(code, []).append((s["boxes"], s["tiba"]))
+    by_kab: dict[Any, list[Instance]] = {}
+    for k, inst in ppk.items():
+        part = _stage2(ctx, inst, arrivals.get(k, []))
+        if part is not None:
+            by_kab.setdefault(kec_depot.get(k), []).append(part)
+    for depot, parts in by_kab.items():  # one model per kabupaten: its PPK side by side
+        runs.append(ctx.run(merge(parts, f"PPK {ctx.kab.get(depot, depot)}"), parts))
+    return runs
+
+
+def _stage2(ctx: _Context, inst: Instance, got: list[tuple[int, pd.Timestamp]]) -> Instance:
+    """Rule 3: a PPK's instance from when its boxes are in (short boxes at the far desa; no
+    boxes at all: nothing to deliver)."""
+    received = sum(q for q, _ in got)
+    need = int(inst.dests["kotak"].sum())
+    kotak = inst.dests["kotak"].to_numpy().copy()
+    if received == 0:
+        inst.dests = inst.dests.assign(kotak=0)
+        return inst
+    ready = max(t for _, t in got) + pd.Timedelta(hours=settings.hub_handling_h)
+    inst.ready = [ready + (r - inst.start) for r in inst.ready]
+    set_start(inst, ready)
+    short = need - received
+    if short > 0:
+        h = np.nanmin([inst.mats[v.vt][0][0, inst.loc_dest] for v in inst.vehicles], axis=0)
+        for d in np.argsort(-np.nan_to_num(h, posinf=1e9), kind="stable"):
+            cut = min(short, int(kotak[d]))
+            kotak[d] -= cut
+            short -= cut
+            if short == 0:
+                break
+    inst.dests = inst.dests.assign(kotak=kotak)
+    return inst

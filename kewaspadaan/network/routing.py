@@ -1,9 +1,10 @@
 """Fastest routes from KPU depots to every desa/kecamatan, with deadline checks.
 
-networkx holds the model; many-to-many shortest paths run on a CSR copy of it with
-:func:`scipy.sparse.csgraph.dijkstra` (built once per graph and weight and cached). Parallel
-edges collapse to the fastest open one, closed edges (``closed=True``) are left out, so the
-results equal ``networkx.single_source_dijkstra`` on the open edges.
+Shortest paths run on the CSR kernel (:mod:`kewaspadaan.network.graph`): the fastest open
+edge per node pair, closed edges left out, so the results equal
+``networkx.single_source_dijkstra`` on the open edges. The routes are the *fastest* paths on
+the network (any mode, the reference speeds); what vehicles actually do, and when they
+arrive, is the delivery plan's (:mod:`kewaspadaan.network.plan`).
 
 Times are naive local timestamps (WITA for Kalimantan Timur).
 """
@@ -12,9 +13,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-import weakref
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -22,12 +21,21 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from kewaspadaan import settings
 from kewaspadaan._errors import MissingColumnError, NetworkError
 from kewaspadaan.crs import MAP_CRS
+from kewaspadaan.network.graph import (
+    CSRGraph,
+    EdgeTable,
+    ShortestPaths,
+    clear_cache,
+    edge_table,
+    to_csr,
+    travel_time_matrix,
+)
+from kewaspadaan.network.modes import modes
+from kewaspadaan.network.security import route_risk_exposure
 from kewaspadaan.schema import ROUTE_COLUMNS
 
 __all__ = [
@@ -38,243 +46,13 @@ __all__ = [
     "default_departure",
     "depot_table",
     "destination_table",
+    "echelon_deadlines",
     "route_all",
     "to_csr",
     "travel_time_matrix",
 ]
 
 logger = logging.getLogger(__name__)
-
-_VEHICLE_MODES = ("road", "river", "sea", "air")
-_CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[str, tuple[Any, CSRGraph]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-@dataclass(frozen=True)
-class CSRGraph:
-    """A graph as a compressed sparse row matrix of the fastest open edge per node pair.
-
-    Attributes
-    ----------
-    nodes : numpy.ndarray
-        Node id of each matrix row/column.
-    index : dict
-        Node id → row.
-    matrix : scipy.sparse.csr_matrix
-        ``matrix[i, j]`` = weight of the best open edge i→j (explicit zeros are edges).
-    keys : numpy.ndarray
-        Multigraph key of that edge, aligned with ``matrix.data``.
-    weight : str
-        The edge attribute used.
-    """
-
-    nodes: np.ndarray
-    index: dict[Any, int]
-    matrix: csr_matrix
-    keys: np.ndarray
-    weight: str
-
-    def edge_key(self, u: Any, v: Any) -> Any:
-        """Key of the edge u→v used by the shortest paths."""
-        i, j = self.index[u], self.index[v]
-        lo, hi = self.matrix.indptr[i], self.matrix.indptr[i + 1]
-        pos = lo + int(np.searchsorted(self.matrix.indices[lo:hi], j))
-        return self.keys[pos]
-
-
-def _signature(G: nx.MultiDiGraph) -> tuple[int, int, int]:
-    """Cheap change detector: nodes, linked node pairs, closures made by ``close_edges``."""
-    pairs = sum(len(nbrs) for nbrs in G.adj.values())
-    return (G.number_of_nodes(), pairs, len(G.graph.get("closed", ())))
-
-
-def clear_cache(G: nx.MultiDiGraph) -> None:
-    """Forget the cached CSR of ``G`` (call after editing edge weights in place)."""
-    _CACHE.pop(G, None)
-
-
-def to_csr(G: nx.MultiDiGraph, weight: str = "travel_time_h") -> CSRGraph:
-    """Convert ``G`` to a :class:`CSRGraph` (cached per graph and weight).
-
-    The cache is checked against the node count, the number of linked node pairs and the
-    closures recorded by :func:`~kewaspadaan.network.disruption.close_edges` (which returns a new
-    graph anyway). After editing ``G`` in place otherwise (weights, ``closed`` flags, parallel
-    edges) call :func:`clear_cache`.
-
-    Parameters
-    ----------
-    G : networkx.MultiDiGraph
-        The network (a ``DiGraph``/``Graph`` works too).
-    weight : str, default "travel_time_h"
-        Edge attribute to minimise; must be present and non-negative on every open edge.
-
-    Returns
-    -------
-    CSRGraph
-    """
-    sig = _signature(G)
-    per_graph = _CACHE.setdefault(G, {})
-    hit = per_graph.get(weight)
-    if hit is not None and hit[0] == sig:
-        return hit[1]
-    nodes = np.array(list(G.nodes), dtype=object)
-    index = {n: i for i, n in enumerate(nodes.tolist())}
-    multi = G.is_multigraph()
-    rows, cols, w, keys, bad = [], [], [], [], []
-    edges = G.edges(keys=True, data=True) if multi else G.edges(data=True)
-    for e in edges:
-        u, v, d = e[0], e[1], e[-1]
-        if d.get("closed", False):
-            continue
-        val = d.get(weight)
-        if val is None or not np.isfinite(val) or val < 0:
-            bad.append((u, v))
-            continue
-        rows.append(index[u])
-        cols.append(index[v])
-        w.append(float(val))
-        keys.append(e[2] if multi else 0)
-        if not G.is_directed():
-            rows.append(index[v])
-            cols.append(index[u])
-            w.append(float(val))
-            keys.append(0)
-    if bad:
-        raise NetworkError(
-            f"{len(bad)} open edge(s) lack a finite non-negative {weight!r} "
-            f"(first: {bad[:5]}); set it or close those edges"
-        )
-    csr = _aggregate(
-        np.array(rows, dtype=np.int64),
-        np.array(cols, dtype=np.int64),
-        np.array(w, dtype=float),
-        np.array(keys, dtype=object),
-        len(nodes),
-    )
-    out = CSRGraph(nodes, index, csr[0], csr[1], weight)
-    per_graph[weight] = (sig, out)
-    return out
-
-
-def _aggregate(
-    rows: np.ndarray, cols: np.ndarray, w: np.ndarray, keys: np.ndarray, n: int
-) -> tuple[csr_matrix, np.ndarray]:
-    """Keep the lightest edge of each (row, col), sorted as CSR wants."""
-    order = np.lexsort((w, cols, rows))
-    rows, cols, w, keys = rows[order], cols[order], w[order], keys[order]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    rows, cols, w, keys = rows[first], cols[first], w[first], keys[first]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return csr_matrix((w, cols, indptr), shape=(n, n)), keys
-
-
-class ShortestPaths:
-    """Predecessor trees from each source, for path recovery.
-
-    Parameters
-    ----------
-    csr : CSRGraph
-        The graph the trees were computed on.
-    sources : sequence
-        Source node ids (one tree each).
-    predecessors : numpy.ndarray
-        ``(len(sources), n_nodes)`` predecessor rows from scipy (-9999 = none).
-    """
-
-    def __init__(self, csr: CSRGraph, sources: Sequence[Any], predecessors: np.ndarray) -> None:
-        self.csr = csr
-        self.sources = list(sources)
-        self._row = {s: i for i, s in enumerate(self.sources)}
-        self.predecessors = predecessors
-
-    def path(self, source: Any, target: Any) -> list[Any]:
-        """Node ids from ``source`` to ``target`` (empty list if unreachable)."""
-        pred = self.predecessors[self._row[source]]
-        s, t = self.csr.index[source], self.csr.index[target]
-        out = [t]
-        while out[-1] != s:
-            p = pred[out[-1]]
-            if p < 0:
-                return []
-            out.append(p)
-        return self.csr.nodes[out[::-1]].tolist()
-
-    def edges(self, source: Any, target: Any) -> list[tuple[Any, Any, Any]]:
-        """``(u, v, key)`` of each edge on the path (empty if unreachable or source=target)."""
-        p = self.path(source, target)
-        return [(u, v, self.csr.edge_key(u, v)) for u, v in itertools.pairwise(p)]
-
-
-def _node_positions(csr: CSRGraph, nodes: Iterable[Any], what: str) -> np.ndarray:
-    nodes = list(nodes)
-    missing = [n for n in nodes if n not in csr.index]
-    if missing:
-        raise NetworkError(
-            f"{what}: {len(missing)} node(s) not in the graph (first: "
-            f"{missing[:5]}); snap points to nodes first (destination_table)"
-        )
-    return np.array([csr.index[n] for n in nodes], dtype=np.int64)
-
-
-def travel_time_matrix(
-    G: nx.MultiDiGraph,
-    sources: Iterable[Any],
-    targets: Iterable[Any] | None = None,
-    *,
-    weight: str = "travel_time_h",
-    return_predecessors: bool = False,
-) -> Any:
-    """Shortest travel times from every source to every target (scipy csgraph Dijkstra).
-
-    Parameters
-    ----------
-    G : networkx.MultiDiGraph
-        The network; closed edges are ignored.
-    sources : iterable of node ids
-        Origins (e.g. depot nodes).
-    targets : iterable of node ids, optional
-        Destinations; default every node of ``G``.
-    weight : str, default "travel_time_h"
-        Edge attribute minimised (hours by default).
-    return_predecessors : bool, default False
-        Also return a :class:`ShortestPaths` for path recovery.
-
-    Returns
-    -------
-    DataFrame or (DataFrame, ShortestPaths)
-        ``times.loc[source, target]`` in the unit of ``weight``; ``inf`` if unreachable.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> G = nx.MultiDiGraph()
-    >>> G.add_edge("a", "b", travel_time_h=1.5); G.add_edge("b", "c", travel_time_h=2.0)
-    0
-    0
-    >>> float(travel_time_matrix(G, ["a"]).loc["a", "c"])
-    3.5
-    """
-    csr = to_csr(G, weight)
-    sources = list(dict.fromkeys(sources))
-    src = _node_positions(csr, sources, "sources")
-    targets = csr.nodes.tolist() if targets is None else list(targets)
-    tgt = _node_positions(csr, targets, "targets")
-    if len(src) == 0:
-        empty = pd.DataFrame(np.zeros((0, len(targets))), columns=targets)
-        return (
-            (empty, ShortestPaths(csr, [], np.zeros((0, len(csr.nodes)), int)))
-            if return_predecessors
-            else empty
-        )
-    dist, pred = dijkstra(csr.matrix, directed=True, indices=src, return_predecessors=True)
-    dist = np.atleast_2d(dist)
-    times = pd.DataFrame(dist[:, tgt], index=pd.Index(sources), columns=pd.Index(targets))
-    if return_predecessors:
-        return times, ShortestPaths(csr, sources, np.atleast_2d(pred))
-    return times
 
 
 # ------------------------------------------------------------------------------------------
@@ -355,7 +133,7 @@ def destination_table(
             "kode": best.index.astype(str),
             "nama": best["nama"].to_numpy(),
             "node": best["node"].to_numpy(),
-            "kode_kec": best["kode_kec"].to_numpy(),
+            "kode_kec": (best["kode_kec"] if key != "kode_kec" else best.index).to_numpy(),
             "kode_kab": best["kode_kab"].to_numpy(),
             "penduduk": pop.reindex(best.index).to_numpy(),
             "tps": np.nan,
@@ -413,6 +191,22 @@ def default_deadline() -> pd.Timestamp:
     )
 
 
+def echelon_deadlines(
+    deadline: str | pd.Timestamp | None = None,
+) -> dict[str, pd.Timestamp]:
+    """Deadline of each echelon: ``pps`` (the desa: ``deadline`` or H-1 18:00), ``ppk`` and
+    ``tps`` counted from it in days (``settings.ppk_deadline_days_before`` vs
+    ``deadline_days_before``: H-3 18:00 by default; ``tps_deadline_*``: H 06:00), so a deadline
+    given for another election moves all three."""
+    pps = pd.Timestamp(deadline) if deadline is not None else default_deadline()
+    day = pps.normalize() + pd.Timedelta(days=settings.deadline_days_before)  # voting day
+    ppk = day - pd.Timedelta(days=settings.ppk_deadline_days_before)
+    ppk += pd.Timedelta(hours=settings.ppk_deadline_hour)
+    tps = day - pd.Timedelta(days=settings.tps_deadline_days_before)
+    tps += pd.Timedelta(hours=settings.tps_deadline_hour)
+    return {"ppk": min(ppk, pps), "pps": pps, "tps": max(tps, pps)}
+
+
 def _assign_depots(
     times: pd.DataFrame, depots: pd.DataFrame, dest: pd.DataFrame, assign: str
 ) -> np.ndarray:
@@ -432,40 +226,48 @@ def _assign_depots(
     return np.where(own.notna(), own.to_numpy(dtype=object), fastest)
 
 
-def _path_records(G: nx.MultiDiGraph, edges: list[tuple[Any, Any, Any]]) -> dict[str, Any]:
-    """Geometry (projected), modes, length and cost of a path given as edge triples."""
+_MODE_LABEL = {"access": "akses", "transfer": "alih_moda"}
+
+
+def _path_records(table: EdgeTable, rows: list[int]) -> dict[str, Any]:
+    """Geometry (projected), modes, length and cost of a path given as edge-table rows."""
     coords: list[np.ndarray] = []
     runs: list[list[Any]] = []
-    length = cost = 0.0
-    for u, v, k in edges:
-        d = G.edges[u, v, k]
-        geom = d.get("geometry")
-        xy = (
-            shapely.get_coordinates(geom)
-            if geom is not None
-            else np.array([[G.nodes[u]["x"], G.nodes[u]["y"]], [G.nodes[v]["x"], G.nodes[v]["y"]]])
-        )
-        coords.append(xy if not coords else xy[1:])
-        length += d.get("length_km", 0.0)
-        cost += d.get("cost", 0.0)
-        mode = {"access": "akses", "transfer": "alih_moda"}.get(d["mode"], d["mode"])
-        if runs and runs[-1][0] == mode:
-            runs[-1][1] += d.get("length_km", 0.0)
-            runs[-1][2] += d["travel_time_h"]
+    mode_col, len_col, t_col = table["mode"], table["length_km"], table["travel_time_h"]
+    geoms = table["geometry"]
+    for r in rows:
+        geom = geoms[r]
+        if geom is not None:
+            xy = shapely.get_coordinates(geom)
         else:
-            runs.append([mode, d.get("length_km", 0.0), d["travel_time_h"]])
-    modes = list(dict.fromkeys(r[0] for r in runs if r[0] in _VEHICLE_MODES))
+            u, v = table.u[r], table.v[r]
+            xy = np.array(
+                [
+                    [table.node_cols["x"][u], table.node_cols["y"][u]],
+                    [table.node_cols["x"][v], table.node_cols["y"][v]],
+                ]
+            )
+        coords.append(xy if not coords else xy[1:])
+        mode = _MODE_LABEL.get(mode_col[r], mode_col[r])
+        if runs and runs[-1][0] == mode:
+            runs[-1][1] += len_col[r]
+            runs[-1][2] += t_col[r]
+        else:
+            runs.append([mode, len_col[r], t_col[r]])
+    vehicle_modes = set(modes())
+    used = list(dict.fromkeys(r[0] for r in runs if r[0] in vehicle_modes))
     geom = None
     if coords:
         allxy = np.vstack(coords)
         geom = shapely.LineString(allxy) if len(allxy) >= 2 else None
     detail = " > ".join(f"{m} {km:.1f} km {h:.2f} h" for m, km, h in runs if h > 0 or km > 0)
+    idx = np.array(rows, dtype=np.int64)
     return {
         "geometry": geom,
-        "moda": "+".join(modes) if modes else "akses",
+        "moda": "+".join(used) if used else "akses",
         "jalur_moda": detail,
-        "panjang_km": length,
-        "biaya_rp": cost,
+        "panjang_km": float(len_col[idx].sum()) if len(idx) else 0.0,
+        "biaya_rp": float(table["cost"][idx].sum()) if len(idx) else 0.0,
     }
 
 
@@ -491,6 +293,7 @@ def route_all(
     assign: str = "kabupaten",
     risk: pd.DataFrame | None = None,
     return_paths: bool = False,
+    records: bool = True,
 ) -> Any:
     """Fastest route from a depot to every destination, with arrival and deadline check.
 
@@ -516,6 +319,9 @@ def route_all(
         column is NaN.
     return_paths : bool, default False
         Also return ``{tujuan_kode: [node, ...]}``.
+    records : bool, default True
+        Build each route's geometry, ``jalur_moda``, ``panjang_km`` and ``biaya_rp`` (off:
+        only times, for callers that need no geometry, such as the critical links).
 
     Returns
     -------
@@ -530,6 +336,7 @@ def route_all(
     dep_t = pd.Timestamp(departure) if departure is not None else default_departure()
     dead_t = pd.Timestamp(deadline) if deadline is not None else default_deadline()
     times, sp = travel_time_matrix(G, dep["node"], None, weight=weight, return_predecessors=True)
+    table = edge_table(G)
     chosen = _assign_depots(times, dep, dest, assign)
     names = dict(zip(dep["node"], dep.get("nama", dep["node"]), strict=True))
     recs, paths = [], {}
@@ -544,9 +351,11 @@ def route_all(
             "biaya_rp": np.nan,
         }
         if np.isfinite(t):
-            edges = sp.edges(depot, node)
-            rec.update(_path_records(G, edges))
-            paths[row.kode] = sp.path(depot, node)
+            path = sp.path(depot, node)
+            paths[row.kode] = path
+            if records:
+                rows = [sp.csr.edge_row(a, b) for a, b in itertools.pairwise(path)]
+                rec.update(_path_records(table, rows))
         recs.append(
             {
                 "tujuan_kode": row.kode,
@@ -584,8 +393,6 @@ def _finish_routes(
         if c in dest:
             out[c] = dest[c].to_numpy()
     if risk is not None:
-        from kewaspadaan.network.security import route_risk_exposure
-
         exp = route_risk_exposure(G, paths, risk)
         out["jam_zona_rawan_h"] = out["tujuan_kode"].map(exp["jam_zona_rawan_h"])
         out["kelas_tertinggi"] = out["tujuan_kode"].map(exp["kelas_tertinggi"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -22,7 +22,7 @@ import shapely
 
 from kewaspadaan import settings
 from kewaspadaan._errors import MissingColumnError, ValidationError
-from kewaspadaan.network.routing import to_csr
+from kewaspadaan.network.graph import to_csr
 
 __all__ = [
     "RAWAN_CLASSES",
@@ -189,38 +189,51 @@ def route_risk_exposure(
 
 
 def escort_needs(
-    routes: pd.DataFrame, *, plan: Any = None, officers: Mapping[str, int] | None = None
+    routes: pd.DataFrame | None = None,
+    *,
+    plan: Any = None,
+    officers: Mapping[str, int] | None = None,
+    riam_trips: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Escort (pengawalan) per route, or per trip of a delivery plan.
 
-    A route or trip needs an escort when it passes through a rawan kecamatan; the escort size is
-    ``officers[highest class crossed]`` (``settings.escort_officers``).
+    A route or trip needs an escort when it passes through a rawan kecamatan (escort size
+    ``officers[highest class crossed]``, ``settings.escort_officers``) or, a trip, when its
+    boat runs a riam reach (hazard: ``settings.escort_riam_officers`` water police / SAR more).
 
     Parameters
     ----------
-    routes : DataFrame
+    routes : DataFrame, optional
         Route table from ``route_all(..., risk=...)`` (``kelas_tertinggi``,
-        ``jam_zona_rawan_h``).
+        ``jam_zona_rawan_h``); without it (no risk table) only riam hazards count.
     plan : DeliveryPlan, optional
         With a plan, one row per trip: the highest class over its stops.
     officers : mapping, optional
         Officers per convoy by class (default ``settings.escort_officers``).
+    riam_trips : iterable of str, optional
+        ``trip_id`` of the plan's trips that run a riam reach.
 
     Returns
     -------
     DataFrame
         Per route: ``tujuan_kode``, ``depot``, ``jam_zona_rawan_h``, ``kelas_tertinggi``,
         ``perlu_pengawalan``, ``personel_pengawal``; per trip: ``trip_id``, ``kendaraan``,
-        ``depot`` and the same risk columns.
+        ``depot``, the same risk columns and ``bahaya_riam``.
     """
     officers = dict(settings.escort_officers if officers is None else officers)
-    if "kelas_tertinggi" not in routes:
+    if routes is not None and "kelas_tertinggi" not in routes:
         raise MissingColumnError(
             "escort_needs: the routes lack 'kelas_tertinggi'; compute them "
             "with route_all(..., risk=risk_table)"
         )
-    r = pd.DataFrame(routes[["tujuan_kode", "depot", "jam_zona_rawan_h", "kelas_tertinggi"]])
-    r["kelas_tertinggi"] = r["kelas_tertinggi"].fillna("")
+    if routes is None and plan is None:
+        raise ValueError("escort_needs: give routes (with risk) or a plan")
+    cols = ["tujuan_kode", "depot", "jam_zona_rawan_h", "kelas_tertinggi"]
+    if routes is not None:
+        r = pd.DataFrame(routes[cols])
+        r["kelas_tertinggi"] = r["kelas_tertinggi"].fillna("")
+    else:
+        r = pd.DataFrame(columns=cols)
     if plan is None:
         r["perlu_pengawalan"] = r["kelas_tertinggi"].isin(list(officers))
         r["personel_pengawal"] = r["kelas_tertinggi"].map(officers).fillna(0).astype(int)
@@ -235,8 +248,11 @@ def escort_needs(
     trips["jam_zona_rawan_h"] = g["jam_zona_rawan_h"].max()
     inv = {v: k for k, v in rank.items()}
     trips["kelas_tertinggi"] = g["_r"].max().map(inv).reindex(trips.index).fillna("")
-    trips["perlu_pengawalan"] = trips["kelas_tertinggi"].isin(list(officers))
-    trips["personel_pengawal"] = trips["kelas_tertinggi"].map(officers).fillna(0).astype(int)
+    trips["bahaya_riam"] = trips.index.isin(list(riam_trips) if riam_trips is not None else [])
+    trips["perlu_pengawalan"] = trips["kelas_tertinggi"].isin(list(officers)) | trips["bahaya_riam"]
+    trips["personel_pengawal"] = trips["kelas_tertinggi"].map(officers).fillna(0).astype(int) + (
+        trips["bahaya_riam"].astype(int) * int(settings.escort_riam_officers)
+    )
     return trips.reset_index()
 
 
