@@ -408,9 +408,7 @@ def staged_output(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
             lock.truncate()
 
 
-def write_staged(
-    out_dir: str | os.PathLike[str], writer: Any
-) -> dict[str, Path]:
+def write_staged(out_dir: str | os.PathLike[str], writer: Any) -> dict[str, Path]:
     """Run ``writer(folder) -> {name: path}`` inside :func:`staged_output` of ``out_dir`` and
     return the paths as they are after the switch (in ``out_dir``)."""
     out = Path(out_dir)

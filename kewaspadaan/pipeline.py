@@ -29,25 +29,12 @@ import pandas as pd
 from kewaspadaan._io_utils import atomic_write, write_staged
 from kewaspadaan._threads import capped
 from kewaspadaan.io import Layers, load_layers
-from kewaspadaan.logistics import LogisticsResult, logistics
+from kewaspadaan.logistics import LogisticsResult, logistics, network_layers
 from kewaspadaan.schema import RISK_CLASSES
 
 __all__ = ["LogisticsResult", "RunResult", "logistics", "network_layers", "prepare_layers", "run"]
 
 logger = logging.getLogger(__name__)
-
-#: Layers the network builder uses, by their name in :class:`kewaspadaan.io.Layers`.
-NETWORK_LAYERS = (
-    "jalan",
-    "sungai",
-    "pelabuhan",
-    "bandara",
-    "permukiman",
-    "gudang_kpu",
-    "desa",
-    "kecamatan",
-    "armada",
-)
 
 Step = Callable[[str], None]
 
@@ -81,15 +68,6 @@ def prepare_layers(
             )
         return load_layers(paths=paths)
     return load_layers(data_dir)
-
-
-def network_layers(layers: Layers) -> dict[str, Any]:
-    """The layers :func:`kewaspadaan.network.build_network` uses, as a name → table mapping."""
-    return {
-        name: getattr(layers, name)
-        for name in NETWORK_LAYERS
-        if getattr(layers, name, None) is not None
-    }
 
 
 @dataclass

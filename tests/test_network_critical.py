@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from kewaspadaan.io import load_layers
+from kewaspadaan.logistics import network_layers
 from kewaspadaan.network import (
     Closure,
     build_network,
     close_edges,
     critical_links,
     destination_table,
-    read_network_layers,
     route_all,
 )
 
@@ -24,7 +25,7 @@ DEADLINE = "2029-02-13 18:00"
 
 @pytest.fixture(scope="module")
 def small(demo_small: Path):
-    lay = read_network_layers(demo_small)
+    lay = network_layers(load_layers(demo_small))
     G = build_network(lay)
     dest = destination_table(G, "desa", units=lay["desa"])
     return G, dest

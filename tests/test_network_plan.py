@@ -331,9 +331,11 @@ def test_norm_is_a_setting_and_bad_input_is_named() -> None:
 
 def test_critical_links_rank_only_physical_links(demo_small):
     """Connectors of the model (access, transfer) are not infrastructure that can close."""
-    from kewaspadaan.network import build_network, critical_links, read_network_layers
+    from kewaspadaan.io import load_layers
+    from kewaspadaan.logistics import network_layers
+    from kewaspadaan.network import build_network, critical_links
 
-    G = build_network(read_network_layers(demo_small))
+    G = build_network(network_layers(load_layers(demo_small)))
     crit = critical_links(G, top=15, max_candidates=60)
     assert len(crit) > 0
     assert set(crit["mode"]) <= {"road", "river", "sea", "air"}

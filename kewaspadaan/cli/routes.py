@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 import typer
 
-from kewaspadaan._errors import NetworkError
 from kewaspadaan._io_utils import write_staged
 from kewaspadaan.cli._common import (
     ConfigOption,
@@ -25,26 +24,6 @@ from kewaspadaan.cli._common import (
 )
 
 __all__ = ["routes"]
-
-
-def _closures(G: Any, close: str | None) -> Any:
-    from kewaspadaan.network import close_edges
-
-    if not close:
-        return G
-    tokens = [t.strip() for t in close.split(",") if t.strip()]
-    edge_ids = {str(d.get(k)) for *_, d in G.edges(data=True) for k in ("id", "edge_id")}
-    names = {str(n) for n in G.nodes} | {str(v) for _, v in G.nodes(data="name") if v}
-    unknown = [t for t in tokens if t not in edge_ids and t not in names]
-    if unknown:
-        raise NetworkError(
-            f"--close: {unknown} are neither edge ids (road/river feature id or "
-            "edge_id, see rute.csv jalur) nor node names (airstrip, port, "
-            "settlement)"
-        )
-    ids = [t for t in tokens if t in edge_ids]
-    nodes = [t for t in tokens if t not in edge_ids]
-    return close_edges(G, ids=ids, nodes=nodes)
 
 
 def _timestamp(value: str | None, what: str) -> pd.Timestamp | None:
@@ -128,14 +107,13 @@ def routes(
         else:
             table = None  # no kecamatan: routes without hours in rawan kecamatan
         step("risiko")
-        closure = (lambda G: _closures(G, close)) if close else None
         result = logistics(
             layers,
             risk=table,
             level=level,
             departure=dep,
             deadline=dl,
-            close=closure,
+            close=close,
             officers=officers,
             top=top,
             step=step,

@@ -43,7 +43,7 @@ from kewaspadaan.network import (
     security,
     travel,
 )
-from kewaspadaan.network.build import build_network, graph_to_gdfs, read_network_layers
+from kewaspadaan.network.build import build_network, graph_to_gdfs
 from kewaspadaan.network.critical import critical_links
 from kewaspadaan.network.delivery import DeliveryPlan
 from kewaspadaan.network.disruption import (
@@ -94,7 +94,6 @@ __all__ = [
     "modes",
     "plan",
     "plan_deliveries",
-    "read_network_layers",
     "riam_reaches",
     "rivers",
     "route_all",

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -59,9 +58,8 @@ from kewaspadaan.network.rivers import (
     water_stage,
 )
 from kewaspadaan.network.terminals import build_points
-from kewaspadaan.schema import DEMO_FILES
 
-__all__ = ["LAYER_ALIASES", "MODES", "build_network", "graph_to_gdfs", "read_network_layers"]
+__all__ = ["LAYER_ALIASES", "MODES", "build_network", "graph_to_gdfs"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,53 +82,6 @@ LAYER_ALIASES: dict[str, str] = {
 }
 #: Polygon layers whose union is the land sea lanes must avoid (first one present is used).
 LAND_LAYERS: tuple[str, ...] = ("provinsi", "kabupaten", "kecamatan", "desa")
-#: Layers :func:`read_network_layers` reads.
-NETWORK_FILES: tuple[str, ...] = (
-    "jalan",
-    "sungai",
-    "pelabuhan",
-    "bandara",
-    "permukiman",
-    "gudang_kpu",
-    "provinsi",
-    "desa",
-    "kecamatan",
-    "armada",
-)
-
-
-def read_network_layers(data_dir: str | Path) -> dict[str, Any]:
-    """Read the network layers of a data folder laid out like :data:`schema.DEMO_FILES`.
-
-    Parameters
-    ----------
-    data_dir : str or pathlib.Path
-        Folder holding ``network/jalan.geojson`` etc. Absent files are simply absent from the
-        result (``build_network`` then uses its fallbacks).
-
-    Returns
-    -------
-    dict
-        ``{"jalan": GeoDataFrame, ..., "armada": DataFrame, "desa": ..., "kecamatan": ...}``.
-    """
-    data_dir = Path(data_dir)
-    out: dict[str, Any] = {}
-    for name in NETWORK_FILES:
-        path = data_dir / DEMO_FILES[name]
-        if not path.exists():
-            logger.info("%s: absent, layer %r not used", path, name)
-            continue
-        if path.suffix == ".csv":
-            out[name] = pd.read_csv(path, dtype={"kode_kab": str, "kode_kec": str})
-        else:
-            gdf = gpd.read_file(path)
-            out[name] = require_crs(gdf, str(path))
-        if len(out[name]) == 0:
-            raise EmptyDataError(
-                f"{path}: the layer {name!r} has no features; remove the file "
-                "or regenerate the data (kewaspadaan demo-data)"
-            )
-    return out
 
 
 def _check_classes(
@@ -378,7 +329,8 @@ def build_network(
         Layers by name: ``jalan``/``roads``, ``sungai``/``rivers``, ``pelabuhan``/``ports``,
         ``bandara``/``airstrips``, ``permukiman``/``settlements``, ``gudang_kpu``/``depots``
         and a polygon layer for the land (``provinsi``, ``kabupaten``, ``kecamatan`` or
-        ``desa``; e.g. the result of :func:`read_network_layers`). Other keys are ignored.
+        ``desa``; e.g. :func:`kewaspadaan.logistics.network_layers` of the layers that
+        :func:`kewaspadaan.io.load_layers` read). Other keys are ignored.
     roads, rivers, ports, airstrips, settlements, depots : GeoDataFrame, optional
         Explicit layers (win over ``layers``). Columns as ``schema.DEMO_LAYER_COLUMNS``; every
         layer needs a CRS. Without roads, the documented fallback tracks link settlements.
