@@ -294,13 +294,18 @@ forecast_max_cells: int = 2_000_000
 forecast_interval: float = 0.80
 #: Options of the Hawkes candidate: prior standard deviations (log scale) of the unit effects
 #: ("auto": empirical Bayes, starting at ``eb_start_sd``, ``eb_steps`` updates per fit, at least
-#: ``eb_min_sd``), of each election's deviation from its type, of the type multipliers, of the
+#: ``eb_min_sd`` and at most ``eb_max_sd``: units that never had an event would otherwise
+#: drive it up without bound), of each election's deviation from its type, of the type multipliers, of the
 #: trend (per decade) and of the covariate slopes; months that only feed the triggering; L-BFGS
-#: iterations.
+#: iterations (cold / warm start); the ranges of the monthly decay of each triggering kernel
+#: (fast flare-ups, slow persistence); the largest branching ratio allowed; the count family
+#: given λ ("poisson", or "negbin" with a fitted size: better log-likelihood on bursty real
+#: data, but its lower P(>= 1) for active units scored worse on the UCDP backtest).
 hawkes: dict[str, Any] = {
     "unit_effect_sd": "auto",
     "eb_start_sd": 0.5,
     "eb_min_sd": 0.05,
+    "eb_max_sd": 1.0,
     "eb_steps": 1,
     "spatial_rho": 0.9,
     "election_sd": 0.3,
@@ -310,6 +315,9 @@ hawkes: dict[str, Any] = {
     "warmup_months": 6,
     "max_iter": 500,
     "warm_max_iter": 30,
+    "kernels": ((0.02, 0.85), (0.85, 0.995)),
+    "max_branching": 0.99,
+    "family": "poisson",
 }
 #: Options of the GLM (ridge sd of the standardised coefficients, training months, iterations)
 #: and of the Poisson gradient boosting (scikit-learn HistGradientBoostingRegressor; above

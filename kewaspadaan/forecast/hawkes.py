@@ -2,7 +2,7 @@
 
 For unit ``k`` and month ``t`` the events are Poisson with mean
 
-    λ_k(t) = μ_k · s(t) · exp(g · τ(t)) + a_self · S_k(t) + a_nb · (W S)_k(t)
+    λ_k(t) = μ_k · s(t) · exp(g · τ(t)) + Σ_j [a_self,j · S_jk(t) + a_nb,j · (W S_j)_k(t)]
 
 - **background** ``μ_k = exp(b0 + x_k·β + u_k)``: standardised static covariates ``x_k``
   (:func:`~kewaspadaan.forecast.panel.covariate_matrix`) and a unit effect ``u_k`` — the unit's
@@ -14,13 +14,17 @@ For unit ``k`` and month ``t`` the events are Poisson with mean
   ``election_sd``); an election not yet seen in the training months gets its type's multiplier;
 - **trend** ``τ(t)`` = decades from the last training month (frozen after it), slope ``g``
   shrunk to 0 (sd ``trend_sd``): follows growth of the recorded events without extrapolating it;
-- **triggering** ``S_k(t) = Σ_{s<t} (1 − δ) δ^{t−1−s} N_k(s)``: each event adds ``a_self`` expected
-  events to its own unit and ``a_nb`` to its neighbours (row-standardised weights ``W``) in
-  total, decaying by ``δ`` per month (``a_self + a_nb`` is the branching ratio).
+- **triggering** ``S_jk(t) = Σ_{s<t} (1 − δ_j) δ_j^{t−1−s} N_k(s)``: each event adds
+  ``a_self,j`` expected events to its own unit and ``a_nb,j`` to its neighbours
+  (row-standardised weights ``W``) in total, decaying by ``δ_j`` per month; kernel ``j`` keeps
+  its decay in the range ``settings.hawkes["kernels"][j]`` — by default a fast kernel (δ up to
+  0.85, half-life below ~4 months: flare-ups) and a slow one (δ 0.85–0.995: the persistence of a
+  long conflict). ``Σ_j (a_self,j + a_nb,j)`` is the branching ratio, kept below
+  ``max_branching`` by a penalty (the forecast to voting day must not explode).
 
 The negative penalised log-likelihood and its exact gradient are computed on whole arrays (the
 recursions are :func:`scipy.signal.lfilter` along the months); L-BFGS-B with bounds
-``0 ≤ a ≤ 0.99``, ``0.02 ≤ δ ≤ 0.98``; a refit starts from the previous fit (warm start). The
+``0 ≤ a ≤ 0.99`` and the kernel ranges of δ; a refit starts from the previous fit (warm start). The
 first ``warmup_months`` months only feed the triggering term (their past is unknown).
 """
 
@@ -33,6 +37,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 from scipy.signal import lfilter
+from scipy.special import digamma, gammaln
 
 from kewaspadaan import settings
 from kewaspadaan.forecast._base import LAMBDA_FLOOR, Prediction, count_probability
@@ -43,6 +48,8 @@ __all__ = ["HawkesFit", "HawkesMethod", "excitation"]
 logger = logging.getLogger(__name__)
 
 _MONTHS_PER_DECADE = 120.0
+#: log of the negative-binomial size at which the counts are taken as Poisson (r ≈ 22,000).
+LOG_SIZE_POISSON = 10.0
 
 
 def excitation(counts: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray]:
@@ -71,25 +78,43 @@ class _Layout:
     n_cov: int
     n_units: int
     n_rows: int  # calendar rows (elections)
+    kernels: tuple[tuple[float, float], ...] = ((0.02, 0.85), (0.85, 0.995))
+    negbin: bool = False
 
     @property
-    def size(self) -> int:
-        return 1 + self.n_cov + self.n_units + 1 + len(ELECTION_TYPES) + self.n_rows + 3
+    def n_k(self) -> int:
+        return len(self.kernels)
 
-    def split(self, theta: np.ndarray) -> dict[str, Any]:
-        i = 0
-        out: dict[str, Any] = {}
-        for name, n in (
+    def parts(self) -> list[tuple[str, int]]:
+        return [
             ("b0", 1),
             ("beta", self.n_cov),
             ("u", self.n_units),
             ("trend", 1),
             ("gamma_type", len(ELECTION_TYPES)),
             ("gamma_row", self.n_rows),
-            ("a_self", 1),
-            ("a_nb", 1),
-            ("delta", 1),
-        ):
+            ("a_self", self.n_k),
+            ("a_nb", self.n_k),
+            ("delta", self.n_k),
+            ("log_size", 1),
+        ]
+
+    @property
+    def size(self) -> int:
+        return sum(n for _, n in self.parts())
+
+    def offset(self, name: str) -> int:
+        i = 0
+        for part, n in self.parts():
+            if part == name:
+                return i
+            i += n
+        raise KeyError(name)
+
+    def split(self, theta: np.ndarray) -> dict[str, Any]:
+        i = 0
+        out: dict[str, Any] = {}
+        for name, n in self.parts():
             out[name] = theta[i : i + n]
             i += n
         return out
@@ -101,8 +126,20 @@ class _Layout:
             + [(-10.0, 10.0)] * self.n_units
             + [(-5.0, 5.0)]
             + [(-3.0, 3.0)] * (len(ELECTION_TYPES) + self.n_rows)
-            + [(0.0, 0.99), (0.0, 0.99), (0.02, 0.98)]
+            + [(0.0, 0.99)] * (2 * self.n_k)
+            + [(float(a), float(b)) for a, b in self.kernels]
+            + [(-3.0, LOG_SIZE_POISSON) if self.negbin else (LOG_SIZE_POISSON, LOG_SIZE_POISSON)]
         )
+
+    def start(self) -> np.ndarray:
+        theta = np.zeros(self.size)
+        k = self.n_k
+        a, d = self.offset("a_self"), self.offset("delta")
+        theta[a : a + k] = 0.2 / k
+        theta[a + k : a + 2 * k] = 0.1 / k
+        theta[d : d + k] = [(lo + hi) / 2 for lo, hi in self.kernels]
+        theta[-1] = 2.0 if self.negbin else LOG_SIZE_POISSON
+        return theta
 
 
 def _time_effect(
@@ -137,18 +174,27 @@ class HawkesFit:
 
     @property
     def a_self(self) -> float:
-        """Expected events triggered in the unit itself per event."""
-        return float(self.params["a_self"][0])
+        """Expected events triggered in the unit itself per event (all kernels)."""
+        return float(self.params["a_self"].sum())
 
     @property
     def a_nb(self) -> float:
-        """Expected events triggered in the neighbours (in total) per event."""
-        return float(self.params["a_nb"][0])
+        """Expected events triggered in the neighbours (in total) per event (all kernels)."""
+        return float(self.params["a_nb"].sum())
 
     @property
     def delta(self) -> float:
-        """Monthly decay of the triggering."""
+        """Monthly decay of the fastest kernel."""
         return float(self.params["delta"][0])
+
+    @property
+    def size(self) -> float | None:
+        """Negative-binomial size of the counts given λ (``None``: Poisson)."""
+        ls = float(self.params["log_size"][0])
+        return None if ls >= LOG_SIZE_POISSON - 1e-6 else float(np.exp(ls))
+
+    def _excitations(self, counts: np.ndarray) -> list[np.ndarray]:
+        return [excitation(counts, float(d))[0] for d in self.params["delta"]]
 
     def _tau(self, t: np.ndarray) -> np.ndarray:
         ref = self.t_end - 1
@@ -175,26 +221,31 @@ class HawkesFit:
     def components(self, panel: Any, months: np.ndarray) -> dict[str, np.ndarray]:
         """λ split into ``background``, ``self`` and ``neighbours`` (units, months)."""
         months = np.asarray(months, dtype=np.int64)
-        s, _ = excitation(panel.counts, self.delta)
-        s = s[:, months]
+        p = self.params
+        own = np.zeros((panel.n_units, len(months)))
+        for a, s in zip(p["a_self"], self._excitations(panel.counts), strict=True):
+            own += a * s[:, months]
+        nb = np.zeros_like(own)
+        for a, s in zip(p["a_nb"], self._excitations(panel.counts), strict=True):
+            nb += a * s[:, months]
         return {
             "background": self.background(panel, months),
-            "self": self.a_self * s,
-            "neighbours": self.a_nb * (panel.w @ s),
+            "self": own,
+            "neighbours": panel.w @ nb,
         }
 
     def predict(self, panel: Any, months: np.ndarray) -> Prediction:
         """One-step-ahead Poisson predictions of months ``months`` (≤ ``panel.n_months``)."""
         c = self.components(panel, months)
         lam = np.maximum(c["background"] + c["self"] + c["neighbours"], LAMBDA_FLOOR)
-        return Prediction(lam, count_probability(lam), None)
+        return Prediction(lam, count_probability(lam, self.size), self.size)
 
     def simulator(self, panel: Any, draws: int, horizon: int) -> _HawkesSimulator:
         """Joint simulator of the ``horizon`` months after the data (``draws`` paths)."""
         t0 = panel.n_months
-        s, _ = excitation(panel.counts, self.delta)
+        s0 = [s[:, t0] for s in self._excitations(panel.counts)]
         bg = self.background(panel, np.arange(t0, t0 + horizon))
-        return _HawkesSimulator(self, panel.w, s[:, t0], bg, t0, draws)
+        return _HawkesSimulator(self, panel.w, s0, bg, t0, draws)
 
     def unit_effect_sd_posterior(self, panel: Any) -> np.ndarray:
         """Laplace posterior sd of each unit effect ``u_k`` (log scale, diagonal approximation)."""
@@ -211,6 +262,14 @@ class HawkesFit:
             "a_nb": round(self.a_nb, 4),
             "delta": round(self.delta, 4),
             "tau_months": round(-1.0 / np.log(self.delta), 3),
+            "kernels": [
+                {
+                    "a_self": round(float(a), 4),
+                    "a_nb": round(float(b), 4),
+                    "delta": round(float(d), 4),
+                }
+                for a, b, d in zip(p["a_self"], p["a_nb"], p["delta"], strict=True)
+            ],
             "trend_per_decade": round(float(p["trend"][0]), 4),
             "season_multiplier": {
                 k: round(float(np.exp(v)), 3)
@@ -227,22 +286,24 @@ class _HawkesSimulator:
         self,
         fit: HawkesFit,
         w: Any,
-        s0: np.ndarray,
+        s0: list[np.ndarray],
         background: np.ndarray,
         t0: int,
         draws: int,
     ) -> None:
         self.fit, self.w, self.t0, self.bg = fit, w, t0, background
-        self.s = np.repeat(s0[None, :], draws, axis=0)
-        self.size: float | None = None
+        self.s = [np.repeat(s[None, :], draws, axis=0) for s in s0]
+        self.size: float | None = fit.size
 
     def intensity(self, t: int) -> np.ndarray:
-        nb = (self.w @ self.s.T).T
-        return self.bg[:, t - self.t0][None, :] + self.fit.a_self * self.s + self.fit.a_nb * nb
+        p = self.fit.params
+        own = sum(a * s for a, s in zip(p["a_self"], self.s, strict=True))
+        nb = sum(a * s for a, s in zip(p["a_nb"], self.s, strict=True))
+        return self.bg[:, t - self.t0][None, :] + own + (self.w @ np.asarray(nb).T).T
 
     def update(self, t: int, counts: np.ndarray) -> None:
-        d = self.fit.delta
-        self.s = d * self.s + (1.0 - d) * counts
+        for j, d in enumerate(self.fit.params["delta"]):
+            self.s[j] = d * self.s[j] + (1.0 - d) * counts
 
 
 class HawkesMethod:
@@ -293,7 +354,9 @@ class HawkesMethod:
             bg = fit.background(panel, np.arange(fit.t0, t_end)).sum(axis=1)
             u = fit.params["u"]
             v = 1.0 / (bg + qd / sd**2)
-            sd = float(np.clip(np.sqrt((u @ (q @ u) + qd @ v) / len(u)), o["eb_min_sd"], 3.0))
+            sd = float(
+                np.clip(np.sqrt((u @ (q @ u) + qd @ v) / len(u)), o["eb_min_sd"], o["eb_max_sd"])
+            )
             fit.unit_effect_sd = sd
         assert fit is not None
         return fit
@@ -301,7 +364,14 @@ class HawkesMethod:
     def _fit_once(
         self, panel: Any, t_end: int, warm: HawkesFit | None, o: dict[str, Any]
     ) -> HawkesFit:
-        lay = _Layout(panel.covariates.shape[1], panel.n_units, len(panel.calendar))
+        kernels = tuple(tuple(k) for k in o["kernels"])
+        lay = _Layout(
+            panel.covariates.shape[1],
+            panel.n_units,
+            len(panel.calendar),
+            kernels,
+            o["family"] == "negbin",
+        )
         t0 = int(min(o["warmup_months"], max(t_end // 4, 0)))
         counts = panel.counts[:, :t_end]
         months = np.arange(t0, t_end)
@@ -338,9 +408,8 @@ class HawkesMethod:
     def _start(warm: HawkesFit | None, lay: _Layout, train: np.ndarray) -> np.ndarray:
         if warm is not None and warm.layout == lay:
             return warm.theta.copy()
-        theta = np.zeros(lay.size)
+        theta = lay.start()
         theta[0] = np.log(max(train.mean(), 1e-4) * 0.6)
-        theta[-3:] = (0.2, 0.1, 0.6)
         return theta
 
 
@@ -370,33 +439,45 @@ def _objective(
         "gamma_row": 1.0 / o["election_sd"] ** 2,
     }
 
+    cap = float(o["max_branching"])
+    negbin = lay.negbin
+    i_a, i_d, k_n = lay.offset("a_self"), lay.offset("delta"), lay.n_k
+
     def f(theta: np.ndarray) -> tuple[float, np.ndarray]:
         p = lay.split(theta)
-        a_s, a_n, dl = p["a_self"][0], p["a_nb"][0], p["delta"][0]
         eta_u = p["b0"][0] + x @ p["beta"] + p["u"]
         eta_t = _time_effect(p, rows, kinds, tau)
         bg = np.exp(np.clip(eta_u[:, None] + eta_t[None, :], -30, 10))
-        s_full, d_full = excitation(counts, dl)
-        s, d = s_full[:, t0:-1], d_full[:, t0:-1]
-        ws, wd = w @ s, w @ d
-        lam = np.maximum(bg + a_s * s + a_n * ws, LAMBDA_FLOOR)
-        value = lam.sum() - (n_obs[pos] * np.log(lam[pos])).sum()
-        r = 1.0 - n_obs / lam
+        lam = bg.copy()
+        kern = []
+        for j in range(k_n):
+            s_full, d_full = excitation(counts, float(p["delta"][j]))
+            s, d = s_full[:, t0:-1], d_full[:, t0:-1]
+            ws, wd = w @ s, w @ d
+            lam += p["a_self"][j] * s + p["a_nb"][j] * ws
+            kern.append((s, d, ws, wd))
+        lam = np.maximum(lam, LAMBDA_FLOOR)
+        log_r = float(p["log_size"][0])
+        value, r, g_size = _count_nll(n_obs, pos, lam, log_r, negbin)
         rb = r * bg
         g_unit = rb.sum(axis=1)
         g_time = rb.sum(axis=0)
-        grad = [
-            np.array([g_unit.sum()]),
-            x.T @ g_unit,
-            g_unit,
-            np.array([g_time @ tau]),
-            np.array([g_time[idx].sum() for idx in type_of]),
-            np.bincount(rows[in_row], weights=g_time[in_row], minlength=n_rows),
-            np.array([(r * s).sum()]),
-            np.array([(r * ws).sum()]),
-            np.array([(r * (a_s * d + a_n * wd)).sum()]),
-        ]
-        g = np.concatenate(grad)
+        g = np.concatenate(
+            [
+                np.array([g_unit.sum()]),
+                x.T @ g_unit,
+                g_unit,
+                np.array([g_time @ tau]),
+                np.array([g_time[idx].sum() for idx in type_of]),
+                np.bincount(rows[in_row], weights=g_time[in_row], minlength=n_rows),
+                np.zeros(3 * k_n),
+                np.array([g_size]),
+            ]
+        )
+        for j, (s, d, ws, wd) in enumerate(kern):
+            g[i_a + j] = (r * s).sum()
+            g[i_a + k_n + j] = (r * ws).sum()
+            g[i_d + j] = (r * (p["a_self"][j] * d + p["a_nb"][j] * wd)).sum()
         pen = 0.0
         for name, pr in prec.items():
             v = p[name]
@@ -405,9 +486,43 @@ def _objective(
         qu = q @ p["u"]
         pen += 0.5 * prec_u * float(p["u"] @ qu)
         g[1 + lay.n_cov : 1 + lay.n_cov + lay.n_units] += prec_u * qu
+        excess = p["a_self"].sum() + p["a_nb"].sum() - cap
+        if excess > 0:  # keep the process stationary: penalty on a branching ratio above cap
+            pen += 1e4 * excess**2
+            g[i_a : i_a + 2 * k_n] += 2e4 * excess
         return float(value + pen), g
 
     return f
+
+
+def _count_nll(
+    y: np.ndarray, pos: np.ndarray, lam: np.ndarray, log_r: float, negbin: bool
+) -> tuple[float, np.ndarray, float]:
+    """Negative log-likelihood of the counts, its derivative in λ per cell and in log r.
+
+    Poisson, or NB2 with size ``r = exp(log_r)`` (variance λ + λ²/r): the burstiness of real
+    event data (several events of one operation in one month) without changing the mean.
+    The constant Σ log y! is left out.
+    """
+    if not negbin:
+        return float(lam.sum() - (y[pos] * np.log(lam[pos])).sum()), 1.0 - y / lam, 0.0
+    r = float(np.exp(log_r))
+    log_rl = np.log(r + lam)
+    ypos = y[pos]
+    value = (
+        -(gammaln(ypos + r) - gammaln(r)).sum()
+        - r * lam.size * log_r
+        + ((r + y) * log_rl).sum()
+        - (ypos * np.log(lam[pos])).sum()
+    )
+    d_lam = (r + y) / (r + lam) - y / lam
+    d_logr = -r * (
+        (digamma(ypos + r) - digamma(r)).sum()
+        + lam.size * (log_r + 1.0)
+        - log_rl.sum()
+        - ((r + y) / (r + lam)).sum()
+    )
+    return float(value), d_lam, float(d_logr)
 
 
 def _unit_precision(w: Any, rho: float) -> Any:
@@ -422,16 +537,7 @@ def _unit_precision(w: Any, rho: float) -> Any:
 
 def _penalty_grad(lay: _Layout, p: dict[str, Any], prec: dict[str, float]) -> np.ndarray:
     out = np.zeros(lay.size)
-    i = 0
-    for name, n in (
-        ("b0", 1),
-        ("beta", lay.n_cov),
-        ("u", lay.n_units),
-        ("trend", 1),
-        ("gamma_type", len(ELECTION_TYPES)),
-        ("gamma_row", lay.n_rows),
-    ):
-        if name in prec:
-            out[i : i + n] = prec[name] * p[name]
-        i += n
+    for name, pr in prec.items():
+        i = lay.offset(name)
+        out[i : i + len(p[name])] = pr * p[name]
     return out

@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 _EPS = 1e-12
+#: Counts summed by :func:`crps_counts` beyond the highest observed count, at most.
+MAX_COUNT = 500
 
 
 def brier(y: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -57,7 +59,8 @@ def crps_counts(
         Negative-binomial size; ``None``: Poisson.
     max_count : int, optional
         Highest count summed over; default the larger of the highest observed count and the
-        99.9999 % quantile of the largest forecast (the rest of the sum is below 1e-6).
+        99.9999 % quantile of the largest forecast (the rest of the sum is below 1e-6), but at
+        most :data:`MAX_COUNT` beyond the highest observed count (heavy negative-binomial tails).
     """
     n = np.asarray(n, dtype=float).ravel()
     lam = np.maximum(np.asarray(lam, dtype=float).ravel(), 0.0)
@@ -65,7 +68,8 @@ def crps_counts(
     if max_count is None:
         top = float(np.max(lam)) if len(lam) else 0.0
         q = stats.nbinom(r, r / (r + top)) if r is not None else stats.poisson(top)
-        max_count = int(max(n.max() if len(n) else 0, q.ppf(1 - 1e-6)))
+        top_n = float(n.max()) if len(n) else 0.0
+        max_count = int(max(top_n, min(q.ppf(1 - 1e-6), top_n + MAX_COUNT)))
     out = np.zeros(len(n))
     chunk = max(1, 2_000_000 // (max_count + 1))
     j = np.arange(max_count + 1)
