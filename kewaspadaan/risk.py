@@ -176,7 +176,7 @@ def classify_probability(
     """Classes of P(≥ 1 event) on absolute thresholds (default ``settings.class_thresholds``).
 
     A unit is ``rendah`` below the first threshold, ``sangat tinggi`` at or above the last
-    (left-closed: P = 0.05 with thresholds (0.05, 0.15, 0.40) is ``sedang``).
+    (left-closed: P = 0.05 with thresholds (0.05, 0.25, 0.60) is ``sedang``).
     """
     from kewaspadaan.schema import RISK_CLASSES
 
@@ -209,16 +209,15 @@ def class_change_probability(
     """
     n_draws = int(settings.sensitivity_draws if draws is None else draws)
     rng = np.random.default_rng(seed)
+    th = np.asarray(settings.class_thresholds if thresholds is None else thresholds, dtype=float)
+    classify_probability(prob, thresholds=tuple(th))  # validates the thresholds
     p = np.clip(prob.to_numpy(dtype=float), 0.0, 1 - 1e-12)
     lam = -np.log1p(-p)
-    base = classify_probability(prob, thresholds=thresholds).to_numpy()
+    base = np.searchsorted(th, -np.expm1(-lam), side="right")  # same round trip as the draws
     eps = rng.normal(size=(n_draws, len(p))) * np.asarray(sd_log)[None, :]
     b = np.clip(np.asarray(share, dtype=float), 0.0, 1.0)[None, :]
     drawn = -np.expm1(-lam[None, :] * (1.0 - b + b * np.exp(eps)))
-    changed = np.empty((n_draws, len(p)), dtype=bool)
-    for i in range(n_draws):
-        cls = classify_probability(pd.Series(drawn[i]), thresholds=thresholds).to_numpy()
-        changed[i] = cls != base
+    changed = np.searchsorted(th, drawn, side="right") != base[None, :]
     out = pd.Series(changed.mean(axis=0), index=prob.index, name="prob_ganti_kelas")
     return out.where(prob.notna())
 

@@ -233,9 +233,10 @@ composite_weights: dict[str, float] = {
 #: incidents) the score classes are used (Jenks unless "breaks").
 class_basis: str = "prob_insiden"
 #: P(>= 1 event in the month) at which a unit becomes sedang / tinggi / sangat tinggi
-#: (left-closed): below 5 % (less than one month in twenty with an incident) rendah; 5-15 %
-#: sedang; 15-40 % tinggi; 40 % or more sangat tinggi.
-class_thresholds: tuple[float, float, float] = (0.05, 0.15, 0.40)
+#: (left-closed): below 5 % rendah (an incident in less than one month in twenty); 5-25 % sedang
+#: (up to one month in four); 25-60 % tinggi; 60 % or more sangat tinggi (incidents in most
+#: months).
+class_thresholds: tuple[float, float, float] = (0.05, 0.25, 0.60)
 #: Breaks on the 0-100 score between the four classes (right-closed), for class_basis "breaks".
 class_breaks: tuple[float, float, float] = (25.0, 50.0, 75.0)
 #: Class labels for display, lowest first, per language (the data keep ``schema.RISK_CLASSES``).

@@ -235,7 +235,7 @@ def test_jenks_breaks_find_the_groups():
 
 
 def test_class_change_probability():
-    p = pd.Series([0.01, 0.15, 0.9])
+    p = pd.Series([0.01, 0.25, 0.9])
     assert (class_change_probability(p, np.zeros(3), np.ones(3)) == 0).all()
     moved = class_change_probability(p, np.full(3, 0.3), np.ones(3), draws=2000, seed=1)
     assert moved[1] == pytest.approx(0.5, abs=0.05)  # exactly on a threshold
