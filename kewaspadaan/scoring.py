@@ -277,7 +277,7 @@ def validate_against_truth(
     backtest: Backtest | None = None,
     forecast: Forecast | None = None,
 ) -> dict[str, Any]:
-    """Validation against the generator's true intensity — always the *future* of a forecast.
+    """Validation against the generator's true intensity — the *future* of a forecast.
 
     - **Backtest** (when given): every backtest prediction was made before the month it
       predicts; :meth:`~kewaspadaan.forecast.Backtest.skill` scores them and the truth
@@ -285,37 +285,47 @@ def validate_against_truth(
       the historical mean and the truth closed), and ``backtest_spearman_bulanan`` is the mean
       over backtest months of the Spearman correlation of the model's expected events with the
       true intensity of that month.
-    - **After** ``as_of`` (when the truth covers the ``horizon_months`` months from ``as_of``):
-      Spearman of ``skor``, ``prob_insiden`` and the forecast's expected events of those months
-      with the mean true intensity of those months.
+    - **After** ``as_of`` (when the truth covers months from ``as_of``): Spearman of ``skor``,
+      ``prob_insiden`` and the forecast's expected events with the mean true intensity of the
+      ``horizon_months`` months from ``as_of`` (``truth_masa = "sesudah"``).
+    - Without truth after ``as_of`` the same Spearman correlations are taken against the true
+      intensity of the last month *before* ``as_of`` and labelled ``truth_masa = "sebelum"``:
+      agreement with the present state, not a validation of a forecast.
 
-    Returns an empty dict when neither is possible; ``truth`` says which months were used.
+    Returns an empty dict when the truth covers nothing; ``truth`` says which months were used.
     """
     t = truth.copy()
     t["bulan"] = pd.PeriodIndex(t["bulan"].astype(str), freq="M")
     start = as_of.to_period("M")
     out: dict[str, Any] = {}
     ahead = t[(t["bulan"] >= start) & (t["bulan"] < start + horizon_months)]
+    before = t[t["bulan"] < start]
     if len(ahead):
         ref = ahead.groupby("kode")["lambda_benar"].mean()
-        lam = table["kode"].map(ref)
-        ok = lam.notna()
         out["truth"] = f"mean lambda_benar {ahead['bulan'].min()}..{ahead['bulan'].max()}"
-        out["n"] = int(ok.sum())
-        cols = {"skor": table.get("skor"), "prob_insiden": table.get("prob_insiden")}
-        if forecast is not None:
-            fc = forecast.to_frame()
-            months = {str(m) for m in ahead["bulan"].unique()}
-            mean_fc = fc[fc["bulan"].isin(months)].groupby("kode")["ekspektasi"].mean()
-            cols["ekspektasi_prakiraan"] = table["kode"].map(mean_fc)
-        for col, vals in cols.items():
-            if vals is not None and pd.Series(vals)[ok].notna().sum() > 2:
-                out[f"spearman_{col}"] = float(spearmanr(vals[ok], lam[ok]).statistic)
+        out["truth_masa"] = "sesudah"
+        months = {str(m) for m in ahead["bulan"].unique()}
+    elif len(before):
+        last = before["bulan"].max()
+        ref = before[before["bulan"] == last].groupby("kode")["lambda_benar"].mean()
+        out["truth"] = f"lambda_benar {last} (before as_of: agreement, not a forecast check)"
+        out["truth_masa"] = "sebelum"
+        months = set()
+    else:
+        return out
+    lam = table["kode"].map(ref)
+    ok = lam.notna()
+    out["n"] = int(ok.sum())
+    cols = {"skor": table.get("skor"), "prob_insiden": table.get("prob_insiden")}
+    if forecast is not None and months:
+        fc = forecast.to_frame()
+        mean_fc = fc[fc["bulan"].isin(months)].groupby("kode")["ekspektasi"].mean()
+        cols["ekspektasi_prakiraan"] = table["kode"].map(mean_fc)
+    for col, vals in cols.items():
+        if vals is not None and pd.Series(vals)[ok].notna().sum() > 2:
+            out[f"spearman_{col}"] = float(spearmanr(vals[ok], lam[ok]).statistic)
     if backtest is not None:
         out.update(_backtest_truth(truth, backtest))
-        out.setdefault(
-            "truth", f"lambda_benar of each backtest month {backtest.settings['months']}"
-        )
     return out
 
 

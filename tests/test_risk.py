@@ -232,6 +232,10 @@ def test_jenks_breaks_find_the_groups():
     }
     few = jenks_breaks(pd.Series([0.0, 0.0, 5.0]))
     assert few == (0.0, 5.0, 5.0)
+    mapclassify = pytest.importorskip("mapclassify")
+    v = np.random.default_rng(6).gamma(2.0, 10.0, 120)
+    ref = mapclassify.FisherJenks(v, k=4).bins[:-1]
+    np.testing.assert_allclose(jenks_breaks(pd.Series(v)), ref)
 
 
 def test_class_change_probability():
