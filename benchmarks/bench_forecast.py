@@ -98,9 +98,9 @@ def _time_forecast(layers: Any) -> tuple[float, float]:
     panel = build_count_panel(assigned, b, end=AS_OF_DEMO, static=static_features(layers, b)[0])
     with thread_limits():
         t0 = time.perf_counter()
-        bt = backtest(panel)
+        backtest(panel)
         t1 = time.perf_counter()
-        forecast_to_voting_day(fit_forecast_model(panel, backtest=bt), panel)
+        forecast_to_voting_day(fit_forecast_model(panel), panel)
     return t1 - t0, time.perf_counter() - t1
 
 

@@ -95,7 +95,6 @@ class ModelChoice:
 def fit_forecast_model(
     panel: Any,
     *,
-    backtest: Any = None,
     candidates: Any = None,
     model: str | None = None,
     metric: str | None = None,
@@ -104,9 +103,11 @@ def fit_forecast_model(
 ) -> ModelChoice:
     """Choose the candidate on the past and fit it on all of ``panel``.
 
-    With a ``backtest`` of the same panel its one-step-ahead scores are reused (validation
-    months and backtest months); otherwise every candidate predicts the last
-    ``validation_months`` months one step ahead first.
+    Every candidate predicts each of the last ``validation_months`` months one step ahead
+    (fitted at the first of them on all earlier months, then refitted at its cadence
+    ``settings.refit_months``); the one with the lowest mean ``metric`` is refitted from a cold
+    start on every month. The result does not depend on whether a backtest was run (the
+    backtest applies the same kind of rule month by month to measure it).
     """
     from kewaspadaan.forecast.backtest import (
         LOSSES,
@@ -122,27 +123,21 @@ def fit_forecast_model(
     choice = model or settings.model_choice
     cands = candidate_methods(candidates)
     names = list(cands)
+    if choice != "auto" and choice not in names:
+        raise ValidationError("model_choice", [f"{choice!r} is not 'auto' or one of {names}"])
     big_t = panel.n_months
-    if (
-        backtest is not None
-        and backtest.rolling is not None
-        and list(backtest.rolling.lam)[: len(names)] == names
-    ):
-        rp, cells = backtest.rolling, backtest.validation_scores
-        window = int(backtest.settings["validation_months"])
-    else:
-        window = int(settings.validation_months if validation_months is None else validation_months)
-        window = max(1, min(window, big_t - 12))
+    window = int(settings.validation_months if validation_months is None else validation_months)
+    window = max(1, min(window, big_t - 12))
+    if choice == "auto":
         rp = rolling_predictions(panel, cands, np.arange(big_t - window, big_t), seed=seed)
         cells = _cell_scores(panel, rp, names)
-    fixed = None if choice == "auto" else choice
-    if fixed is not None and fixed not in names:
-        raise ValidationError("model_choice", [f"{choice!r} is not 'auto' or one of {names}"])
-    pick = int(choose_candidates(cells, names, window=window, metric=metric, fixed=fixed)[-1])
+        pick = int(choose_candidates(cells, names, window=window, metric=metric)[-1])
+        scores = {n: float(cells[n][metric].mean()) for n in names}
+    else:
+        pick, scores = names.index(choice), {}
     name = names[pick]
-    fit = cands[name].fit(panel, big_t, warm=rp.fits.get(name), seed=seed)
-    scores = {n: float(cells[n][metric].mean()) for n in names}
-    months = panel.months[rp.months]
+    fit = cands[name].fit(panel, big_t, warm=None, seed=seed)
+    months = panel.months[big_t - window :]
     logger.info(
         "forecast model: %s (mean %s %s)", name, metric, {k: round(v, 4) for k, v in scores.items()}
     )
