@@ -36,8 +36,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kewaspadaan.network import riam_reaches
 from kewaspadaan.io.derive import depots_at_capitals, kabupaten_capitals, settlements_from_desa
+from kewaspadaan.network import riam_reaches
 
 __all__ = ["MAHULU", "kaltim_layers", "mahulu_fleet"]
 

@@ -1,26 +1,36 @@
-"""Transparent composite risk index per kecamatan/desa: scores, classes, drivers, sensitivity.
+"""Transparent composite risk index per kecamatan/desa: scores, classes, drivers, stability.
 
 How the index is built (every step is inspectable on the :class:`RiskIndex`):
 
 1. **Features** — one column per feature (history, spill-over, remoteness, geography), each
    declared in :data:`FEATURE_SPEC` with its group and *direction* (+1: higher value = higher risk,
    -1: lower value = higher risk, e.g. distance to the border).
-2. **Normalisation** to 0–1, per feature, direction applied:
-   ``"rank"`` (default) — percentile rank ``(rank - 1) / (n - 1)`` with ties averaged: the share of
-   units with a lower value; robust to outliers and skew. ``"minmax"`` — min–max of
-   ``log1p(value)`` for non-negative features (counts, times, distances) and of the raw value for
-   signed ones (trend, Gi* z). A constant feature normalises to 0 (it cannot rank anyone).
+2. **Normalisation** to 0–1, per feature, direction applied. A unit without *signal* on a
+   feature (:data:`NO_SIGNAL`: no events, no fatalities, a trend or Gi* z ≤ 0, no event ever for
+   the recency) gets 0 — it is low, not middling. ``"rank"`` (default): the units with a signal
+   get their percentile among themselves, ``rank / n_signal`` (the highest 1; ties averaged).
+   ``"minmax"``: min–max of ``log1p(value)`` for non-negative features (counts, times,
+   distances) and of the raw value for signed ones. A constant feature normalises to 0.
 3. **Group score** = mean of the group's normalised features (equal weights within a group).
 4. **Score** = 100 × Σ_g w_g · group_g with the group weights ``settings.composite_weights``
    renormalised over the groups that have at least one feature (missing groups are recorded in
    ``RiskIndex.missing``) — so 0 ≤ skor ≤ 100.
-5. **Classes** by ``settings.class_breaks`` (25, 50, 75; right-closed): rendah ≤ 25 < sedang ≤ 50 <
-   tinggi ≤ 75 < sangat tinggi. **Rank** 1 = highest score (ties: lower code first).
-6. **Drivers** (``pendorong``): the three features with the largest weighted contribution
-   ``100 · w_g / n_g · normalised_f`` — contributions add up to the score exactly.
+5. **Classes** (:data:`kewaspadaan.schema.RISK_CLASSES`, never translated): from the forecast
+   (:func:`classify_probability`, absolute thresholds ``settings.class_thresholds`` on P(≥ 1
+   event), set by :func:`kewaspadaan.scoring.score`), or from the score by Fisher–Jenks breaks
+   (``settings.class_basis = "jenks"``, data-driven, :func:`jenks_breaks`) or fixed
+   ``settings.class_breaks`` (``"breaks"``). The index alone (no forecast) uses Jenks unless
+   ``"breaks"`` is chosen. **Rank** 1 = highest score (ties: lower code first).
+6. **Drivers** (``pendorong``): the (up to) three features with the largest weighted contribution
+   ``100 · w_g / n_g · normalised_f`` among those that *raise* the unit's risk: value present and
+   non-zero, and normalised above the median unit's (contributions add up to the score).
 
-:func:`sensitivity` moves each group weight by ±20 % (others renormalised) and reports rank
-stability per unit; :func:`alerts` flags units whose score rose by more than a margin.
+:func:`sensitivity` draws the group weights (Dirichlet around the base weights) and the
+normalisation (rank or minmax) at random and reports, per unit, the rank range and the
+probability that the class changes; :func:`alerts` flags units whose score rose by more than a
+margin; :func:`reliability` scores how much each unit's result can be trusted (share of features
+present, data age, location precision of its incidents), in the spirit of INFORM's reliability
+index.
 """
 
 from __future__ import annotations
@@ -36,7 +46,20 @@ import pandas as pd
 from kewaspadaan import settings
 from kewaspadaan._errors import ValidationError
 
-__all__ = ["FEATURE_SPEC", "RiskIndex", "alerts", "classify", "composite_index", "sensitivity"]
+__all__ = [
+    "FEATURE_SPEC",
+    "FORECAST_TABLE_COLUMNS",
+    "NO_SIGNAL",
+    "RiskIndex",
+    "alerts",
+    "class_change_probability",
+    "classify",
+    "classify_probability",
+    "composite_index",
+    "jenks_breaks",
+    "reliability",
+    "sensitivity",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -59,22 +82,58 @@ FEATURE_SPEC: dict[str, tuple[str, int, str]] = {
 }
 
 
-def _normalise(values: pd.Series, direction: int, method: str) -> pd.Series:
+#: Columns the forecast adds to the risk table (after the schema columns, before the features).
+FORECAST_TABLE_COLUMNS: tuple[str, ...] = (
+    "ekspektasi_insiden",
+    "ekspektasi_hingga_pemilu",
+    "ekspektasi_bawah80",
+    "ekspektasi_atas80",
+    "prob_bulan_pemilu",
+    "tren_hotspot",
+    "keandalan",
+    "prob_ganti_kelas",
+)
+#: Features whose value can mean "no signal", and the rule: ``"nonpositive"`` (≤ 0: no events,
+#: no fatalities, no rising trend, not a hot spot) or ``"max"`` (the largest value: months since
+#: the last event of a unit that never had one — the length of the record).
+NO_SIGNAL: dict[str, str] = {
+    "events_decay": "nonpositive",
+    "events_12m_per10k": "nonpositive",
+    "fatalities_decay": "nonpositive",
+    "events_3m": "nonpositive",
+    "trend_6m": "nonpositive",
+    "months_since_last": "max",
+    "lag_events_decay": "nonpositive",
+    "gi_z": "nonpositive",
+}
+
+
+def _no_signal(name: str, v: pd.Series) -> pd.Series:
+    rule = NO_SIGNAL.get(name)
+    if rule == "nonpositive":
+        return v.fillna(0.0) <= 0
+    if rule == "max":
+        return v.isna() | (v >= v.max())
+    return v.isna()
+
+
+def _normalise(values: pd.Series, direction: int, method: str, name: str = "") -> pd.Series:
     v = pd.to_numeric(values, errors="coerce").astype(float)
-    if direction < 0:
-        v = -v
+    silent = _no_signal(name, v)
+    x = -v if direction < 0 else v
     if method == "rank":
-        n = v.notna().sum()
-        out = (v.rank(method="average") - 1.0) / max(n - 1, 1)
-        if v.nunique() <= 1:
-            out[:] = 0.0
+        sig = x[~silent]
+        out = pd.Series(0.0, index=v.index)
+        if len(sig) and (sig.nunique() > 1 or name in NO_SIGNAL):
+            out[~silent] = sig.rank(method="average") / len(sig)
     elif method == "minmax":
-        raw = -v if direction < 0 else v
+        raw = v.copy()
         if raw.min() >= 0:
             raw = np.log1p(raw)
         x = -raw if direction < 0 else raw
         rng = x.max() - x.min()
         out = (x - x.min()) / rng if rng > 0 else x * 0.0
+        out[silent] = 0.0
     else:
         raise ValueError(f"normalisation must be 'rank' or 'minmax', not {method!r}")
     return out.fillna(0.0)
@@ -86,19 +145,22 @@ def classify(
     breaks: tuple[float, ...] | None = None,
     labels: tuple[str, ...] | None = None,
 ) -> pd.Series:
-    """Classes of a 0–100 score by right-closed ``breaks`` (default ``settings.class_breaks``).
+    """Classes of a value by right-closed ``breaks`` (default ``settings.class_breaks``).
 
     Parameters
     ----------
     score : pandas.Series
-        Scores 0–100.
+        Values (a 0–100 score, or probabilities with probability breaks).
     breaks : tuple of float, optional
         Upper bounds of all classes but the last, increasing.
     labels : tuple of str, optional
-        One more than ``breaks``; default ``settings.class_labels[settings.language]``.
+        One more than ``breaks``; default :data:`kewaspadaan.schema.RISK_CLASSES` (the fixed
+        identifiers — display labels come from ``settings.class_labels``).
     """
+    from kewaspadaan.schema import RISK_CLASSES
+
     breaks = tuple(settings.class_breaks if breaks is None else breaks)
-    labels = tuple(settings.class_labels[settings.language] if labels is None else labels)
+    labels = tuple(RISK_CLASSES if labels is None else labels)
     if len(labels) != len(breaks) + 1 or list(breaks) != sorted(breaks):
         raise ValidationError(
             "class_breaks",
@@ -106,6 +168,104 @@ def classify(
         )
     idx = np.searchsorted(np.asarray(breaks, dtype=float), score.to_numpy(dtype=float), side="left")
     return pd.Series(np.asarray(labels, dtype=object)[idx], index=score.index, name="kelas")
+
+
+def classify_probability(
+    prob: pd.Series, *, thresholds: tuple[float, ...] | None = None
+) -> pd.Series:
+    """Classes of P(≥ 1 event) on absolute thresholds (default ``settings.class_thresholds``).
+
+    A unit is ``rendah`` below the first threshold, ``sangat tinggi`` at or above the last
+    (left-closed: P = 0.05 with thresholds (0.05, 0.25, 0.60) is ``sedang``).
+    """
+    from kewaspadaan.schema import RISK_CLASSES
+
+    th = tuple(settings.class_thresholds if thresholds is None else thresholds)
+    if len(th) != len(RISK_CLASSES) - 1 or list(th) != sorted(th) or not 0 < th[0] <= th[-1] < 1:
+        raise ValidationError(
+            "class_thresholds",
+            [f"need {len(RISK_CLASSES) - 1} increasing probabilities in (0, 1), got {th}"],
+        )
+    idx = np.searchsorted(np.asarray(th, dtype=float), prob.to_numpy(dtype=float), side="right")
+    return pd.Series(np.asarray(RISK_CLASSES, dtype=object)[idx], index=prob.index, name="kelas")
+
+
+def class_change_probability(
+    prob: pd.Series,
+    sd_log: np.ndarray,
+    share: np.ndarray,
+    *,
+    thresholds: tuple[float, ...] | None = None,
+    draws: int | None = None,
+    seed: int = 0,
+) -> pd.Series:
+    """Probability that a forecast class changes under draws of the uncertain part of λ.
+
+    The expected count behind ``prob`` (λ = −log(1 − P)) is drawn as
+    ``λ · (1 − b + b · exp(ε))``, ``ε ~ N(0, sd_log²)``, with ``b`` the uncertain share (the
+    background) — see :func:`kewaspadaan.forecast.simulate.unit_uncertainty` — and re-classed
+    with :func:`classify_probability`; the result is the share of draws (default
+    ``settings.sensitivity_draws``) whose class differs from the class of ``prob``.
+    """
+    n_draws = int(settings.sensitivity_draws if draws is None else draws)
+    rng = np.random.default_rng(seed)
+    th = np.asarray(settings.class_thresholds if thresholds is None else thresholds, dtype=float)
+    classify_probability(prob, thresholds=tuple(th))  # validates the thresholds
+    p = np.clip(prob.to_numpy(dtype=float), 0.0, 1 - 1e-12)
+    lam = -np.log1p(-p)
+    base = np.searchsorted(th, -np.expm1(-lam), side="right")  # same round trip as the draws
+    eps = rng.normal(size=(n_draws, len(p))) * np.asarray(sd_log)[None, :]
+    b = np.clip(np.asarray(share, dtype=float), 0.0, 1.0)[None, :]
+    drawn = -np.expm1(-lam[None, :] * (1.0 - b + b * np.exp(eps)))
+    changed = np.searchsorted(th, drawn, side="right") != base[None, :]
+    out = pd.Series(changed.mean(axis=0), index=prob.index, name="prob_ganti_kelas")
+    return out.where(prob.notna())
+
+
+def jenks_breaks(score: pd.Series, *, k: int = 4) -> tuple[float, ...]:
+    """Fisher–Jenks natural breaks of ``score`` (``k`` classes): the ``k − 1`` upper bounds.
+
+    The optimal grouping of the sorted values into ``k`` runs that minimises the summed
+    within-class squared deviations (Fisher 1958; Jenks), by dynamic programming over the
+    matrix of segment costs — the same breaks as ``mapclassify.FisherJenks`` without its JIT
+    compilation. Above 500 values the DP runs on 300 evenly spaced quantiles (deterministic,
+    a few milliseconds). With ``k`` or fewer distinct values the breaks repeat the largest value
+    (the upper classes stay empty).
+    """
+    v = np.sort(pd.to_numeric(score, errors="coerce").dropna().to_numpy(dtype=float))
+    uniq = np.unique(v)
+    if len(uniq) <= k:
+        if not len(uniq):
+            return (0.0,) * (k - 1)
+        padded = [float(x) for x in uniq[:-1]] + [float(uniq[-1])] * (k - len(uniq))
+        return tuple(padded[: k - 1])
+    if len(v) > 500:
+        v = np.quantile(v, np.linspace(0.0, 1.0, 300))
+    n = len(v)
+    s1 = np.concatenate([[0.0], np.cumsum(v)])
+    s2 = np.concatenate([[0.0], np.cumsum(v**2)])
+    i, j = np.triu_indices(n + 1, k=1)  # segment v[i:j]
+    ssd = np.full((n + 1, n + 1), np.inf)
+    ssd[i, j] = s2[j] - s2[i] - (s1[j] - s1[i]) ** 2 / (j - i)
+    cost = ssd[0].copy()  # one class covering v[:j]
+    back = []
+    for _ in range(1, k):
+        total = cost[:, None] + ssd  # last class v[i:j] after optimal classes of v[:i]
+        arg = np.argmin(total, axis=0)
+        cost = total[arg, np.arange(n + 1)]
+        back.append(arg)
+    ends, j_end = [], n
+    for arg in reversed(back):
+        j_end = int(arg[j_end])
+        ends.append(j_end)
+    return tuple(float(v[e - 1]) for e in sorted(ends))
+
+
+def _score_classes(score: pd.Series, basis: str | None = None) -> pd.Series:
+    basis = basis or settings.class_basis
+    if basis == "breaks":
+        return classify(score)
+    return classify(score, breaks=jenks_breaks(score))
 
 
 @dataclass
@@ -132,7 +292,8 @@ class RiskIndex:
 
         A GeoDataFrame when boundaries were given. ``prob_insiden``, ``perubahan_skor`` and
         ``peringatan`` come from :attr:`extra` (set by :func:`kewaspadaan.scoring.score`), else
-        NaN/NaN/False.
+        NaN/NaN/False; the :data:`FORECAST_TABLE_COLUMNS` present in :attr:`extra` follow the
+        schema columns.
         """
         from kewaspadaan.schema import RISK_COLUMNS
 
@@ -149,13 +310,15 @@ class RiskIndex:
         out["prob_insiden"] = extra.get("prob_insiden", pd.Series(np.nan, index=idx))
         out["perubahan_skor"] = extra.get("perubahan_skor", pd.Series(np.nan, index=idx))
         out["peringatan"] = extra.get("peringatan", pd.Series(False, index=idx)).astype(bool)
+        fc = extra[[c for c in FORECAST_TABLE_COLUMNS if c in extra.columns]]
         feats = self.features.drop(
-            columns=[c for c in self.features.columns if c in RISK_COLUMNS], errors="ignore"
+            columns=[c for c in self.features.columns if c in RISK_COLUMNS or c in fc.columns],
+            errors="ignore",
         )
         if b is not None:
             geo = gpd.GeoDataFrame(out, geometry=b.geometry.reindex(idx).values, crs=b.crs)
-            return pd.concat([geo, feats], axis=1)
-        return pd.concat([out, feats], axis=1)
+            return pd.concat([geo, fc, feats], axis=1)
+        return pd.concat([out, fc, feats], axis=1)
 
     def explore(self, m: Any = None, **kwargs: Any):
         """Interactive folium map of the classes with a tooltip per unit; needs boundaries.
@@ -174,11 +337,14 @@ class RiskIndex:
             data[c] = data[c].astype(str).map(html.escape)
         data["prob_insiden"] = data["prob_insiden"].round(3)
         colors = getattr(settings, "map_class_colors", {})
-        labels = settings.class_labels[settings.language]
-        by_label = {
-            lab: colors.get(key, "#999999")
-            for lab, key in zip(labels, settings.class_labels["id"], strict=True)
-        }
+        display = dict(
+            zip(settings.class_labels["id"], settings.class_labels[settings.language], strict=True)
+        )
+        data["kelas"] = [display.get(k, k) for k in frame["kelas"]]
+        fill = dict(
+            zip(frame.index, frame["kelas"].map(lambda k: colors.get(k, "#999999")), strict=True)
+        )
+        data["_warna"] = [fill[i] for i in frame.index]
         if m is None:
             minx, miny, maxx, maxy = frame.total_bounds
             m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, **kwargs)
@@ -187,7 +353,7 @@ class RiskIndex:
             data.__geo_interface__,
             name="Skor risiko",
             style_function=lambda f: {
-                "fillColor": by_label.get(f["properties"]["kelas"], "#999999"),
+                "fillColor": f["properties"]["_warna"],
                 "color": "#444444",
                 "weight": 0.5,
                 "fillOpacity": 0.7,
@@ -330,7 +496,7 @@ def composite_index(
     groups = sorted({g for g, _, _ in present.values()})
     w = _resolve_weights(weights, groups, missing)
     norm = pd.DataFrame(
-        {n: _normalise(features[n], d, method) for n, (_, d, _) in present.items()},
+        {n: _normalise(features[n], d, method, n) for n, (_, d, _) in present.items()},
         index=features.index,
     )
     group_scores = pd.DataFrame(
@@ -351,9 +517,9 @@ def composite_index(
         group_scores=group_scores,
         weights=w,
         score=score,
-        kelas=classify(score),
+        kelas=_score_classes(score),
         peringkat=_rank(score, boundaries),
-        pendorong=_drivers(contrib, labels, n_drivers),
+        pendorong=_drivers(contrib, norm, features, labels, n_drivers),
         spec=spec,
         normalisation=method,
         boundaries=boundaries,
@@ -374,70 +540,159 @@ def _rank(score: pd.Series, boundaries: pd.DataFrame | None) -> pd.Series:
     return pd.Series(rank, index=score.index, name="peringkat")
 
 
-def _drivers(contrib: pd.DataFrame, labels: dict[str, str], k: int) -> pd.Series:
+def _drivers(
+    contrib: pd.DataFrame,
+    norm: pd.DataFrame,
+    features: pd.DataFrame,
+    labels: dict[str, str],
+    k: int,
+) -> pd.Series:
+    """Top-``k`` contributions among the features that raise each unit's risk.
+
+    A feature is a driver of a unit only when its value is present and non-zero and its
+    normalised value is above the median unit's (it raises the risk compared with a typical
+    unit); contributions of 0 never count.
+    """
+    cols = list(contrib.columns)
+    raw = features[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    nv = norm[cols].to_numpy()
     vals = contrib.to_numpy()
-    names = np.asarray([labels[c] for c in contrib.columns], dtype=object)
-    order = np.argsort(-vals, axis=1, kind="stable")[:, :k]
-    out = []
-    for i, row in enumerate(order):
-        out.append("; ".join(names[j] for j in row if vals[i, j] > 0))
+    ok = np.isfinite(raw) & (raw != 0) & (nv > np.median(nv, axis=0)[None, :]) & (vals > 0)
+    score = np.where(ok, vals, -np.inf)
+    names = np.asarray([labels[c] for c in cols], dtype=object)
+    order = np.argsort(-score, axis=1, kind="stable")[:, :k]
+    out = [
+        "; ".join(names[j] for j in row if np.isfinite(score[i, j])) for i, row in enumerate(order)
+    ]
     return pd.Series(out, index=contrib.index, name="pendorong")
 
 
-def sensitivity(index: RiskIndex, *, factors: tuple[float, ...] = (0.8, 1.2)) -> pd.DataFrame:
-    """Rank stability when each group weight is multiplied by each factor (others renormalised).
+def sensitivity(
+    index: RiskIndex,
+    *,
+    draws: int | None = None,
+    concentration: float | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Rank and class stability under Monte-Carlo draws of the weights and the normalisation.
+
+    Each draw takes group weights from a Dirichlet distribution centred on the base weights
+    (``concentration`` × base weights as parameters; larger = closer to the base) and the
+    normalisation ``"rank"`` or ``"minmax"`` with equal probability, re-scores every unit and
+    re-classes the score the way the base classes of the score were made
+    (``settings.class_basis = "breaks"``: fixed breaks, else Jenks breaks of the drawn score).
 
     Parameters
     ----------
     index : RiskIndex
         The base index.
-    factors : tuple of float, default (0.8, 1.2)
-        Multipliers applied to one group weight at a time (±20 %).
+    draws : int, optional
+        Monte-Carlo draws; default ``settings.sensitivity_draws``.
+    concentration : float, optional
+        Dirichlet concentration; default ``settings.sensitivity_concentration``.
+    seed : int, default 0
+        Seed of the draws.
 
     Returns
     -------
     DataFrame
-        Per unit: ``peringkat`` (base), ``peringkat_min``/``peringkat_max`` over the runs,
-        ``delta_peringkat_maks`` (max |Δrank|), ``delta_peringkat_rata`` (mean |Δrank|),
-        ``kelas_berubah`` (share of runs whose class differs from the base class) and one
-        ``peringkat_<group>_x<factor>`` column per run. ``attrs["runs"]`` lists the weights used.
+        Per unit: ``kode``, ``peringkat`` (base), ``peringkat_min``/``peringkat_max`` (5 % and
+        95 % of the drawn ranks, base included), ``delta_peringkat_maks`` (max |Δrank|),
+        ``delta_peringkat_rata`` (mean |Δrank|), ``kelas_berubah`` (share of draws whose class
+        of the score differs from the base class of the score). ``attrs["draws"]`` holds the
+        weights and normalisation of each draw.
     """
-    base_rank = index.peringkat
-    cols: dict[str, pd.Series] = {}
-    class_change = []
-    runs = {}
-    for g in index.weights:
-        for f in factors:
-            w = dict(index.weights)
-            w[g] *= f
-            total = sum(w.values())
-            w = {k: v / total for k, v in w.items()}
-            score = (index.group_scores[list(w)] * pd.Series(w)).sum(axis=1) * 100.0
-            name = f"peringkat_{g}_x{f:g}"
-            cols[name] = _rank(score, index.boundaries)
-            class_change.append(classify(score) != index.kelas)
-            runs[name] = w
-    ranks = pd.DataFrame(cols, index=base_rank.index)
-    delta = ranks.sub(base_rank, axis=0).abs()
+    n_draws = int(settings.sensitivity_draws if draws is None else draws)
+    conc = float(settings.sensitivity_concentration if concentration is None else concentration)
+    rng = np.random.default_rng(seed)
+    groups = list(index.weights)
+    base_w = np.array([index.weights[g] for g in groups])
+    gs = {m: _group_matrix(index, groups, m) for m in ("rank", "minmax")}
+    base_class = _score_classes(index.score)
+    ranks, changed, record = [], [], []
+    alpha = np.maximum(conc * base_w, 1e-3)
+    for _ in range(n_draws):
+        w = rng.dirichlet(alpha) if len(groups) > 1 else np.ones(1)
+        m = "rank" if rng.random() < 0.5 else "minmax"
+        score = pd.Series(100.0 * gs[m] @ w, index=index.score.index)
+        ranks.append(_rank(score, index.boundaries).to_numpy())
+        changed.append((_score_classes(score) != base_class).to_numpy())
+        record.append(
+            {"weights": dict(zip(groups, np.round(w, 4).tolist(), strict=True)), "norm": m}
+        )
+    b = index.peringkat.to_numpy()
+    r = np.column_stack(ranks) if ranks else b[:, None]
+    delta = np.abs(r - b[:, None])
     out = pd.DataFrame(
         {
             "kode": (
                 index.boundaries["kode"]
                 if index.boundaries is not None and "kode" in index.boundaries.columns
-                else base_rank.index.to_series()
+                else index.peringkat.index.to_series()
             ),
-            "peringkat": base_rank,
-            "peringkat_min": ranks.min(axis=1).clip(upper=base_rank),
-            "peringkat_max": ranks.max(axis=1).clip(lower=base_rank),
+            "peringkat": index.peringkat,
+            "peringkat_min": np.minimum(np.floor(np.quantile(r, 0.05, axis=1)), b).astype(int),
+            "peringkat_max": np.maximum(np.ceil(np.quantile(r, 0.95, axis=1)), b).astype(int),
             "delta_peringkat_maks": delta.max(axis=1),
             "delta_peringkat_rata": delta.mean(axis=1),
-            "kelas_berubah": pd.concat(class_change, axis=1).mean(axis=1),
+            "kelas_berubah": np.column_stack(changed).mean(axis=1) if changed else 0.0,
         },
-        index=base_rank.index,
+        index=index.peringkat.index,
     )
-    out = pd.concat([out, ranks], axis=1)
-    out.attrs["runs"] = runs
+    out.attrs["draws"] = record
     return out
+
+
+def _group_matrix(index: RiskIndex, groups: list[str], method: str) -> np.ndarray:
+    """Group scores (units × groups) of the index's features under ``method``."""
+    present = {n: s for n, s in index.spec.items() if n in index.normalised.columns}
+    norm = pd.DataFrame(
+        {n: _normalise(index.features[n], d, method, n) for n, (_, d, _) in present.items()},
+        index=index.features.index,
+    )
+    return np.column_stack(
+        [norm[[n for n, s in present.items() if s[0] == g]].mean(axis=1) for g in groups]
+    )
+
+
+def reliability(
+    features: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp,
+    data_end: pd.Timestamp | None,
+    precise_share: pd.Series | None = None,
+    spec: dict[str, tuple[str, int, str]] | None = None,
+) -> pd.Series:
+    """Reliability 0–1 of each unit's result (``keandalan``), INFORM-style.
+
+    ``keandalan = (w_f · present + w_a · age + w_p · precise) / (w_f + w_a + w_p)`` with the
+    weights ``settings.reliability_weights`` (``fitur``, ``umur_data``, ``presisi_lokasi``):
+
+    - *present*: share of the features of ``spec`` (default :data:`FEATURE_SPEC`) with a value
+      for the unit (a feature whose input layer is absent counts as missing for everyone);
+    - *age*: ``0.5 ** (months from the last incident in the data to as_of / half-life)``
+      (``settings.reliability_half_life_months``; no incident data: 0);
+    - *precise*: share of the unit's incidents located to the town or better (ACLED
+      geo_precision 1–2); 1 for a unit without incidents.
+    """
+    spec = dict(FEATURE_SPEC if spec is None else spec)
+    cols = [c for c in spec if c in features.columns]
+    vals = features.reindex(columns=cols).apply(pd.to_numeric, errors="coerce")
+    present = vals.notna().sum(axis=1) / max(len(spec), 1)
+    if data_end is None or pd.isna(data_end):
+        age = 0.0
+    else:
+        months = max(0.0, (pd.Timestamp(as_of) - pd.Timestamp(data_end)).days / 30.436875)
+        age = 0.5 ** (months / float(settings.reliability_half_life_months))
+    precise = (
+        pd.Series(1.0, index=features.index)
+        if precise_share is None
+        else precise_share.reindex(features.index).fillna(1.0)
+    )
+    w = settings.reliability_weights
+    total = w["fitur"] + w["umur_data"] + w["presisi_lokasi"]
+    out = (w["fitur"] * present + w["umur_data"] * age + w["presisi_lokasi"] * precise) / total
+    return out.clip(0.0, 1.0).rename("keandalan")
 
 
 def alerts(current: pd.Series, previous: pd.Series, *, margin: float | None = None) -> pd.DataFrame:

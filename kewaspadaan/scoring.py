@@ -12,10 +12,15 @@
    could not compute and why;
 3. builds the composite index (:mod:`kewaspadaan.risk`) as of ``as_of`` and one month earlier,
    flags alerts, runs the weight-sensitivity analysis;
-4. fits the calibrated model on the monthly panel before ``as_of`` and predicts the probability
-   of ≥ 1 incident in the month from ``as_of``; runs the rolling-origin backtest;
-5. when the data carry the generator's ground truth (``intensitas_benar``), measures how well the
-   score and the probability rank the true intensity (Spearman).
+4. builds the monthly count panel before ``as_of`` (:mod:`kewaspadaan.forecast`), runs the
+   rolling-origin backtest of the candidate count models against the baselines, chooses the
+   model on the past only, forecasts every month up to voting day (expected events, P(≥ 1),
+   80 % interval, per unit and aggregated), classes the units from the forecast, adds the
+   emerging hot-spot trend, the reliability and the probability that the class changes;
+5. when the data carry the generator's ground truth (``intensitas_benar``), validates against
+   the *future*: the skill of every backtest prediction against the true intensity of the month
+   it predicted, and (when the truth goes beyond ``as_of``) the ranking of the forecast against
+   the true intensity of the following months.
 """
 
 from __future__ import annotations
@@ -33,9 +38,17 @@ from scipy.stats import spearmanr
 from kewaspadaan import settings
 from kewaspadaan._errors import DataFileError, ValidationError
 from kewaspadaan._threads import capped
-from kewaspadaan.features.history import history_features, history_panel
-from kewaspadaan.model import Backtest, FittedModel, backtest, build_panel, calendar_features
-from kewaspadaan.model import fit_model as _fit_model
+from kewaspadaan.features.history import history_features
+from kewaspadaan.forecast import (
+    Backtest,
+    CountPanel,
+    Forecast,
+    ModelChoice,
+    backtest,
+    build_count_panel,
+    fit_forecast_model,
+    forecast_to_voting_day,
+)
 from kewaspadaan.risk import RiskIndex, alerts, composite_index, sensitivity
 from kewaspadaan.schema import LEVELS
 from kewaspadaan.spatial import spatial_weights
@@ -56,13 +69,19 @@ class ScoreResult:
     risk, previous : RiskIndex
         Composite index as of ``as_of`` and one month earlier.
     sensitivity : DataFrame
-        Rank stability under ±20 % weights (:func:`kewaspadaan.risk.sensitivity`).
+        Rank and class stability of the score under Monte-Carlo weights and normalisation
+        (:func:`kewaspadaan.risk.sensitivity`).
     alerts : DataFrame
         Score change since the previous month and the alert flag, per unit.
-    model : FittedModel or None
-        The calibrated model used for ``prob_insiden``.
+    model : ModelChoice or None
+        The count model chosen on the past (``model.name``) and fitted on every month.
     backtest : Backtest or None
         Rolling-origin backtest (None when skipped or the history is too short).
+    forecast : Forecast or None
+        Every month up to ``settings.voting_day``: ``forecast.to_frame()`` per unit,
+        ``forecast.aggregate("kabupaten" | "provinsi")``, ``forecast.totals()``.
+    hotspots : DataFrame or None
+        Emerging hot spots per unit (:func:`kewaspadaan.forecast.hotspots.emerging_hotspots`).
     rejected : DataFrame
         Incidents not used, with the reason (loader + assignment).
     accounting : dict
@@ -78,7 +97,7 @@ class ScoreResult:
     previous: RiskIndex
     sensitivity: pd.DataFrame
     alerts: pd.DataFrame
-    model: FittedModel | None
+    model: ModelChoice | None
     backtest: Backtest | None
     rejected: pd.DataFrame
     accounting: dict[str, Any]
@@ -87,13 +106,18 @@ class ScoreResult:
     missing: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     validation: dict[str, Any] = field(default_factory=dict)
+    forecast: Forecast | None = None
+    hotspots: pd.DataFrame | None = None
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """Write the outputs atomically into ``out_dir``; return ``{name: path}``.
 
         Files: ``risiko_<level>.gpkg`` (with geometry) and ``.csv`` (without), ``sensitivitas.csv``,
-        ``backtest.csv`` (metrics per method) and ``backtest_prediksi.csv`` (every prediction),
-        ``peringatan.csv`` (alerted units only), ``insiden_ditolak.csv``.
+        ``backtest.csv`` (metrics per method), ``backtest_uji.csv`` (model minus each baseline,
+        bootstrap intervals) and ``backtest_prediksi.csv`` (every prediction),
+        ``prakiraan_<level>.csv`` / ``prakiraan_kabupaten.csv`` / ``prakiraan_provinsi.csv``
+        (every month up to voting day), ``peringatan.csv`` (alerted units only),
+        ``insiden_ditolak.csv``.
         """
         from kewaspadaan._io_utils import write_table
 
@@ -110,6 +134,7 @@ class ScoreResult:
             pred = self.backtest.predictions.reset_index()
             pred["bulan"] = pred["bulan"].dt.strftime("%Y-%m")
             paths["backtest_prediksi"] = write_table(pred, out / "backtest_prediksi.csv")
+        paths.update(self._write_forecast(out))
         cols = [
             "kode",
             "nama",
@@ -127,6 +152,24 @@ class ScoreResult:
         )
         paths["insiden_ditolak"] = write_table(self.rejected, out / "insiden_ditolak.csv")
         logger.info("risk outputs written to %s", out)
+        return paths
+
+    def _write_forecast(self, out: Path) -> dict[str, Path]:
+        """The backtest tests and the forecast tables (see :meth:`write`)."""
+        from kewaspadaan._io_utils import write_table
+
+        paths: dict[str, Path] = {}
+        if self.backtest is not None:
+            paired = self.backtest.paired.rename_axis("pembanding").reset_index()
+            paths["backtest_uji"] = write_table(paired, out / "backtest_uji.csv")
+        if self.forecast is not None:
+            fc = self.forecast
+            paths["prakiraan"] = write_table(fc.to_frame(), out / f"prakiraan_{self.level}.csv")
+            for level in ("kabupaten", "provinsi"):
+                if level in fc.groups:
+                    paths[f"prakiraan_{level}"] = write_table(
+                        fc.aggregate(level), out / f"prakiraan_{level}.csv"
+                    )
         return paths
 
 
@@ -229,54 +272,99 @@ def _default_as_of(assigned: pd.DataFrame) -> pd.Timestamp:
     return (last.to_period("M") + 1).to_timestamp()
 
 
-def _predict_at(
-    model: FittedModel,
-    incidents: pd.DataFrame,
-    boundaries: gpd.GeoDataFrame,
-    as_of: pd.Timestamp,
-    static: pd.DataFrame,
-    w: Any,
-) -> pd.Series:
-    rows = history_panel(incidents, boundaries, months=pd.DatetimeIndex([as_of]), weights=w)
-    rows = rows.droplevel("bulan")
-    cal = calendar_features([as_of])
-    for c in cal.columns:
-        rows[c] = cal[c].iloc[0]
-    for c in static.select_dtypes("number").columns:
-        if c not in rows.columns:
-            rows[c] = static[c]
-    return pd.Series(model.predict_proba(rows), index=boundaries.index, name="prob_insiden")
+def _predict_at(choice: ModelChoice, panel: CountPanel) -> pd.Series:
+    """P(≥ 1 event) in the month from the assessment date, per unit (one step ahead: exact)."""
+    pred = choice.fit.predict(panel, np.array([panel.n_months]))
+    return pd.Series(pred.prob[:, 0], index=panel.index, name="prob_insiden")
 
 
 def validate_against_truth(
-    truth: pd.DataFrame, table: pd.DataFrame, as_of: pd.Timestamp, *, horizon_months: int = 12
+    truth: pd.DataFrame,
+    table: pd.DataFrame,
+    as_of: pd.Timestamp,
+    *,
+    horizon_months: int = 12,
+    backtest: Backtest | None = None,
+    forecast: Forecast | None = None,
 ) -> dict[str, Any]:
-    """Spearman of ``skor`` and ``prob_insiden`` with the true intensity (demo ground truth).
+    """Validation against the generator's true intensity — the *future* of a forecast.
 
-    The truth is the mean ``lambda_benar`` over the ``horizon_months`` months from ``as_of`` when
-    available, else ``lambda_benar`` of the last month before ``as_of`` (the data end).
+    - **Backtest** (when given): every backtest prediction was made before the month it
+      predicts; :meth:`~kewaspadaan.forecast.Backtest.skill` scores them and the truth
+      (``backtest_gap_brier``/``backtest_gap_log_loss`` of the model: share of the gap between
+      the historical mean and the truth closed), and ``backtest_spearman_bulanan`` is the mean
+      over backtest months of the Spearman correlation of the model's expected events with the
+      true intensity of that month.
+    - **After** ``as_of`` (when the truth covers months from ``as_of``): Spearman of ``skor``,
+      ``prob_insiden`` and the forecast's expected events with the mean true intensity of the
+      ``horizon_months`` months from ``as_of`` (``truth_masa = "sesudah"``).
+    - Without truth after ``as_of`` the same Spearman correlations are taken against the true
+      intensity of the last month *before* ``as_of`` and labelled ``truth_masa = "sebelum"``:
+      agreement with the present state, not a validation of a forecast.
+
+    Returns an empty dict when the truth covers nothing; ``truth`` says which months were used.
     """
     t = truth.copy()
     t["bulan"] = pd.PeriodIndex(t["bulan"].astype(str), freq="M")
     start = as_of.to_period("M")
+    out: dict[str, Any] = {}
     ahead = t[(t["bulan"] >= start) & (t["bulan"] < start + horizon_months)]
+    before = t[t["bulan"] < start]
     if len(ahead):
         ref = ahead.groupby("kode")["lambda_benar"].mean()
-        what = f"mean lambda_benar {ahead['bulan'].min()}..{ahead['bulan'].max()}"
+        out["truth"] = f"mean lambda_benar {ahead['bulan'].min()}..{ahead['bulan'].max()}"
+        out["truth_masa"] = "sesudah"
+        months = {str(m) for m in ahead["bulan"].unique()}
+    elif len(before):
+        last = before["bulan"].max()
+        ref = before[before["bulan"] == last].groupby("kode")["lambda_benar"].mean()
+        out["truth"] = f"lambda_benar {last} (before as_of: agreement, not a forecast check)"
+        out["truth_masa"] = "sebelum"
+        months = set()
     else:
-        before = t[t["bulan"] < start]
-        if before.empty:
-            return {}
-        lastm = before["bulan"].max()
-        ref = before[before["bulan"] == lastm].groupby("kode")["lambda_benar"].mean()
-        what = f"lambda_benar {lastm}"
+        return out
     lam = table["kode"].map(ref)
     ok = lam.notna()
-    out: dict[str, Any] = {"truth": what, "n": int(ok.sum())}
-    for col in ("skor", "prob_insiden"):
-        if col in table.columns and table[col].notna().any():
-            out[f"spearman_{col}"] = float(spearmanr(table.loc[ok, col], lam[ok]).statistic)
+    out["n"] = int(ok.sum())
+    cols = {"skor": table.get("skor"), "prob_insiden": table.get("prob_insiden")}
+    if forecast is not None and months:
+        fc = forecast.to_frame()
+        mean_fc = fc[fc["bulan"].isin(months)].groupby("kode")["ekspektasi"].mean()
+        cols["ekspektasi_prakiraan"] = table["kode"].map(mean_fc)
+    for col, vals in cols.items():
+        if vals is not None and pd.Series(vals)[ok].notna().sum() > 2:
+            out[f"spearman_{col}"] = float(spearmanr(vals[ok], lam[ok]).statistic)
+    if backtest is not None:
+        out.update(_backtest_truth(truth, backtest))
     return out
+
+
+def _backtest_truth(truth: pd.DataFrame, bt: Backtest) -> dict[str, Any]:
+    try:
+        skill = bt.skill(truth)
+    except ValidationError as exc:
+        logger.warning("backtest not validated against the truth: %s", exc)
+        return {}
+    t = truth.copy()
+    t["bulan"] = pd.PeriodIndex(t["bulan"].astype(str), freq="M").to_timestamp()
+    lam = t.set_index(["kode", "bulan"])["lambda_benar"]
+    exp = bt.expected["model"]
+    units = exp.index.get_level_values(0)
+    months = exp.index.get_level_values("bulan")
+    true = lam.reindex(pd.MultiIndex.from_arrays([bt.codes.reindex(units).to_numpy(), months]))
+    frame = pd.DataFrame({"m": exp.to_numpy(), "t": true.to_numpy(), "bulan": months})
+    rho = frame.groupby("bulan").apply(
+        lambda g: spearmanr(g["m"], g["t"]).statistic, include_groups=False
+    )
+    return {
+        "backtest_gap_brier": float(skill.loc["model", "gap_brier"]),
+        "backtest_gap_log_loss": float(skill.loc["model", "gap_log_loss"]),
+        "backtest_brier_kebenaran": float(skill.loc["kebenaran", "brier"]),
+        "backtest_spearman_bulanan": float(rho.mean()),
+        "backtest_skill": {
+            m: {k: round(float(v), 4) for k, v in row.items()} for m, row in skill.iterrows()
+        },
+    }
 
 
 @capped
@@ -360,7 +448,7 @@ def score(
         pd.concat([hist_prev, static], axis=1), weights=weights, boundaries=boundaries
     )
     warn = alerts(risk.score, previous.score)
-    fitted, bt, prob = _model_part(
+    part = _model_part(
         assigned,
         boundaries,
         as_of,
@@ -374,35 +462,38 @@ def score(
         progress,
         notes,
     )
-    risk.extra = pd.DataFrame(
-        {
-            "prob_insiden": prob,
-            "perubahan_skor": warn["perubahan_skor"],
-            "peringatan": warn["peringatan"],
-        },
-        index=boundaries.index,
-    )
+    _attach_forecast(risk, part, warn, assigned, as_of, notes, seed)
+    sens = sensitivity(risk, seed=seed)
+    if risk.extra is not None and risk.extra["prob_ganti_kelas"].isna().all():
+        risk.extra["prob_ganti_kelas"] = sens["kelas_berubah"]
     table = _with_unit_context(risk.to_frame(), boundaries)
     missing.update({k: v for k, v in risk.missing.items() if k not in missing})
     result = ScoreResult(
         table=table,
         risk=risk,
         previous=previous,
-        sensitivity=sensitivity(risk),
+        sensitivity=sens,
         alerts=warn,
-        model=fitted,
-        backtest=bt,
+        model=part.choice,
+        backtest=part.backtest,
         rejected=assignment.rejected,
         accounting=assignment.summary(),
         as_of=as_of,
         level=level,
         missing=missing,
         notes=notes,
+        forecast=part.forecast,
+        hotspots=part.hotspots,
     )
     truth = getattr(layers, "intensitas_benar", None)
     if truth is not None and level == "kecamatan":
-        result.validation = validate_against_truth(truth, table, as_of)
-        logger.info("validation against the true intensity: %s", result.validation)
+        result.validation = validate_against_truth(
+            truth, table, as_of, backtest=part.backtest, forecast=part.forecast
+        )
+        logger.info(
+            "validation against the true intensity: %s",
+            {k: v for k, v in result.validation.items() if k != "backtest_skill"},
+        )
     return result
 
 
@@ -491,6 +582,19 @@ def _score_without_incidents(
     )
 
 
+@dataclass
+class _ForecastPart:
+    """What :func:`_model_part` produced (all None/NaN when the history is too short)."""
+
+    prob: pd.Series
+    choice: ModelChoice | None = None
+    backtest: Backtest | None = None
+    forecast: Forecast | None = None
+    panel: CountPanel | None = None
+    hotspots: pd.DataFrame | None = None
+    uncertainty: tuple[np.ndarray, np.ndarray] | None = None
+
+
 def _model_part(
     assigned,
     boundaries,
@@ -504,31 +608,119 @@ def _model_part(
     seed,
     progress,
     notes,
-):
-    """Fit the model before ``as_of``, predict the month from it, and backtest."""
-    nan = pd.Series(np.nan, index=boundaries.index, name="prob_insiden")
+) -> _ForecastPart:
+    """Count panel before ``as_of``; backtest; model chosen on the past; forecast; hot spots."""
+    from kewaspadaan.forecast.hotspots import emerging_hotspots
+    from kewaspadaan.forecast.simulate import unit_uncertainty
+    from kewaspadaan.spatial import star_matrix
+
+    part = _ForecastPart(pd.Series(np.nan, index=boundaries.index, name="prob_insiden"))
     try:
-        panel = build_panel(assigned, boundaries, end=as_of, static=static, weights=w)
-        fitted = _fit_model(panel, model=model, seed=seed)
+        panel = build_count_panel(assigned, boundaries, end=as_of, static=static, weights=w)
     except ValidationError as exc:
-        notes["prob_insiden"] = f"model not fitted: {exc}"
-        logger.warning("model not fitted: %s", exc)
-        return None, None, nan
-    prob = _predict_at(fitted, assigned, boundaries, as_of, static, w)
-    bt = None
+        notes["prob_insiden"] = f"no forecast: {exc}"
+        logger.warning("no forecast: %s", exc)
+        return part
+    part.panel = panel
+    part.hotspots = emerging_hotspots(
+        panel.counts, star_matrix(w, boundaries.index), index=boundaries.index
+    )
     if run_backtest:
-        area = static["area_km2"] if "area_km2" in static.columns else None
         try:
-            bt = backtest(
+            part.backtest = backtest(
                 panel,
                 n_months=backtest_months,
                 refit_every=refit_every,
                 model=model,
-                area_km2=area,
                 seed=seed,
                 progress=progress,
             )
         except ValidationError as exc:
             notes["backtest"] = f"backtest skipped: {exc}"
             logger.warning("backtest skipped: %s", exc)
-    return fitted, bt, prob
+    try:
+        part.choice = fit_forecast_model(panel, model=model, seed=seed)
+    except ValidationError as exc:
+        notes["prob_insiden"] = f"model not fitted: {exc}"
+        logger.warning("model not fitted: %s", exc)
+        return part
+    part.prob = _predict_at(part.choice, panel)
+    part.forecast = forecast_to_voting_day(part.choice, panel, seed=seed)
+    part.uncertainty = unit_uncertainty(part.choice, panel)
+    notes.update({f"prakiraan_{k}": v for k, v in part.forecast.notes.items()})
+    return part
+
+
+def _attach_forecast(
+    risk: RiskIndex,
+    part: _ForecastPart,
+    warn: pd.DataFrame,
+    assigned: pd.DataFrame,
+    as_of: pd.Timestamp,
+    notes: dict[str, str],
+    seed: int,
+) -> None:
+    """Forecast columns, classes, hot-spot trend, reliability and class stability on ``risk``.
+
+    The classes follow ``settings.class_basis`` (see :mod:`kewaspadaan.risk`); without a
+    forecast the classes of the score stay and ``notes["kelas"]`` says so.
+    """
+    from kewaspadaan.risk import class_change_probability, classify_probability, reliability
+
+    idx = risk.score.index
+    extra = pd.DataFrame(
+        {
+            "prob_insiden": part.prob,
+            "perubahan_skor": warn["perubahan_skor"],
+            "peringatan": warn["peringatan"],
+        },
+        index=idx,
+    )
+    basis = settings.class_basis
+    fc = part.forecast
+    if fc is not None:
+        first = fc.month(1).set_index("kode")
+        last = fc.month(int(fc.units["horizon_bulan"].max())).set_index("kode")
+        tot = fc.totals().set_index("kode")
+        codes = risk.boundaries["kode"].astype(str) if risk.boundaries is not None else None
+        if codes is not None:
+            extra["ekspektasi_insiden"] = codes.map(first["ekspektasi"]).to_numpy()
+            extra["ekspektasi_hingga_pemilu"] = codes.map(
+                tot["ekspektasi_hingga_pemilu"]
+            ).to_numpy()
+            extra["ekspektasi_bawah80"] = codes.map(tot["bawah80"]).to_numpy()
+            extra["ekspektasi_atas80"] = codes.map(tot["atas80"]).to_numpy()
+            extra["prob_bulan_pemilu"] = codes.map(last["prob_min1"]).to_numpy()
+    if part.hotspots is not None:
+        extra["tren_hotspot"] = part.hotspots["tren_hotspot"].reindex(idx)
+    precise = None
+    if "geo_precision" in assigned.columns and len(assigned):
+        gp = pd.to_numeric(assigned["geo_precision"], errors="coerce")
+        share = (gp <= 2).groupby(assigned["kode"].astype(str)).mean()
+        if risk.boundaries is not None:
+            precise = pd.Series(
+                risk.boundaries["kode"].astype(str).map(share).to_numpy(), index=idx
+            )
+    data_end = pd.to_datetime(assigned["event_date"]).max() if len(assigned) else None
+    extra["keandalan"] = reliability(
+        risk.features, as_of=as_of, data_end=data_end, precise_share=precise
+    )
+    quantity = {"prob_insiden": "prob_insiden", "prob_bulan_pemilu": "prob_bulan_pemilu"}
+    if (
+        basis in quantity
+        and quantity[basis] in extra.columns
+        and extra[quantity[basis]].notna().all()
+    ):
+        prob = extra[quantity[basis]]
+        risk.kelas = classify_probability(prob)
+        n = len(prob)
+        sd, share_b = part.uncertainty or (np.zeros(n), np.zeros(n))
+        extra["prob_ganti_kelas"] = class_change_probability(prob, sd, share_b, seed=seed)
+    else:
+        if basis in quantity:
+            notes["kelas"] = (
+                f"class_basis {basis!r} needs the forecast, which is not available: "
+                "classes from the composite score (Jenks breaks)"
+            )
+        extra["prob_ganti_kelas"] = None
+    risk.extra = extra

@@ -22,12 +22,12 @@ __all__ = [
     "analysis_crs",
     "assign_max_distance_m",
     "backend",
+    "backtest_bootstrap",
     "backtest_months",
     "backtest_refit_every",
-    "calibration_method",
-    "calibration_months",
+    "class_basis",
     "class_breaks",
-    "class_labels",
+    "class_thresholds",
     "cluster_radius_px",
     "composite_weights",
     "critical_links_all",
@@ -38,24 +38,31 @@ __all__ = [
     "decay_half_life_days",
     "demo_seed",
     "departure_days_before",
-    "election_dates",
+    "election_calendar",
+    "election_season_months",
     "escort_officers",
     "escort_riam_officers",
+    "forecast_draws",
+    "forecast_interval",
+    "forecast_max_cells",
     "friction_speeds_kmh",
+    "hawkes",
     "heatmap_bandwidth_m",
     "heatmap_max_pixels",
+    "hotspots",
     "hub_handling_h",
     "hub_search_h",
     "kg_per_kotak",
     "kotak_per_tps",
     "language",
     "load_toml",
-    "log_level",
     "map_class_colors",
     "map_coordinate_decimals",
     "map_incident_months",
     "map_simplify_tolerance_m",
+    "model_candidates",
     "model_choice",
+    "model_selection_metric",
     "network_access_max_km",
     "network_access_split_gain_m",
     "network_cost_rp_per_km",
@@ -63,7 +70,7 @@ __all__ = [
     "network_speeds_kmh",
     "operating_hours",
     "output_dir",
-    "persistence_smoothing",
+    "pai_area_shares",
     "personnel_norm",
     "plan_echelons",
     "plan_late_horizon_h",
@@ -76,6 +83,8 @@ __all__ = [
     "ppk_deadline_days_before",
     "ppk_deadline_hour",
     "pps_to_tps_h",
+    "reliability_half_life_months",
+    "reliability_weights",
     "remoteness_fallback",
     "report_classification",
     "report_watch_n",
@@ -89,6 +98,8 @@ __all__ = [
     "sea_lane_k",
     "sea_lane_max_km",
     "sea_lane_port_km",
+    "sensitivity_concentration",
+    "sensitivity_draws",
     "snapshot",
     "threads",
     "tps_deadline_days_before",
@@ -96,6 +107,7 @@ __all__ = [
     "transfer_cost_rp",
     "transfer_time_h",
     "unloading_time_h",
+    "validation_months",
     "vehicle_types",
     "voting_day",
     "water_stage",
@@ -408,6 +420,17 @@ assign_max_distance_m: float = 2000.0
 # --------------------------------------------------------------------------------------------
 #: Half-life (days) of the exponential time decay applied to incident counts.
 decay_half_life_days: float = 180.0
+#: Emerging hot spots (kewaspadaan.forecast.hotspots): the last ``months`` months in steps of
+#: ``bin_months``; hot when the Gi* z of a step reaches the one-sided ``alpha`` level; trend
+#: significant at ``trend_alpha`` (Mann-Kendall); persistent when hot in ``persistent_share``
+#: of the steps.
+hotspots: dict[str, Any] = {
+    "months": 24,
+    "bin_months": 1,
+    "alpha": 0.05,
+    "trend_alpha": 0.05,
+    "persistent_share": 0.9,
+}
 
 # --------------------------------------------------------------------------------------------
 # Composite index
@@ -419,13 +442,34 @@ composite_weights: dict[str, float] = {
     "remoteness": 0.20,
     "geography": 0.20,
 }
-#: Breaks on the 0-100 score between the four classes (right-closed upper bounds).
+#: What the risk classes (column ``kelas``, values ``schema.RISK_CLASSES``) are made from:
+#: ``"prob_insiden"`` — the forecast P(>= 1 event) in the month from the assessment date on the
+#: absolute ``class_thresholds``; ``"prob_bulan_pemilu"`` — the same for the month of
+#: ``voting_day``; ``"jenks"`` — Fisher-Jenks natural breaks of the composite score
+#: (data-driven); ``"breaks"`` — the fixed ``class_breaks`` on the score. Without a forecast (no
+#: incidents) the score classes are used (Jenks unless "breaks").
+class_basis: str = "prob_insiden"
+#: P(>= 1 event in the month) at which a unit becomes sedang / tinggi / sangat tinggi
+#: (left-closed): below 5 % rendah (an incident in less than one month in twenty); 5-25 % sedang
+#: (up to one month in four); 25-60 % tinggi; 60 % or more sangat tinggi (incidents in most
+#: months).
+class_thresholds: tuple[float, float, float] = (0.05, 0.25, 0.60)
+#: Breaks on the 0-100 score between the four classes (right-closed), for class_basis "breaks".
 class_breaks: tuple[float, float, float] = (25.0, 50.0, 75.0)
-#: Class labels, lowest first, per language.
+#: Class labels for display, lowest first, per language (the data keep ``schema.RISK_CLASSES``).
 class_labels: dict[str, tuple[str, str, str, str]] = {
     "id": ("rendah", "sedang", "tinggi", "sangat tinggi"),
     "en": ("low", "medium", "high", "very high"),
 }
+#: Monte-Carlo stability of the classes: draws, and the Dirichlet concentration of the drawn
+#: composite weights around the base weights (larger = closer; 20 gives a weight of 0.45 a
+#: standard deviation of about 0.1).
+sensitivity_draws: int = 200
+sensitivity_concentration: float = 20.0
+#: Reliability (``keandalan``): weights of the share of features present, the data age and the
+#: location precision of the unit's incidents; half-life (months) of the data-age score.
+reliability_weights: dict[str, float] = {"fitur": 0.5, "umur_data": 0.3, "presisi_lokasi": 0.2}
+reliability_half_life_months: float = 12.0
 #: Normalisation of features in the composite index: "rank" (percentile) or "minmax" (of log1p).
 risk_normalisation: str = "rank"
 #: Early warning: a unit is flagged when its score rose by more than this many points (0-100
@@ -433,29 +477,108 @@ risk_normalisation: str = "rank"
 alert_margin: float = 10.0
 
 # --------------------------------------------------------------------------------------------
-# Predictive model and rolling-origin backtest (kewaspadaan.model)
+# Forecast: count models, rolling-origin backtest, forecast to voting day (kewaspadaan.forecast)
 # --------------------------------------------------------------------------------------------
-#: Model: "hgb" (HistGradientBoostingClassifier), "logit" (spline logistic regression) or
-#: "auto" (chosen by validation on the most recent past months only).
+#: Candidate count models compared on the past (rolling-origin validation): "hawkes"
+#: (self-exciting, kewaspadaan.forecast.hawkes), "glm" (negative-binomial GLM on lags and
+#: spatial lags), "gbm" (Poisson gradient boosting), "ewma" (tuned exponentially weighted mean).
+model_candidates: tuple[str, ...] = ("hawkes", "glm", "gbm", "ewma")
+#: "auto": each month the candidate with the best score over the previous
+#: ``validation_months`` one-step-ahead predictions (made by fits on earlier months only) is
+#: used; or the name of one candidate to always use it.
 model_choice: str = "auto"
-#: Probability calibration on the last past months: "sigmoid" (Platt) or "isotonic".
-calibration_method: str = "sigmoid"
-#: Months held out (most recent past) for model choice and calibration.
-calibration_months: int = 12
-#: Rolling-origin backtest: number of final months predicted, one at a time.
+#: Score that chooses the candidate: "log_loss" (of P(>= 1)), "brier" or "crps" (counts).
+model_selection_metric: str = "log_loss"
+#: One-step-ahead months the choice is made on (rolling validation, nothing thrown away: every
+#: fit uses all months before its origin): the first ``validation_months`` months before the
+#: backtest and, with ``validation_window = "expanding"``, every later month (a steadier choice
+#: than the sliding window of the last ``validation_months``, ``"rolling"``).
+validation_months: int = 12
+validation_window: str = "expanding"
+#: Rolling-origin backtest: number of final months predicted, one month ahead each.
 backtest_months: int = 24
-#: Refit the model every this many backtest months (1 = every month).
-backtest_refit_every: int = 3
-#: Persistence baseline: p = 1 - s after a month with events, s after a month without.
-persistence_smoothing: float = 0.05
+#: One refit cadence (months) for every method in the backtest; ``None`` = each method's own
+#: cadence ``refit_months`` (warm starts in between).
+backtest_refit_every: int | None = None
+#: Month-bootstrap replicates of the backtest intervals and paired tests.
+backtest_bootstrap: int = 1000
+#: Shares of the total AREA flagged by the equal-area PAI (units ranked by expected events per
+#: km²).
+pai_area_shares: tuple[float, ...] = (0.05, 0.10, 0.20)
+#: Joint Monte-Carlo paths of the forecast up to voting day (capped so that paths x units stays
+#: below ``forecast_max_cells``); the interval is the central ``forecast_interval`` of them.
+forecast_draws: int = 1000
+forecast_max_cells: int = 2_000_000
+forecast_interval: float = 0.80
+#: Options of the Hawkes candidate: prior standard deviations (log scale) of the unit effects
+#: ("auto": empirical Bayes, starting at ``eb_start_sd``, ``eb_steps`` updates per fit, at least
+#: ``eb_min_sd`` and at most ``eb_max_sd``: units that never had an event would otherwise
+#: drive it up without bound), of each election's deviation from its type, of the type multipliers, of the
+#: trend (per decade) and of the covariate slopes; months that only feed the triggering; L-BFGS
+#: iterations (cold / warm start); the ranges of the monthly decay of each triggering kernel
+#: (fast flare-ups, slow persistence); the largest branching ratio allowed; the count family
+#: given λ ("poisson", or "negbin" with a fitted size: better log-likelihood on bursty real
+#: data, but its lower P(>= 1) for active units scored worse on the UCDP backtest).
+hawkes: dict[str, Any] = {
+    "unit_effect_sd": "auto",
+    "eb_start_sd": 0.5,
+    "eb_min_sd": 0.05,
+    "eb_max_sd": 1.0,
+    "eb_steps": 1,
+    "spatial_rho": 0.9,
+    "election_sd": 0.3,
+    "type_sd": 1.0,
+    "trend_sd": 1.0,
+    "beta_sd": 2.0,
+    "warmup_months": 6,
+    "max_iter": 500,
+    "warm_max_iter": 30,
+    "kernels": ((0.02, 0.85), (0.85, 0.995)),
+    "max_branching": 0.99,
+    "family": "poisson",
+}
+#: Options of the GLM (ridge sd of the standardised coefficients, training months, iterations)
+#: and of the Poisson gradient boosting (scikit-learn HistGradientBoostingRegressor; above
+#: ``max_rows`` training rows the zero rows are subsampled and reweighted).
+glm: dict[str, Any] = {
+    "beta_sd": 2.0,
+    "max_train_months": 120,
+    "max_iter": 300,
+    "warm_max_iter": 40,
+}
+gbm: dict[str, Any] = {
+    "learning_rate": 0.1,
+    "max_iter": 80,
+    "max_leaf_nodes": 15,
+    "min_samples_leaf": 50,
+    "l2_regularization": 1.0,
+    "max_train_months": 120,
+    "max_rows": 300_000,
+}
+#: Grid of the tuned EWMA (half-lives in months, shrinkage towards the province-wide mean) and
+#: the first months it is not scored on.
+ewma: dict[str, Any] = {
+    "half_life_months": (0.5, 1, 2, 3, 4, 6, 9, 12, 18, 24, 36),
+    "shrink": (0.0, 0.05, 0.1, 0.2, 0.4),
+    "warmup_months": 6,
+}
+#: Baselines: windows (months) the windowed mean chooses from; prior strength (months) of the
+#: persistence transition probabilities.
+baselines: dict[str, Any] = {"window_months": (3, 6, 12, 24, 36), "prior_months": 2.0}
+#: Refit cadence (months) of each method in the backtest and the rolling validation: the
+#: warm-started parametric models refit often (each refit takes a fraction of a second), the
+#: gradient boosting (no warm start) once a year. Methods not listed refit monthly.
+refit_months: dict[str, int] = {"hawkes": 1, "glm": 3, "gbm": 12, "ewma": 1}
 #: Cell size (m) of the friction surface used for the remoteness features of the risk score
 #: (the DEM is averaged to it; ``None`` keeps the DEM's own cells). 500 m gives travel times
 #: within a few minutes of the 250 m demo DEM at a fraction of the cost.
 score_friction_resolution_m: float | None = 500.0
-#: Scheduled national/regional election days (ISO dates): Pemilu 2019, Pilkada 2020, Pemilu 2024,
-#: Pilkada 2024. The model's calendar features (``election_season``, ``months_to_election``) use
-#: them; add future dates as KPU fixes them.
-election_dates: tuple[str, ...] = ("2019-04-17", "2020-12-09", "2024-02-14", "2024-11-27")
+#: Election calendar file (CSV: tanggal, jenis Pemilu/Pilkada, cakupan, status, keterangan);
+#: ``None`` = the shipped ``kewaspadaan/data_files/pemilihan.csv`` (Pemilu 1999-2029, Pilkada
+#: 2015, 2017, 2018, 2020, 2024). ``voting_day`` replaces the planned row of its year.
+election_calendar: str | None = None
+#: Election season: from this many months before to this many after the voting month.
+election_season_months: tuple[int, int] = (3, 1)
 
 # --------------------------------------------------------------------------------------------
 # Security personnel planning norm: officers per TPS by risk class
@@ -560,17 +683,35 @@ _TOML_TABLES = {
         "critical_links_all",
         "critical_links_max_candidates",
     ],
-    "history": ["decay_half_life_days"],
+    "history": ["decay_half_life_days", "hotspots"],
     "io": ["assign_max_distance_m"],
-    "risk": ["composite_weights", "class_breaks", "risk_normalisation", "alert_margin"],
+    "risk": [
+        "composite_weights",
+        "class_basis",
+        "class_thresholds",
+        "class_breaks",
+        "risk_normalisation",
+        "alert_margin",
+        "sensitivity_draws",
+        "sensitivity_concentration",
+        "reliability_weights",
+        "reliability_half_life_months",
+    ],
     "model": [
+        "model_candidates",
         "model_choice",
-        "calibration_method",
-        "calibration_months",
+        "model_selection_metric",
+        "validation_months",
         "backtest_months",
         "backtest_refit_every",
-        "persistence_smoothing",
-        "election_dates",
+        "backtest_bootstrap",
+        "pai_area_shares",
+        "forecast_draws",
+        "forecast_max_cells",
+        "forecast_interval",
+        "hawkes",
+        "election_calendar",
+        "election_season_months",
         "score_friction_resolution_m",
     ],
     "maps": [

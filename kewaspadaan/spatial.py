@@ -36,6 +36,7 @@ __all__ = [
     "GiStar",
     "getis_ord_gi_star",
     "gi_star_z",
+    "gi_star_z_panel",
     "spatial_lag",
     "spatial_weights",
     "star_matrix",
@@ -262,6 +263,36 @@ def gi_star_z(values: np.ndarray, star: sparse.csr_matrix) -> np.ndarray:
     if y.sum() == 0 or np.ptp(y) == 0:
         return np.zeros(len(y))
     return np.nan_to_num(_gi_analytic(y, star)[1])
+
+
+def gi_star_z_panel(values: np.ndarray, star: sparse.csr_matrix) -> np.ndarray:
+    """Analytical Gi* z-scores of every column (month) of ``values`` at once.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Non-negative values, shape (units, months) (e.g. events per unit and month).
+    star : scipy.sparse.csr_matrix
+        From :func:`star_matrix` (binary, self-weight 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape; column ``t`` equals :func:`gi_star_z` of ``values[:, t]`` (0 where Gi* is
+        undefined: a month without events or with equal values everywhere).
+    """
+    y = np.asarray(values, dtype=float)
+    n = y.shape[0]
+    total = y.sum(axis=0)
+    mean = total / n
+    var = (y**2).sum(axis=0) / n - mean**2
+    card = np.asarray(star.sum(axis=1)).ravel()[:, None]
+    ok = (total > 0) & (var > 1e-15 * np.maximum(mean**2, 1e-300))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gi = (star @ y) / total[None, :]
+        sd = np.sqrt(card * (n - card) / (n - 1) / n**2 * var[None, :] / mean[None, :] ** 2)
+        z = (gi - card / n) / sd
+    return np.where(ok[None, :] & np.isfinite(z), z, 0.0)
 
 
 def getis_ord_gi_star(

@@ -118,7 +118,9 @@ def test_walkthrough_summary_is_consistent(executed, demo_full):
     assert acc["n_read"] == acc["n_assigned"] + acc["n_rejected"] > 0
     assert sum(summary["kelas"].values()) == summary["unit"]
     bt = summary["backtest"]
-    assert set(bt) == {"model", "bulan_lalu", "rata_historis"}
+    from kewaspadaan.forecast import METHODS
+
+    assert set(bt) == set(METHODS)
     assert all(0 < bt[m]["brier"] < 1 and 0 < bt[m]["aupr"] <= 1 for m in bt)
     assert summary["validasi"]["spearman_skor"] > 0.5
     logi = summary["logistik"]

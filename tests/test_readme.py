@@ -48,7 +48,7 @@ def test_readme_python_tour_runs(demo_small, tmp_path, monkeypatch):
     exec(compile(code, "README.md", "exec"), namespace)
     assert len(namespace["result"].table) > 0
     assert namespace["plan"].disruption is not None
-    assert {"model", "bulan_lalu", "rata_historis"} <= set(
+    assert {"model", "persistensi", "rata_historis"} <= set(
         namespace["result"].backtest.metrics.index
     )
 

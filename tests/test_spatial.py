@@ -159,3 +159,18 @@ def test_real_kaltim_weights(shared_data):
     extra = sum(len(set(w.neighbors[i]) - set(queen.neighbors[i])) for i in range(w.n))
     assert extra > 20
     assert w.mean_neighbors < 8  # but does not connect far-apart units
+
+
+def test_gi_star_panel_equals_columnwise(grid):
+    from kewaspadaan.spatial import gi_star_z, gi_star_z_panel, star_matrix
+
+    w = spatial_weights(grid)
+    star = star_matrix(w, grid.index)
+    rng = np.random.default_rng(4)
+    y = rng.poisson(1.0, (len(grid), 6)).astype(float)
+    y[:, 2] = 0.0  # a month without events
+    y[:, 4] = 3.0  # equal everywhere
+    z = gi_star_z_panel(y, star)
+    for t in range(6):
+        np.testing.assert_allclose(z[:, t], gi_star_z(y[:, t], star), rtol=1e-12, atol=1e-12)
+    assert (z[:, 2] == 0).all() and (z[:, 4] == 0).all()
