@@ -595,6 +595,10 @@ class _ForecastPart:
     uncertainty: tuple[np.ndarray, np.ndarray] | None = None
 
 
+#: Fewest incidents before the assessment date with which a count model is fitted.
+MIN_EVENTS_FOR_MODEL = 20
+
+
 def _model_part(
     assigned,
     boundaries,
@@ -622,6 +626,15 @@ def _model_part(
         logger.warning("no forecast: %s", exc)
         return part
     part.panel = panel
+    n_events = int(np.asarray(panel.counts).sum())
+    if n_events < MIN_EVENTS_FOR_MODEL:
+        why = (f"only {n_events} incident(s) before {as_of:%Y-%m-%d} in these units: too few to "
+               f"fit or backtest a count model (at least {MIN_EVENTS_FOR_MODEL}); the score "
+               "uses the history features only")
+        notes["prob_insiden"] = f"model not fitted: {why}"
+        notes["backtest"] = f"backtest skipped: {why}"
+        logger.warning("no forecast: %s", why)
+        return part
     part.hotspots = emerging_hotspots(
         panel.counts, star_matrix(w, boundaries.index), index=boundaries.index
     )
