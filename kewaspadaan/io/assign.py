@@ -1,6 +1,9 @@
 """Assign each incident to exactly one kecamatan (or desa/kabupaten), with full accounting.
 
-The rule, applied in the projected analysis CRS (:func:`kewaspadaan.crs.analysis_crs_for`):
+Membership (inside, on an edge, in several) is decided in the boundaries' own CRS, where their
+edges are straight as drawn; distances (the overlap tie-break, "nearest", the distance in a
+rejection) in metres in the projected analysis CRS (:func:`kewaspadaan.crs.analysis_crs_for`),
+for the few points that need one. The rule:
 
 0. **kode** — a field report placed by its Kemendagri code (``place_code``, see
    :mod:`kewaspadaan.io.field_reports`) goes to the unit whose code it starts with; a code
@@ -35,7 +38,7 @@ from pyproj import CRS
 
 from kewaspadaan import settings
 from kewaspadaan._errors import GeometryError, ValidationError
-from kewaspadaan.crs import analysis_crs_for, check_same_crs, require_crs
+from kewaspadaan.crs import analysis_crs_for, require_crs
 from kewaspadaan.io._common import format_rows, missing_columns_error
 from kewaspadaan.io.incidents import AccountingError, IncidentLoad, reason_counts
 from kewaspadaan.schema import REJECTION_COLUMNS
@@ -151,25 +154,23 @@ def assign_incidents(
             ],
         )
     target = analysis_crs_for(boundaries, crs)
-    pts = require_crs(points, source).geometry.to_crs(target)
-    polys = boundaries.geometry.to_crs(target)
-    check_same_crs(pts, polys, what=f"{source} vs boundaries")
+    frames = _Frames(require_crs(points, source).geometry, boundaries.geometry, target)
+    pts = frames.pts
     codes = boundaries[level_col].astype("str").to_numpy()
 
     n = len(pts)
     choice = np.full(n, -1, dtype=np.int64)
     rule = np.full(n, "", dtype=object)
     dist = np.zeros(n, dtype="float64")
-    geom = np.asarray(pts.values)
     usable = (
         ~pts.isna().to_numpy() & ~pts.is_empty.to_numpy() & (pts.geom_type.to_numpy() == "Point")
     )
     by_code = _by_code(points, codes, choice, rule)
     usable &= ~by_code.mask
-    _inside(geom, polys, codes, usable, choice, rule)
-    far = _nearest(geom, polys, codes, usable & (choice < 0), max_d, choice, rule, dist)
+    _inside(frames, codes, usable, choice, rule)
+    far = _nearest(frames, codes, usable & (choice < 0), max_d, choice, rule, dist)
 
-    reasons = _reasons(pts, usable | by_code.mask, far, codes, polys, choice, max_d, boundaries)
+    reasons = _reasons(frames, usable | by_code.mask, far, codes, max_d)
     reasons.update(by_code.reasons)
     assigned = points.loc[choice >= 0].copy()
     assigned[level_col] = pd.array(codes[choice[choice >= 0]], dtype="str")
@@ -369,34 +370,68 @@ def _pick(
     return pt_idx[first], poly_idx[first], d[first]
 
 
+class _Frames:
+    """Points and polygons in the boundaries' CRS, and the metres of the analysis CRS for the
+    subsets that need a distance (projected on demand, polygons cached)."""
+
+    def __init__(self, points: gpd.GeoSeries, polys: gpd.GeoSeries, target: CRS) -> None:
+        native = CRS.from_user_input(polys.crs)
+        self.pts = (
+            points if CRS.from_user_input(points.crs).equals(native) else points.to_crs(native)
+        )
+        self.polys = polys
+        self.native = native
+        self.target = target
+        self.geom = np.asarray(self.pts.values)
+        self.poly_geom = np.asarray(polys.values)
+        self._projected: dict[int, Any] = {}
+
+    def points_m(self, idx: np.ndarray) -> np.ndarray:
+        """Points ``idx`` in the analysis CRS."""
+        return np.asarray(gpd.GeoSeries(self.geom[idx], crs=self.native).to_crs(self.target).values)
+
+    def polys_m(self, idx: np.ndarray) -> np.ndarray:
+        """Polygons ``idx`` in the analysis CRS (each projected once)."""
+        todo = np.array([i for i in np.unique(idx) if int(i) not in self._projected], dtype=int)
+        if len(todo):
+            done = gpd.GeoSeries(self.poly_geom[todo], crs=self.native).to_crs(self.target)
+            self._projected.update(zip(todo.tolist(), done.values, strict=True))
+        return np.array([self._projected[int(i)] for i in idx], dtype=object)
+
+    def margin(self, idx: np.ndarray, metres: float) -> float:
+        """``metres`` in native units around points ``idx`` (generous: a search window)."""
+        if not self.native.is_geographic:
+            return metres * 1.2
+        lat = np.abs(shapely.get_y(self.geom[idx])).max() if len(idx) else 0.0
+        return metres * 1.2 / (111_320.0 * max(np.cos(np.radians(min(lat, 85.0))), 0.05))
+
+
 def _inside(
-    geom: Any,
-    polys: gpd.GeoSeries,
-    codes: np.ndarray,
-    usable: np.ndarray,
-    choice: np.ndarray,
-    rule: np.ndarray,
+    f: _Frames, codes: np.ndarray, usable: np.ndarray, choice: np.ndarray, rule: np.ndarray
 ) -> None:
     idx = np.flatnonzero(usable)
     if not len(idx):
         return
     # a tree over the (many) points queried with the (few) polygons: the same pairs as
     # polys.sindex.query(points), about 5x faster for a million incidents
-    poly_idx, pt_pos = shapely.STRtree(geom[idx]).query(
-        np.asarray(polys.values), predicate="intersects"
-    )
+    poly_idx, pt_pos = shapely.STRtree(f.geom[idx]).query(f.poly_geom, predicate="intersects")
     pt_idx = idx[pt_pos]
     hits = np.bincount(pt_idx, minlength=len(choice))
-    centroids = np.asarray(polys.centroid.values)
-    d = shapely.distance(geom[pt_idx], centroids[poly_idx]).astype("float64")
-    p, q, _ = _pick(pt_idx, poly_idx, d, codes)
-    choice[p] = q
-    rule[p] = np.where(hits[p] > 1, "overlap", "inside")
+    one = hits[pt_idx] == 1
+    choice[pt_idx[one]] = poly_idx[one]
+    rule[pt_idx[one]] = "inside"
+    many = ~one
+    if many.any():  # on an edge or in overlapping polygons: the nearest centroid, in metres
+        p_idx, q_idx = pt_idx[many], poly_idx[many]
+        centroids = shapely.centroid(f.polys_m(q_idx))
+        d = shapely.distance(f.points_m(p_idx), centroids).astype("float64")
+        p, q, _ = _pick(p_idx, q_idx, d, codes)
+        choice[p] = q
+        rule[p] = "overlap"
 
 
 def _nearest(
-    geom: Any,
-    polys: gpd.GeoSeries,
+    f: _Frames,
     codes: np.ndarray,
     todo: np.ndarray,
     max_d: float,
@@ -404,44 +439,34 @@ def _nearest(
     rule: np.ndarray,
     dist: np.ndarray,
 ) -> np.ndarray:
-    """Assign points within ``max_d`` of a polygon; return the indices still unassigned."""
+    """Assign points within ``max_d`` metres of a polygon; return the indices still unassigned."""
     idx = np.flatnonzero(todo)
     if not len(idx) or max_d <= 0:  # max_distance_m=0: only points inside are assigned
         return idx
-    (pt_pos, poly_idx), d = polys.sindex.nearest(
-        geom[idx], return_all=True, return_distance=True, max_distance=max_d
-    )
+    window = shapely.buffer(f.geom[idx], f.margin(idx, max_d))
+    pt_pos, poly_idx = shapely.STRtree(f.poly_geom).query(window, predicate="intersects")
     if len(pt_pos):
-        p, q, dd = _pick(idx[pt_pos], poly_idx, d, codes)
-        choice[p], rule[p], dist[p] = q, "nearest", dd
+        d = shapely.distance(f.points_m(idx[pt_pos]), f.polys_m(poly_idx)).astype("float64")
+        close = d <= max_d
+        if close.any():
+            p, q, dd = _pick(idx[pt_pos][close], poly_idx[close], d[close], codes)
+            choice[p], rule[p], dist[p] = q, "nearest", dd
     return idx[choice[idx] < 0]
 
 
 def _reasons(
-    pts: gpd.GeoSeries,
-    usable: np.ndarray,
-    far: np.ndarray,
-    codes: np.ndarray,
-    polys: gpd.GeoSeries,
-    choice: np.ndarray,
-    max_d: float,
-    boundaries: gpd.GeoDataFrame,
+    f: _Frames, usable: np.ndarray, far: np.ndarray, codes: np.ndarray, max_d: float
 ) -> dict[int, str]:
     reasons: dict[int, str] = {}
-    geom = np.asarray(pts.values)
+    geom = f.geom
     for i in np.flatnonzero(~usable):
         g = geom[i]
         kind = "kosong" if g is None or g.is_empty else f"bukan titik ({g.geom_type})"
         reasons[int(i)] = f"geometri {kind}"
     if len(far):
-        (pt_pos, poly_idx), d = polys.sindex.nearest(
-            geom[far], return_all=False, return_distance=True
-        )
-        near = dict(
-            zip(far[pt_pos].tolist(), zip(poly_idx.tolist(), d.tolist(), strict=True), strict=True)
-        )
-        for i in far.tolist():
-            q, dd = near[i]
+        (pt_pos, poly_idx) = f.polys.sindex.nearest(geom[far], return_all=False)
+        d = shapely.distance(f.points_m(far[pt_pos]), f.polys_m(poly_idx))
+        for i, q, dd in zip(far[pt_pos].tolist(), poly_idx.tolist(), d.tolist(), strict=True):
             reasons[int(i)] = (
                 f"di luar semua kecamatan: terdekat {codes[q]} pada "
                 f"{dd / 1000:.1f} km (batas {max_d:.0f} m)"

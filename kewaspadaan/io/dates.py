@@ -105,23 +105,31 @@ def parse_dates(
     if date_format:
         _fill(out, text, text != "", date_format)
         return _in_bounds(out)
-    todo = text != ""
-    iso = todo & text.str.match(r"^\d{4}-\d{2}-\d{2}$")
-    _fill(out, text, iso, "%Y-%m-%d")
-    stamp = todo & out.isna() & text.str.match(_ISO_DATETIME)
+    out = _iso_fast(text)  # plain ISO dates (ACLED's export) in one vectorised pass
+    todo = (text != "") & out.isna()
+    if todo.any():  # the other forms, on the few values left
+        sub = text[todo]
+        out.loc[sub.index] = _other_forms(sub, source, first_row, text.index)
+    return _in_bounds(out)
+
+
+def _other_forms(text: pd.Series, source: str, first_row: int, full: pd.Index) -> pd.Series:
+    """Every form but plain ISO (rules in the module docstring), on the values left."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    stamp = text.str.match(_ISO_DATETIME)
     if stamp.any():
         _fill(out, text.where(~stamp, text.str.slice(0, 10)), stamp, "%Y-%m-%d")
-    compact = todo & out.isna() & text.str.fullmatch(r"\d{8}")
+    compact = out.isna() & text.str.fullmatch(r"\d{8}")
     _fill(out, text, compact, "%Y%m%d")
-    serial = todo & out.isna() & text.str.fullmatch(r"\d{5}(?:\.0+)?")
+    serial = out.isna() & text.str.fullmatch(r"\d{5}(?:\.0+)?")
     if serial.any():
         days = pd.to_numeric(text[serial], errors="coerce")
         ok = days.between(20_000, 80_000)  # 1954 .. 2119
         out.loc[ok[ok].index] = _EXCEL_EPOCH + pd.to_timedelta(days[ok], unit="D")
-    numeric = todo & out.isna() & text.str.match(_NUMERIC)
+    numeric = out.isna() & text.str.match(_NUMERIC)
     if numeric.any():
-        _numeric_dates(out, text, numeric, source, first_row)
-    words = todo & out.isna() & text.str.contains(r"[A-Za-z]", regex=True)
+        _numeric_dates(out, text, numeric, source, first_row, full)
+    words = out.isna() & text.str.contains(r"[A-Za-z]", regex=True)
     if words.any():
         english = text[words].str.replace(
             _ID_MONTH_RE, lambda m: _ID_MONTHS[m.group(1).lower()], regex=True
@@ -132,11 +140,34 @@ def parse_dates(
                 break
             _fill(out, english.reindex(text.index, fill_value=""), left, fmt)
     for fmt in _OTHER_FORMATS:
-        left = todo & out.isna()
+        left = out.isna()
         if not left.any():
             break
         _fill(out, text, left, fmt)
-    return _in_bounds(out)
+    return out
+
+
+def _iso_fast(text: pd.Series) -> pd.Series:
+    """Plain ISO dates (``2024-01-15``) parsed in one vectorised pass (pyarrow); ``NaT`` for
+    every other value, which the value-by-value rules then read."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(text.astype("str"), type=pa.string())
+    plain = pc.and_(
+        pc.equal(pc.utf8_length(arr), 10), pc.match_substring_regex(arr, r"^\d{4}-\d{2}-\d{2}$")
+    )
+    parsed = pc.strptime(
+        pc.if_else(plain, arr, pa.scalar(None, pa.string())),
+        format="%Y-%m-%d",
+        unit="s",
+        error_is_null=True,
+    )
+    # years before 1678 do not fit nanoseconds: they are not event dates anyway
+    early = pc.less(parsed, pa.scalar(EARLIEST.to_pydatetime(), pa.timestamp("s")))
+    parsed = pc.if_else(early, pa.scalar(None, pa.timestamp("s")), parsed)
+    values = parsed.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    return pd.Series(values, index=text.index, dtype="datetime64[ns]")
 
 
 def _fill(out: pd.Series, text: pd.Series, mask: pd.Series, fmt: str) -> None:
@@ -153,7 +184,12 @@ def _in_bounds(out: pd.Series) -> pd.Series:
 
 
 def _numeric_dates(
-    out: pd.Series, text: pd.Series, mask: pd.Series, source: str, first_row: int
+    out: pd.Series,
+    text: pd.Series,
+    mask: pd.Series,
+    source: str,
+    first_row: int,
+    full: pd.Index | None = None,
 ) -> None:
     """``d/m/y`` or ``m/d/y``, decided once for the file (see the module docstring)."""
     parts = text[mask].str.extract(_NUMERIC)
@@ -164,8 +200,8 @@ def _numeric_dates(
     if day_first.any() and month_first.any():
         i, j = day_first[day_first].index[0], month_first[month_first].index[0]
         raise DataFileError(
-            f"{source}: the numeric dates mix two orders: {text[i]!r} (row {_row(text, i) + first_row - 1}) is "
-            f"day/month but {text[j]!r} (row {_row(text, j) + first_row - 1}) is month/day. Fix them in the "
+            f"{source}: the numeric dates mix two orders: {text[i]!r} (row {_row(full, i) + first_row - 1}) is "
+            f"day/month but {text[j]!r} (row {_row(full, j) + first_row - 1}) is month/day. Fix them in the "
             "file, or pass date_format= (--date-format) for the order of most rows."
         )
     if not day_first.any() and not month_first.any():
@@ -173,7 +209,7 @@ def _numeric_dates(
         if unclear.any():
             i = unclear[unclear].index[0]
             raise DataFileError(
-                f"{source}: dates like {text[i]!r} (row {_row(text, i) + first_row - 1}) could be day/month or "
+                f"{source}: dates like {text[i]!r} (row {_row(full, i) + first_row - 1}) could be day/month or "
                 "month/day, and no date in the file tells which. kewaspadaan does not guess: "
                 "pass date_format='%d/%m/%Y' (day first, as written in Indonesia) or "
                 "'%m/%d/%Y' (month first) — in a project file date_format = \"...\", on the "
@@ -188,6 +224,8 @@ def _numeric_dates(
             _fill(out, text, sel, order.format(sep=sep) + year)
 
 
-def _row(text: pd.Series, label: object) -> int:
-    """1-based position of ``label`` in ``text`` (the data row)."""
-    return int(np.flatnonzero(text.index == label)[0]) + 1
+def _row(index: pd.Index | None, label: object) -> int:
+    """1-based position of ``label`` in ``index`` (the data row)."""
+    if index is None:
+        return 0
+    return int(np.flatnonzero(index == label)[0]) + 1

@@ -34,6 +34,7 @@ from kewaspadaan.io._common import check_file, missing_columns_error, rename_col
 from kewaspadaan.io.boundaries import normalise_code
 from kewaspadaan.io.incidents import (
     IncidentLoad,
+    RowReasons,
     _as_date,
     _validate_dates,
     _validate_int,
@@ -206,7 +207,7 @@ def load_field_reports(
         )
     gaz = Gazetteer(layers, min_score=min_score)
     n = len(t)
-    reasons: list[list[str]] = [[] for _ in range(n)]
+    reasons = RowReasons()
 
     def flag(mask: np.ndarray, make: object) -> None:
         for i in np.flatnonzero(mask):
@@ -226,14 +227,14 @@ def load_field_reports(
     codes, where = _place_all(t, gaz, reasons)
     points = _unit_points(layers)
     ids = t["event_id"].where(t["event_id"] != "", [f"{p.stem}-{first_row + i}" for i in range(n)])
-    bad = np.array([bool(r) for r in reasons])
+    bad = reasons.mask(n)
     rows = np.arange(first_row, first_row + n)
     rejected = pd.DataFrame(
         {
             "source_file": pd.Series([p.name] * int(bad.sum()), dtype="str"),
             "source_row": rows[bad].astype("int64"),
             "event_id": pd.Series(ids.to_numpy()[bad], dtype="str"),
-            "reason": pd.Series(["; ".join(r) for r in reasons if r], dtype="str"),
+            "reason": pd.Series(reasons.joined(), dtype="str"),
         }
     )[list(REJECTION_COLUMNS)]
     ok = ~bad
@@ -285,9 +286,7 @@ def load_field_reports(
     return load
 
 
-def _place_all(
-    t: pd.DataFrame, gaz: Gazetteer, reasons: list[list[str]]
-) -> tuple[list[str], list[str]]:
+def _place_all(t: pd.DataFrame, gaz: Gazetteer, reasons: RowReasons) -> tuple[list[str], list[str]]:
     """Code and a description of how it was found, per row ("" where unplaced)."""
     codes, where = [], []
     for i, row in enumerate(t.itertuples(index=False)):

@@ -32,7 +32,7 @@ from kewaspadaan.io.acled import (
     is_acled,
 )
 from kewaspadaan.io.dates import parse_dates
-from kewaspadaan.io.tables import read_table
+from kewaspadaan.io.tables import read_header, read_table
 from kewaspadaan.io.ucdp import UCDP_TO_SCHEMA, is_ucdp, normalise_ucdp
 from kewaspadaan.schema import INCIDENT_COLUMNS, REJECTION_COLUMNS
 
@@ -43,6 +43,7 @@ __all__ = [
     "INDONESIA_LON_RANGE",
     "AccountingError",
     "IncidentLoad",
+    "RowReasons",
     "combine_loads",
     "detect_format",
     "load_incidents",
@@ -76,6 +77,27 @@ _REQUIRED = ("latitude", "longitude", "event_date")
 #: Incident formats ``load_incidents`` reads (``auto`` detects the others by their columns).
 INCIDENT_FORMATS: tuple[str, ...] = ("auto", "acled", "ucdp", "generic")
 _TEXT = ("event_type", "sub_event_type", "actor1", "actor2", "location", "notes", "reliability")
+
+
+class RowReasons(dict):  # type: ignore[type-arg]
+    """Rejection reasons by 0-based row position, kept only for rows that have one (a million
+    clean rows cost nothing): ``reasons[i].append(...)`` creates the entry on first use."""
+
+    def __missing__(self, key: int) -> list[str]:
+        value: list[str] = []
+        self[key] = value
+        return value
+
+    def mask(self, n: int) -> np.ndarray:
+        """Boolean array of the rows with at least one reason."""
+        out = np.zeros(n, dtype=bool)
+        rows = [k for k, v in self.items() if v]
+        out[rows] = True
+        return out
+
+    def joined(self) -> list[str]:
+        """``"; "``-joined reasons of the rows that have some, in row order."""
+        return ["; ".join(self[k]) for k in sorted(k for k, v in self.items() if v)]
 
 
 class AccountingError(KewaspadaanError, AssertionError):
@@ -265,11 +287,15 @@ def load_incidents(
     vector = p.suffix.lower() in (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb")
     if vector:
         table, coord_crs = _read_points(p, layer), CRS.from_user_input(MAP_CRS)
+        kind = format if format != "auto" else detect_format(table.columns)
     else:
-        table = read_table(p, sheet=sheet, encoding=encoding, what="incident file")
+        # the header decides the format and the columns used; only those are parsed
+        header = read_header(p, sheet=sheet, encoding=encoding, what="incident file")
+        kind = format if format != "auto" else detect_format(header)
+        used = list(_incident_mapping(header, kind, columns, p))
+        table = read_table(p, sheet=sheet, encoding=encoding, what="incident file", usecols=used)
         coord_crs = CRS.from_user_input(crs)
     first_row = int(table.attrs.get("first_row", 1))
-    kind = format if format != "auto" else detect_format(table.columns)
     table = _map_incident_columns(table, kind, columns, p)
     table.attrs["first_row"] = first_row
     extra = None
@@ -323,10 +349,12 @@ def _isna(v: Any) -> bool:
         return False
 
 
-def _map_incident_columns(
-    table: pd.DataFrame, kind: str, columns: Mapping[str, str] | None, path: Path
-) -> pd.DataFrame:
-    names = [c for c in table.columns if c != "_geom_problem"]
+def _incident_mapping(
+    names: Sequence[str], kind: str, columns: Mapping[str, str] | None, path: Path
+) -> dict[str, str]:
+    """``{file column: schema column}`` of an incident table; every missing required column is
+    an error listing the nearest names."""
+    names = [c for c in names if c != "_geom_problem"]
     aliases: dict[str, tuple[str, ...]]
     accepted: dict[str, tuple[str, ...]]
     required: tuple[str, ...]
@@ -355,6 +383,13 @@ def _map_incident_columns(
                 "other tables."
             )
         raise missing_columns_error(path, missing, names, hint=hint)
+    return mapping
+
+
+def _map_incident_columns(
+    table: pd.DataFrame, kind: str, columns: Mapping[str, str] | None, path: Path
+) -> pd.DataFrame:
+    mapping = _incident_mapping(list(table.columns), kind, columns, path)
     out = pd.DataFrame({target: table[col] for col, target in mapping.items()}, index=table.index)
     if "_geom_problem" in table.columns:
         out["_geom_problem"] = table["_geom_problem"]
@@ -372,10 +407,47 @@ def _as_date(today: dt.date | str | None) -> dt.date:
 
 
 def _parse_numbers(values: pd.Series) -> pd.Series:
-    text = values.astype("str").str.strip().str.replace("\u2212", "-", regex=False)
+    """Numbers written as text: ``.`` or ``,`` decimals, a Unicode minus; NaN where not a
+    number. Clean columns take one vectorised cast (pyarrow); others the careful path."""
+    fast = _cast_float(values)
+    if fast is not None:
+        return fast
+    plain = _cast_float_partial(values)
+    rest = plain.isna() & (values.astype("str").str.strip() != "")
+    if not rest.any():
+        return plain
+    text = values[rest].astype("str").str.strip().str.replace("\u2212", "-", regex=False)
     comma_decimal = text.str.contains(",", regex=False) & ~text.str.contains(".", regex=False)
     text = text.where(~comma_decimal, text.str.replace(",", ".", regex=False))
-    return pd.to_numeric(text, errors="coerce").astype("float64")
+    plain.loc[text.index] = pd.to_numeric(text, errors="coerce").astype("float64")
+    return plain
+
+
+def _cast_float_partial(values: pd.Series) -> pd.Series:
+    """The plain decimal numbers of ``values`` (pyarrow), NaN elsewhere."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pc.utf8_trim_whitespace(pa.array(values.astype("str"), type=pa.string()))
+    plain = pc.match_substring_regex(arr, r"^[+-]?(\d+\.?\d*|\.\d+)$")
+    out = pc.cast(pc.if_else(plain, arr, pa.scalar(None, pa.string())), pa.float64())
+    return pd.Series(out.to_numpy(zero_copy_only=False), index=values.index, dtype="float64")
+
+
+def _cast_float(values: pd.Series) -> pd.Series | None:
+    """Plain decimal numbers (``-0.5``, ``117``) cast at once with pyarrow; empty cells NaN.
+    ``None`` when other forms remain (``0,5``, ``1e3``, a Unicode minus, text): the careful
+    path then reads those."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pc.utf8_trim_whitespace(pa.array(values.astype("str"), type=pa.string()))
+    plain = pc.match_substring_regex(arr, r"^[+-]?(\d+\.?\d*|\.\d+)$")
+    empty = pc.equal(arr, "")
+    if not pc.all(pc.or_(plain, empty)).as_py():
+        return None
+    out = pc.cast(pc.if_else(plain, arr, pa.scalar(None, pa.string())), pa.float64())
+    return pd.Series(out.to_numpy(zero_copy_only=False), index=values.index, dtype="float64")
 
 
 def _validate_rows(
@@ -388,7 +460,7 @@ def _validate_rows(
     swap_latlon: bool,
 ) -> tuple[pd.DataFrame, list[list[str]]]:
     n = len(table)
-    reasons: list[list[str]] = [[] for _ in range(n)]
+    reasons = RowReasons()
 
     def flag(mask: np.ndarray, make: Any) -> None:
         for i in np.flatnonzero(mask):
@@ -588,24 +660,36 @@ def _validate_ids(table: pd.DataFrame, source: str, flag: Any) -> pd.Series:
     first is kept). A generated id never equals one of the file's."""
     stem = Path(source).stem
     first_row = int(table.attrs.get("first_row", 1))
-    rows = np.arange(first_row, first_row + len(table))
+    n = len(table)
     given = (
         table["event_id"].astype("str").str.strip()
         if "event_id" in table.columns
-        else pd.Series("", index=table.index, dtype="str")
+        else pd.Series([""] * n, index=table.index, dtype="str")
     )
-    taken = set(given[given != ""])
-    generated = [f"{stem}#{r}" for r in rows]
-    generated = [g if g not in taken else f"{g}~{i}" for i, g in enumerate(generated)]
-    ids = given.where(given != "", pd.Series(generated, index=table.index, dtype="str"))
+    empty = (given == "").to_numpy()
+    if empty.any():
+        rows = np.flatnonzero(empty) + first_row
+        generated = pd.Series([f"{stem}#{r}" for r in rows], dtype="str")
+        clash = generated.isin(given[~empty]).to_numpy()
+        if clash.any():
+            generated[clash] = [
+                f"{g}~{i}" for i, g in zip(np.flatnonzero(clash), generated[clash], strict=True)
+            ]
+        ids = given.copy()
+        ids[empty] = generated.to_numpy()
+    else:
+        ids = given
     dup = ids.duplicated(keep="first").to_numpy()
     if dup.any():
-        first_pos = pd.Series(np.arange(len(ids)), index=ids.to_numpy()).groupby(level=0).min()
+        sel = ids.isin(set(ids[dup])).to_numpy()
+        first_pos: dict[str, int] = {}
+        for pos, value in zip(np.flatnonzero(sel), ids[sel], strict=True):
+            first_pos.setdefault(value, int(pos))
         flag(
             dup,
             lambda i: (
                 f"event_id ganda: {ids.iloc[i]!r} sudah ada di baris "
-                f"{int(first_pos[ids.iloc[i]]) + first_row}"
+                f"{first_pos[ids.iloc[i]] + first_row}"
             ),
         )
     return ids
@@ -613,7 +697,7 @@ def _validate_ids(table: pd.DataFrame, source: str, flag: Any) -> pd.Series:
 
 def _assemble(
     parsed: pd.DataFrame,
-    reasons: list[list[str]],
+    reasons: RowReasons,
     table: pd.DataFrame,
     coord_crs: CRS,
     source: str,
@@ -621,17 +705,17 @@ def _assemble(
     *,
     first_row: int = 1,
 ) -> IncidentLoad:
-    bad = np.array([bool(r) for r in reasons], dtype=bool)
+    bad = reasons.mask(n_read)
     rows = np.arange(first_row, first_row + n_read)
     rejected = pd.DataFrame(
         {
             "source_file": pd.Series([source] * int(bad.sum()), dtype="str"),
             "source_row": rows[bad].astype("int64"),
             "event_id": pd.Series(parsed["event_id"].to_numpy()[bad], dtype="str"),
-            "reason": pd.Series(["; ".join(r) for r in reasons if r], dtype="str"),
+            "reason": pd.Series(reasons.joined(), dtype="str"),
         }
     )[list(REJECTION_COLUMNS)]
-    good = parsed.loc[~bad].reset_index(drop=True)
+    good = (parsed.take(np.flatnonzero(~bad)) if bad.any() else parsed).reset_index(drop=True)
     geometry = gpd.points_from_xy(good["longitude"], good["latitude"], crs=coord_crs)
     gdf = gpd.GeoDataFrame(good, geometry=geometry)
     if not coord_crs.equals(MAP_CRS):

@@ -26,6 +26,7 @@ import io
 import logging
 import math
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ import pandas as pd
 from kewaspadaan._errors import DataFileError, EmptyDataError
 from kewaspadaan.io._common import check_file
 
-__all__ = ["SPREADSHEET_SUFFIXES", "TABLE_SUFFIXES", "decode_text", "read_table"]
+__all__ = ["SPREADSHEET_SUFFIXES", "TABLE_SUFFIXES", "decode_text", "read_header", "read_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def read_table(
     sheet: str | int | None = None,
     encoding: str | None = None,
     what: str = "table",
+    usecols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or spreadsheet as a table of text (see the module docstring).
 
@@ -65,6 +67,9 @@ def read_table(
         Text encoding of a CSV (default: detected; see the module docstring).
     what : str, default "table"
         What the file is, for messages ("incident file", "TPS table", ...).
+    usecols : sequence of str, optional
+        Only these columns (header names as in the file, see :func:`read_header`); the others
+        are not parsed (an ACLED export has 31 columns, the engine uses 12).
 
     Returns
     -------
@@ -79,16 +84,101 @@ def read_table(
     p = check_file(path, what)
     if p.suffix.lower() in SPREADSHEET_SUFFIXES:
         df = _read_spreadsheet(p, sheet, what)
+        df.columns = [str(c).strip() for c in df.columns]
+        if usecols is not None:
+            df = df[[c for c in df.columns if c in set(usecols)]]
     else:
-        df = _read_csv(p, encoding, what)
-    df.columns = [str(c).strip() for c in df.columns]
+        df = _read_csv_fast(p, encoding, usecols)
+        if df is None:  # anything unusual: the careful reader, which names the problem
+            df = _read_csv(p, encoding, what)
+            df.columns = [str(c).strip() for c in df.columns]
+            if usecols is not None:
+                df = df[[c for c in df.columns if c in set(usecols)]]
     df = _drop_hxl_row(df, p)
     df.attrs["source"] = str(p)
     return df
 
 
-def decode_text(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
-    """Decode a text file; return ``(text, encoding used)`` (see the module docstring)."""
+def read_header(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    what: str = "table",
+) -> list[str]:
+    """The column names of a table, without reading its rows (CSV: the first line)."""
+    p = check_file(path, what)
+    if p.suffix.lower() in SPREADSHEET_SUFFIXES:
+        return list(read_table(p, sheet=sheet, what=what).columns)
+    with p.open("rb") as fh:
+        head = fh.read(1 << 16)
+    text, _ = decode_text(head, p, encoding, partial=True)
+    if not text.strip():
+        raise EmptyDataError(f"{p}: the file holds only whitespace; no header, no data.")
+    first = text.lstrip("\ufeff").splitlines()[0]
+    sep = "\t" if p.suffix.lower() == ".tsv" else max(_SEPARATORS, key=first.count)
+    row = next(csv.reader([first], delimiter=sep))
+    return [str(c).strip() for c in row]
+
+
+def _read_csv_fast(
+    path: Path, encoding: str | None, usecols: Sequence[str] | None
+) -> pd.DataFrame | None:
+    """A well-formed UTF-8 CSV with pyarrow (every column as text); ``None`` when the file needs
+    the careful reader (another encoding, a quote over a line break, ragged rows, ...)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if encoding not in (None, "utf-8", "utf-8-sig", "utf8"):
+        return None
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00"):
+        return None
+    start = head.lstrip(b"\xef\xbb\xbf")
+    first = start.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    sep = "\t" if path.suffix.lower() == ".tsv" else max(_SEPARATORS, key=first.count)
+    names = [str(c).strip() for c in next(csv.reader([first.rstrip("\r")], delimiter=sep))]
+    if len(set(names)) != len(names) or "" in names:
+        return None
+    wanted = names if usecols is None else [c for c in names if c in set(usecols)]
+    raw = [c for c in next(csv.reader([first.rstrip("\r")], delimiter=sep))]
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=raw, skip_rows=1, encoding="utf8"),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in raw},
+                include_columns=[raw[names.index(c)] for c in wanted],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
+        return None
+    if table.num_rows == 0:
+        return None  # the careful reader says "header but no data rows"
+    # one row per line, or a field spans lines (a quoted note, or an unbalanced quote that
+    # swallows rows): the careful reader then checks which
+    data = path.read_bytes()
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if table.num_rows + 1 != lines:
+        return None
+    df = table.to_pandas()
+    df.columns = wanted
+    df.attrs["encoding"] = "utf-8"
+    df.attrs["separator"] = sep
+    df.attrs["first_row"] = 1
+    return df
+
+
+def decode_text(
+    data: bytes, path: Path, encoding: str | None, *, partial: bool = False
+) -> tuple[str, str]:
+    """Decode a text file; return ``(text, encoding used)`` (see the module docstring).
+
+    ``partial``: ``data`` is the head of the file; a character cut at its end is ignored."""
     if encoding is not None:
         try:
             return data.decode(encoding), encoding
@@ -111,6 +201,8 @@ def decode_text(data: bytes, path: Path, encoding: str | None) -> tuple[str, str
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
+        if partial and exc.start >= len(data) - 4:
+            return data[: exc.start].decode("utf-8"), "utf-8"
         line = data[: exc.start].count(b"\n") + 1
         bad = data[exc.start : exc.start + 1]
         raise DataFileError(
