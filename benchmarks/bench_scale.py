@@ -248,8 +248,8 @@ def run_default(b: Bench, data: Any, args: argparse.Namespace) -> dict[str, Any]
 def _warm_worker() -> None:
     import libpysal  # noqa: F401
 
+    import kewaspadaan._dask  # noqa: F401
     import kewaspadaan.features.history
-    import kewaspadaan.parallel  # noqa: F401
 
     warm_up()
 
@@ -258,7 +258,9 @@ def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace) -> None:
     from distributed import Client, LocalCluster
     from geopandas.testing import assert_geodataframe_equal
 
-    from kewaspadaan import parallel
+    from kewaspadaan import _dask
+    from kewaspadaan.features.history import history_features
+    from kewaspadaan.io import assign_incidents
 
     for name in ("distributed", "dask"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -280,7 +282,7 @@ def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace) -> None:
     try:
         a = b.stage(
             "assign -> kecamatan",
-            lambda: parallel.assign_incidents_parallel(
+            lambda: assign_incidents(
                 r["load"], r["kec"], backend="dask", client=client, npartitions=args.npartitions
             ),
             backend="dask",
@@ -291,7 +293,7 @@ def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace) -> None:
         print("    equal to the default backend: assigned (codes, rules, distances), rejected")
         h = b.stage(
             "history features",
-            lambda: parallel.history_features_parallel(
+            lambda: history_features(
                 r["assign"].assigned,
                 r["kec"],
                 as_of=AS_OF,
@@ -309,13 +311,12 @@ def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace) -> None:
         if "zonal" in r:
             z = b.stage(
                 "zonal stats DEM",
-                lambda: parallel.zonal_stats_parallel(
+                lambda: _dask.zonal_stats_dask(
                     r["kec_proj"],
                     r["dem"],
                     r["transform"],
                     nodata=-9999.0,
                     crs=r["kec_proj"].crs,
-                    backend="dask",
                     client=client,
                     npartitions=args.npartitions,
                 ),

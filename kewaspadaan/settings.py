@@ -32,6 +32,7 @@ __all__ = [
     "composite_weights",
     "critical_links_all",
     "critical_links_max_candidates",
+    "dask_workers",
     "data_dir",
     "deadline_days_before",
     "deadline_hour",
@@ -131,13 +132,17 @@ demo_seed: int = 2024
 language: str = "id"
 #: Logging level of the ``kewaspadaan`` logger used by the CLI.
 log_level: int = logging.INFO
-#: Execution backend of :mod:`kewaspadaan.parallel`: ``"default"`` (in process) or ``"dask"``
+#: Execution backend of the engine (``backend=`` of assign_incidents, history_features,
+#: terrain_features; :mod:`kewaspadaan._dask`): ``"default"`` (in process) or ``"dask"``
 #: (dask.distributed, optional extra ``pip install "kewaspadaan[dask]"``); same results.
 backend: str = "default"
 #: Threads each numeric library (BLAS, scikit-learn's OpenMP, numba) may use inside the engine
 #: (see :mod:`kewaspadaan._threads`). The fits are small: one thread per library avoids
 #: oversubscribing the cores; raise it on a big machine running one job.
 threads: int = 1
+#: Worker processes of the dask LocalCluster the CLI starts when ``backend = "dask"`` (one
+#: thread each).
+dask_workers: int = 2
 
 # --------------------------------------------------------------------------------------------
 # Remoteness: friction surface (Weiss et al. 2018 style). Speeds over each land-cover / feature.
@@ -633,6 +638,7 @@ _TOML_TABLES = {
         "language",
         "backend",
         "threads",
+        "dask_workers",
     ],
     "remoteness": ["friction_speeds_kmh", "remoteness_fallback"],
     "network": [
@@ -748,6 +754,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 }
 #: Settings that must be > 0.
 _POSITIVE = {
+    "dask_workers",
     "decay_half_life_days",
     "assign_max_distance_m",
     "network_snap_tolerance_m",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import geopandas as gpd
@@ -76,8 +77,38 @@ def test_run_reports_bad_config_clearly(tmp_path):
     bad = tmp_path / "salah.toml"
     bad.write_text("[risk]\nbobot = 1\n")
     result = runner.invoke(app, ["run", "--config", str(bad), "--data", str(tmp_path / "d")])
-    assert result.exit_code != 0
-    assert "bobot" in str(result.exception) or "bobot" in result.output
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    errors = [ln for ln in result.output.splitlines() if ln.startswith("Galat:")]
+    assert len(errors) == 1 and "[risk] bobot: unknown key" in errors[0]
+    assert not (tmp_path / "d").exists()  # nothing was generated before the check
+
+
+def test_run_profile_prints_every_stage(run_outputs):
+    """--profile: the time of each stage of the run, in the order they ran."""
+    data, out, _ = run_outputs
+    result = runner.invoke(app, ["run", "--data", str(data), "--out", str(out), "--profile",
+                                 "--no-backtest"])
+    assert result.exit_code == 0, result.output
+    table = result.output[result.output.index("Waktu per tahap"):].splitlines()[1:]
+    stages = [line.split()[0] for line in table]
+    assert stages == ["data", "skor", "jaringan", "rute", "rencana", "tautan", "tulis", "total"]
+    secs = [float(re.search(r"([\d.]+) s\b", line).group(1)) for line in table]
+    assert abs(sum(secs[:-1]) - secs[-1]) < 0.05 and all(x >= 0 for x in secs)
+
+
+@pytest.mark.slow
+def test_score_backend_dask_equals_default(demo_small, tmp_path):
+    """--backend dask (a LocalCluster of 2 workers) gives the same table as the default."""
+    pytest.importorskip("distributed")
+    outs = {}
+    for backend in ("default", "dask"):
+        out = tmp_path / backend
+        res = runner.invoke(app, ["score", "--data", str(demo_small), "--out", str(out),
+                                  "--no-backtest", "--backend", backend])
+        assert res.exit_code == 0, res.output
+        outs[backend] = pd.read_csv(out / "risiko_kecamatan.csv", dtype={"kode": str})
+    pd.testing.assert_frame_equal(outs["dask"], outs["default"])
 
 
 @pytest.mark.parametrize("command", [["routes"], ["check", "INCIDENTS"]])

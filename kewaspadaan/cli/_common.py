@@ -9,10 +9,11 @@ message on stderr and exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -23,14 +24,18 @@ from kewaspadaan._errors import KewaspadaanError
 
 __all__ = [
     "AsOfOption",
+    "BackendOption",
     "ConfigOption",
     "DataDirOption",
     "DemoOption",
     "LanguageOption",
     "LevelOption",
     "OutputDirOption",
+    "ProfileOption",
+    "StageClock",
     "VerboseOption",
     "app",
+    "engine_backend",
     "guarded",
     "open_layers",
     "output_dir",
@@ -108,6 +113,18 @@ LanguageOption = Annotated[
     typer.Option("--language", "-l", help="Report language: id (Bahasa Indonesia) or en."),
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+BackendOption = Annotated[
+    str | None,
+    typer.Option(
+        "--backend",
+        help="Engine backend: default (in process) or dask (a "
+        "LocalCluster of settings.dask_workers processes; pip install "
+        '"kewaspadaan[dask]"). Same results.',
+    ),
+]
+ProfileOption = Annotated[
+    bool, typer.Option("--profile", help="Print the time of each stage of the run at the end.")
+]
 
 #: Errors that are the user's to fix: one line, exit status 2.
 USER_ERRORS: tuple[type[BaseException], ...] = (
@@ -226,17 +243,79 @@ def output_dir(out: Path | None, layers: Any) -> Path:
     return probe_output_dir(settings.output_dir)
 
 
-def progress(total: int, desc: str) -> tuple[Any, Callable[[str], None]]:
-    """A progress bar (shown on a terminal only) and the ``step`` callback that advances it."""
+class StageClock:
+    """Times between the ``step`` calls of a run: the stage breakdown of ``--profile``."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._now = time.perf_counter
+        self.start = self._now()
+        self.last = self.start
+        self.stages: list[tuple[str, float]] = []
+
+    def mark(self, label: str) -> None:
+        """Close the stage that ends now under ``label``."""
+        now = self._now()
+        self.stages.append((label, now - self.last))
+        self.last = now
+
+    def table(self) -> str:
+        """One line per stage: name, seconds, share of the total."""
+        total = max(self.last - self.start, 1e-9)
+        lines = ["Waktu per tahap (--profile):"]
+        for label, sec in self.stages:
+            lines.append(f"  {label:<16} {sec:7.2f} s  {100 * sec / total:5.1f} %")
+        lines.append(f"  {'total':<16} {total:7.2f} s")
+        return "\n".join(lines)
+
+
+def progress(total: int, desc: str) -> tuple[Any, Callable[[str], None], StageClock]:
+    """A progress bar (drawn on a terminal only, never into a redirected log), the ``step``
+    callback that advances it, and the clock of the stages."""
     from tqdm.auto import tqdm
 
     bar = tqdm(total=total, desc=desc, unit="tahap", disable=None, leave=False)
+    clock = StageClock()
 
     def step(label: str) -> None:
+        clock.mark(label)
         bar.set_postfix_str(label)
         bar.update(1)
 
-    return bar, step
+    return bar, step, clock
+
+
+@contextlib.contextmanager
+def engine_backend(backend: str | None) -> Iterator[str]:
+    """Apply ``--backend``; with dask, run the block on a LocalCluster of
+    ``settings.dask_workers`` single-threaded worker processes."""
+    from kewaspadaan._dask import _import_dask, backend_name
+
+    name = backend_name(backend)
+    settings.backend = name
+    if name != "dask":
+        yield name
+        return
+    _import_dask("--backend dask")
+    from distributed import Client, LocalCluster
+
+    for noisy in ("distributed", "dask"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    cluster = LocalCluster(
+        n_workers=settings.dask_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    client = Client(cluster)
+    logger.info("dask LocalCluster: %d workers x 1 thread", settings.dask_workers)
+    try:
+        yield name
+    finally:
+        client.close()
+        cluster.close()
 
 
 def _version_callback(value: bool) -> None:

@@ -64,7 +64,7 @@ def report_command(
         raise ValueError(f"--language must be id or en, not {language!r}")
     layers = open_layers(config=config, data=data, demo=demo, level=level)
     target = output_dir(out, layers)
-    bar, step = progress(7, "report")
+    bar, step, _ = progress(7, "report")
     try:
         result = run(layers=layers, level=level, as_of=as_of, backtest=False, step=step)
     finally:

@@ -98,7 +98,7 @@ def routes(
     dep, dl = _timestamp(departure, "--departure"), _timestamp(deadline, "--deadline")
     layers = open_layers(config=config, data=data, demo=demo)
     target = output_dir(out, layers)
-    bar, step = progress(5, "routes")
+    bar, step, _ = progress(5, "routes")
     try:
         if risk is not None:
             table = load_vector(risk, ["kode", "kelas"], name="risk table")

@@ -8,14 +8,17 @@ import typer
 
 from kewaspadaan.cli._common import (
     AsOfOption,
+    BackendOption,
     ConfigOption,
     DataDirOption,
     DemoOption,
     LanguageOption,
     LevelOption,
     OutputDirOption,
+    ProfileOption,
     VerboseOption,
     app,
+    engine_backend,
     guarded,
     open_layers,
     output_dir,
@@ -59,6 +62,8 @@ def run_command(
         bool,
         typer.Option("--backtest/--no-backtest", help="Run the model's rolling-origin backtest."),
     ] = True,
+    backend: BackendOption = None,
+    profile: ProfileOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Score risk, plan ballot logistics and write the offline HTML report.
@@ -75,22 +80,26 @@ def run_command(
     _check_language(language)
     layers = open_layers(config=config, data=data, demo=demo, level=level)
     target = output_dir(out, layers)
-    bar, step = progress(_STAGES, "kewaspadaan run")
+    bar, step, clock = progress(_STAGES, "kewaspadaan run")
     try:
-        result = run(
-            layers=layers,
-            level=level,
-            as_of=as_of,
-            departure=departure,
-            deadline=deadline,
-            officers=officers,
-            backtest=backtest,
-            step=step,
-        )
+        with engine_backend(backend):
+            result = run(
+                layers=layers,
+                level=level,
+                as_of=as_of,
+                departure=departure,
+                deadline=deadline,
+                officers=officers,
+                backtest=backtest,
+                step=step,
+            )
         result.write(target, language=language)
+        clock.mark("tulis + laporan")
     finally:
         bar.close()
     echo_summary(result.summary(), target)
+    if profile:
+        typer.echo(clock.table())
 
 
 def _check_language(language: str | None) -> None:

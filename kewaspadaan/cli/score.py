@@ -10,6 +10,7 @@ import typer
 from kewaspadaan._io_utils import write_staged
 from kewaspadaan.cli._common import (
     AsOfOption,
+    BackendOption,
     ConfigOption,
     DataDirOption,
     DemoOption,
@@ -17,6 +18,7 @@ from kewaspadaan.cli._common import (
     OutputDirOption,
     VerboseOption,
     app,
+    engine_backend,
     guarded,
     open_layers,
     output_dir,
@@ -80,6 +82,7 @@ def score_command(
             help="Refit the model every N backtest months (default settings.backtest_refit_every)."
         ),
     ] = None,
+    backend: BackendOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Score conflict risk per kabupaten/kecamatan/desa and write risiko_<level>.gpkg/.csv,
@@ -103,15 +106,16 @@ def score_command(
     target = output_dir(out, layers)
     opts = layers.project.options if layers.project is not None else {}
     lv = level or opts.get("level", "kecamatan")
-    result = score(
-        layers,
-        as_of=as_of or opts.get("as_of"),
-        level=lv,  # type: ignore[arg-type]
-        run_backtest=backtest,
-        backtest_months=backtest_months,
-        refit_every=refit_every,
-        progress=True,
-    )
+    with engine_backend(backend):
+        result = score(
+            layers,
+            as_of=as_of or opts.get("as_of"),
+            level=lv,  # type: ignore[arg-type]
+            run_backtest=backtest,
+            backtest_months=backtest_months,
+            refit_every=refit_every,
+            progress=True,
+        )
     paths_out = write_staged(target, result.write)
     _report(result, paths_out, synthetic=layers.synthetic)
 

@@ -28,6 +28,7 @@ analytical Gi* z only, plus the number of events in that month (the model's targ
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -200,6 +201,9 @@ def history_features(
     code_col: str = "kode",
     permutations: int = 999,
     seed: int = 0,
+    backend: str | None = None,
+    npartitions: int | None = None,
+    client: Any = None,
 ) -> pd.DataFrame:
     """Incident-history features per unit as of ``as_of`` (see the module docstring).
 
@@ -223,11 +227,33 @@ def history_features(
     seed : int, default 0
         Seed of the permutations.
 
+    backend : {"default", "dask"}, optional
+        Default ``settings.backend``. ``"dask"`` computes whole islands (connected components
+        of the contiguity graph) on a dask cluster; Gi* stays global; the same result.
+    npartitions, client : optional
+        Dask partitions and client.
+
     Returns
     -------
     DataFrame
         One row per unit, on ``boundaries.index``.
     """
+    from kewaspadaan._dask import backend_name, history_features_dask
+
+    if backend_name(backend) == "dask":
+        return history_features_dask(
+            incidents,
+            boundaries,
+            as_of=as_of,
+            npartitions=npartitions,
+            client=client,
+            half_life_days=half_life_days,
+            weights=weights,
+            unit_col=unit_col,
+            code_col=code_col,
+            permutations=permutations,
+            seed=seed,
+        )
     as_of = pd.Timestamp(as_of)
     hl = settings.decay_half_life_days if half_life_days is None else float(half_life_days)
     codes = _codes(boundaries, code_col)

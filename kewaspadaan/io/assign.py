@@ -116,6 +116,9 @@ def assign_incidents(
     level_col: str = "kode",
     max_distance_m: float | None = None,
     crs: str | CRS | None = None,
+    backend: str | None = None,
+    npartitions: int | None = None,
+    client: Any = None,
 ) -> Assignment:
     """Assign every incident to exactly one polygon (rule in the module docstring).
 
@@ -134,12 +137,29 @@ def assign_incidents(
         nearest; default ``settings.assign_max_distance_m`` (2000 m).
     crs : str or pyproj.CRS, optional
         Projected CRS for the geometry; default :func:`kewaspadaan.crs.analysis_crs_for`.
+    backend : {"default", "dask"}, optional
+        Default ``settings.backend``. ``"dask"`` assigns spatial partitions of the incidents on
+        a dask cluster (the same result; ``pip install "kewaspadaan[dask]"``).
+    npartitions, client : optional
+        Dask partitions (default twice the worker threads) and client (default the current).
 
     Returns
     -------
     Assignment
         ``n_read == len(assigned) + len(rejected)`` (checked).
     """
+    from kewaspadaan._dask import assign_incidents_dask, backend_name
+
+    if backend_name(backend) == "dask":
+        return assign_incidents_dask(
+            load_or_gdf,
+            boundaries,
+            npartitions=npartitions,
+            client=client,
+            level_col=level_col,
+            max_distance_m=max_distance_m,
+            crs=crs,
+        )
     max_d = settings.assign_max_distance_m if max_distance_m is None else float(max_distance_m)
     if max_d < 0:
         raise ValueError(f"max_distance_m must be >= 0, not {max_d}")

@@ -1,30 +1,33 @@
-"""Backends for national-scale runs: the default (in-process) engine or dask.distributed.
+"""The dask backend of the engine: the same computations cut into independent pieces that run on
+a dask cluster (a :class:`distributed.LocalCluster` on one machine, or a real one), with **the
+same results** as the default backend.
 
-The same engine, cut into independent pieces that run in parallel on a dask cluster (a
-:class:`distributed.LocalCluster` on one machine, or a real cluster), with **the same results** as
-the default backend:
+Not called directly: the engine's functions take ``backend=`` (default ``settings.backend``) and
+come here for ``"dask"`` — :func:`kewaspadaan.io.assign_incidents`,
+:func:`kewaspadaan.features.history.history_features`,
+:func:`kewaspadaan.features.terrain.terrain_features` (through :func:`zonal_stats_dask`):
 
-- :func:`assign_incidents_parallel` — incidents are partitioned spatially (sorted by Hilbert
+- :func:`assign_incidents_dask` — incidents are partitioned spatially (sorted by Hilbert
   distance, cut into ``npartitions`` runs of nearby points) and each partition is assigned by
   :func:`kewaspadaan.io.assign_incidents` itself against *all* kecamatan (projected once), so the
   rule — inside / overlap with its tie-break / nearest / rejected with the distance to the nearest
   kecamatan — is literally the same; results are put back in input order and the accounting
   ``read = assigned + rejected`` is checked.
-- :func:`history_features_parallel` — kecamatan are partitioned by *island*: connected components
+- :func:`history_features_dask` — kecamatan are partitioned by *island*: connected components
   of the contiguity graph, packed into ``npartitions`` bins, so no neighbour crosses a partition
   and the spatial lag is exact. Each bin runs :func:`kewaspadaan.features.history
   .history_features`. What is *global* by definition stays global: Getis-Ord Gi* (its mean,
   variance and permutation draws span all units) is computed on the client, and "the record"
   (months since the first event anywhere) is given to every bin by a stand-in unit carrying the
   first event of all incidents.
-- :func:`zonal_stats_parallel` — polygons partitioned spatially (Hilbert order of their centres),
+- :func:`zonal_stats_dask` — polygons partitioned spatially (Hilbert order of their centres),
   each partition with only the raster window it covers, through :func:`kewaspadaan.raster
   .zonal_stats`.
 
-``backend="default"`` (``settings.backend``) calls the engine directly. ``backend="dask"`` needs
-the optional extra: ``pip install "kewaspadaan[dask]"`` (dask-geopandas, distributed); dask is
-imported only then. With ``client=None`` the current distributed client is used
-(``distributed.get_client()``), else dask's local threaded scheduler.
+``backend="dask"`` needs the optional extra: ``pip install "kewaspadaan[dask]"`` (dask-geopandas,
+distributed); dask is imported only then. With ``client=None`` the current distributed client is
+used (``distributed.get_client()``; the CLI starts a LocalCluster of ``settings.dask_workers``),
+else dask's local threaded scheduler.
 
 Settings changed in the client session (``settings.analysis_crs``, ``assign_max_distance_m``,
 ``decay_half_life_days``) are resolved on the client and passed explicitly: worker processes do
@@ -49,15 +52,16 @@ from scipy.sparse import csgraph
 from kewaspadaan import settings
 from kewaspadaan._errors import MissingDependencyError, ValidationError
 from kewaspadaan.crs import analysis_crs_for
-from kewaspadaan.io import Assignment, IncidentLoad, assign_incidents
+from kewaspadaan.io import Assignment, IncidentLoad
 
 __all__ = [
     "BACKENDS",
-    "assign_incidents_parallel",
-    "history_features_parallel",
+    "assign_incidents_dask",
+    "backend_name",
+    "history_features_dask",
     "island_partitions",
     "spatial_partitions",
-    "zonal_stats_parallel",
+    "zonal_stats_dask",
 ]
 
 logger = logging.getLogger(__name__)
@@ -66,14 +70,15 @@ logger = logging.getLogger(__name__)
 BACKENDS: tuple[str, ...] = ("default", "dask")
 
 #: Code and index label of the stand-in unit that carries the first event of the whole record
-#: into every island partition (see :func:`history_features_parallel`).
+#: into every island partition (see :func:`history_features_dask`).
 _ANCHOR = "__kewaspadaan_record_anchor__"
 
 
 # ------------------------------------------------------------------------------------------------
 # Backend plumbing
 # ------------------------------------------------------------------------------------------------
-def _backend(backend: str | None) -> str:
+def backend_name(backend: str | None) -> str:
+    """``backend`` or ``settings.backend``, checked."""
     name = settings.backend if backend is None else backend
     if name not in BACKENDS:
         raise ValueError(
@@ -214,11 +219,17 @@ def island_partitions(weights: Any, npartitions: int) -> list[np.ndarray]:
 # ------------------------------------------------------------------------------------------------
 # Incident assignment
 # ------------------------------------------------------------------------------------------------
-def assign_incidents_parallel(
+def assign_incidents(*args: Any, **kwargs: Any) -> Assignment:
+    """The default engine on one piece (never back to dask)."""
+    from kewaspadaan.io.assign import assign_incidents as engine
+
+    return engine(*args, backend="default", **kwargs)
+
+
+def assign_incidents_dask(
     incidents: IncidentLoad | gpd.GeoDataFrame,
     boundaries: gpd.GeoDataFrame,
     *,
-    backend: str | None = None,
     npartitions: int | None = None,
     client: Any = None,
     level_col: str = "kode",
@@ -233,8 +244,6 @@ def assign_incidents_parallel(
         As for :func:`~kewaspadaan.io.assign_incidents`.
     boundaries : GeoDataFrame
         Kecamatan (or desa) polygons with a unique ``level_col``.
-    backend : {"default", "dask"}, optional
-        Default ``settings.backend``.
     npartitions : int, optional
         Spatial partitions of the incidents (dask); default twice the worker threads.
     client : distributed.Client, optional
@@ -249,11 +258,7 @@ def assign_incidents_parallel(
         rejections (``n_read == assigned + rejected``, checked).
     """
     max_d = settings.assign_max_distance_m if max_distance_m is None else float(max_distance_m)
-    if _backend(backend) == "default":
-        return assign_incidents(
-            incidents, boundaries, level_col=level_col, max_distance_m=max_d, crs=crs
-        )
-    _import_dask("assign_incidents_parallel(backend='dask')")
+    _import_dask("assign_incidents_dask(backend='dask')")
     rows = (
         len(incidents.incidents)
         if isinstance(incidents, IncidentLoad)
@@ -277,11 +282,8 @@ def assign_incidents_parallel(
         prior, n_read = check.rejected, len(incidents)
         source = str(incidents.attrs.get("source", "incidents GeoDataFrame"))
     target = analysis_crs_for(boundaries, crs)
-    polys = gpd.GeoDataFrame(
-        {level_col: boundaries[level_col]},
-        geometry=boundaries.geometry.to_crs(target).values,
-        crs=target,
-    )
+    # the polygons as given: membership is decided in their own CRS, as by the default
+    polys = gpd.GeoDataFrame({level_col: boundaries[level_col]}, geometry=boundaries.geometry)
     polys.attrs = dict(boundaries.attrs)
     parts = [
         _assign_part_input(points, pos)
@@ -292,7 +294,7 @@ def assign_incidents_parallel(
         parts,
         [polys, level_col, max_d, target],
         client=client,
-        purpose="assign_incidents_parallel(backend='dask')",
+        purpose="assign_incidents_dask(backend='dask')",
     )
     result = _assemble(points, prior, results, n_read, source, polys, level_col, max_d, target)
     s = result.summary()
@@ -366,7 +368,7 @@ def _assemble(
         crs=target,
     )
     if len(again.assigned):  # pragma: no cover - the rule is per point
-        raise RuntimeError("assign_incidents_parallel: the rejected points changed on retry")
+        raise RuntimeError("assign_incidents_dask: the rejected points changed on retry")
     result = Assignment(
         assigned=assigned,
         rejected=again.rejected,
@@ -381,12 +383,11 @@ def _assemble(
 # ------------------------------------------------------------------------------------------------
 # History features
 # ------------------------------------------------------------------------------------------------
-def history_features_parallel(
+def history_features_dask(
     incidents: pd.DataFrame,
     boundaries: gpd.GeoDataFrame,
     *,
     as_of: str | pd.Timestamp,
-    backend: str | None = None,
     npartitions: int | None = None,
     client: Any = None,
     half_life_days: float | None = None,
@@ -402,8 +403,6 @@ def history_features_parallel(
     ----------
     incidents, boundaries, as_of, half_life_days, weights, unit_col, code_col, permutations, seed
         As for :func:`~kewaspadaan.features.history.history_features`.
-    backend : {"default", "dask"}, optional
-        Default ``settings.backend``.
     npartitions : int, optional
         Bins of whole islands (dask); default twice the worker threads.
     client : distributed.Client, optional
@@ -424,11 +423,8 @@ def history_features_parallel(
         "unit_col": unit_col,
         "code_col": code_col,
     }
-    if _backend(backend) == "default":
-        return history_features(
-            incidents, boundaries, weights=weights, permutations=permutations, seed=seed, **kwargs
-        )
-    _import_dask("history_features_parallel(backend='dask')")
+    kwargs["backend"] = "default"
+    _import_dask("history_features_dask(backend='dask')")
     w = spatial_weights(boundaries) if weights is None else weights
     if not _history_input_ok(incidents, boundaries, unit_col, code_col):
         # the default raises the engine's own error naming the rows (or, if it accepts, is exact)
@@ -443,7 +439,7 @@ def history_features_parallel(
         parts,
         [_anchor_event(incidents, unit_col), kwargs],
         client=client,
-        purpose="history_features_parallel(backend='dask')",
+        purpose="history_features_dask(backend='dask')",
     )
     feats = pd.concat(frames).reindex(boundaries.index)
     gi = getis_ord_gi_star(feats["events_decay"], w, permutations=permutations, seed=seed)
@@ -554,12 +550,11 @@ def _history_part(part: tuple, anchor: pd.DataFrame, kwargs: dict) -> pd.DataFra
 # ------------------------------------------------------------------------------------------------
 # Zonal statistics
 # ------------------------------------------------------------------------------------------------
-def zonal_stats_parallel(
+def zonal_stats_dask(
     polygons: gpd.GeoDataFrame | gpd.GeoSeries,
     array: np.ndarray,
     transform: Affine,
     *,
-    backend: str | None = None,
     npartitions: int | None = None,
     client: Any = None,
     stats: Sequence[str] | None = None,
@@ -576,8 +571,6 @@ def zonal_stats_parallel(
     ----------
     polygons, array, transform, stats, nodata, all_touched, crs
         As for :func:`~kewaspadaan.raster.zonal_stats` (``stats`` default: its default).
-    backend : {"default", "dask"}, optional
-        Default ``settings.backend``.
     npartitions : int, optional
         Spatial partitions of the polygons (dask); default twice the worker threads.
     client : distributed.Client, optional
@@ -597,11 +590,11 @@ def zonal_stats_parallel(
         "crs": crs,
     }
     rotated = transform.b != 0 or transform.d != 0
-    if _backend(backend) == "default" or rotated:
+    if rotated:
         if rotated:
             logger.info("rotated raster transform: zonal statistics run on the default backend")
         return zonal_stats(polygons, array, transform, **opts)
-    _import_dask("zonal_stats_parallel(backend='dask')")
+    _import_dask("zonal_stats_dask(backend='dask')")
     geo = polygons.geometry if isinstance(polygons, gpd.GeoDataFrame) else polygons
     arr = np.asarray(array)
     positions = spatial_partitions(geo, _n_partitions(npartitions, _client(client)))
@@ -614,7 +607,7 @@ def zonal_stats_parallel(
         win_t = transform @ Affine.translation(cols.start, rows.start)
         parts.append((sub, np.ascontiguousarray(arr[rows, cols]), win_t))
     frames = _run(
-        _zonal_part, parts, [opts], client=client, purpose="zonal_stats_parallel(backend='dask')"
+        _zonal_part, parts, [opts], client=client, purpose="zonal_stats_dask(backend='dask')"
     )
     return pd.concat(frames).iloc[np.argsort(np.concatenate(positions), kind="stable")]
 

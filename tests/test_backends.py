@@ -1,4 +1,5 @@
-"""The dask backend (kewaspadaan.parallel) gives the same results as the default backend.
+"""The dask backend inside the engine (``backend="dask"`` of assign_incidents, history_features,
+terrain_features; ``settings.backend``) gives the same results as the default backend.
 
 Input: a small national-style archipelago from ``benchmarks/_national.py`` (seeded): 300
 kecamatan on ~30 islands, 4,000 ACLED-format incidents including shared-vertex points (overlap
@@ -19,7 +20,7 @@ import shapely
 from affine import Affine
 from geopandas.testing import assert_geodataframe_equal
 
-from kewaspadaan import parallel, settings
+from kewaspadaan import _dask, settings
 from kewaspadaan._errors import MissingDependencyError, ValidationError
 from kewaspadaan.features.history import history_features
 from kewaspadaan.io import assign_incidents, load_boundaries, load_incidents
@@ -105,7 +106,7 @@ def test_settings_backend_and_validation():
     assert settings.backend == "default"
     assert "backend" in settings._TOML_TABLES["general"]
     with pytest.raises(ValueError, match="backend must be one of"):
-        parallel.assign_incidents_parallel(
+        assign_incidents(
             gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"),
             gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"),
             backend="spark",
@@ -115,17 +116,17 @@ def test_settings_backend_and_validation():
 def test_missing_dask_names_the_extra(monkeypatch, national):
     monkeypatch.setitem(sys.modules, "dask_geopandas", None)  # import raises ImportError
     with pytest.raises(MissingDependencyError, match=r'pip install "kewaspadaan\[dask\]"'):
-        parallel.assign_incidents_parallel(national["load"], national["kec"], backend="dask")
+        assign_incidents(national["load"], national["kec"], backend="dask")
 
 
 def test_default_backend_is_the_engine(national, assigned):
-    out = parallel.assign_incidents_parallel(national["load"], national["kec"])
+    out = assign_incidents(national["load"], national["kec"])
     _assert_assignment_equal(out, assigned)
 
 
 def test_spatial_partitions_cover_every_row_once(national):
     pts = national["load"].incidents.geometry
-    parts = parallel.spatial_partitions(pts, 6)
+    parts = _dask.spatial_partitions(pts, 6)
     assert len(parts) == 6
     allpos = np.concatenate(parts)
     assert np.array_equal(np.sort(allpos), np.arange(len(pts)))
@@ -136,7 +137,7 @@ def test_spatial_partitions_cover_every_row_once(national):
 
 
 def test_island_partitions_keep_neighbours_together(weights):
-    parts = parallel.island_partitions(weights, 4)
+    parts = _dask.island_partitions(weights, 4)
     assert len(parts) == 4
     where = np.empty(weights.n, dtype=int)
     for b, pos in enumerate(parts):
@@ -150,15 +151,13 @@ def test_island_partitions_keep_neighbours_together(weights):
 
 def test_threaded_scheduler_without_client(national, assigned):
     pytest.importorskip("dask_geopandas")
-    out = parallel.assign_incidents_parallel(
-        national["load"], national["kec"], backend="dask", npartitions=3
-    )
+    out = assign_incidents(national["load"], national["kec"], backend="dask", npartitions=3)
     _assert_assignment_equal(out, assigned)
 
 
 # -- dask.distributed LocalCluster: equality with the default backend ---------------------------
 def test_assign_dask_equals_default(national, assigned, client):
-    out = parallel.assign_incidents_parallel(
+    out = assign_incidents(
         national["load"], national["kec"], backend="dask", npartitions=5, client=client
     )
     _assert_assignment_equal(out, assigned)
@@ -169,9 +168,7 @@ def test_assign_dask_uses_client_settings(national, client, monkeypatch):
     ref = assign_incidents(national["load"], national["kec"])
     default = assign_incidents(national["load"], national["kec"], max_distance_m=2000.0)
     assert ref.summary()["n_rejected"] > default.summary()["n_rejected"]
-    out = parallel.assign_incidents_parallel(
-        national["load"], national["kec"], backend="dask", client=client
-    )
+    out = assign_incidents(national["load"], national["kec"], backend="dask", client=client)
     _assert_assignment_equal(out, ref)
 
 
@@ -189,25 +186,21 @@ def test_assign_dask_plain_geodataframe(national, client):
     )
     gdf.attrs["source"] = "titik.gpkg"
     ref = assign_incidents(gdf, national["kec"])
-    out = parallel.assign_incidents_parallel(
-        gdf, national["kec"], backend="dask", npartitions=4, client=client
-    )
+    out = assign_incidents(gdf, national["kec"], backend="dask", npartitions=4, client=client)
     _assert_assignment_equal(out, ref)
     assert len(out.rejected) >= 3
 
 
 def test_assign_dask_same_errors(national, assigned, client):
     with pytest.raises(ValidationError, match="already have a column"):
-        parallel.assign_incidents_parallel(
-            assigned.assigned, national["kec"], backend="dask", client=client
-        )
+        assign_incidents(assigned.assigned, national["kec"], backend="dask", client=client)
 
 
 @pytest.mark.parametrize("as_of", ["2015-09-01", "2023-06-15"])
 def test_history_dask_equals_default(national, assigned, weights, client, as_of):
     kwargs = {"as_of": as_of, "weights": weights, "permutations": 99, "seed": 3}
     ref = history_features(assigned.assigned, national["kec"], **kwargs)
-    out = parallel.history_features_parallel(
+    out = history_features(
         assigned.assigned, national["kec"], backend="dask", npartitions=4, client=client, **kwargs
     )
     pd.testing.assert_frame_equal(out, ref)
@@ -221,7 +214,7 @@ def test_history_dask_same_errors(national, assigned, weights, client):
     bad = assigned.assigned.copy()
     bad.loc[bad.index[:2], "kode"] = "99.99.99"
     with pytest.raises(ValidationError, match="is not a code of the boundaries"):
-        parallel.history_features_parallel(
+        history_features(
             bad, national["kec"], as_of="2024-01-01", weights=weights, backend="dask", client=client
         )
 
@@ -237,13 +230,11 @@ def test_zonal_stats_dask_equals_default(national, client):
     dem[rng.random(dem.shape) < 0.05] = -9999.0
     opts = {"nodata": -9999.0, "crs": kec.crs}
     ref = zonal_stats(kec, dem, transform, **opts)
-    out = parallel.zonal_stats_parallel(
-        kec, dem, transform, backend="dask", npartitions=5, client=client, **opts
-    )
+    out = _dask.zonal_stats_dask(kec, dem, transform, npartitions=5, client=client, **opts)
     pd.testing.assert_frame_equal(out, ref)
     assert (ref["count"] > 0).mean() > 0.9
-    touched = parallel.zonal_stats_parallel(
-        kec, dem, transform, backend="dask", npartitions=3, client=client, all_touched=True, **opts
+    touched = _dask.zonal_stats_dask(
+        kec, dem, transform, npartitions=3, client=client, all_touched=True, **opts
     )
     pd.testing.assert_frame_equal(
         touched, zonal_stats(kec, dem, transform, all_touched=True, **opts)
@@ -259,6 +250,29 @@ def test_assign_dask_empty_and_only_loader_rejections(national, client):
         source=load.source,
     )
     ref = assign_incidents(empty, national["kec"])
-    out = parallel.assign_incidents_parallel(empty, national["kec"], backend="dask", client=client)
+    out = assign_incidents(empty, national["kec"], backend="dask", client=client)
     _assert_assignment_equal(out, ref)
     assert len(out.assigned) == 0 and len(out.rejected) == len(load.rejected) > 0
+
+
+def test_terrain_features_dask_equals_default(national, client):
+    """``backend="dask"`` of terrain_features (zonal statistics per partition)."""
+    from kewaspadaan.features.terrain import TerrainGrid, terrain_features
+
+    kec = national["kec"].to_crs(national["crs"])
+    xmin, ymin, xmax, ymax = kec.total_bounds
+    cell = 10_000.0
+    rows, cols = int((ymax - ymin) // cell) + 3, int((xmax - xmin) // cell) + 3
+    rng = np.random.default_rng(2)
+    elev = rng.gamma(2.0, 300.0, size=(rows, cols)).astype("float32")
+    grid = TerrainGrid(elev, Affine(cell, 0, xmin - cell, 0, -cell, ymax + cell), kec.crs)
+    ref = terrain_features(kec, grid, backend="default")
+    out = terrain_features(kec, grid, backend="dask", npartitions=4, client=client)
+    pd.testing.assert_frame_equal(out, ref, rtol=1e-6)
+
+
+def test_settings_backend_reaches_the_engine(national, assigned, client, monkeypatch):
+    """``settings.backend = "dask"`` (``[general] backend`` of a project) is what run uses."""
+    monkeypatch.setattr(settings, "backend", "dask")
+    out = assign_incidents(national["load"], national["kec"], client=client)
+    pd.testing.assert_frame_equal(out.assigned, assigned.assigned)
