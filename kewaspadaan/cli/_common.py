@@ -290,13 +290,25 @@ def progress(total: int, desc: str) -> tuple[Any, Callable[[str], None], StageCl
 def engine_backend(backend: str | None) -> Iterator[str]:
     """Apply ``--backend``; with dask, run the block on a LocalCluster of
     ``settings.dask_workers`` single-threaded worker processes."""
-    from kewaspadaan._dask import _import_dask, backend_name
+    from kewaspadaan._dask import backend_name
 
     name = backend_name(backend)
+    before = settings.backend
     settings.backend = name
-    if name != "dask":
-        yield name
-        return
+    try:
+        if name != "dask":
+            yield name
+            return
+        with _local_cluster():
+            yield name
+    finally:
+        settings.backend = before
+
+
+@contextlib.contextmanager
+def _local_cluster() -> Iterator[None]:
+    from kewaspadaan._dask import _import_dask
+
     _import_dask("--backend dask")
     from distributed import Client, LocalCluster
 
@@ -312,7 +324,7 @@ def engine_backend(backend: str | None) -> Iterator[str]:
     client = Client(cluster)
     logger.info("dask LocalCluster: %d workers x 1 thread", settings.dask_workers)
     try:
-        yield name
+        yield
     finally:
         client.close()
         cluster.close()
