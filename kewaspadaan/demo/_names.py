@@ -7,6 +7,8 @@ Tanjung ..., Sungai ..., Loa ..., Batu ..., Tenggarong-like roots) and are uniqu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 __all__ = ["NameGenerator"]
@@ -86,7 +88,7 @@ class NameGenerator:
         word = "".join(parts)
         return word[0].upper() + word[1:]
 
-    def _unique(self, make) -> str:  # type: ignore[no-untyped-def]
+    def _unique(self, make: Callable[[], str]) -> str:
         for _ in range(1000):
             name = make()
             if name not in self.used:

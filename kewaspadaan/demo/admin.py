@@ -35,11 +35,11 @@ def _grow(
     dist = np.full(nr * nc, np.inf)
     heap = [(0.0, np.int64(0), np.int64(0))]
     heap.pop()
-    for s in range(seed_idx.size):
-        i = seed_idx[s]
-        if parent.ravel()[i] == seed_parent[s] and dist[i] > 0.0:
-            dist[i] = 0.0
-            heapq.heappush(heap, (0.0, np.int64(i), np.int64(s)))
+    for s0 in range(seed_idx.size):
+        i0 = seed_idx[s0]
+        if parent.ravel()[i0] == seed_parent[s0] and dist[i0] > 0.0:
+            dist[i0] = 0.0
+            heapq.heappush(heap, (0.0, np.int64(i0), np.int64(s0)))
     pr = parent.ravel()
     cr = cost.ravel()
     while len(heap) > 0:
@@ -60,7 +60,7 @@ def _grow(
             nd = d + 0.5 * (cr[i] + cr[j])
             if nd < dist[j]:
                 dist[j] = nd
-                heapq.heappush(heap, (nd, np.int64(j), s))
+                heapq.heappush(heap, (nd, np.int64(j), np.int64(s)))
     return label.reshape(nr, nc)
 
 
@@ -436,7 +436,8 @@ def _desa_seeds(
     for j, sl in enumerate(ndimage.find_objects(kec + 1)[:n_kec]):
         region = kec[sl] == j
         off = np.array([sl[0].start, sl[1].start])
-        cap = tuple(int(v) for v in kec_seeds[j] - off)
+        cap_rc = kec_seeds[j] - off
+        cap = (int(cap_rc[0]), int(cap_rc[1]))
         sep = np.sqrt(region.sum() / n_desa[j]) * 0.55
         s = sample_seeds(region, dens[sl], int(n_desa[j]), rng, min_sep_cells=sep, fixed=[cap])
         rest = sorted(s[1:].tolist(), key=lambda rc: (rc[0] - cap[0]) ** 2 + (rc[1] - cap[1]) ** 2)

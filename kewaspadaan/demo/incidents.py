@@ -260,8 +260,8 @@ def _travel_time_h(t: Terrain, h: Hydrology, a: Admin, rd: Roads, rv: Rivers) ->
     walk = 5.0 * np.exp(-3.5 * slope)  # Tobler, uphill/downhill averaged
     speed = np.where(rd.cells, 40.0, walk)
     nav = np.zeros(t.shape[0] * t.shape[1], dtype=bool)
-    for cells, n in zip(rv.cells, rv.navigasi, strict=True):
-        if n != "tidak":
+    for cells, navigasi in zip(rv.cells, rv.navigasi, strict=True):
+        if navigasi != "tidak":
             nav[cells] = True
     nav_c = _coarse(nav.reshape(t.shape), f, "any")
     speed = np.where(nav_c & ~rd.cells, 12.0, speed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import rasterio.features
@@ -130,7 +131,7 @@ def _navigasi(
     return nav, surut
 
 
-def rivers(t: Terrain, h: Hydrology, names) -> Rivers:  # type: ignore[no-untyped-def]
+def rivers(t: Terrain, h: Hydrology, names: Any) -> Rivers:
     """Vectorise the channel network into reaches with order, navigability and names.
 
     Parameters

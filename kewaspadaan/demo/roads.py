@@ -110,7 +110,7 @@ def _connect(
     names: list[str],
     rank_of,
     max_cost: float | None = None,
-) -> list[bool]:  # type: ignore[no-untyped-def]
+) -> list[bool]:
     """Connect each target to the nearest existing road cell of the builder."""
     starts = np.argwhere(b.cells & np.isfinite(cost))
     if starts.size == 0:

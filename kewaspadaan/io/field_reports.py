@@ -23,6 +23,7 @@ import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -209,9 +210,9 @@ def load_field_reports(
     n = len(t)
     reasons = RowReasons()
 
-    def flag(mask: np.ndarray, make: object) -> None:
-        for i in np.flatnonzero(mask):
-            reasons[i].append(make(i))  # type: ignore[operator]
+    def flag(mask: np.ndarray, make: Any) -> None:
+        for i in np.flatnonzero(mask).tolist():
+            reasons[i].append(make(i))
 
     dates = _validate_dates(
         t["event_date"], _as_date(today), date_format, flag, source=str(p), first_row=first_row

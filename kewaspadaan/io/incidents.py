@@ -79,7 +79,7 @@ INCIDENT_FORMATS: tuple[str, ...] = ("auto", "acled", "ucdp", "generic")
 _TEXT = ("event_type", "sub_event_type", "actor1", "actor2", "location", "notes", "reliability")
 
 
-class RowReasons(dict):  # type: ignore[type-arg]
+class RowReasons(dict[int, list[str]]):
     """Rejection reasons by 0-based row position, kept only for rows that have one (a million
     clean rows cost nothing): ``reasons[i].append(...)`` creates the entry on first use."""
 
@@ -458,12 +458,12 @@ def _validate_rows(
     today: dt.date,
     date_format: str | None,
     swap_latlon: bool,
-) -> tuple[pd.DataFrame, list[list[str]]]:
+) -> tuple[pd.DataFrame, RowReasons]:
     n = len(table)
     reasons = RowReasons()
 
     def flag(mask: np.ndarray, make: Any) -> None:
-        for i in np.flatnonzero(mask):
+        for i in np.flatnonzero(mask).tolist():
             reasons[i].append(make(i))
 
     geom_bad = np.zeros(n, dtype=bool)
