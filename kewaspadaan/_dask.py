@@ -36,10 +36,11 @@ not share the client's module state.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -52,7 +53,10 @@ from scipy.sparse import csgraph
 from kewaspadaan import settings
 from kewaspadaan._errors import MissingDependencyError, ValidationError
 from kewaspadaan.crs import analysis_crs_for
-from kewaspadaan.io import Assignment, IncidentLoad
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kewaspadaan.io.assign import Assignment
+    from kewaspadaan.io.incidents import IncidentLoad
 
 __all__ = [
     "BACKENDS",
@@ -219,17 +223,16 @@ def island_partitions(weights: Any, npartitions: int) -> list[np.ndarray]:
 # ------------------------------------------------------------------------------------------------
 # Incident assignment
 # ------------------------------------------------------------------------------------------------
-def assign_incidents(*args: Any, **kwargs: Any) -> Assignment:
-    """The default engine on one piece (never back to dask)."""
-    from kewaspadaan.io.assign import assign_incidents as engine
-
-    return engine(*args, backend="default", **kwargs)
+def _is_load(obj: Any) -> bool:
+    """An :class:`~kewaspadaan.io.IncidentLoad` (by its fields; no import of the engine)."""
+    return hasattr(obj, "incidents") and hasattr(obj, "rejected") and hasattr(obj, "n_read")
 
 
 def assign_incidents_dask(
     incidents: IncidentLoad | gpd.GeoDataFrame,
     boundaries: gpd.GeoDataFrame,
     *,
+    engine: Callable[..., Any],
     npartitions: int | None = None,
     client: Any = None,
     level_col: str = "kode",
@@ -258,24 +261,21 @@ def assign_incidents_dask(
         rejections (``n_read == assigned + rejected``, checked).
     """
     max_d = settings.assign_max_distance_m if max_distance_m is None else float(max_distance_m)
+    engine = functools.partial(engine, backend="default")  # each piece: the default engine
     _import_dask("assign_incidents_dask(backend='dask')")
     rows = (
         len(incidents.incidents)
-        if isinstance(incidents, IncidentLoad)
+        if _is_load(incidents)
         else len(incidents)
         if isinstance(incidents, gpd.GeoDataFrame)
         else 0
     )
     if rows == 0:  # nothing to distribute (or not incidents): the engine's own answer
-        return assign_incidents(
-            incidents, boundaries, level_col=level_col, max_distance_m=max_d, crs=crs
-        )
-    points = incidents.incidents if isinstance(incidents, IncidentLoad) else incidents
+        return engine(incidents, boundaries, level_col=level_col, max_distance_m=max_d, crs=crs)
+    points = incidents.incidents if _is_load(incidents) else incidents
     # validation (types, boundaries, CRS, column clashes) exactly as the default, on no rows
-    check = assign_incidents(
-        points.iloc[:0], boundaries, level_col=level_col, max_distance_m=max_d, crs=crs
-    )
-    if isinstance(incidents, IncidentLoad):
+    check = engine(points.iloc[:0], boundaries, level_col=level_col, max_distance_m=max_d, crs=crs)
+    if _is_load(incidents):
         incidents.check_accounting()
         prior, n_read, source = incidents.rejected, incidents.n_read, incidents.source
     else:
@@ -292,11 +292,23 @@ def assign_incidents_dask(
     results = _run(
         _assign_part,
         parts,
-        [polys, level_col, max_d, target],
+        [polys, level_col, max_d, target, engine],
         client=client,
         purpose="assign_incidents_dask(backend='dask')",
     )
-    result = _assemble(points, prior, results, n_read, source, polys, level_col, max_d, target)
+    result = _assemble(
+        points,
+        prior,
+        results,
+        n_read,
+        source,
+        polys,
+        level_col,
+        max_d,
+        target,
+        engine=engine,
+        result_type=type(check),
+    )
     s = result.summary()
     logger.info(
         "%s: %d read, %d assigned (%s), %d rejected [dask, %d partitions]",
@@ -327,10 +339,15 @@ def _assign_part_input(points: gpd.GeoDataFrame, pos: np.ndarray) -> gpd.GeoData
 
 
 def _assign_part(
-    part: gpd.GeoDataFrame, polys: gpd.GeoDataFrame, level_col: str, max_d: float, target: CRS
+    part: gpd.GeoDataFrame,
+    polys: gpd.GeoDataFrame,
+    level_col: str,
+    max_d: float,
+    target: CRS,
+    engine: Callable[..., Any],
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Assign one partition (on a worker): code/rule/distance by position, rejected positions."""
-    a = assign_incidents(part, polys, level_col=level_col, max_distance_m=max_d, crs=target)
+    a = engine(part, polys, level_col=level_col, max_distance_m=max_d, crs=target)
     rejected_pos = np.setdiff1d(
         part.index.to_numpy(dtype=np.int64), a.assigned.index.to_numpy(dtype=np.int64)
     )
@@ -347,6 +364,9 @@ def _assemble(
     level_col: str,
     max_d: float,
     target: CRS,
+    *,
+    engine: Callable[..., Any],
+    result_type: type,
 ) -> Assignment:
     """Put the partitions back in input order.
 
@@ -360,7 +380,9 @@ def _assemble(
         assigned[col] = done[col].array
     rej_pos = np.sort(np.concatenate([r[1] for r in results]))
     tiny = _assign_part_input(points, rej_pos)
-    again = assign_incidents(
+    from kewaspadaan.io.incidents import IncidentLoad
+
+    again = engine(
         IncidentLoad(incidents=tiny, rejected=prior, n_read=len(tiny) + len(prior), source=source),
         polys,
         level_col=level_col,
@@ -369,7 +391,7 @@ def _assemble(
     )
     if len(again.assigned):  # pragma: no cover - the rule is per point
         raise RuntimeError("assign_incidents_dask: the rejected points changed on retry")
-    result = Assignment(
+    result: Assignment = result_type(
         assigned=assigned,
         rejected=again.rejected,
         n_read=n_read,
@@ -387,6 +409,7 @@ def history_features_dask(
     incidents: pd.DataFrame,
     boundaries: gpd.GeoDataFrame,
     *,
+    engine: Callable[..., Any],
     as_of: str | pd.Timestamp,
     npartitions: int | None = None,
     client: Any = None,
@@ -413,8 +436,9 @@ def history_features_dask(
     DataFrame
         Equal to the default backend's (same index, columns, values).
     """
-    from kewaspadaan.features.history import history_features
     from kewaspadaan.spatial import getis_ord_gi_star, spatial_weights
+
+    history_features = functools.partial(engine, backend="default")  # each piece: the default
 
     hl = settings.decay_half_life_days if half_life_days is None else float(half_life_days)
     kwargs: dict[str, Any] = {
@@ -423,7 +447,6 @@ def history_features_dask(
         "unit_col": unit_col,
         "code_col": code_col,
     }
-    kwargs["backend"] = "default"
     _import_dask("history_features_dask(backend='dask')")
     w = spatial_weights(boundaries) if weights is None else weights
     if not _history_input_ok(incidents, boundaries, unit_col, code_col):
@@ -437,7 +460,7 @@ def history_features_dask(
     frames = _run(
         _history_part,
         parts,
-        [_anchor_event(incidents, unit_col), kwargs],
+        [_anchor_event(incidents, unit_col), kwargs, history_features],
         client=client,
         purpose="history_features_dask(backend='dask')",
     )
@@ -519,7 +542,9 @@ def _anchor_event(incidents: pd.DataFrame, unit_col: str) -> pd.DataFrame:
     return first
 
 
-def _history_part(part: tuple, anchor: pd.DataFrame, kwargs: dict) -> pd.DataFrame:
+def _history_part(
+    part: tuple, anchor: pd.DataFrame, kwargs: dict, history_features: Callable[..., Any]
+) -> pd.DataFrame:
     """History features of one bin of islands (on a worker); Gi* is left to the client.
 
     Features measured over "the record" (months since the first event *anywhere*: units without
@@ -528,8 +553,6 @@ def _history_part(part: tuple, anchor: pd.DataFrame, kwargs: dict) -> pd.DataFra
     real unit's own counts, and its neighbours, are untouched.
     """
     from libpysal import weights as lps
-
-    from kewaspadaan.features.history import history_features
 
     inc, units, neigh = part
     if len(anchor):

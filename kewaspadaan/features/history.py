@@ -244,6 +244,7 @@ def history_features(
         return history_features_dask(
             incidents,
             boundaries,
+            engine=history_features,
             as_of=as_of,
             npartitions=npartitions,
             client=client,

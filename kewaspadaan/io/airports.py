@@ -26,7 +26,7 @@ import pandas as pd
 
 from kewaspadaan._errors import MissingColumnError, ValidationError
 from kewaspadaan.crs import MAP_CRS
-from kewaspadaan.io._common import find_column, format_rows
+from kewaspadaan.io._common import apply_crs, find_column, format_rows, read_vector
 from kewaspadaan.io.tables import read_table
 
 __all__ = ["AIRPORT_MIN_RUNWAY_M", "OURAIRPORTS_TYPES", "read_airports"]
@@ -76,9 +76,17 @@ def read_airports(
     """
     p = Path(path)
     if p.suffix.lower() in (".geojson", ".json", ".gpkg", ".shp", ".zip"):
-        from kewaspadaan.io.readers import load_vector
-
-        gdf = load_vector(p, geometry="point", name="bandara")
+        gdf = apply_crs(read_vector(p, what="airport layer"), None, str(p))
+        wrong = ~gdf.geometry.geom_type.isin(["Point", "MultiPoint"])
+        if wrong.any():
+            raise ValidationError(
+                str(p),
+                [
+                    f"{int(wrong.sum())} feature(s) are not points "
+                    f"({', '.join(sorted(set(gdf.geom_type[wrong])))}): "
+                    "airports are points"
+                ],
+            )
         return _from_points(gdf, columns, p)
     table = read_table(p, what="airport table")
     cols = dict(columns or {})

@@ -154,6 +154,7 @@ def assign_incidents(
         return assign_incidents_dask(
             load_or_gdf,
             boundaries,
+            engine=assign_incidents,
             npartitions=npartitions,
             client=client,
             level_col=level_col,

@@ -56,6 +56,7 @@ import shapely
 
 from kewaspadaan._errors import MissingColumnError, ValidationError
 from kewaspadaan.crs import MAP_CRS, analysis_crs_for, require_crs
+from kewaspadaan.io.provenance import LayerSource
 
 __all__ = [
     "CAPITAL_RULES",
@@ -518,8 +519,6 @@ def _low_lying(parts: np.ndarray, crs: Any, terrain: Any, max_elev_m: float) -> 
 
 
 def _record(layers: Any, name: str, data: Any, rule: str, derived_from: str) -> None:
-    from kewaspadaan.io.layers import LayerSource
-
     layers.derived[name] = rule
     from kewaspadaan.crs import crs_label
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,8 @@ from kewaspadaan.io.project import (
     project_from_paths,
     read_project,
 )
+from kewaspadaan.io.provenance import LayerSource
+from kewaspadaan.io.readers import _READERS, _read_incidents, _read_terrain
 from kewaspadaan.io.registry import LAYERS
 from kewaspadaan.schema import DEMO_FILES
 
@@ -59,47 +61,6 @@ logger = logging.getLogger(__name__)
 #: Geometry family each vector layer must have.
 LAYER_GEOMETRY: dict[str, str] = {n: s.geometry for n, s in LAYERS.items() if s.geometry}
 _BOUNDARY_LEVELS = ("kabupaten", "kecamatan", "desa")
-
-
-@dataclass(frozen=True)
-class LayerSource:
-    """Provenance of one layer: the file read (or the rule that derived it).
-
-    Attributes
-    ----------
-    layer : str
-        Layer name.
-    path : str
-        The file (``""`` for a derived layer).
-    sha256 : str
-        Hash of the file's bytes (``""`` for a derived layer).
-    rows : int
-        Features or rows used.
-    crs : str
-        CRS of the file (``""`` for tables).
-    columns : dict
-        ``{schema column: file column}`` used.
-    synthetic : bool
-        Generated demonstration data (not real).
-    note : str
-        What else a reader must know (rows left out, matches, assumptions).
-    derived_from : str
-        Layers it was derived from, with the rule (``""`` when read from a file).
-    """
-
-    layer: str
-    path: str
-    sha256: str
-    rows: int
-    crs: str = ""
-    columns: dict[str, str] = field(default_factory=dict)
-    synthetic: bool = False
-    note: str = ""
-    derived_from: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (for ``ringkasan.json``)."""
-        return asdict(self)
 
 
 @dataclass
@@ -179,8 +140,6 @@ class Layers:
         """The incidents of every file, combined (:class:`~kewaspadaan.io.IncidentLoad`), or
         ``None``; read on first use."""
         if self._incidents is None and self.incident_files:
-            from kewaspadaan.io.readers import _read_incidents
-
             self._incidents = _read_incidents(self)
         return self._incidents
 
@@ -193,8 +152,6 @@ class Layers:
         """The DEM (:class:`~kewaspadaan.io.Terrain`, projected, tiles mosaicked), or ``None``;
         read on first use."""
         if self._terrain is None and self.dem_files:
-            from kewaspadaan.io.readers import _read_terrain
-
             self._terrain = _read_terrain(self)
         return self._terrain
 
@@ -387,8 +344,6 @@ def _foreign_files(root: Path) -> list[Path]:
 def _load_project(
     project: Project, *, derive: bool, collect_errors: bool, level: str | None
 ) -> Layers:
-    from kewaspadaan.io.readers import _READERS
-
     layers = Layers(project=project, synthetic=project.synthetic)
     for name, spec in LAYERS.items():
         entries = project.files.get(name, [])

@@ -10,7 +10,6 @@ column mapping, what was left out or filled by a documented default).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,13 +28,21 @@ from kewaspadaan.io._common import (
     read_vector,
     rename_columns,
 )
+from kewaspadaan.io.airports import read_airports
 from kewaspadaan.io.boundaries import load_boundaries
+from kewaspadaan.io.field_reports import load_field_reports
+from kewaspadaan.io.incidents import combine_loads, load_incidents
+from kewaspadaan.io.osm import read_osm_lines
 from kewaspadaan.io.project import LayerFile
+from kewaspadaan.io.provenance import LayerSource, sha256_of
 from kewaspadaan.io.registry import LAYERS
+from kewaspadaan.io.tables import read_table
+from kewaspadaan.io.terrain import load_terrain_tiles
+from kewaspadaan.io.unit_tables import read_population, read_tps
 from kewaspadaan.schema import DEMO_LAYER_COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kewaspadaan.io.layers import Layers, LayerSource
+    from kewaspadaan.io.layers import Layers
 
 __all__ = ["LAYER_GEOMETRY", "VECTOR_ALIASES", "load_vector", "read_incident_file", "sha256_of"]
 
@@ -86,15 +93,6 @@ VECTOR_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 
 # Readers, by kind of layer
 # ----------------------------------------------------------------------------------------------
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _source(
     lf: LayerFile, data: Any, columns: Mapping[str, str], note: str = "", path: Path | None = None
 ) -> LayerSource:
@@ -103,8 +101,6 @@ def _source(
     if isinstance(data, gpd.GeoDataFrame) and data.crs is not None:
         crs = crs_label(data.crs)
     user_note = str(lf.options.get("note", ""))
-    from kewaspadaan.io.layers import LayerSource
-
     return LayerSource(
         layer=lf.layer,
         path=str(p),
@@ -153,8 +149,6 @@ def _read_vector_layer(lf: LayerFile, layers: Layers) -> tuple[Any, LayerSource]
     name = lf.layer
     fmt = str(lf.options.get("format", "")).lower()
     if name in ("jalan", "sungai") and (fmt == "osm" or _looks_osm(lf.path)):
-        from kewaspadaan.io.osm import read_osm_lines
-
         gdf = read_osm_lines(
             lf.path,
             kind=name,
@@ -171,8 +165,6 @@ def _read_vector_layer(lf: LayerFile, layers: Layers) -> tuple[Any, LayerSource]
         mapping = {"kelas": "highway"} if name == "jalan" else {"navigasi": "waterway"}
         return gdf, _source(lf, gdf, mapping, note)
     if name == "bandara":
-        from kewaspadaan.io.airports import read_airports
-
         runways = lf.options.get("runways")
         rw_path = None
         if runways:
@@ -295,7 +287,6 @@ def _check_demo_columns(lf: LayerFile, columns: Sequence[str]) -> None:
 
 
 def _read_table_layer(lf: LayerFile, layers: Layers) -> tuple[Any, LayerSource]:
-    from kewaspadaan.io.tables import read_table
 
     name = lf.layer
     if name in ("tps", "penduduk"):
@@ -326,7 +317,6 @@ def _read_table_layer(lf: LayerFile, layers: Layers) -> tuple[Any, LayerSource]:
 
 
 def _read_unit_values(lf: LayerFile, layers: Layers) -> tuple[Any, LayerSource]:
-    from kewaspadaan.io.unit_tables import read_population, read_tps
 
     level = str(lf.options.get("level", "desa" if lf.layer == "tps" else "kecamatan"))
     units = getattr(layers, level, None) if level in _BOUNDARY_LEVELS else None
@@ -392,8 +382,6 @@ def read_incident_file(
     -------
     IncidentLoad
     """
-    from kewaspadaan.io.field_reports import load_field_reports
-    from kewaspadaan.io.incidents import load_incidents
 
     opts = dict(options or {})
     fmt = str(opts.get("format", "auto"))
@@ -420,7 +408,6 @@ def read_incident_file(
 
 
 def _read_incidents(layers: Layers) -> Any:
-    from kewaspadaan.io.incidents import combine_loads
 
     loads = []
     units = {lv: getattr(layers, lv) for lv in _BOUNDARY_LEVELS}
@@ -435,7 +422,6 @@ def _read_incidents(layers: Layers) -> Any:
 
 
 def _read_terrain(layers: Layers) -> Any:
-    from kewaspadaan.io.terrain import load_terrain_tiles
 
     lf = layers.dem_files[0]
     paths = [p for f in layers.dem_files for p in f.paths]
@@ -445,8 +431,6 @@ def _read_terrain(layers: Layers) -> Any:
     )
     _check_dem_covers(terrain, layers, paths)
     for p in paths:
-        from kewaspadaan.io.layers import LayerSource
-
         layers.record(
             LayerSource(
                 layer="dem",
