@@ -30,7 +30,6 @@ from kewaspadaan._io_utils import atomic_write, write_staged
 from kewaspadaan._threads import capped
 from kewaspadaan.io import Layers, load_layers
 from kewaspadaan.logistics import LogisticsResult, logistics, network_layers
-from kewaspadaan.schema import RISK_CLASSES
 
 __all__ = ["LogisticsResult", "RunResult", "logistics", "network_layers", "prepare_layers", "run"]
 
@@ -91,37 +90,62 @@ class RunResult:
         return f"{d.min():%Y-%m-%d}", f"{d.max():%Y-%m-%d}"
 
     def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary (written as ``ringkasan.json``)."""
-        s = self.score
-        table = s.table
+        """A JSON-ready summary (written as ``ringkasan.json``): the score's, the logistics',
+        the data period and the provenance of every layer."""
+        s = self.score.summary()
         out: dict[str, Any] = {
-            "tanggal_penilaian": f"{s.as_of:%Y-%m-%d}",
-            "tingkat": s.level,
-            "unit": len(table),
+            "tanggal_penilaian": s.pop("tanggal_penilaian"),
+            "tingkat": s.pop("tingkat"),
+            "unit": s.pop("unit"),
             "data_sintetis": bool(self.layers.synthetic),
             "periode_data": list(self.data_period() or []),
-            "insiden": {
-                k: int(v) if isinstance(v, int | float) else v for k, v in s.accounting.items()
-            },
-            "kelas": {str(k): int((table["kelas"] == k).sum()) for k in RISK_CLASSES},
-            "peringatan": int(table["peringatan"].astype(bool).sum()),
-            "fitur_tidak_dihitung": dict(sorted(s.missing.items())),
+            **s,
         }
-        if s.backtest is not None:
-            mt = s.backtest.metrics
-            out["backtest"] = {
-                m: {c: round(float(mt.loc[m, c]), 4) for c in mt.columns} for m in mt.index
-            }
-        if s.validation:
-            out["validasi"] = {
-                k: round(v, 4) if isinstance(v, float) else v for k, v in s.validation.items()
-            }
         if self.logistics is not None:
             out["logistik"] = self.logistics.summary()
         out["sumber_data"] = self.layers.provenance()
         out["turunan"] = dict(sorted(self.layers.derived.items()))
         out["berkas"] = {k: v.name for k, v in sorted(self.outputs.items())}
         return out
+
+    def to_frame(self) -> Any:
+        """The risk table, with the logistics status of each unit's destinations when planned
+        (``tujuan``, ``terlambat``, ``tidak_terjangkau`` per unit)."""
+        table = self.score.table.copy()
+        if self.logistics is None or "tujuan_kode" not in self.logistics.routes.columns:
+            return table
+        r = pd.DataFrame(self.logistics.routes.drop(columns="geometry", errors="ignore"))
+        width = len(str(table["kode"].iloc[0])) if len(table) else 0
+        unit = r["tujuan_kode"].astype(str).str.slice(0, width)
+        status = r["status"].astype(str) if "status" in r.columns else pd.Series("", index=r.index)
+        agg = pd.DataFrame(
+            {
+                "tujuan": unit.value_counts(),
+                "terlambat": unit[status == "terlambat"].value_counts(),
+                "tidak_terjangkau": unit[status == "tidak_terjangkau"].value_counts(),
+            }
+        )
+        agg = agg.fillna(0).astype("int64")
+        for col in agg.columns:
+            table[col] = table["kode"].astype(str).map(agg[col]).fillna(0).astype("int64")
+        return table
+
+    def explore(self, **kwargs: Any) -> Any:
+        """The offline risk map of the run (classes, routes off by default), for a notebook."""
+        from kewaspadaan.maps import risk_map
+        from kewaspadaan.report import report_inputs
+
+        inputs = report_inputs(self)
+        logi = self.logistics
+        return risk_map(
+            self.score.table,
+            incidents=inputs.get("incidents"),
+            routes=logi.routes if logi is not None else None,
+            depots=self.layers.gudang_kpu,
+            critical_links=logi.critical_links if logi is not None else None,
+            date=self.score.as_of.date(),
+            **kwargs,
+        )
 
     def write(self, out_dir: str | Path, *, language: str | None = None) -> dict[str, Path]:
         """Write every table, the report and ``ringkasan.json`` into ``out_dir``; return

@@ -109,6 +109,39 @@ class ScoreResult:
     forecast: Forecast | None = None
     hotspots: pd.DataFrame | None = None
 
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready totals: date, level, units, incident accounting, classes, alerts, the
+        backtest metrics, validation and the features not computed."""
+        from kewaspadaan.schema import RISK_CLASSES
+
+        t = self.table
+        out: dict[str, Any] = {
+            "tanggal_penilaian": f"{self.as_of:%Y-%m-%d}",
+            "tingkat": self.level,
+            "unit": len(t),
+            "insiden": {k: int(v) if isinstance(v, int | float) else v
+                        for k, v in self.accounting.items()},
+            "kelas": {str(k): int((t["kelas"] == k).sum()) for k in RISK_CLASSES},
+            "peringatan": int(t["peringatan"].astype(bool).sum()),
+            "fitur_tidak_dihitung": dict(sorted(self.missing.items())),
+        }
+        if self.backtest is not None:
+            mt = self.backtest.metrics
+            out["backtest"] = {m: {c: round(float(mt.loc[m, c]), 4) for c in mt.columns}
+                               for m in mt.index}
+        if self.validation:
+            out["validasi"] = {k: round(v, 4) if isinstance(v, float) else v
+                               for k, v in self.validation.items()}
+        return out
+
+    def to_frame(self) -> gpd.GeoDataFrame:
+        """The risk table (one row per unit; :data:`~kewaspadaan.schema.RISK_COLUMNS` first)."""
+        return self.table
+
+    def explore(self, **kwargs: Any) -> Any:
+        """An interactive folium map of the classes (:meth:`RiskIndex.explore`)."""
+        return self.risk.explore(**kwargs)
+
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """Write the outputs atomically into ``out_dir``; return ``{name: path}``.
 
