@@ -51,9 +51,15 @@ def _peer_validate(path: Path) -> int:
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    t = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in ("event_id_cnty", "event_date", "latitude",
-                                                  "longitude", "fatalities")}))
+    t = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types={
+                c: pa.string()
+                for c in ("event_id_cnty", "event_date", "latitude", "longitude", "fatalities")
+            }
+        ),
+    )
     import pandas as pd
 
     date = pc.strptime(t["event_date"], format="%Y-%m-%d", unit="s", error_is_null=True)
@@ -89,11 +95,15 @@ def main() -> None:
     t_raw, raw = _time(lambda: pacsv.read_csv(csv), args.repeat)
     t_peer, kept = _time(lambda: _peer_validate(csv), args.repeat)
     print(f"load {raw.num_rows:,} rows ({csv.stat().st_size / 1e6:.0f} MB)")
-    print(f"  kewaspadaan.load_incidents      {t_ours:6.2f} s  kept {len(load.incidents):,}, "
-          f"rejected {len(load.rejected):,} with reasons")
+    print(
+        f"  kewaspadaan.load_incidents      {t_ours:6.2f} s  kept {len(load.incidents):,}, "
+        f"rejected {len(load.rejected):,} with reasons"
+    )
     print(f"  pyarrow.csv.read_csv (raw)      {t_raw:6.2f} s  ratio {t_ours / t_raw:4.2f}")
-    print(f"  pyarrow + same core rules       {t_peer:6.2f} s  ratio {t_ours / t_peer:4.2f}  "
-          f"kept {kept:,}  equal: {kept == len(load.incidents)}")
+    print(
+        f"  pyarrow + same core rules       {t_peer:6.2f} s  ratio {t_ours / t_peer:4.2f}  "
+        f"kept {kept:,}  equal: {kept == len(load.incidents)}"
+    )
 
     pts = load.incidents
     t_assign, result = _time(lambda: assign_incidents(load, kec), args.repeat)
@@ -101,8 +111,9 @@ def main() -> None:
     poly = kec.to_crs(kec.estimate_utm_crs() if False else kec.crs)
 
     def floor() -> Any:
-        return gpd.sjoin(pts[["geometry"]], poly[["kode", "geometry"]], predicate="within",
-                         how="inner")
+        return gpd.sjoin(
+            pts[["geometry"]], poly[["kode", "geometry"]], predicate="within", how="inner"
+        )
 
     t_floor, joined = _time(floor, args.repeat)
     once = joined.index.value_counts()
@@ -110,10 +121,14 @@ def main() -> None:
     ours = result.assigned.set_index(result.assigned.index)["kode"]
     same = (ours.reindex(single.index) == single["kode"]).mean()
     print(f"assign {len(pts):,} points to {len(kec):,} kecamatan")
-    print(f"  kewaspadaan.assign_incidents    {t_assign:6.2f} s  assigned {len(result.assigned):,},"
-          f" rejected {len(result.rejected) - len(load.rejected):,} (+ loader's)")
-    print(f"  geopandas.sjoin within (floor)  {t_floor:6.2f} s  ratio {t_assign / t_floor:4.2f}  "
-          f"same code for points in one polygon: {same:.4%}")
+    print(
+        f"  kewaspadaan.assign_incidents    {t_assign:6.2f} s  assigned {len(result.assigned):,},"
+        f" rejected {len(result.rejected) - len(load.rejected):,} (+ loader's)"
+    )
+    print(
+        f"  geopandas.sjoin within (floor)  {t_floor:6.2f} s  ratio {t_assign / t_floor:4.2f}  "
+        f"same code for points in one polygon: {same:.4%}"
+    )
     _ = crs
 
 

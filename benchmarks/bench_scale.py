@@ -248,9 +248,6 @@ def run_default(b: Bench, data: Any, args: argparse.Namespace) -> dict[str, Any]
 def _warm_worker() -> None:
     import libpysal  # noqa: F401
 
-    import kewaspadaan._dask  # noqa: F401
-    import kewaspadaan.features.history
-
     warm_up()
 
 

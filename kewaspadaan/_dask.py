@@ -272,15 +272,16 @@ def assign_incidents_dask(
     )
     if rows == 0:  # nothing to distribute (or not incidents): the engine's own answer
         return engine(incidents, boundaries, level_col=level_col, max_distance_m=max_d, crs=crs)
-    points = incidents.incidents if _is_load(incidents) else incidents
+    points: gpd.GeoDataFrame = incidents.incidents if _is_load(incidents) else incidents
     # validation (types, boundaries, CRS, column clashes) exactly as the default, on no rows
     check = engine(points.iloc[:0], boundaries, level_col=level_col, max_distance_m=max_d, crs=crs)
     if _is_load(incidents):
-        incidents.check_accounting()
-        prior, n_read, source = incidents.rejected, incidents.n_read, incidents.source
+        load: Any = incidents
+        load.check_accounting()
+        prior, n_read, source = load.rejected, load.n_read, load.source
     else:
-        prior, n_read = check.rejected, len(incidents)
-        source = str(incidents.attrs.get("source", "incidents GeoDataFrame"))
+        prior, n_read = check.rejected, len(points)
+        source = str(points.attrs.get("source", "incidents GeoDataFrame"))
     target = analysis_crs_for(boundaries, crs)
     # the polygons as given: membership is decided in their own CRS, as by the default
     polys = gpd.GeoDataFrame({level_col: boundaries[level_col]}, geometry=boundaries.geometry)

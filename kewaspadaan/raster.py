@@ -59,6 +59,14 @@ _KNOWN_STATS = frozenset({*DEFAULT_STATS, "range"})
 _SQRT2 = math.sqrt(2.0)
 
 
+def _pair(cellsize_m: Any) -> tuple[float, float]:
+    """``(dx, dy)`` of a cell size given as one number or as ``(dx, dy)``, metres."""
+    if isinstance(cellsize_m, int | float | np.integer | np.floating):
+        return float(cellsize_m), float(cellsize_m)
+    dx, dy = cellsize_m
+    return float(dx), float(dy)
+
+
 # ================================================================================================
 # Zonal statistics
 # ================================================================================================
@@ -624,7 +632,9 @@ def _source_cells(
                 f"source(s) {outside[:10].tolist()} lie outside the {shape} raster "
                 f"(rows/cols {arr[outside[:10]].tolist()}); drop them or enlarge the raster."
             )
-        flat = np.ravel_multi_index((arr[:, 0], arr[:, 1]), shape)
+        flat = np.asarray(
+            np.ravel_multi_index((arr[:, 0].astype(np.intp), arr[:, 1].astype(np.intp)), shape)
+        )
     if len(flat) == 0:
         raise ValueError("cost_distance needs at least one source cell")
     return flat.astype(np.int64)
@@ -741,7 +751,7 @@ def slope_deg(dem: np.ndarray, cellsize_m: float | tuple[float, float]) -> np.nd
         NaN take the centre cell's value (so coasts and edges get a slope, as gdaldem
         ``-compute_edges``).
     """
-    dx, dy = (cellsize_m, cellsize_m) if np.isscalar(cellsize_m) else cellsize_m
+    dx, dy = _pair(cellsize_m)
     z, (a, b, c, d, f, g, h, i) = _neighbours(dem)
     dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * abs(float(dx)))
     dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * abs(float(dy)))
@@ -829,5 +839,6 @@ def distance_to(mask: np.ndarray, cellsize_m: float | tuple[float, float]) -> np
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return np.full(mask.shape, np.inf)
-    sampling = (cellsize_m, cellsize_m) if np.isscalar(cellsize_m) else tuple(cellsize_m)[::-1]
+    dx, dy = _pair(cellsize_m)
+    sampling = (dy, dx)
     return ndimage.distance_transform_edt(~mask, sampling=sampling)

@@ -119,19 +119,22 @@ class ScoreResult:
             "tanggal_penilaian": f"{self.as_of:%Y-%m-%d}",
             "tingkat": self.level,
             "unit": len(t),
-            "insiden": {k: int(v) if isinstance(v, int | float) else v
-                        for k, v in self.accounting.items()},
+            "insiden": {
+                k: int(v) if isinstance(v, int | float) else v for k, v in self.accounting.items()
+            },
             "kelas": {str(k): int((t["kelas"] == k).sum()) for k in RISK_CLASSES},
             "peringatan": int(t["peringatan"].astype(bool).sum()),
             "fitur_tidak_dihitung": dict(sorted(self.missing.items())),
         }
         if self.backtest is not None:
             mt = self.backtest.metrics
-            out["backtest"] = {m: {c: round(float(mt.loc[m, c]), 4) for c in mt.columns}
-                               for m in mt.index}
+            out["backtest"] = {
+                m: {c: round(float(mt.loc[m, c]), 4) for c in mt.columns} for m in mt.index
+            }
         if self.validation:
-            out["validasi"] = {k: round(v, 4) if isinstance(v, float) else v
-                               for k, v in self.validation.items()}
+            out["validasi"] = {
+                k: round(v, 4) if isinstance(v, float) else v for k, v in self.validation.items()
+            }
         return out
 
     def to_frame(self) -> gpd.GeoDataFrame:
@@ -661,9 +664,11 @@ def _model_part(
     part.panel = panel
     n_events = int(np.asarray(panel.counts).sum())
     if n_events < MIN_EVENTS_FOR_MODEL:
-        why = (f"only {n_events} incident(s) before {as_of:%Y-%m-%d} in these units: too few to "
-               f"fit or backtest a count model (at least {MIN_EVENTS_FOR_MODEL}); the score "
-               "uses the history features only")
+        why = (
+            f"only {n_events} incident(s) before {as_of:%Y-%m-%d} in these units: too few to "
+            f"fit or backtest a count model (at least {MIN_EVENTS_FOR_MODEL}); the score "
+            "uses the history features only"
+        )
         notes["prob_insiden"] = f"model not fitted: {why}"
         notes["backtest"] = f"backtest skipped: {why}"
         logger.warning("no forecast: %s", why)

@@ -1,4 +1,8 @@
-"""Shared fixtures.
+"""Shared fixtures, and the two tiers of the suite.
+
+The fast tier, ``pytest -m "not slow"``, is what one runs while working (under two minutes); the
+full run adds the slow tests: browser tests (Chromium), real-data tests and the long end-to-end
+runs. Browser and real-data tests are marked slow here, whatever their own markers.
 
 - ``shared_data``: the real Kalimantan Timur layers in ``../shared/data`` (tests skip when absent).
 - ``demo_small``: a small generated demonstration province (session-scoped, generated once).
@@ -13,6 +17,15 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser and real-data tests belong to the full run only."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("realdata"):
+            item.add_marker(pytest.mark.slow)
+
+
 SHARED_DATA = Path(os.environ.get("KEWASPADAAN_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 

@@ -27,6 +27,8 @@ from kewaspadaan.io import assign_incidents, load_boundaries, load_incidents
 from kewaspadaan.raster import zonal_stats
 from kewaspadaan.spatial import spatial_weights
 
+#: every test needs the national-shaped input, most a dask LocalCluster: the full run
+pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 
 

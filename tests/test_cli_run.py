@@ -55,6 +55,7 @@ def test_run_writes_table_map_and_summary(run_outputs):
     assert "Laporan:" in output
 
 
+@pytest.mark.slow
 def test_run_is_deterministic(run_outputs, tmp_path):
     data, out, _ = run_outputs
     again = tmp_path / "again"
@@ -84,13 +85,15 @@ def test_run_reports_bad_config_clearly(tmp_path):
     assert not (tmp_path / "d").exists()  # nothing was generated before the check
 
 
+@pytest.mark.slow
 def test_run_profile_prints_every_stage(run_outputs):
     """--profile: the time of each stage of the run, in the order they ran."""
     data, out, _ = run_outputs
-    result = runner.invoke(app, ["run", "--data", str(data), "--out", str(out), "--profile",
-                                 "--no-backtest"])
+    result = runner.invoke(
+        app, ["run", "--data", str(data), "--out", str(out), "--profile", "--no-backtest"]
+    )
     assert result.exit_code == 0, result.output
-    table = result.output[result.output.index("Waktu per tahap"):].splitlines()[1:]
+    table = result.output[result.output.index("Waktu per tahap") :].splitlines()[1:]
     stages = [line.split()[0] for line in table]
     assert stages == ["data", "skor", "jaringan", "rute", "rencana", "tautan", "tulis", "total"]
     secs = [float(re.search(r"([\d.]+) s\b", line).group(1)) for line in table]
@@ -104,8 +107,19 @@ def test_score_backend_dask_equals_default(demo_small, tmp_path):
     outs = {}
     for backend in ("default", "dask"):
         out = tmp_path / backend
-        res = runner.invoke(app, ["score", "--data", str(demo_small), "--out", str(out),
-                                  "--no-backtest", "--backend", backend])
+        res = runner.invoke(
+            app,
+            [
+                "score",
+                "--data",
+                str(demo_small),
+                "--out",
+                str(out),
+                "--no-backtest",
+                "--backend",
+                backend,
+            ],
+        )
         assert res.exit_code == 0, res.output
         outs[backend] = pd.read_csv(out / "risiko_kecamatan.csv", dtype={"kode": str})
     pd.testing.assert_frame_equal(outs["dask"], outs["default"])

@@ -387,6 +387,7 @@ def test_longest_name_wraps_in_tables(layers, html) -> None:
     assert "table-layout: fixed" in html  # tables never widen past the page
 
 
+@pytest.mark.slow
 def test_cli_report_writes_outputs(tmp_path, demo_small) -> None:
     """The report is built from the results of the data, dated by the assessment date."""
     out = tmp_path / "outputs"

@@ -93,6 +93,7 @@ def test_weights_matrix_rejects_other_ids(grid):
         weights_matrix(w, pd.Index(["x", "y"]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("transform", "dist"), [("B", "poisson"), ("R", "gamma"), ("B", "gamma")])
 def test_gi_star_matches_esda(grid, transform, dist):
     esda = pytest.importorskip("esda")

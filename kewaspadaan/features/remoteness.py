@@ -115,7 +115,8 @@ class Friction:
     @property
     def shape(self) -> tuple[int, int]:
         """``(rows, cols)``."""
-        return self.h_per_m.shape  # type: ignore[return-value]
+        rows, cols = self.h_per_m.shape
+        return int(rows), int(cols)
 
     @property
     def speed_kmh(self) -> np.ndarray:
@@ -390,7 +391,8 @@ def travel_time_h(
             f"target(s) at index {list(targets.index[~ok][:10])} fall outside the friction grid; "
             "drop them or build the surface over a larger DEM"
         )
-    return cost_distance(friction.h_per_m, rc, cellsize_m=friction.resolution_m, max_cost=max_h)
+    out = cost_distance(friction.h_per_m, rc, cellsize_m=friction.resolution_m, max_cost=max_h)
+    return out[0] if isinstance(out, tuple) else out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -453,7 +455,7 @@ def _kab_capital_hours(
     without = []
     for kab in sorted(set(kab_of_pt)):
         caps = capitals[cap_kab == kab]
-        if len(caps) == 0 and prov_kab is not None:
+        if len(caps) == 0 and prov_kab is not None and provincial is not None:
             caps = provincial[prov_kab == kab]  # the provincial capital is its kota's capital
         if len(caps) == 0:
             without.append(kab)
