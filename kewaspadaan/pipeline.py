@@ -82,12 +82,8 @@ class RunResult:
     outputs: dict[str, Path] = field(default_factory=dict)
 
     def data_period(self) -> tuple[str, str] | None:
-        """First and last incident date used (``YYYY-MM-DD``), or ``None``."""
-        inc = self.layers.incidents
-        if inc is None or len(inc.incidents) == 0:
-            return None
-        d = pd.to_datetime(inc.incidents["event_date"])
-        return f"{d.min():%Y-%m-%d}", f"{d.max():%Y-%m-%d}"
+        """First and last date of the incidents the score used (``YYYY-MM-DD``), or ``None``."""
+        return getattr(self.score, "period", None)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (written as ``ringkasan.json``): the score's, the logistics',

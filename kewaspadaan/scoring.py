@@ -108,6 +108,8 @@ class ScoreResult:
     validation: dict[str, Any] = field(default_factory=dict)
     forecast: Forecast | None = None
     hotspots: pd.DataFrame | None = None
+    #: First and last date of the incidents used (assigned, before ``as_of``), ISO.
+    period: tuple[str, str] | None = None
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready totals: date, level, units, incident accounting, classes, alerts, the
@@ -289,6 +291,15 @@ def static_features(
         for name in ("penduduk", "pop_density_per_km2"):
             missing[name] = "boundaries have no 'penduduk' column"
     return out, missing, notes
+
+
+def _period(assigned: pd.DataFrame, as_of: pd.Timestamp) -> tuple[str, str] | None:
+    """First and last date of the incidents the score used (those before ``as_of``)."""
+    if len(assigned) == 0:
+        return None
+    d = pd.to_datetime(assigned["event_date"])
+    d = d[d < as_of]
+    return (f"{d.min():%Y-%m-%d}", f"{d.max():%Y-%m-%d}") if len(d) else None
 
 
 #: Columns of the boundaries carried into the risk table when present (planning context).
@@ -520,6 +531,7 @@ def score(
         notes=notes,
         forecast=part.forecast,
         hotspots=part.hotspots,
+        period=_period(assigned, as_of),
     )
     truth = getattr(layers, "intensitas_benar", None)
     if truth is not None and level == "kecamatan":
