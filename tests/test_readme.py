@@ -59,7 +59,7 @@ def test_readme_python_tour_runs(demo_small, tmp_path, monkeypatch):
 def test_readme_toml_example_is_valid(key, tmp_path):
     from kewaspadaan import settings
 
-    toml = _blocks("toml")[0]
+    toml = next(block for block in _blocks("toml") if block.startswith("[risk]"))
     path = tmp_path / "s.toml"
     path.write_text(toml, encoding="utf-8")
     saved = settings.snapshot()
@@ -103,3 +103,22 @@ def test_package_imports_only_declared_dependencies():
                 if top not in stdlib and top != "kewaspadaan" and top not in allowed:
                     problems.append(f"{path.relative_to(REPO)}: {name}")
     assert not problems, problems
+
+
+def test_readme_project_file_example_is_valid(tmp_path):
+    """The project file shown in the README parses: every table, key and column it names exists."""
+    from kewaspadaan.io.project import read_project
+
+    block = next(b for b in _blocks("toml") if b.startswith("# data_kaltim/kewaspadaan.toml"))
+    path = tmp_path / "kewaspadaan.toml"
+    path.write_text(block, encoding="utf-8")
+    # only the files' existence is checked when the project file is read
+    for name in re.findall(r'"([\w/]+\.(?:shp|tif|xlsx))"', block):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).touch()
+    project = read_project(path)
+    assert project.options["level"] == "kecamatan"
+    assert len(project.files["insiden"]) == 2
+    assert project.files["insiden"][1].options["format"] == "laporan"
+    assert len(project.files["dem"][0].paths) == 2
+    assert project.files["kecamatan"][0].file_columns == {"KDCPUM": "kode", "WADMKC": "nama"}
