@@ -10,14 +10,15 @@ Public modules (imported on first use, so the command line starts quickly):
 - :mod:`kewaspadaan.features` — terrain, geography, remoteness and incident-history features;
 - :mod:`kewaspadaan.raster`, :mod:`kewaspadaan.spatial` — zonal statistics, cost distance,
   spatial weights, spatial lag, Getis-Ord Gi*;
-- :mod:`kewaspadaan.risk`, :mod:`kewaspadaan.model`, :mod:`kewaspadaan.scoring` — composite
-  index, calibrated model with rolling-origin backtest, the scoring run;
-- :mod:`kewaspadaan.network` — multimodal logistics network, routes, delivery plan, disruption,
-  security on routes;
+- :mod:`kewaspadaan.risk`, :mod:`kewaspadaan.scoring` — composite index (weights,
+  normalisation, classes, drivers) and the scoring run;
+- :mod:`kewaspadaan.forecast`, :mod:`kewaspadaan.model` — count forecasts to voting day with
+  intervals, chosen and backtested out of sample against naive baselines;
+- :mod:`kewaspadaan.network`, :mod:`kewaspadaan.logistics` — multimodal logistics network,
+  routes, delivery plan, disruption, critical links, security on routes;
 - :mod:`kewaspadaan.maps`, :mod:`kewaspadaan.report` — offline folium map and HTML report;
 - :mod:`kewaspadaan.pipeline` — the main job end to end (``kewaspadaan run``);
 - :mod:`kewaspadaan.demo` — the generated demonstration province (synthetic, not real);
-- :mod:`kewaspadaan.parallel` — optional dask backend (``pip install "kewaspadaan[dask]"``);
 - :mod:`kewaspadaan.settings`, :mod:`kewaspadaan.schema`, :mod:`kewaspadaan.crs`.
 """
 
@@ -37,11 +38,12 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 _LAZY_MODULES = (
     "demo",
     "features",
+    "forecast",
     "io",
+    "logistics",
     "maps",
     "model",
     "network",
-    "parallel",
     "pdf",
     "pipeline",
     "raster",
@@ -58,11 +60,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from kewaspadaan import (  # noqa: F401
         demo,
         features,
+        forecast,
         io,
+        logistics,
         maps,
         model,
         network,
-        parallel,
         pdf,
         pipeline,
         raster,

@@ -150,6 +150,14 @@ def test_explicit_date_format(tmp_path: Path) -> None:
     assert parsed.iloc[2:].isna().all()
 
 
+def test_impossible_calendar_days_are_rejected_not_rolled_over() -> None:
+    """2024-02-31 is not 2 March: a day the month does not have is unreadable, in every form."""
+    values = ["2024-02-31", "2023-02-29", "2024-02-29", "2024-04-31", "31/04/2024", "20240230"]
+    parsed = parse_dates(pd.Series(values))
+    assert parsed.isna().tolist() == [True, True, False, True, True, True]
+    assert parsed.iloc[2] == pd.Timestamp("2024-02-29")  # a real leap day
+
+
 def test_duplicate_event_ids(tmp_path: Path) -> None:
     df = pd.read_csv(ACLED, dtype=str)
     df = pd.concat([df, df.iloc[[1, 1]]], ignore_index=True)

@@ -163,6 +163,10 @@ def _iso_fast(text: pd.Series) -> pd.Series:
         unit="s",
         error_is_null=True,
     )
+    # Arrow's parser rolls impossible days over (2024-02-31 -> 2024-03-02): a date counts only
+    # if it writes back as the text it was read from
+    same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), arr)
+    parsed = pc.if_else(same, parsed, pa.scalar(None, pa.timestamp("s")))
     # years before 1678 do not fit nanoseconds: they are not event dates anyway
     early = pc.less(parsed, pa.scalar(EARLIEST.to_pydatetime(), pa.timestamp("s")))
     parsed = pc.if_else(early, pa.scalar(None, pa.timestamp("s")), parsed)
