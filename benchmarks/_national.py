@@ -37,6 +37,7 @@ __all__ = [
     "PROVINCE_CODES",
     "NationalInput",
     "generate_national",
+    "incidents_in_polygons",
 ]
 
 logger = logging.getLogger(__name__)
@@ -465,14 +466,16 @@ def _acled_frame(
     rng: np.random.Generator,
     start: str,
     end: str,
+    dates: np.ndarray | None = None,
 ) -> pd.DataFrame:
     n = len(lon)
-    d0, d1 = np.datetime64(start), np.datetime64(end)
-    span = int((d1 - d0).astype(int))
-    # rising trend: day drawn from a density growing linearly from 1 to 2 over the period
-    u = rng.random(n)
-    days = np.floor(span * (np.sqrt(1 + 3 * u) - 1)).astype(int)
-    dates = (d0 + days.astype("timedelta64[D]")).astype(str)
+    if dates is None:
+        d0, d1 = np.datetime64(start), np.datetime64(end)
+        span = int((d1 - d0).astype(int))
+        # rising trend: day drawn from a density growing linearly from 1 to 2 over the period
+        u = rng.random(n)
+        days = np.floor(span * (np.sqrt(1 + 3 * u) - 1)).astype(int)
+        dates = (d0 + days.astype("timedelta64[D]")).astype(str)
     etype_i = rng.choice(len(_EVENT_TYPES), size=n, p=_EVENT_P)
     etype = np.asarray(_EVENT_TYPES, dtype=object)[etype_i]
     fatal = rng.poisson(np.asarray(_FATAL_MEAN)[etype_i])
@@ -609,3 +612,102 @@ def generate_national(
     return NationalInput(
         kecamatan=kec4326, desa=desa4326, incidents_csv=csv, kecamatan_file=kec_file, counts=counts
     )
+
+
+def _clustered_months(
+    weight: np.ndarray,
+    n_months: int,
+    n_events: int,
+    rng: np.random.Generator,
+    *,
+    a_self: float = 0.35,
+    delta: float = 0.6,
+) -> np.ndarray:
+    """Monthly event counts per unit of a self-exciting process, exactly ``n_events`` in all.
+
+    ``λ_k(t) = μ_k · trend(t) + a_self · S_k(t)``, ``S`` the exponentially decaying memory of
+    the unit's own events (decay ``delta`` per month): flare-ups that persist a few months, as
+    conflict events do. ``μ_k ∝ weight`` is scaled so that the expected total is ``n_events``;
+    the drawn total is then trimmed or topped up at random to exactly ``n_events``.
+    """
+    trend = np.linspace(1.0, 2.0, n_months)
+    base = weight / weight.sum() * n_events * (1.0 - a_self) / trend.sum()
+    counts = np.zeros((len(weight), n_months), dtype=np.int64)
+    s = np.zeros(len(weight))
+    for t in range(n_months):
+        counts[:, t] = rng.poisson(base * trend[t] + a_self * s)
+        s = delta * s + (1.0 - delta) * counts[:, t]
+    flat = counts.ravel()
+    diff = int(flat.sum()) - n_events
+    if diff > 0:  # remove ``diff`` events, each cell chosen in proportion to its count
+        drop = rng.choice(np.repeat(np.arange(flat.size), flat), size=diff, replace=False)
+        np.subtract.at(flat, drop, 1)
+    elif diff < 0:
+        np.add.at(flat, rng.choice(flat.size, size=-diff, p=flat / flat.sum()), 1)
+    return flat.reshape(counts.shape)
+
+
+def incidents_in_polygons(
+    boundaries_file: str | Path,
+    folder: str | Path,
+    *,
+    n_incidents: int = 1_000_000,
+    seed: int = 2045,
+    start: str = "2015-01-01",
+    end: str = "2023-12-31",
+) -> Path:
+    """Incidents in ACLED export format inside *given* polygons (e.g. the real kecamatan).
+
+    Each unit gets a weight ``sqrt(area) + hot spots`` (the hot spots of :data:`_HOT_SPOTS`,
+    real conflict regions); its monthly counts follow a self-exciting process with a rising
+    trend (:func:`_clustered_months`: flare-ups that last a few months, as real conflict
+    events do); each event falls on a uniform day of its month at a uniform point inside the
+    unit (rejection sampling in the polygon's bounds). Columns as :func:`generate_national`,
+    with the same few unusable rows. Written to ``folder / "insiden_acled.csv"`` (returned);
+    the polygons are only read.
+    """
+    from pyproj import Transformer
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    units = gpd.read_file(boundaries_file).to_crs("EPSG:4326")
+    geoms = units.geometry.to_numpy()
+    fwd = Transformer.from_crs("EPSG:4326", NATIONAL_CRS, always_xy=True).transform
+    c = shapely.centroid(geoms)
+    x, y = fwd(shapely.get_x(c), shapely.get_y(c))
+    area = shapely.area(units.to_crs(NATIONAL_CRS).geometry.to_numpy()) / 1e6
+    lam = np.sqrt(np.maximum(area, 1.0)) / 30.0
+    for lon, lat, r_km, w in _HOT_SPOTS:
+        hx, hy = fwd(lon, lat)
+        lam = lam + w * 4.0 * np.exp(-((x - hx) ** 2 + (y - hy) ** 2) / (2 * (r_km * 1000) ** 2))
+    lam = lam * rng.lognormal(0.0, 0.5, len(lam))  # unit heterogeneity
+    months = pd.date_range(start, end, freq="MS")
+    counts = _clustered_months(lam, len(months), n_incidents, rng)
+    unit_i, month_i = np.nonzero(counts)
+    reps = counts[unit_i, month_i]
+    which = np.repeat(unit_i, reps)
+    month_of = np.repeat(month_i, reps)
+    days_in = months.days_in_month.to_numpy()[month_of]
+    day = np.floor(rng.random(len(which)) * days_in).astype("timedelta64[D]")
+    dates = (months.to_numpy().astype("datetime64[D]")[month_of] + day).astype(str)
+    order = rng.permutation(len(which))
+    which, dates = which[order], dates[order]
+    shapely.prepare(geoms)
+    bounds = shapely.bounds(geoms)
+    xy = np.empty((n_incidents, 2))
+    todo = np.arange(n_incidents)
+    while len(todo):
+        b = bounds[which[todo]]
+        cx, cy = rng.uniform(b[:, 0], b[:, 2]), rng.uniform(b[:, 1], b[:, 3])
+        ok = shapely.contains_xy(geoms[which[todo]], cx, cy)
+        xy[todo[ok]] = np.column_stack([cx[ok], cy[ok]])
+        todo = todo[~ok]
+    frame = _acled_frame(
+        xy[:, 0], xy[:, 1], np.zeros(n_incidents, bool), rng, start, end, dates=dates
+    )
+    _spoil(frame, rng)
+    csv = folder / "insiden_acled.csv"
+    frame.to_csv(csv, index=False)
+    logger.info("%d incidents in %d polygons -> %s", n_incidents, len(units), csv)
+    return csv

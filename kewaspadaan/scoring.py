@@ -702,7 +702,12 @@ def _model_part(
             notes["backtest"] = f"backtest skipped: {exc}"
             logger.warning("backtest skipped: %s", exc)
     try:
-        part.choice = fit_forecast_model(panel, model=model, seed=seed)
+        part.choice = fit_forecast_model(
+            panel,
+            model=model,
+            seed=seed,
+            validation=part.backtest.validation if part.backtest is not None else None,
+        )
     except ValidationError as exc:
         notes["prob_insiden"] = f"model not fitted: {exc}"
         logger.warning("model not fitted: %s", exc)

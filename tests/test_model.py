@@ -400,3 +400,98 @@ def test_score_cli_writes_outputs(demo_small, tmp_path):
     )
     assert bad.exit_code == 2 and "'provinsi' is not a level" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_compiled_hawkes_likelihood_equals_the_numpy_reference(synth):
+    """The Poisson likelihood of the compiled kernels is the NumPy one (value and gradient)."""
+    _, _, _, _, panel = synth
+    o = dict(settings.hawkes, unit_effect_sd=0.5)
+    lay = _Layout(panel.covariates.shape[1], panel.n_units, len(panel.calendar))
+    months = np.arange(6, 90)
+    rows, kinds = panel.season(months)
+    q = _unit_precision(panel.w, 0.9)
+    args = (panel.counts[:, :90], 6, panel.covariates, panel.w, rows, kinds, (months - 89) / 120)
+    fast = _objective(*args, lay, o, q, compiled=True)
+    slow = _objective(*args, lay, o, q, compiled=False)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        theta = lay.start() + rng.normal(0, 0.05, lay.size)
+        theta[lay.offset("a_self") :] = np.clip(
+            lay.start()[lay.offset("a_self") :]
+            + rng.uniform(0, 0.1, lay.size - lay.offset("a_self")),
+            None,
+            0.95,
+        )
+        v_fast, g_fast = fast(theta)
+        v_slow, g_slow = slow(theta)
+        assert v_fast == pytest.approx(v_slow, rel=1e-10)
+        np.testing.assert_allclose(g_fast, g_slow, rtol=1e-8, atol=1e-8)
+
+
+def test_flattened_trees_predict_as_sklearn():
+    """TreeEnsemble gives the numbers of HistGradientBoostingRegressor.predict, NaN included."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from kewaspadaan.forecast._trees import TreeEnsemble
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2000, 6))
+    x[rng.random(x.shape) < 0.05] = np.nan  # missing values go where the split sent them
+    y = rng.poisson(np.exp(0.3 * np.nan_to_num(x[:, 0]) - 0.2 * np.nan_to_num(x[:, 3])))
+    model = HistGradientBoostingRegressor(loss="poisson", max_iter=60, random_state=0).fit(x, y)
+    trees = TreeEnsemble.from_sklearn(model)
+    assert trees is not None
+    new = rng.normal(size=(500, 6))
+    new[rng.random(new.shape) < 0.1] = np.nan
+    for rows in (new, new.astype(np.float32)):
+        np.testing.assert_allclose(np.exp(trees.raw_predict(rows)), model.predict(rows), rtol=1e-9)
+
+
+def test_lag_state_ring_buffer_over_many_months(synth):
+    """Twenty updates of the ring buffer give the batch features of every month."""
+    _, _, _, _, panel = synth
+    state = LagState(panel.subset_months(60), draws=3)
+    for t in range(60, 80):
+        batch = lag_features(panel, np.array([t]))[:, 0]
+        for d in range(3):
+            np.testing.assert_allclose(state.features()[d], batch, err_msg=f"month {t}")
+        np.testing.assert_array_equal(state.hist[0], panel.counts[:, t - 12 : t])
+        state.update(np.repeat(panel.counts[None, :, t], 3, axis=0))
+
+
+def test_ewma_fit_from_the_memo_equals_the_grid_search(synth):
+    from kewaspadaan.forecast.ewma import EwmaMethod, _blend, ewma
+
+    _, _, _, _, panel = synth
+    grid = settings.ewma
+    for t_end in (30, 75):
+        fit = EwmaMethod().fit(panel, t_end)
+        first = min(int(grid["warmup_months"]), max(t_end // 4, 1))
+        y = panel.counts[:, first:t_end]
+        best = max(
+            (
+                float((y * np.log(lam) - lam).sum()),
+                float(h),
+                float(w),
+            )
+            for h in grid["half_life_months"]
+            for w in grid["shrink"]
+            for lam in [_blend(ewma(panel.counts[:, :t_end], float(h))[:, first:t_end], float(w))]
+        )
+        assert (fit.half_life, fit.shrink) == (best[1], best[2])
+
+
+def test_forecast_model_is_the_same_with_or_without_the_backtest(synth):
+    """The backtest's last months are the validation of the model choice: reusing them gives
+    the model fitted without the backtest."""
+    _, _, _, _, panel = synth
+    bt = backtest(panel, n_months=12)
+    assert bt.validation is not None
+    alone = fit_forecast_model(panel)
+    reused = fit_forecast_model(panel, validation=bt.validation)
+    assert reused.name == alone.name
+    assert reused.scores == pytest.approx(alone.scores)
+    months = np.array([panel.n_months - 1])
+    np.testing.assert_allclose(
+        reused.fit.predict(panel, months).prob, alone.fit.predict(panel, months).prob, rtol=1e-6
+    )

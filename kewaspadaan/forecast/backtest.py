@@ -47,6 +47,7 @@ __all__ = [
     "candidate_methods",
     "choose_candidates",
     "rolling_predictions",
+    "validation_predictions",
 ]
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,18 @@ class RollingPredictions:
     size: dict[str, np.ndarray] = field(default_factory=dict)
     fits: dict[str, Any] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
+    tail: RollingPredictions | None = None
+
+    def then(self, later: RollingPredictions) -> RollingPredictions:
+        """These months followed by ``later``'s (consecutive); ``tail`` is ``later``."""
+        out = RollingPredictions(np.concatenate([self.months, later.months]), tail=later)
+        for name in later.lam:
+            out.lam[name] = np.concatenate([self.lam[name], later.lam[name]], axis=1)
+            out.prob[name] = np.concatenate([self.prob[name], later.prob[name]], axis=1)
+            out.size[name] = np.concatenate([self.size[name], later.size[name]])
+        out.fits = dict(later.fits)
+        out.log = [*self.log, *later.log]
+        return out
 
 
 def _cadence(name: str, refit_every: int | None) -> int:
@@ -151,6 +164,51 @@ def rolling_predictions(
         out.lam[name], out.prob[name], out.size[name] = lam, prob, size
         out.fits[name] = fit
     return out
+
+
+def validation_predictions(
+    panel: Any, methods: dict[str, Any], window: int, *, seed: int = 0, progress: bool = False
+) -> RollingPredictions:
+    """One-step-ahead predictions of the last ``window`` months, every method started cold.
+
+    This is what chooses the forecast model (:func:`~kewaspadaan.forecast.fit_forecast_model`)
+    and the last stretch of the backtest's rolling predictions: computed once when both run,
+    the same whether or not the backtest ran.
+    """
+    big_t = panel.n_months
+    return rolling_predictions(
+        panel, methods, np.arange(big_t - window, big_t), seed=seed, progress=progress
+    )
+
+
+def _backtest_rolling(
+    panel: Any,
+    methods: dict[str, Any],
+    first: int,
+    window: int,
+    refit_every: int | None,
+    seed: int,
+    progress: bool,
+) -> RollingPredictions:
+    """Rolling predictions of months ``first .. T − 1``: the months before the last ``window``
+    as one warm-started chain, then the validation months of the forecast started cold
+    (:func:`validation_predictions`; with ``refit_every`` at that cadence instead)."""
+    big_t = panel.n_months
+    head = rolling_predictions(
+        panel,
+        methods,
+        np.arange(first, big_t - window),
+        refit_every=refit_every,
+        seed=seed,
+        progress=progress,
+    )
+    if refit_every is None:
+        tail = validation_predictions(panel, methods, window, seed=seed)
+    else:
+        tail = rolling_predictions(
+            panel, methods, np.arange(big_t - window, big_t), refit_every=refit_every, seed=seed
+        )
+    return head.then(tail)
 
 
 def _short(summary: dict[str, Any]) -> dict[str, Any]:
@@ -244,6 +302,7 @@ class Backtest:
     codes: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     rolling: RollingPredictions | None = None
     validation_scores: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    validation: RollingPredictions | None = None
 
     @property
     def baselines(self) -> list[str]:
@@ -429,14 +488,7 @@ def backtest(
         raise ValidationError("model_choice", [f"{choice!r} is not 'auto' or one of {names}"])
     big_t = panel.n_months
     test = np.arange(big_t - n_months, big_t)
-    rp = rolling_predictions(
-        panel,
-        cands,
-        np.arange(test[0] - window, big_t),
-        refit_every=refit_every,
-        seed=seed,
-        progress=progress,
-    )
+    rp = _backtest_rolling(panel, cands, test[0] - window, window, refit_every, seed, progress)
     cells_all = _cell_scores(panel, rp, names)
     pick = choose_candidates(
         cells_all, names, window=window, metric=metric, fixed=None if choice == "auto" else choice
@@ -472,6 +524,7 @@ def backtest(
         codes=pd.Series(panel.codes, index=panel.index, name="kode"),
         rolling=rp,
         validation_scores=cells_all,
+        validation=rp.tail if refit_every is None else None,
     )
     logger.info(
         "backtest %s..%s: Brier model %.4f (%s), best baseline %.4f",

@@ -18,7 +18,7 @@ from scipy.signal import lfilter
 from kewaspadaan import settings
 from kewaspadaan.forecast._base import LAMBDA_FLOOR, Prediction, count_probability
 
-__all__ = ["EwmaFit", "EwmaMethod", "ewma"]
+__all__ = ["EwmaFit", "EwmaMethod", "ewma", "monthly_loglik"]
 
 
 def ewma(counts: np.ndarray, half_life: float) -> np.ndarray:
@@ -90,16 +90,40 @@ class EwmaMethod:
     name = "ewma"
 
     def fit(self, panel: Any, t_end: int, *, warm: Any = None, seed: int = 0) -> EwmaFit:
-        """Choose half-life and shrinkage on the months before ``t_end``."""
+        """Choose half-life and shrinkage on the months before ``t_end``.
+
+        The Poisson log-likelihood of every grid point in every month depends on the counts
+        before that month only, so it is computed once per panel (:func:`monthly_loglik`) and
+        each refit sums its months.
+        """
         grid = settings.ewma
+        halves = tuple(float(h) for h in grid["half_life_months"])
+        shrinks = tuple(float(w) for w in grid["shrink"])
         first = min(int(grid["warmup_months"]), max(t_end // 4, 1))
-        y = panel.counts[:, first:t_end]
-        best = (-np.inf, 1.0, 0.0)
-        for h in grid["half_life_months"]:
-            e = ewma(panel.counts[:, :t_end], float(h))[:, first:t_end]
-            for w in grid["shrink"]:
-                lam = _blend(e, float(w))
-                ll = float((y * np.log(lam) - lam).sum())
-                if ll > best[0]:
-                    best = (ll, float(h), float(w))
-        return EwmaFit(t_end, best[1], best[2], best[0])
+        table = panel.memo(
+            ("ewma_loglik", halves, shrinks), lambda: monthly_loglik(panel.counts, halves, shrinks)
+        )
+        ll = table[:, :, first:t_end].sum(axis=2)
+        i, j = np.unravel_index(int(np.argmax(ll)), ll.shape)
+        return EwmaFit(t_end, halves[i], shrinks[j], float(ll[i, j]))
+
+
+def monthly_loglik(
+    counts: np.ndarray, half_lives: tuple[float, ...], shrinks: tuple[float, ...]
+) -> np.ndarray:
+    """Poisson log-likelihood (without log y!) of the EWMA prediction of every month.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (half-lives, shrinks, months): month ``t`` predicted from the months before it.
+    """
+    y = counts
+    pos = y > 0
+    out = np.empty((len(half_lives), len(shrinks), counts.shape[1]))
+    for i, h in enumerate(half_lives):
+        e = ewma(counts, h)[:, :-1]
+        for j, w in enumerate(shrinks):
+            lam = _blend(e, w)
+            out[i, j] = np.where(pos, y * np.log(lam), 0.0).sum(axis=0) - lam.sum(axis=0)
+    return out

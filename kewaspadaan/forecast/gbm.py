@@ -11,7 +11,7 @@ capped by :mod:`kewaspadaan._threads` (never ``n_jobs=-1``).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 
 from kewaspadaan import settings
 from kewaspadaan.forecast._base import LAMBDA_FLOOR, Prediction, count_probability
+from kewaspadaan.forecast._trees import TreeEnsemble
 from kewaspadaan.forecast.lags import LagState, lag_features
 
 __all__ = ["GbmFit", "GbmMethod"]
@@ -28,16 +29,25 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class GbmFit:
-    """A fitted :class:`GbmMethod`."""
+    """A fitted :class:`GbmMethod` (``trees``: the same ensemble flattened for fast
+    evaluation, :class:`~kewaspadaan.forecast._trees.TreeEnsemble`)."""
 
     t_end: int
     model: Any
     n_rows: int
     name: str = "gbm"
+    trees: TreeEnsemble | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.trees is None:
+            self.trees = TreeEnsemble.from_sklearn(self.model)
 
     def _lam(self, raw: np.ndarray) -> np.ndarray:
         flat = raw.reshape(-1, raw.shape[-1])
-        lam = self.model.predict(flat).reshape(raw.shape[:-1])
+        if self.trees is not None:  # the same numbers as model.predict (Poisson: exp link)
+            lam = np.exp(self.trees.raw_predict(flat)).reshape(raw.shape[:-1])
+        else:
+            lam = self.model.predict(flat).reshape(raw.shape[:-1])
         return np.maximum(lam, LAMBDA_FLOOR)
 
     def predict(self, panel: Any, months: np.ndarray) -> Prediction:

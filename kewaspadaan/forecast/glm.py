@@ -98,8 +98,15 @@ class _GlmSimulator:
 
 
 def nb_objective(y: np.ndarray, z: np.ndarray, prec: float):
-    """Negative penalised NB2 log-likelihood and gradient in (β0, β, log r)."""
-    const = gammaln(y + 1.0).sum()
+    """Negative penalised NB2 log-likelihood and gradient in (β0, β, log r).
+
+    The counts take few distinct values, so ``Σ log Γ(y + r)`` and ``Σ ψ(y + r)`` are summed
+    over the distinct values weighted by their frequency (a handful of special-function calls
+    per evaluation instead of one per row).
+    """
+    values, freq = np.unique(y, return_counts=True)
+    freq = freq.astype(float)
+    const = float(freq @ gammaln(values + 1.0))
 
     def f(theta: np.ndarray) -> tuple[float, np.ndarray]:
         b0, beta, lr = theta[0], theta[1:-1], theta[-1]
@@ -107,21 +114,22 @@ def nb_objective(y: np.ndarray, z: np.ndarray, prec: float):
         eta = np.clip(b0 + z @ beta, -30, 10)
         mu = np.exp(eta)
         log_rmu = np.log(r + mu)
+        inv = 1.0 / (r + mu)
         ll = (
-            gammaln(y + r).sum()
+            float(freq @ gammaln(values + r))
             - len(y) * gammaln(r)
             - const
             + r * len(y) * lr
-            + (y * eta).sum()
-            - ((r + y) * log_rmu).sum()
+            + float(y @ eta)
+            - float((r + y) @ log_rmu)
         )
-        resid = r * (mu - y) / (r + mu)  # d(-ll)/d eta
+        resid = r * (mu - y) * inv  # d(-ll)/d eta
         d_lr = -r * (
-            digamma(y + r).sum()
+            float(freq @ digamma(values + r))
             - len(y) * digamma(r)
             + len(y) * (lr + 1.0)
             - log_rmu.sum()
-            - ((r + y) / (r + mu)).sum()
+            - float((r + y) @ inv)
         )
         grad = np.concatenate([[resid.sum()], z.T @ resid + prec * beta, [d_lr]])
         return float(-ll + 0.5 * prec * beta @ beta), grad

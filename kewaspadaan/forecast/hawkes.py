@@ -48,6 +48,8 @@ __all__ = ["HawkesFit", "HawkesMethod", "excitation"]
 logger = logging.getLogger(__name__)
 
 _MONTHS_PER_DECADE = 120.0
+#: Parameter blocks of the triggering kernels, in the order the compiled kernels take them.
+KERNEL_PARTS: tuple[str, ...] = ("a_self", "a_nb", "delta")
 #: log of the negative-binomial size at which the counts are taken as Poisson (r ≈ 22,000).
 LOG_SIZE_POISSON = 10.0
 
@@ -424,13 +426,19 @@ def _objective(
     lay: _Layout,
     o: dict[str, Any],
     q: Any,
+    *,
+    compiled: bool | None = None,
 ):
-    """Negative penalised log-likelihood and gradient as a function of θ."""
-    n_obs = counts[:, t0:]
-    pos = n_obs > 0
-    type_of = [np.flatnonzero((kinds == k) & (rows >= 0)) for k in range(len(ELECTION_TYPES))]
-    in_row = rows >= 0
-    n_rows = lay.n_rows
+    """Negative penalised log-likelihood and gradient as a function of θ.
+
+    ``compiled`` (default: for the Poisson family) evaluates the likelihood with the kernels of
+    :mod:`kewaspadaan.forecast._hawkes_kernel`; otherwise with whole-array NumPy (the
+    reference, and the negative-binomial family).
+    """
+    use_kernel = (not lay.negbin) if compiled is None else bool(compiled and not lay.negbin)
+    likelihood = (_likelihood_kernel if use_kernel else _likelihood_numpy)(
+        counts, t0, x, w, rows, kinds, tau, lay
+    )
     prec_u = 1.0 / o["unit_effect_sd"] ** 2
     prec = {
         "beta": 1.0 / o["beta_sd"] ** 2,
@@ -438,13 +446,101 @@ def _objective(
         "gamma_type": 1.0 / o["type_sd"] ** 2,
         "gamma_row": 1.0 / o["election_sd"] ** 2,
     }
-
     cap = float(o["max_branching"])
-    negbin = lay.negbin
-    i_a, i_d, k_n = lay.offset("a_self"), lay.offset("delta"), lay.n_k
+    i_a, k_n = lay.offset("a_self"), lay.n_k
+    i_u = 1 + lay.n_cov
 
     def f(theta: np.ndarray) -> tuple[float, np.ndarray]:
         p = lay.split(theta)
+        value, g = likelihood(p)
+        pen = 0.0
+        for name, pr in prec.items():
+            v = p[name]
+            pen += 0.5 * pr * float(v @ v)
+        g += _penalty_grad(lay, p, prec)
+        qu = q @ p["u"]
+        pen += 0.5 * prec_u * float(p["u"] @ qu)
+        g[i_u : i_u + lay.n_units] += prec_u * qu
+        excess = p["a_self"].sum() + p["a_nb"].sum() - cap
+        if excess > 0:  # keep the process stationary: penalty on a branching ratio above cap
+            pen += 1e4 * excess**2
+            g[i_a : i_a + 2 * k_n] += 2e4 * excess
+        return float(value + pen), g
+
+    return f
+
+
+def _eta_gradient(
+    lay: _Layout,
+    x: np.ndarray,
+    g_unit: np.ndarray,
+    g_time: np.ndarray,
+    tau: np.ndarray,
+    type_of: list[np.ndarray],
+    rows: np.ndarray,
+    in_row: np.ndarray,
+    g_size: float,
+) -> np.ndarray:
+    """Gradient vector with the parts that act through log μ·s(t) (the kernels' parts zero)."""
+    return np.concatenate(
+        [
+            np.array([g_unit.sum()]),
+            x.T @ g_unit,
+            g_unit,
+            np.array([g_time @ tau]),
+            np.array([g_time[idx].sum() for idx in type_of]),
+            np.bincount(rows[in_row], weights=g_time[in_row], minlength=lay.n_rows),
+            np.zeros(3 * lay.n_k),
+            np.array([g_size]),
+        ]
+    )
+
+
+def _likelihood_kernel(counts, t0, x, w, rows, kinds, tau, lay):
+    """Poisson likelihood part through the compiled kernels (arrays allocated once per fit)."""
+    from kewaspadaan.forecast import _hawkes_kernel as kern
+
+    counts = np.ascontiguousarray(counts, dtype=np.float64)
+    n, m = counts.shape[0], counts.shape[1] - t0
+    fwd, bwd = w.tocsr(), w.T.tocsr()
+    csr = [
+        (a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data.astype(np.float64))
+        for a in (fwd, bwd)
+    ]
+    snb, r = np.empty((n, m)), np.empty((n, m))
+    g_unit, g_time = np.empty(n), np.empty(m)
+    grads = np.empty((3, lay.n_k))
+    type_of = [np.flatnonzero((kinds == k) & (rows >= 0)) for k in range(len(ELECTION_TYPES))]
+    in_row = rows >= 0
+    i_a, i_d, k_n = lay.offset("a_self"), lay.offset("delta"), lay.n_k
+
+    def part(p: dict[str, Any]) -> tuple[float, np.ndarray]:
+        eta_u = p["b0"][0] + x @ p["beta"] + p["u"]
+        eta_t = _time_effect(p, rows, kinds, tau)
+        a_s, a_n, dl = (np.ascontiguousarray(p[k], dtype=np.float64) for k in KERNEL_PARTS)
+        value = kern.forward(
+            counts, t0, eta_u, eta_t, a_s, a_n, dl, *csr[0], LAMBDA_FLOOR, snb, r, g_unit, g_time
+        )
+        kern.backward(counts, t0, r, a_s, a_n, dl, *csr[1], grads)
+        g = _eta_gradient(lay, x, g_unit, g_time, tau, type_of, rows, in_row, 0.0)
+        g[i_a : i_a + k_n] = grads[0]
+        g[i_a + k_n : i_a + 2 * k_n] = grads[1]
+        g[i_d : i_d + k_n] = grads[2]
+        return float(value), g
+
+    return part
+
+
+def _likelihood_numpy(counts, t0, x, w, rows, kinds, tau, lay):
+    """Likelihood part on whole arrays (reference; Poisson or negative binomial)."""
+    n_obs = counts[:, t0:]
+    pos = n_obs > 0
+    type_of = [np.flatnonzero((kinds == k) & (rows >= 0)) for k in range(len(ELECTION_TYPES))]
+    in_row = rows >= 0
+    negbin = lay.negbin
+    i_a, i_d, k_n = lay.offset("a_self"), lay.offset("delta"), lay.n_k
+
+    def part(p: dict[str, Any]) -> tuple[float, np.ndarray]:
         eta_u = p["b0"][0] + x @ p["beta"] + p["u"]
         eta_t = _time_effect(p, rows, kinds, tau)
         bg = np.exp(np.clip(eta_u[:, None] + eta_t[None, :], -30, 10))
@@ -457,42 +553,18 @@ def _objective(
             lam += p["a_self"][j] * s + p["a_nb"][j] * ws
             kern.append((s, d, ws, wd))
         lam = np.maximum(lam, LAMBDA_FLOOR)
-        log_r = float(p["log_size"][0])
-        value, r, g_size = _count_nll(n_obs, pos, lam, log_r, negbin)
+        value, r, g_size = _count_nll(n_obs, pos, lam, float(p["log_size"][0]), negbin)
         rb = r * bg
-        g_unit = rb.sum(axis=1)
-        g_time = rb.sum(axis=0)
-        g = np.concatenate(
-            [
-                np.array([g_unit.sum()]),
-                x.T @ g_unit,
-                g_unit,
-                np.array([g_time @ tau]),
-                np.array([g_time[idx].sum() for idx in type_of]),
-                np.bincount(rows[in_row], weights=g_time[in_row], minlength=n_rows),
-                np.zeros(3 * k_n),
-                np.array([g_size]),
-            ]
+        g = _eta_gradient(
+            lay, x, rb.sum(axis=1), rb.sum(axis=0), tau, type_of, rows, in_row, g_size
         )
         for j, (s, d, ws, wd) in enumerate(kern):
             g[i_a + j] = (r * s).sum()
             g[i_a + k_n + j] = (r * ws).sum()
             g[i_d + j] = (r * (p["a_self"][j] * d + p["a_nb"][j] * wd)).sum()
-        pen = 0.0
-        for name, pr in prec.items():
-            v = p[name]
-            pen += 0.5 * pr * float(v @ v)
-        g += _penalty_grad(lay, p, prec)
-        qu = q @ p["u"]
-        pen += 0.5 * prec_u * float(p["u"] @ qu)
-        g[1 + lay.n_cov : 1 + lay.n_cov + lay.n_units] += prec_u * qu
-        excess = p["a_self"].sum() + p["a_nb"].sum() - cap
-        if excess > 0:  # keep the process stationary: penalty on a branching ratio above cap
-            pen += 1e4 * excess**2
-            g[i_a : i_a + 2 * k_n] += 2e4 * excess
-        return float(value + pen), g
+        return value, g
 
-    return f
+    return part
 
 
 def _count_nll(

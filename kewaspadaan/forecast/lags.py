@@ -88,6 +88,9 @@ def lag_features(panel: Any, months: np.ndarray, *, dtype: type = np.float64) ->
 class LagState:
     """Rolling state of simulated paths giving the :func:`lag_features` of the next month.
 
+    The last 12 months of every path are kept in a ring buffer (a month's update writes one
+    slice instead of copying the whole history).
+
     Parameters
     ----------
     panel : CountPanel
@@ -102,21 +105,32 @@ class LagState:
         k = min(12, big_t)
         hist[:, 12 - k :] = panel.counts[:, big_t - k :]
         self.panel = panel
-        self.hist = np.repeat(hist[None, :, :], draws, axis=0)  # (draws, units, 12); -1 = t-1
+        self.ring = np.repeat(hist.T[:, None, :], draws, axis=1)  # (12, draws, units)
+        self.head = 0  # slot of month t - 12; slot (head - 1) % 12 is month t - 1
         self.total = np.repeat(panel.counts.sum(axis=1)[None, :], draws, axis=0)
         self.t = big_t
 
+    @property
+    def hist(self) -> np.ndarray:
+        """The last 12 months of every path, oldest first: shape (draws, units, 12)."""
+        order = (self.head + np.arange(12)) % 12
+        return self.ring[order].transpose(1, 2, 0)
+
+    def _slot(self, lag: int) -> np.ndarray:
+        return self.ring[(self.head - lag) % 12]
+
     def features(self, dtype: type = np.float64) -> np.ndarray:
         """Features of month ``self.t`` for every path: shape (draws, units, features)."""
-        h = self.hist
-        n_1 = h[:, :, -1]
-        n_2_3 = h[:, :, -3:-1].sum(axis=2)
-        n_4_12 = h[:, :, :-3].sum(axis=2)
+        n_1 = self._slot(1)
+        n_2_3 = self._slot(3) + self._slot(2)
+        n_4_12 = self._slot(12).copy()
+        for lag in range(11, 3, -1):  # oldest first, as a sum over the history axis
+            n_4_12 += self._slot(lag)
         rate = self.total / max(self.t, 1)
         w = self.panel.w
         lag = lambda v: (w @ v.T).T  # noqa: E731
         cal = _calendar(self.panel, np.array([self.t]))
-        draws = h.shape[0]
+        draws = n_1.shape[0]
         feats = [n_1, n_2_3, n_4_12, rate, lag(n_1), lag(n_2_3 + n_4_12)]
         # paths play the role of months in _assemble: units × paths
         out = _assemble(
@@ -125,7 +139,8 @@ class LagState:
         return out.transpose(1, 0, 2)
 
     def update(self, counts: np.ndarray) -> None:
-        """Append the simulated counts of month ``self.t`` (draws, units) and advance."""
-        self.hist = np.concatenate([self.hist[:, :, 1:], counts[:, :, None]], axis=2)
+        """Record the simulated counts of month ``self.t`` (draws, units) and advance."""
+        self.ring[self.head] = counts
+        self.head = (self.head + 1) % 12
         self.total = self.total + counts
         self.t += 1

@@ -76,6 +76,14 @@ class CountPanel:
     _cal_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
         default=None, repr=False, compare=False
     )
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: Any, make: Any) -> Any:
+        """``make()`` computed once per panel and ``key`` (what the methods derive from the
+        counts alone and reuse at every refit, e.g. the EWMA log-likelihood per month)."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     @property
     def n_units(self) -> int:

@@ -100,21 +100,27 @@ def fit_forecast_model(
     metric: str | None = None,
     validation_months: int | None = None,
     seed: int = 0,
+    validation: Any = None,
 ) -> ModelChoice:
     """Choose the candidate on the past and fit it on all of ``panel``.
 
     Every candidate predicts each of the last ``validation_months`` months one step ahead
-    (fitted at the first of them on all earlier months, then refitted at its cadence
-    ``settings.refit_months``); the one with the lowest mean ``metric`` is refitted from a cold
-    start on every month. The result does not depend on whether a backtest was run (the
-    backtest applies the same kind of rule month by month to measure it).
+    (fitted cold at the first of them on all earlier months, then refitted at its cadence
+    ``settings.refit_months``, warm-started;
+    :func:`~kewaspadaan.forecast.backtest.validation_predictions`); the one with the lowest mean
+    ``metric`` is refitted on every month, starting from its last validation fit — the same
+    kind of refit the backtest measures. With a fixed ``model`` it is fitted from a cold start.
+
+    ``validation`` is those predictions when already made (``Backtest.validation``: the
+    backtest makes them as its last months); they are the same computation, so the result
+    does not depend on whether a backtest was run.
     """
     from kewaspadaan.forecast.backtest import (
         LOSSES,
         _cell_scores,
         candidate_methods,
         choose_candidates,
-        rolling_predictions,
+        validation_predictions,
     )
 
     metric = metric or settings.model_selection_metric
@@ -128,20 +134,36 @@ def fit_forecast_model(
     big_t = panel.n_months
     window = int(settings.validation_months if validation_months is None else validation_months)
     window = max(1, min(window, big_t - 12))
+    warm = None
     if choice == "auto":
-        rp = rolling_predictions(panel, cands, np.arange(big_t - window, big_t), seed=seed)
+        rp = validation
+        if rp is None or not _same_validation(rp, names, big_t, window):
+            rp = validation_predictions(panel, cands, window, seed=seed)
         cells = _cell_scores(panel, rp, names)
         pick = int(choose_candidates(cells, names, window=window, metric=metric)[-1])
         scores = {n: float(cells[n][metric].mean()) for n in names}
+        warm = rp.fits.get(names[pick])
     else:
         pick, scores = names.index(choice), {}
     name = names[pick]
-    fit = cands[name].fit(panel, big_t, warm=None, seed=seed)
+    fit = cands[name].fit(panel, big_t, warm=warm, seed=seed)
     months = panel.months[big_t - window :]
     logger.info(
         "forecast model: %s (mean %s %s)", name, metric, {k: round(v, 4) for k, v in scores.items()}
     )
     return ModelChoice(name, fit, scores, metric, (f"{months[0]:%Y-%m}", f"{months[-1]:%Y-%m}"))
+
+
+def _same_validation(rp: Any, names: list[str], big_t: int, window: int) -> bool:
+    """Whether ``rp`` holds the validation months of ``names`` for a panel of ``big_t``."""
+    months = np.asarray(rp.months)
+    return (
+        set(names) <= set(rp.lam)
+        and len(months) == window
+        and window > 0
+        and int(months[0]) == big_t - window
+        and int(months[-1]) == big_t - 1
+    )
 
 
 @dataclass
