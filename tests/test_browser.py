@@ -18,8 +18,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from test_maps import HOSTILE_NAME, HOSTILE_NOTE, LONG_NAME, synthetic_layers
-from test_report import AS_OF, forecast_columns, late_plan
+from builders import (
+    AS_OF,
+    HOSTILE_NAME,
+    HOSTILE_NOTE,
+    LONG_NAME,
+    forecast_columns,
+    late_plan,
+    synthetic_layers,
+)
 
 from kewaspadaan import maps, report
 

@@ -9,8 +9,7 @@ from importlib import resources
 from typing import Any
 
 import pytest
-from test_maps import synthetic_layers
-from test_report import AS_OF, late_plan
+from builders import AS_OF, late_plan, synthetic_layers
 
 from kewaspadaan import _assets, _labels, maps, report
 from kewaspadaan.schema import DELIVERY_STATUS, HOTSPOT_TRENDS, MODES, RISK_CLASSES

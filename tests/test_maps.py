@@ -10,101 +10,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from builders import HOSTILE_NAME, HOSTILE_NOTE, KELAS, synthetic_layers
 from shapely.geometry import LineString, Point, box
 
 from kewaspadaan import _assets, maps, settings
 from kewaspadaan._errors import CRSError, KewaspadaanWarning, MissingColumnError, ValidationError
-
-HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">'
-HOSTILE_NOTE = "<script>window.__pwned=2</script>"
-#: The longest kecamatan name of the synthetic province (tooltip layout tests).
-LONG_NAME = "Sungai Kunjang Seberang Ulu Ilir Tengah Raya Baru Kecamatan Persiapan Pemekaran"
-KELAS = ("rendah", "sedang", "tinggi", "sangat tinggi")
-
-
-def synthetic_layers(n_incidents: int = 240, seed: int = 7) -> dict[str, gpd.GeoDataFrame]:
-    """A 4×3 grid of 20 km kecamatan in UTM 50N near Samarinda, with every map layer.
-
-    Kecamatan 0 carries a hostile name and incident 0 a hostile note (escaping tests).
-    """
-    rng = np.random.default_rng(seed)
-    cells = [
-        box(480_000 + 20_000 * i, -60_000 + 20_000 * j, 500_000 + 20_000 * i, -40_000 + 20_000 * j)
-        for j in range(3)
-        for i in range(4)
-    ]
-    n = len(cells)
-    skor = np.linspace(95, 5, n)
-    risk = gpd.GeoDataFrame(
-        {
-            "kode": [f"64.02.{i + 1:02d}" for i in range(n)],
-            "nama": [HOSTILE_NAME]
-            + [f"Kecamatan {i}" if i != 9 else LONG_NAME for i in range(1, n)],
-            "kode_kab": "64.02",
-            "nama_kab": "Kutai Kartanegara",
-            "skor": skor,
-            "kelas": [KELAS[min(3, int(s // 25))] for s in skor],
-            "peringkat": np.arange(1, n + 1),
-            "pendorong": "riwayat insiden; keterpencilan; limpahan",
-            "prob_insiden": np.linspace(0.9, 0.05, n),
-            "perubahan_skor": np.linspace(8, -4, n),
-            "peringatan": [True, False, True] + [False] * (n - 3),
-        },
-        geometry=cells,
-        crs="EPSG:32650",
-    )
-    pts = risk.sample_points(max(1, n_incidents // n), rng=rng).explode(index_parts=False)
-    k = len(pts)
-    incidents = gpd.GeoDataFrame(
-        {
-            "event_id": [f"IDN{i:04d}" for i in range(k)],
-            "event_date": pd.Timestamp("2023-01-01")
-            + pd.to_timedelta(rng.integers(0, 540, k), "D"),
-            "event_type": rng.choice(["Protests", "Riots", "Violence against civilians"], k),
-            "location": "Desa Contoh",
-            "fatalities": rng.integers(0, 3, k),
-            "notes": [HOSTILE_NOTE] + ["Bentrokan antarpendukung & massa"] * (k - 1),
-            "kode": risk["kode"].to_numpy()[pts.index.to_numpy()],
-        },
-        geometry=pts.to_numpy(),
-        crs="EPSG:32650",
-    ).to_crs("EPSG:4326")
-    depot = Point(520_000, -30_000)
-    cent = risk.geometry.centroid
-    routes = gpd.GeoDataFrame(
-        {
-            "tujuan_kode": risk["kode"],
-            "tujuan_nama": risk["nama"],
-            "depot": "Gudang KPU Kukar",
-            "waktu_tempuh_h": np.linspace(2, 30, n),
-            "moda": "road+river",
-            "berangkat": pd.Timestamp("2024-11-20 06:00"),
-            "tiba": pd.Timestamp("2024-11-21 08:00"),
-            "tenggat": pd.Timestamp("2024-11-26 12:00"),
-            "terlambat": [False] * (n - 2) + [True, False],
-            "terjangkau": [True] * (n - 1) + [False],
-            "jam_zona_rawan_h": 1.5,
-        },
-        geometry=[LineString([depot, c]) for c in cent[:-1]] + [None],
-        crs="EPSG:32650",
-    )
-    depots = gpd.GeoDataFrame(
-        {"nama": ["Gudang KPU <b>Kukar</b>"], "kode_kab": ["64.02"]},
-        geometry=[depot],
-        crs="EPSG:32650",
-    )
-    critical = gpd.GeoDataFrame(
-        {"nama": ["Jembatan Mahakam"], "mode": ["road"], "dampak_tps": [240]},
-        geometry=[LineString([depot, cent.iloc[5]])],
-        crs="EPSG:32650",
-    )
-    return {
-        "risk": risk,
-        "incidents": incidents,
-        "routes": routes,
-        "depots": depots,
-        "critical_links": critical,
-    }
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from test_network_build import toy_desa, toy_layers
+from builders import toy_desa, toy_layers
 from typer.testing import CliRunner
 
 from kewaspadaan.cli import app

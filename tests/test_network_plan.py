@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from test_network_build import CRS, km, toy_desa, toy_layers
+from builders import CRS, km, toy_desa, toy_layers
 
 from kewaspadaan import settings
 from kewaspadaan._errors import MissingColumnError, ValidationError

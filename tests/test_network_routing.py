@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from test_network_build import toy_desa, toy_layers
+from builders import toy_desa, toy_layers
 
 from kewaspadaan._errors import NetworkError
 from kewaspadaan.network.build import build_network

@@ -7,8 +7,7 @@ import os
 
 import numpy as np
 import pytest
-from test_maps import synthetic_layers
-from test_report import AS_OF, forecast_columns, late_plan
+from builders import AS_OF, forecast_columns, late_plan, synthetic_layers
 
 from kewaspadaan import pdf, report, settings, static_map
 

@@ -6,14 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from builders import (
+    AS_OF,
+    HOSTILE_NAME,
+    HOSTILE_NOTE,
+    LONG_NAME,
+    forecast_columns,
+    late_plan,
+    synthetic_layers,
+)
 from shapely.geometry import LineString
-from test_maps import HOSTILE_NAME, HOSTILE_NOTE, LONG_NAME, synthetic_layers
 from typer.testing import CliRunner
 
 from kewaspadaan import _assets, report, settings
@@ -24,69 +31,6 @@ SOURCES = [
     ("Batas kecamatan: Kemendagri 2022", "cahyadsn/wilayah_boundaries <MIT>"),
     ("ACLED", "ekspor 2023–2024"),
 ]
-AS_OF = "2024-11-27"
-
-
-@dataclass
-class Plan:
-    """A delivery plan as kewaspadaan.network.plan.DeliveryPlan lays it out."""
-
-    trips: pd.DataFrame
-    stops: pd.DataFrame
-    unmet: pd.DataFrame
-    demand: pd.Series = field(repr=False)
-
-
-def late_plan(routes: pd.DataFrame) -> Plan:
-    """Three desa late (fleet), one cut off; one air trip and two road trips."""
-    codes = routes["tujuan_kode"].tolist()
-    trips = pd.DataFrame(
-        {
-            "trip_id": ["T0001", "T0002", "T0003"],
-            "depot": ["Gudang KPU Kukar", "Gudang KPU Kukar", "Gudang KPU Mahulu"],
-            "moda": ["road", "road", "air"],
-            "jenis": ["truk", "truk", "helikopter"],
-            "kendaraan": ["a", "b", "c"],
-            "kapasitas_kotak": [250, 250, 40],
-            "muatan_kotak": [200, 100, 30],
-            "jumlah_tujuan": [6, 4, 2],
-        }
-    )
-    stops = pd.DataFrame(
-        {"trip_id": "T0001", "tujuan_kode": codes[:-1], "muatan_kotak": 10, "terlambat": False}
-    )
-    why = "tiba 2024-11-27 02:00:00 setelah tenggat (armada tidak cukup: kendaraan berangkat ulang)"
-    unmet = pd.DataFrame(
-        {
-            "tujuan_kode": [codes[3], codes[4], codes[5], codes[-1]],
-            "tujuan_nama": ["Kecamatan 3", "Kecamatan 4", "Kecamatan 5", "Kecamatan 11"],
-            "depot": "Gudang KPU Kukar",
-            "moda": "road",
-            "permintaan_kotak": [40, 30, 20, 15],
-            "kurang_kotak": [40, 30, 20, 15],
-            "alasan": [why, why, why, "tidak terjangkau dari depot"],
-        }
-    )
-    return Plan(trips, stops, unmet, pd.Series(10, index=codes))
-
-
-def forecast_columns(risk: pd.DataFrame) -> pd.DataFrame:
-    """The forecast table the forecast engineer adds (docs/INTERFACES.md), kecamatan 7 first."""
-    n = len(risk)
-    exp = np.linspace(0.5, 3.0, n)[::-1].copy()
-    exp[7], exp[0] = 9.5, 0.2
-    return pd.DataFrame(
-        {
-            "kode": risk["kode"],
-            "ekspektasi_insiden": exp,
-            "ekspektasi_hingga_pemilu": exp * 3,
-            "ekspektasi_bawah80": exp * 0.5,
-            "ekspektasi_atas80": exp * 1.8,
-            "tren_hotspot": ["menguat"] + ["menetap"] * 6 + ["baru"] + ["bukan"] * (n - 8),
-            "keandalan": np.linspace(0.9, 0.3, n),
-            "prob_ganti_kelas": np.linspace(0.05, 0.4, n),
-        }
-    )
 
 
 @pytest.fixture(scope="module")

@@ -141,3 +141,22 @@ def test_data_values_are_defined_once() -> None:
     finally:
         settings.language = before
     assert list(got) == list(schema.RISK_CLASSES)
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared test inputs live in ``tests/builders.py`` (and fixtures in ``conftest.py``): a
+    test module importing another would run or break with it."""
+    tests = Path(__file__).resolve().parent
+    offenders = []
+    for path in sorted(tests.glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0].startswith("test_")]
+    assert not offenders, offenders

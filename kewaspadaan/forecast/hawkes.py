@@ -31,6 +31,7 @@ first ``warmup_months`` months only feed the triggering term (their past is unkn
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -496,9 +497,22 @@ def _eta_gradient(
     )
 
 
-def _likelihood_kernel(counts, t0, x, w, rows, kinds, tau, lay):
+def _likelihood_kernel(
+    counts: np.ndarray,
+    t0: int,
+    x: np.ndarray,
+    w: Any,
+    rows: np.ndarray,
+    kinds: np.ndarray,
+    tau: np.ndarray,
+    lay: _Layout,
+) -> Callable[[dict[str, Any]], tuple[float, np.ndarray]]:
     """Poisson likelihood part through the compiled kernels (arrays allocated once per fit)."""
     from kewaspadaan.forecast import _hawkes_kernel as kern
+
+    # numba's dispatchers are typed without the compiled signature
+    forward: Any = kern.forward
+    backward: Any = kern.backward
 
     counts = np.ascontiguousarray(counts, dtype=np.float64)
     n, m = counts.shape[0], counts.shape[1] - t0
@@ -518,10 +532,10 @@ def _likelihood_kernel(counts, t0, x, w, rows, kinds, tau, lay):
         eta_u = p["b0"][0] + x @ p["beta"] + p["u"]
         eta_t = _time_effect(p, rows, kinds, tau)
         a_s, a_n, dl = (np.ascontiguousarray(p[k], dtype=np.float64) for k in KERNEL_PARTS)
-        value = kern.forward(
+        value = forward(
             counts, t0, eta_u, eta_t, a_s, a_n, dl, *csr[0], LAMBDA_FLOOR, snb, r, g_unit, g_time
         )
-        kern.backward(counts, t0, r, a_s, a_n, dl, *csr[1], grads)
+        backward(counts, t0, r, a_s, a_n, dl, *csr[1], grads)
         g = _eta_gradient(lay, x, g_unit, g_time, tau, type_of, rows, in_row, 0.0)
         g[i_a : i_a + k_n] = grads[0]
         g[i_a + k_n : i_a + 2 * k_n] = grads[1]
@@ -531,7 +545,16 @@ def _likelihood_kernel(counts, t0, x, w, rows, kinds, tau, lay):
     return part
 
 
-def _likelihood_numpy(counts, t0, x, w, rows, kinds, tau, lay):
+def _likelihood_numpy(
+    counts: np.ndarray,
+    t0: int,
+    x: np.ndarray,
+    w: Any,
+    rows: np.ndarray,
+    kinds: np.ndarray,
+    tau: np.ndarray,
+    lay: _Layout,
+) -> Callable[[dict[str, Any]], tuple[float, np.ndarray]]:
     """Likelihood part on whole arrays (reference; Poisson or negative binomial)."""
     n_obs = counts[:, t0:]
     pos = n_obs > 0

@@ -124,8 +124,8 @@ class LagState:
         n_1 = self._slot(1)
         n_2_3 = self._slot(3) + self._slot(2)
         n_4_12 = self._slot(12).copy()
-        for lag in range(11, 3, -1):  # oldest first, as a sum over the history axis
-            n_4_12 += self._slot(lag)
+        for months_back in range(11, 3, -1):  # oldest first, as a sum over the history axis
+            n_4_12 += self._slot(months_back)
         rate = self.total / max(self.t, 1)
         w = self.panel.w
         lag = lambda v: (w @ v.T).T  # noqa: E731
