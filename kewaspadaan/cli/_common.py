@@ -270,13 +270,15 @@ class StageClock:
         return "\n".join(lines)
 
 
-def progress(total: int, desc: str) -> tuple[Any, Callable[[str], None], StageClock]:
+def progress(
+    total: int, desc: str, clock: StageClock | None = None
+) -> tuple[Any, Callable[[str], None], StageClock]:
     """A progress bar (drawn on a terminal only, never into a redirected log), the ``step``
-    callback that advances it, and the clock of the stages."""
+    callback that advances it, and the clock of the stages (``clock``: one already running)."""
     from tqdm.auto import tqdm
 
     bar = tqdm(total=total, desc=desc, unit="tahap", disable=None, leave=False)
-    clock = StageClock()
+    clock = clock if clock is not None else StageClock()
 
     def step(label: str) -> None:
         clock.mark(label)

@@ -16,6 +16,7 @@ from kewaspadaan.cli._common import (
     LevelOption,
     OutputDirOption,
     ProfileOption,
+    StageClock,
     VerboseOption,
     app,
     engine_backend,
@@ -78,9 +79,11 @@ def run_command(
 
     setup(config, verbose=verbose)
     _check_language(language)
+    clock = StageClock()  # from the start: opening the layers may generate the demo
     layers = open_layers(config=config, data=data, demo=demo, level=level)
+    clock.mark("buka lapisan")
     target = output_dir(out, layers)
-    bar, step, clock = progress(_STAGES, "kewaspadaan run")
+    bar, step, clock = progress(_STAGES, "kewaspadaan run", clock)
     try:
         with engine_backend(backend):
             result = run(
