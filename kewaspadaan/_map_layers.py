@@ -144,8 +144,16 @@ def reliability_text(value: Any, t: dict[str, Any]) -> str:
 
 
 def expected_text(rec: dict[str, Any], t: dict[str, Any]) -> str:
-    """``"2,3 (80 %: 1,0–4,1)"`` from ``ekspektasi_insiden`` and its interval."""
+    """``"2,3"``: the expected events of the next month (``ekspektasi_insiden``)."""
     value = rec.get("ekspektasi_insiden")
+    return "" if is_missing(value) else fmt_number(value, 1, t)
+
+
+def to_election_text(rec: dict[str, Any], t: dict[str, Any]) -> str:
+    """``"30,6 (Rentang 80 %: 21,0–40,0)"``: the expected events up to voting day
+    (``ekspektasi_hingga_pemilu``) and *its* 80 % interval (``ekspektasi_bawah80``/``atas80``,
+    the interval of that total in the joint simulation)."""
+    value = rec.get("ekspektasi_hingga_pemilu")
     if is_missing(value):
         return ""
     out = fmt_number(value, 1, t)
@@ -173,7 +181,7 @@ def kecamatan_card(rec: dict[str, Any], rank: Any, n: int, t: dict[str, Any]) ->
         fmt_number(rec.get("skor"), 1, t),
         "" if is_missing(rank) else f"{int(rank)} / {n}",
         expected_text(rec, t),
-        fmt_number(rec.get("ekspektasi_hingga_pemilu"), 1, t),
+        to_election_text(rec, t),
         percent(rec.get("prob_insiden"), t),
         trend_label(rec.get("tren_hotspot"), t),
         reliability_text(rec.get("keandalan"), t),

@@ -44,7 +44,13 @@ from kewaspadaan._labels import (
     status_label,
     trend_label,
 )
-from kewaspadaan._map_layers import drivers_text, expected_text, percent, reliability_text
+from kewaspadaan._map_layers import (
+    drivers_text,
+    expected_text,
+    percent,
+    reliability_text,
+    to_election_text,
+)
 from kewaspadaan.maps import render_map_parts, risk_map
 from kewaspadaan.schema import RISK_CLASSES
 from kewaspadaan.static_map import static_map
@@ -223,7 +229,7 @@ def _watch_rows(
             elif key == "probability":
                 cells.append(_cell(percent(rec.get("prob_insiden"), t), num=True))
             elif key == "expected_to_election":
-                cells.append(_cell(fmt_number(rec.get("ekspektasi_hingga_pemilu"), 1, t), num=True))
+                cells.append(_cell(to_election_text(rec, t), num=True))
             elif key == "trend":
                 cells.append(_cell(trend_label(rec.get("tren_hotspot"), t)))
             elif key == "reliability":
@@ -237,6 +243,8 @@ def _watch_rows(
 def _forecast_value(col: str, rec: Mapping[str, Any], t: dict[str, Any]) -> str:
     if col == "ekspektasi_insiden":
         return expected_text(dict(rec), t)
+    if col == "ekspektasi_hingga_pemilu":
+        return to_election_text(dict(rec), t)
     if col == "tren_hotspot":
         return trend_label(rec.get(col), t)
     if col == "keandalan":

@@ -167,8 +167,8 @@ def forecast_columns(risk: pd.DataFrame) -> pd.DataFrame:
             "kode": risk["kode"],
             "ekspektasi_insiden": exp,
             "ekspektasi_hingga_pemilu": exp * 3,
-            "ekspektasi_bawah80": exp * 0.5,
-            "ekspektasi_atas80": exp * 1.8,
+            "ekspektasi_bawah80": exp * 3 * 0.5,  # the interval of the total to voting day
+            "ekspektasi_atas80": exp * 3 * 1.8,
             "tren_hotspot": ["menguat"] + ["menetap"] * 6 + ["baru"] + ["bukan"] * (n - 8),
             "keandalan": np.linspace(0.9, 0.3, n),
             "prob_ganti_kelas": np.linspace(0.05, 0.4, n),

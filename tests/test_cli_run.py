@@ -95,7 +95,17 @@ def test_run_profile_prints_every_stage(run_outputs):
     assert result.exit_code == 0, result.output
     table = result.output[result.output.index("Waktu per tahap") :].splitlines()[1:]
     stages = [line.split()[0] for line in table]
-    assert stages == ["buka", "data", "skor", "jaringan", "rute", "rencana", "tautan", "tulis", "total"]
+    assert stages == [
+        "buka",
+        "data",
+        "skor",
+        "jaringan",
+        "rute",
+        "rencana",
+        "tautan",
+        "tulis",
+        "total",
+    ]
     secs = [float(re.search(r"([\d.]+) s\b", line).group(1)) for line in table]
     assert abs(sum(secs[:-1]) - secs[-1]) < 0.05 and all(x >= 0 for x in secs)
 

@@ -75,3 +75,17 @@ def test_month_bootstrap_intervals_and_paired_test():
     assert paired.loc["base", "p"] == 0.0
     again = month_bootstrap(sums, np.full(months, 100.0), reference="model", replicates=500)
     pd.testing.assert_frame_equal(ci, again[0])
+
+
+def test_negative_binomial_cdf_grid_equals_scipy():
+    """The pmf recurrence of the CRPS equals scipy.stats.nbinom.cdf, heavy tails and the
+    underflow fallback (large size × large mean) included."""
+    from scipy import stats
+
+    from kewaspadaan.forecast.metrics import _nbinom_cdf_grid
+
+    lam = np.array([1e-3, 0.4, 5.0, 80.0, 900.0, 3000.0])
+    for r in (0.3, 2.0, 40.0, 2e4):
+        grid = _nbinom_cdf_grid(600, r, lam)
+        ref = stats.nbinom.cdf(np.arange(601)[None, :], r, (r / (r + lam))[:, None])
+        np.testing.assert_allclose(grid, ref, rtol=0, atol=1e-11, err_msg=str(r))

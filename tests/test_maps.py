@@ -266,13 +266,16 @@ def test_routes_through_a_hub_are_deduplicated(layers) -> None:
 def test_tooltip_card_shows_forecast_when_present(layers) -> None:
     risk = layers["risk"].assign(
         ekspektasi_insiden=2.345,
-        ekspektasi_bawah80=1.0,
-        ekspektasi_atas80=4.0,
+        ekspektasi_hingga_pemilu=30.6,
+        ekspektasi_bawah80=21.0,
+        ekspektasi_atas80=40.0,
         tren_hotspot="menguat",
         keandalan=0.82,
     )
     page = maps.render_map_html(maps.risk_map(risk, date="2024-11-27"))
-    assert "Prakiraan insiden bulan depan" in page and "2,3 (Rentang 80 %: 1,0\\u20134,0)" in page
+    assert "Prakiraan insiden bulan depan" in page and '"2,3"' in page
+    # the 80 % interval is that of the total to voting day, shown beside it (not the month's)
+    assert "30,6 (Rentang 80 %: 21,0\\u201340,0)" in page and "2,3 (Rentang" not in page
     assert '"menguat"' in page and "tinggi (0,82)" in page
     bare = maps.render_map_html(maps.risk_map(layers["risk"]))
     assert "Tanggal penilaian" not in bare  # no date given: none shown, never today's

@@ -152,6 +152,9 @@ def test_watch_list_by_forecast_with_trend_and_reliability(html) -> None:
     assert len(rows) == settings.report_watch_n
     assert rows[0][0] == "1. Kecamatan 7 (Kutai Kartanegara)"  # highest ekspektasi_insiden
     assert "9,5" in rows[0][2] and "hot spot baru" in rows[0]
+    # the 80 % interval belongs to the total to voting day (28,5 expected: 14,2–51,3), not
+    # to the next month's 9,5
+    assert rows[0][2] == "9,5" and rows[0][3] == "28,5 (Rentang 80 %: 14,2–51,3)"
     assert any(c.startswith("tinggi (0,") or c.startswith("sedang (0,") for c in rows[0])
     assert "riwayat insiden" in rows[0][-1]
     assert "menurut prakiraan jumlah insiden" in _section(html, "ringkasan")
