@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from kewaspadaan import settings
 
-__all__ = ["capped", "thread_limits"]
+__all__ = ["capped", "kernel_threads", "thread_limits"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,31 @@ def thread_limits(threads: int | None = None) -> Iterator[int]:
             import numba
 
             numba.set_num_threads(numba_before)
+
+
+@contextmanager
+def kernel_threads(threads: int | None = None) -> Iterator[int]:
+    """numba threads for a parallel compiled kernel that runs alone (``settings.kernel_threads``,
+    default every core), restored after the block; BLAS and OpenMP stay capped.
+
+    Yields
+    ------
+    int
+        The numba threads used.
+    """
+    import os
+
+    import numba
+
+    want = threads if threads is not None else settings.kernel_threads
+    n = max(1, int(want if want is not None else (os.cpu_count() or 1)))
+    n = min(n, int(numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+    before = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        numba.set_num_threads(before)
 
 
 def capped(func: F) -> F:

@@ -53,6 +53,7 @@ __all__ = [
     "hotspots",
     "hub_handling_h",
     "hub_search_h",
+    "kernel_threads",
     "kg_per_kotak",
     "kotak_per_tps",
     "language",
@@ -140,6 +141,11 @@ backend: str = "default"
 #: (see :mod:`kewaspadaan._threads`). The fits are small: one thread per library avoids
 #: oversubscribing the cores; raise it on a big machine running one job.
 threads: int = 1
+#: Threads of the compiled kernels that run alone over millions of independent rows (the
+#: gradient-boosting trees evaluated on every simulated path of the forecast): nothing else
+#: runs beside them, so they may use every core; ``None`` = all cores. The results do not
+#: depend on it (each row is computed on its own).
+kernel_threads: int | None = None
 #: Worker processes of the dask LocalCluster the CLI starts when ``backend = "dask"`` (one
 #: thread each).
 dask_workers: int = 2
@@ -638,6 +644,7 @@ _TOML_TABLES = {
         "language",
         "backend",
         "threads",
+        "kernel_threads",
         "dask_workers",
     ],
     "remoteness": ["friction_speeds_kmh", "remoteness_fallback"],
@@ -772,7 +779,7 @@ _POSITIVE = {
     "calibration_months",
     "map_simplify_tolerance_m",
 }
-_NONE_OK = {"analysis_crs", "score_friction_resolution_m"}
+_NONE_OK = {"analysis_crs", "kernel_threads", "score_friction_resolution_m"}
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:

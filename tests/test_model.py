@@ -445,6 +445,17 @@ def test_flattened_trees_predict_as_sklearn():
     new[rng.random(new.shape) < 0.1] = np.nan
     for rows in (new, new.astype(np.float32)):
         np.testing.assert_allclose(np.exp(trees.raw_predict(rows)), model.predict(rows), rtol=1e-9)
+    # the parallel kernel gives the same numbers on one thread and on two
+    from kewaspadaan import settings as s
+
+    one, two = [], []
+    for threads, out in ((1, one), (2, two)):
+        before, s.kernel_threads = s.kernel_threads, threads
+        try:
+            out.append(trees.raw_predict(new))
+        finally:
+            s.kernel_threads = before
+    np.testing.assert_array_equal(one[0], two[0])
 
 
 def test_lag_state_ring_buffer_over_many_months(synth):

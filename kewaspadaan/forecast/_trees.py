@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+from kewaspadaan._threads import kernel_threads
 
 __all__ = ["TreeEnsemble"]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _raw(
     x: np.ndarray,
     feature: np.ndarray,
@@ -37,7 +39,7 @@ def _raw(
     ``feature[node] < 0`` marks a leaf, whose value is ``split[node]``; otherwise ``split`` is
     the threshold and ``children[2 node]``/``children[2 node + 1]`` the left/right child.
     """
-    for i in range(x.shape[0]):
+    for i in prange(x.shape[0]):  # rows are independent: the same numbers on any threads
         acc = 0.0
         acc += baseline
         for t in range(roots.shape[0]):
@@ -98,6 +100,7 @@ class TreeEnsemble:
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float64)
         out = np.empty(x.shape[0])
-        _raw(x, self.feature, self.split, self.children, self.missing_left, self.roots,
-             self.baseline, out)  # fmt: skip
+        with kernel_threads():
+            _raw(x, self.feature, self.split, self.children, self.missing_left, self.roots,
+                 self.baseline, out)  # fmt: skip
         return out

@@ -43,6 +43,10 @@ class GbmFit:
             self.trees = TreeEnsemble.from_sklearn(self.model)
 
     def _lam(self, raw: np.ndarray) -> np.ndarray:
+        if raw.ndim == 3 and not raw.flags.c_contiguous:
+            base = raw.transpose(1, 0, 2)  # the simulator's (paths, units) view of a
+            if base.flags.c_contiguous:  # (units, paths) array: rows are rows, no copy needed
+                return np.ascontiguousarray(self._lam(base).T)
         flat = raw.reshape(-1, raw.shape[-1])
         if self.trees is not None:  # the same numbers as model.predict (Poisson: exp link)
             lam = np.exp(self.trees.raw_predict(flat)).reshape(raw.shape[:-1])
