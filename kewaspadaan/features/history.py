@@ -126,7 +126,9 @@ class _Events:
             else pd.Series("", index=incidents.index)
         )
         slug_pos = {s: i for i, s in enumerate(_SLUGS)}
-        self.etype = np.array([slug_pos[event_type_slug(t)] for t in etype], dtype=np.int64)
+        codes, distinct = pd.factorize(etype.astype("object"), use_na_sentinel=False)
+        by_type = np.array([slug_pos[event_type_slug(t)] for t in distinct], dtype=np.int64)
+        self.etype = by_type[codes] if len(codes) else np.zeros(0, dtype=np.int64)
         fat = (
             pd.to_numeric(incidents["fatalities"], errors="coerce")
             if "fatalities" in incidents.columns
