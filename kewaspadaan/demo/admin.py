@@ -232,7 +232,22 @@ def _kota_regions(t: Terrain, spec: DemoSpec, rng: np.random.Generator) -> tuple
 
 
 def _capital_cell(region: np.ndarray, dens: np.ndarray, cpk: float) -> tuple[int, int]:
-    """Densest cell of the largest piece of ``region``, away from its edge."""
+    """Densest cell of the largest piece of ``region``, away from its edge.
+
+    Computed on the region's bounding box with one cell of margin inside the raster: the
+    nearest cell outside the region is always within it, so the distances, and the first
+    maximum in row order, are those of the whole raster.
+    """
+    rows, cols = np.nonzero(np.any(region, axis=1))[0], np.nonzero(np.any(region, axis=0))[0]
+    if len(rows) == 0:
+        return _capital_cell_full(region, dens, cpk)
+    r0, r1 = max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 2, region.shape[0])
+    c0, c1 = max(int(cols[0]) - 1, 0), min(int(cols[-1]) + 2, region.shape[1])
+    r, c = _capital_cell_full(region[r0:r1, c0:c1], dens[r0:r1, c0:c1], cpk)
+    return r + r0, c + c0
+
+
+def _capital_cell_full(region: np.ndarray, dens: np.ndarray, cpk: float) -> tuple[int, int]:
     lab, n = ndimage.label(region)
     if n > 1:
         region = lab == np.bincount(lab.ravel())[1:].argmax() + 1
