@@ -76,7 +76,9 @@ def kernel_threads(threads: int | None = None) -> Iterator[int]:
     import numba
 
     want = threads if threads is not None else settings.kernel_threads
-    n = max(1, int(want if want is not None else (os.cpu_count() or 1)))
+    # the cores this process may run on (affinity), not every core of the host
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    n = max(1, int(want if want is not None else (cores or 1)))
     n = min(n, int(numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     before = numba.get_num_threads()
     numba.set_num_threads(n)
