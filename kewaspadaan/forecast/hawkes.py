@@ -471,18 +471,27 @@ def _objective(
     return f
 
 
-def _eta_gradient(
+def _season_masks(rows: np.ndarray, kinds: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The months of each election type's season, and the months in any season."""
+    in_row = rows >= 0
+    return [np.flatnonzero((kinds == k) & in_row) for k in range(len(ELECTION_TYPES))], in_row
+
+
+def _gradient(
     lay: _Layout,
     x: np.ndarray,
     g_unit: np.ndarray,
     g_time: np.ndarray,
     tau: np.ndarray,
-    type_of: list[np.ndarray],
+    season: tuple[list[np.ndarray], np.ndarray],
     rows: np.ndarray,
-    in_row: np.ndarray,
+    g_kernel: np.ndarray,
     g_size: float,
 ) -> np.ndarray:
-    """Gradient vector with the parts that act through log μ·s(t) (the kernels' parts zero)."""
+    """The gradient vector in the order of :meth:`_Layout.parts`: the parts that act through
+    log μ·s(t) from the sums of ``r · background`` per unit and per month, then the kernels'
+    (``g_kernel``: rows a_self, a_nb, delta) and the size's."""
+    type_of, in_row = season
     return np.concatenate(
         [
             np.array([g_unit.sum()]),
@@ -491,7 +500,7 @@ def _eta_gradient(
             np.array([g_time @ tau]),
             np.array([g_time[idx].sum() for idx in type_of]),
             np.bincount(rows[in_row], weights=g_time[in_row], minlength=lay.n_rows),
-            np.zeros(3 * lay.n_k),
+            np.asarray(g_kernel, dtype=float).ravel(),
             np.array([g_size]),
         ]
     )
@@ -524,9 +533,7 @@ def _likelihood_kernel(
     snb, r = np.empty((n, m)), np.empty((n, m))
     g_unit, g_time = np.empty(n), np.empty(m)
     grads = np.empty((3, lay.n_k))
-    type_of = [np.flatnonzero((kinds == k) & (rows >= 0)) for k in range(len(ELECTION_TYPES))]
-    in_row = rows >= 0
-    i_a, i_d, k_n = lay.offset("a_self"), lay.offset("delta"), lay.n_k
+    season = _season_masks(rows, kinds)
 
     def part(p: dict[str, Any]) -> tuple[float, np.ndarray]:
         eta_u = p["b0"][0] + x @ p["beta"] + p["u"]
@@ -536,11 +543,7 @@ def _likelihood_kernel(
             counts, t0, eta_u, eta_t, a_s, a_n, dl, *csr[0], LAMBDA_FLOOR, snb, r, g_unit, g_time
         )
         backward(counts, t0, r, a_s, a_n, dl, *csr[1], grads)
-        g = _eta_gradient(lay, x, g_unit, g_time, tau, type_of, rows, in_row, 0.0)
-        g[i_a : i_a + k_n] = grads[0]
-        g[i_a + k_n : i_a + 2 * k_n] = grads[1]
-        g[i_d : i_d + k_n] = grads[2]
-        return float(value), g
+        return float(value), _gradient(lay, x, g_unit, g_time, tau, season, rows, grads, 0.0)
 
     return part
 
@@ -558,10 +561,9 @@ def _likelihood_numpy(
     """Likelihood part on whole arrays (reference; Poisson or negative binomial)."""
     n_obs = counts[:, t0:]
     pos = n_obs > 0
-    type_of = [np.flatnonzero((kinds == k) & (rows >= 0)) for k in range(len(ELECTION_TYPES))]
-    in_row = rows >= 0
+    season = _season_masks(rows, kinds)
     negbin = lay.negbin
-    i_a, i_d, k_n = lay.offset("a_self"), lay.offset("delta"), lay.n_k
+    k_n = lay.n_k
 
     def part(p: dict[str, Any]) -> tuple[float, np.ndarray]:
         eta_u = p["b0"][0] + x @ p["beta"] + p["u"]
@@ -578,14 +580,19 @@ def _likelihood_numpy(
         lam = np.maximum(lam, LAMBDA_FLOOR)
         value, r, g_size = _count_nll(n_obs, pos, lam, float(p["log_size"][0]), negbin)
         rb = r * bg
-        g = _eta_gradient(
-            lay, x, rb.sum(axis=1), rb.sum(axis=0), tau, type_of, rows, in_row, g_size
+        g_kernel = np.array(
+            [
+                [
+                    (r * s).sum(),
+                    (r * ws).sum(),
+                    (r * (p["a_self"][j] * d + p["a_nb"][j] * wd)).sum(),
+                ]
+                for j, (s, d, ws, wd) in enumerate(kern)
+            ]
+        ).T  # rows a_self, a_nb, delta
+        return value, _gradient(
+            lay, x, rb.sum(axis=1), rb.sum(axis=0), tau, season, rows, g_kernel, g_size
         )
-        for j, (s, d, ws, wd) in enumerate(kern):
-            g[i_a + j] = (r * s).sum()
-            g[i_a + k_n + j] = (r * ws).sum()
-            g[i_d + j] = (r * (p["a_self"][j] * d + p["a_nb"][j] * wd)).sum()
-        return value, g
 
     return part
 
