@@ -256,20 +256,37 @@ def add_routes(
         }
         for r in records(seg)
     ]
+    style = lambda f: {  # noqa: E731
+        "color": ROUTE_COLORS[f["properties"]["s"]],
+        "weight": f["properties"]["w"],
+        "opacity": 0.85,
+        "dashArray": "6 5" if f["properties"]["s"] == "terlambat" else None,
+    }
+    labels = [t["status"], t["routes_through"]]
+    return _logistics_lines(m, seg, props, t["layer_routes"], style, labels, "rute", show)
+
+
+def _logistics_lines(
+    m: folium.Map,
+    lines: gpd.GeoDataFrame,
+    props: list[dict[str, Any]],
+    name: str,
+    style: Any,
+    labels: list[str],
+    key: str,
+    show: bool,
+) -> bool:
+    """A GeoJSON layer of lines in the logistics pane with its info card, registered as
+    ``key`` (routes, critical links)."""
     gj = folium.GeoJson(
-        feature_collection(seg, props),
-        name=html.escape(t["layer_routes"]),
-        style_function=lambda f: {
-            "color": ROUTE_COLORS[f["properties"]["s"]],
-            "weight": f["properties"]["w"],
-            "opacity": 0.85,
-            "dashArray": "6 5" if f["properties"]["s"] == "terlambat" else None,
-        },
-        on_each_feature=bind_info([t["status"], t["routes_through"]]),
+        feature_collection(lines, props),
+        name=html.escape(name),
+        style_function=style,
+        on_each_feature=bind_info(labels),
         pane=logistics_pane(m),
         show=show,
     ).add_to(m)
-    register(m, "rute", gj)
+    register(m, key, gj)
     return True
 
 
@@ -288,16 +305,11 @@ def add_critical_links(
         }
         for r in records(lines)
     ]
-    gj = folium.GeoJson(
-        feature_collection(lines, props),
-        name=html.escape(t["layer_critical"]),
-        style_function=lambda f: {"color": ROUTE_COLORS["critical"], "weight": 5, "opacity": 0.85},
-        on_each_feature=bind_info([t["mode"], t["affected_tps"]]),
-        pane=logistics_pane(m),
-        show=show,
-    ).add_to(m)
-    register(m, "ruas_kritis", gj)
-    return True
+    style = lambda f: {"color": ROUTE_COLORS["critical"], "weight": 5, "opacity": 0.85}  # noqa: E731
+    labels = [t["mode"], t["affected_tps"]]
+    return _logistics_lines(
+        m, lines, props, t["layer_critical"], style, labels, "ruas_kritis", show
+    )
 
 
 def add_depots(
