@@ -43,22 +43,23 @@ def thread_limits(threads: int | None = None) -> Iterator[int]:
     from threadpoolctl import threadpool_limits
 
     n = max(1, int(settings.threads if threads is None else threads))
-    numba_before = None
-    try:
-        import numba
+    with _numba_threads(n), threadpool_limits(limits=n):
+        yield n
 
-        numba_before = numba.get_num_threads()
-        numba.set_num_threads(min(n, int(numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - numba is a core dependency
-        pass
+
+@contextmanager
+def _numba_threads(n: int) -> Iterator[int]:
+    """numba's thread count set to ``n`` (at most ``NUMBA_NUM_THREADS``) inside the block, the
+    previous count restored after it; yields the count set."""
+    import numba
+
+    before = numba.get_num_threads()
+    applied = min(n, int(numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+    numba.set_num_threads(applied)
     try:
-        with threadpool_limits(limits=n):
-            yield n
+        yield applied
     finally:
-        if numba_before is not None:
-            import numba
-
-            numba.set_num_threads(numba_before)
+        numba.set_num_threads(before)
 
 
 @contextmanager
@@ -73,19 +74,11 @@ def kernel_threads(threads: int | None = None) -> Iterator[int]:
     """
     import os
 
-    import numba
-
     want = threads if threads is not None else settings.kernel_threads
     # the cores this process may run on (affinity), not every core of the host
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    n = max(1, int(want if want is not None else (cores or 1)))
-    n = min(n, int(numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
-    before = numba.get_num_threads()
-    numba.set_num_threads(n)
-    try:
+    with _numba_threads(max(1, int(want if want is not None else (cores or 1)))) as n:
         yield n
-    finally:
-        numba.set_num_threads(before)
 
 
 def capped(func: F) -> F:

@@ -119,25 +119,20 @@ def test_lag_state_matches_batch_features(synth):
     np.testing.assert_allclose(state.features()[1], lag_features(panel, np.array([71]))[:, 0])
 
 
-def test_hawkes_gradient_and_recovery(synth):
-    _, _, _, _, panel = synth
+def _hawkes_objective(panel, **kwargs):
+    """The penalised Hawkes objective on months 6..89 of ``panel`` (unit sd 0.5), its layout."""
     o = dict(settings.hawkes, unit_effect_sd=0.5)
     lay = _Layout(panel.covariates.shape[1], panel.n_units, len(panel.calendar))
     months = np.arange(6, 90)
     rows, kinds = panel.season(months)
     q = _unit_precision(panel.w, 0.9)
-    f = _objective(
-        panel.counts[:, :90],
-        6,
-        panel.covariates,
-        panel.w,
-        rows,
-        kinds,
-        (months - 89) / 120,
-        lay,
-        o,
-        q,
-    )
+    args = (panel.counts[:, :90], 6, panel.covariates, panel.w, rows, kinds, (months - 89) / 120)
+    return _objective(*args, lay, o, q, **kwargs), lay
+
+
+def test_hawkes_gradient_and_recovery(synth):
+    _, _, _, _, panel = synth
+    f, lay = _hawkes_objective(panel)
     theta = lay.start() + np.random.default_rng(0).normal(0, 0.05, lay.size)
     theta[lay.offset("a_self") :] = lay.start()[lay.offset("a_self") :]
     _, grad = f(theta)
@@ -405,14 +400,8 @@ def test_score_cli_writes_outputs(demo_small, tmp_path):
 def test_compiled_hawkes_likelihood_equals_the_numpy_reference(synth):
     """The Poisson likelihood of the compiled kernels is the NumPy one (value and gradient)."""
     _, _, _, _, panel = synth
-    o = dict(settings.hawkes, unit_effect_sd=0.5)
-    lay = _Layout(panel.covariates.shape[1], panel.n_units, len(panel.calendar))
-    months = np.arange(6, 90)
-    rows, kinds = panel.season(months)
-    q = _unit_precision(panel.w, 0.9)
-    args = (panel.counts[:, :90], 6, panel.covariates, panel.w, rows, kinds, (months - 89) / 120)
-    fast = _objective(*args, lay, o, q, compiled=True)
-    slow = _objective(*args, lay, o, q, compiled=False)
+    fast, lay = _hawkes_objective(panel, compiled=True)
+    slow, _ = _hawkes_objective(panel, compiled=False)
     rng = np.random.default_rng(3)
     for _ in range(3):
         theta = lay.start() + rng.normal(0, 0.05, lay.size)
