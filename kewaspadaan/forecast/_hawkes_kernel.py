@@ -64,7 +64,9 @@ def forward(
                 if t >= t0:
                     snb[k, t - t0] += bj * sv
                 sv = (1.0 - dj) * counts[k, t] + dj * sv
-    exp_t = np.exp(eta_t)
+    exp_t = np.empty(m)
+    for c in range(m):
+        exp_t[c] = np.exp(eta_t[c])
     bg = np.empty(m)
     lam = np.empty(m)
     value = 0.0
@@ -161,4 +163,7 @@ def backward(
             g[0, j] += g_s
             g[1, j] += g_n
             g[2, j] += g_d
-    out[:, :] = g
+    # element by element: a whole-array assignment costs seconds of compile time here
+    for a in range(3):
+        for j in range(k_n):
+            out[a, j] = g[a, j]
