@@ -9,8 +9,10 @@ kecamatan, contiguity weights, history features (decay, trend, spatial lag, Gi* 
 ``--permutations``), composite index, zonal statistics of a national DEM-like raster (``--cell-m``,
 default 1 km over the whole extent); with ``--desa``: load desa and assign incidents to desa.
 Then the same assignment / history / zonal stages with the dask backend on a
-``distributed.LocalCluster`` (2 worker processes x 1 thread), each checked *equal* to the default
-result before its numbers are printed.
+``distributed.LocalCluster`` of single-threaded worker processes, once per worker count of
+``--workers`` (default ``1,2``: the scaling from one worker to two is measured, not claimed), each
+checked *equal* to the default result before its numbers are printed. On this 2-core machine a
+third worker only shares the cores (``--workers 1,2,4`` shows it).
 
 Memory, per stage (all in MB):
 
@@ -126,7 +128,7 @@ class Bench:
             "py_peak_MB": py_peak,
             "rss_start_MB": s.start,
             "rss_peak_MB": s.peak,
-            "workers_rss_MB": s.children_peak if backend == "dask" else np.nan,
+            "workers_rss_MB": s.children_peak if backend.startswith("dask") else np.nan,
             "note": note,
         }
         self.rows.append(row)
@@ -134,7 +136,7 @@ class Bench:
         print(
             f"  {name:<22} [{backend:<7}] {seconds:8.2f} s   {traced}"
             f"rss {s.start:6.0f} -> {s.peak:6.0f} MB"
-            + (f"   workers {s.children_peak:6.0f} MB" if backend == "dask" else "")
+            + (f"   workers {s.children_peak:6.0f} MB" if backend.startswith("dask") else "")
             + (f"   {note}" if note else ""),
             flush=True,
         )
@@ -251,7 +253,7 @@ def _warm_worker() -> None:
     warm_up()
 
 
-def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace) -> None:
+def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace, n_workers: int) -> None:
     from distributed import Client, LocalCluster
     from geopandas.testing import assert_geodataframe_equal
 
@@ -262,8 +264,9 @@ def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace) -> None:
     for name in ("distributed", "dask"):
         logging.getLogger(name).setLevel(logging.WARNING)
     t0 = time.perf_counter()
+    label = f"dask-{n_workers}w"
     cluster = LocalCluster(
-        n_workers=2,
+        n_workers=n_workers,
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
@@ -272,7 +275,7 @@ def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace) -> None:
     client = Client(cluster)
     client.run(_warm_worker)  # imports and numba kernels loaded once per worker, not timed
     print(
-        f"  LocalCluster (2 workers x 1 thread, processes) started and warmed up in "
+        f"  LocalCluster ({n_workers} workers x 1 thread, processes) started and warmed up in "
         f"{time.perf_counter() - t0:.1f} s (not a stage)",
         flush=True,
     )
@@ -282,7 +285,7 @@ def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace) -> None:
             lambda: assign_incidents(
                 r["load"], r["kec"], backend="dask", client=client, npartitions=args.npartitions
             ),
-            backend="dask",
+            backend=label,
         )
         assert a.n_read == r["assign"].n_read
         assert_geodataframe_equal(a.assigned, r["assign"].assigned)
@@ -300,7 +303,7 @@ def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace) -> None:
                 client=client,
                 npartitions=args.npartitions,
             ),
-            backend="dask",
+            backend=label,
             note="per island bins",
         )
         pd.testing.assert_frame_equal(h, r["hist"])
@@ -317,7 +320,7 @@ def run_dask(b: Bench, r: dict[str, Any], args: argparse.Namespace) -> None:
                     client=client,
                     npartitions=args.npartitions,
                 ),
-                backend="dask",
+                backend=label,
                 note="per Hilbert partition",
             )
             pd.testing.assert_frame_equal(z, r["zonal"])
@@ -347,14 +350,23 @@ def report(b: Bench) -> None:
     )
     print(t[cols].to_string(index=False, float_format=lambda v: f"{v:.1f}", na_rep="-"))
     default = t[t["backend"] == "default"].set_index("stage")
-    dask = t[t["backend"] == "dask"].set_index("stage")
+    dask = t[t["backend"].str.startswith("dask")]
     if len(dask):
-        print("\ndask vs default (time ratio dask/default; < 1 means dask is faster):")
-    for stage, row in dask.iterrows():
-        base = default.loc[stage, "time_s"]
         print(
-            f"  {stage:<22} default {base:7.2f} s   dask {row['time_s']:7.2f} s   "
-            f"ratio {row['time_s'] / base:5.2f}"
+            "\ndask vs default (time ratio dask/default; < 1 means dask is faster) and the "
+            "scaling over worker counts (speed-up against one worker):"
+        )
+    one = dask[dask["backend"] == "dask-1w"].set_index("stage")["time_s"]
+    for _, row in dask.iterrows():
+        base = default.loc[row["stage"], "time_s"]
+        scale = (
+            f"   x{one[row['stage']] / row['time_s']:4.2f} vs 1 worker"
+            if row["stage"] in one.index
+            else ""
+        )
+        print(
+            f"  {row['stage']:<22} [{row['backend']:<8}] default {base:7.2f} s   dask "
+            f"{row['time_s']:7.2f} s   ratio {row['time_s'] / base:5.2f}{scale}"
         )
     total = default["time_s"].sum()
     print(
@@ -382,6 +394,11 @@ def main(argv: list[str] | None = None) -> int:
         help="dask partitions (default: 2 x worker threads)",
     )
     parser.add_argument("--no-dask", action="store_true", help="skip the dask backend")
+    parser.add_argument(
+        "--workers",
+        default="1,2",
+        help="dask LocalCluster worker counts to measure, comma-separated (1,2)",
+    )
     parser.add_argument(
         "--no-tracemalloc",
         action="store_true",
@@ -425,8 +442,9 @@ def main(argv: list[str] | None = None) -> int:
         print("default backend:", flush=True)
         r = run_default(b, data, args)
         if not args.no_dask:
-            print("dask backend:", flush=True)
-            run_dask(b, r, args)
+            for n_workers in sorted({int(v) for v in str(args.workers).split(",") if v.strip()}):
+                print(f"dask backend, {n_workers} worker(s):", flush=True)
+                run_dask(b, r, args, n_workers)
         report(b)
     return 0
 

@@ -447,6 +447,36 @@ def test_flattened_trees_predict_as_sklearn():
     np.testing.assert_array_equal(one[0], two[0])
 
 
+def test_trees_walked_once_per_distinct_row_give_the_same_numbers(monkeypatch):
+    """raw_predict(distinct=True) equals the row-by-row walk with repeats, NaN and collisions."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from kewaspadaan.forecast import _trees
+
+    rng = np.random.default_rng(11)
+    x = rng.poisson(0.3, size=(3000, 5)).astype(np.float64)
+    y = rng.poisson(np.exp(0.4 * x[:, 0]))
+    trees = _trees.TreeEnsemble.from_sklearn(
+        HistGradientBoostingRegressor(loss="poisson", max_iter=40, random_state=0).fit(x, y)
+    )
+    assert trees is not None
+    # mostly repeated rows (quiet paths), some NaN, some distinct ones
+    rows = np.repeat(rng.poisson(0.2, size=(400, 5)).astype(np.float32), 80, axis=0)
+    rows[rng.random(rows.shape) < 0.01] = np.nan
+    rows[:500] = rng.normal(size=(500, 5))
+    first, group, exact = _trees.distinct_rows(rows)
+    assert len(first) < 0.2 * len(rows) and exact.all()
+    assert np.array_equal(rows[first[group]].view(np.uint32), rows.view(np.uint32))
+    expect = trees.raw_predict(rows)
+    np.testing.assert_array_equal(trees.raw_predict(rows, distinct=True), expect)
+    # every row hashing alike (a forced collision): rows unlike their group's first are walked alone
+    monkeypatch.setattr(_trees, "_HASH_MUL", np.zeros(256, dtype=np.int64))
+    _first, _group, exact = _trees.distinct_rows(rows)
+    assert not exact.all()
+    monkeypatch.setattr(_trees, "_DISTINCT_MAX_SHARE", 2.0)
+    np.testing.assert_array_equal(trees.raw_predict(rows, distinct=True), expect)
+
+
 def test_lag_state_ring_buffer_over_many_months(synth):
     """Twenty updates of the ring buffer give the batch features of every month."""
     _, _, _, _, panel = synth

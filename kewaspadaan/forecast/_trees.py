@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numba import njit, prange
 
 from kewaspadaan._threads import kernel_threads
@@ -56,6 +57,59 @@ def _raw(
         out[i] = acc
 
 
+# Random odd multipliers of the row hash (fixed: the same rows get the same hash in every run).
+_HASH_MUL = np.random.default_rng(20241214).integers(1, 2**62, 256, dtype=np.int64) * 2 + 1
+
+
+@njit(cache=True)
+def _row_hash(bits: np.ndarray, mul: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
+    """A 64-bit hash of each row of ``bits`` (the raw bits of the features; wrapping)."""
+    n_f = bits.shape[1]
+    for i in range(bits.shape[0]):
+        h = np.uint64(0x9E3779B97F4A7C15)
+        for j in range(n_f):
+            h = (h ^ np.uint64(bits[i, j])) * np.uint64(mul[j % mul.shape[0]])
+        out[i] = h
+
+
+@njit(cache=True)
+def _same_as(bits: np.ndarray, ref: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
+    """``out[i]``: row ``i`` of ``bits`` has the bits of row ``ref[i]``."""
+    n_f = bits.shape[1]
+    for i in range(bits.shape[0]):
+        k = ref[i]
+        same = True
+        for j in range(n_f):
+            if bits[i, j] != bits[k, j]:
+                same = False
+                break
+        out[i] = same
+
+
+def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of ``x`` grouped by their exact bits (NaN equal to NaN of the same bits).
+
+    Returns ``(first, group, exact)``: ``first`` the index of the first row of each group,
+    ``group`` the group of every row, ``exact`` whether the row has exactly the bits of its
+    group's first row (``False`` only on a hash collision — such a row must be taken alone).
+    """
+    x = np.ascontiguousarray(x)
+    bits = x.view(np.uint32 if x.dtype.itemsize == 4 else np.uint64).reshape(x.shape[0], -1)
+    h = np.empty(x.shape[0], dtype=np.uint64)
+    _row_hash(bits, _HASH_MUL.view(np.uint64), h)
+    group, _uniq = pd.factorize(h)  # groups numbered in order of first appearance
+    group = group.astype(np.int64)
+    seen = np.maximum.accumulate(np.concatenate([[-1], group[:-1]]))
+    first = np.flatnonzero(group > seen)
+    exact = np.empty(x.shape[0], dtype=np.bool_)
+    _same_as(bits, first[group], exact)
+    return first, group, exact
+
+
+_DISTINCT_MIN_ROWS = 20_000  # below this the trees are walked row by row anyway
+_DISTINCT_MAX_SHARE = 0.6  # more distinct rows than this share: the grouping does not pay
+
+
 @dataclass(frozen=True)
 class TreeEnsemble:
     """The trees of a fitted single-output histogram gradient boosting, as flat arrays."""
@@ -94,11 +148,27 @@ class TreeEnsemble:
             baseline=float(np.asarray(model._baseline_prediction).ravel()[0]),
         )
 
-    def raw_predict(self, x: np.ndarray) -> np.ndarray:
-        """Raw (link-scale) predictions of the rows of ``x`` (float32 or float64, 2-D)."""
+    def raw_predict(self, x: np.ndarray, *, distinct: bool = False) -> np.ndarray:
+        """Raw (link-scale) predictions of the rows of ``x`` (float32 or float64, 2-D).
+
+        ``distinct=True``: walk the trees once per distinct row and copy the prediction to its
+        repeats — the same numbers (a row's prediction depends on its bits only), far fewer
+        walks where most rows repeat (the simulated paths of quiet units at national scale).
+        """
         x = np.ascontiguousarray(x)
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float64)
+        if distinct and x.shape[0] >= _DISTINCT_MIN_ROWS:
+            first, group, exact = distinct_rows(x)
+            if len(first) < _DISTINCT_MAX_SHARE * x.shape[0]:
+                out = self._walk(x[first])[group]
+                if not exact.all():  # hash collisions: those rows alone
+                    alone = np.flatnonzero(~exact)
+                    out[alone] = self._walk(x[alone])
+                return out
+        return self._walk(x)
+
+    def _walk(self, x: np.ndarray) -> np.ndarray:
         out = np.empty(x.shape[0])
         with kernel_threads():
             _raw(x, self.feature, self.split, self.children, self.missing_left, self.roots,

@@ -49,7 +49,7 @@ class GbmFit:
                 return np.ascontiguousarray(self._lam(base).T)
         flat = raw.reshape(-1, raw.shape[-1])
         if self.trees is not None:  # the same numbers as model.predict (Poisson: exp link)
-            lam = np.exp(self.trees.raw_predict(flat)).reshape(raw.shape[:-1])
+            lam = np.exp(self.trees.raw_predict(flat, distinct=True)).reshape(raw.shape[:-1])
         else:
             lam = self.model.predict(flat).reshape(raw.shape[:-1])
         return np.maximum(lam, LAMBDA_FLOOR)
