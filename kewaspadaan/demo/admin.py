@@ -89,6 +89,15 @@ def grow_regions(cost: np.ndarray, parent: np.ndarray, seeds_rc: np.ndarray) -> 
     return _fill_unreached(label, parent, seeds_rc)
 
 
+def _label_sum(values: np.ndarray, label: np.ndarray, n: int) -> np.ndarray:
+    """Sum of ``values`` per label ``0 .. n - 1`` (``-1``: no unit), as ``ndimage.sum`` gives it
+    (one ``bincount`` in pixel order, the same numbers) without its sort of the labels."""
+    sums = np.bincount(
+        (label.ravel() + 1), weights=values.ravel().astype(np.float64), minlength=n + 1
+    )
+    return sums[1 : n + 1]
+
+
 def _fill_unreached(label: np.ndarray, parent: np.ndarray, seeds_rc: np.ndarray) -> np.ndarray:
     """Give unreached pieces the most common neighbouring label of the same parent, else the
     nearest seed of that parent (offshore islands)."""
@@ -397,8 +406,8 @@ def _kec_seeds(
     n_units = len(kab_cap)
     km2 = (spec.cell_m / 1000.0) ** 2
     idx = np.arange(n_units)
-    area = ndimage.sum(t.land, kab, idx) * km2
-    dsum = ndimage.sum(dens, kab, idx)
+    area = _label_sum(t.land, kab, n_units) * km2
+    dsum = _label_sum(dens, kab, n_units)
     comps = [ndimage.label(kab == k) for k in range(n_units)]
     ncomp = np.array([n for _, n in comps])
     is_kota = idx >= spec.n_kab
@@ -441,9 +450,8 @@ def _desa_seeds(
     """Desa seeds per kecamatan: the kecamatan capital first, the rest by density."""
     spec = t.spec
     n_kec = len(kec_seeds)
-    idx = np.arange(n_kec)
-    cells = ndimage.sum(t.land, kec, idx)
-    dsum = ndimage.sum(dens, kec, idx)
+    cells = _label_sum(t.land, kec, n_kec)
+    dsum = _label_sum(dens, kec, n_kec)
     kota_kec = kec_kab >= spec.n_kab
     w = dsum**0.75 * cells**0.25 * np.where(kota_kec, 1.6, 1.0)
     n_desa = _allocate(w, spec.n_desa, np.full(n_kec, 2))
@@ -503,9 +511,9 @@ def _population(
         g = np.where(t.land[sl], g, 0.0)
         urban[sl] += share * total * g / g.sum()
     n = len(desa_rc)
-    urban_desa = ndimage.sum(urban, desa, np.arange(n))
+    urban_desa = _label_sum(urban, desa, n)
     rural_total = max(total - urban.sum(), 0.2 * total)
-    dsum = ndimage.sum(dens, desa, np.arange(n))
+    dsum = _label_sum(dens, desa, n)
     rural = dsum / dsum.sum() * rural_total * rng.lognormal(0.0, 0.35, n)
     pop = np.maximum(np.round(rural + urban_desa), 150).astype(np.int64)
     return pop, urban_desa
