@@ -12,16 +12,18 @@ are the same numbers (tested against ``model.predict``).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numba import njit, prange
 
 from kewaspadaan._threads import kernel_threads
 
-__all__ = ["TreeEnsemble"]
+__all__ = ["TreeEnsemble", "distinct_rows"]
+
+logger = logging.getLogger(__name__)
 
 
 @njit(cache=True, parallel=True)
@@ -73,6 +75,33 @@ def _row_hash(bits: np.ndarray, mul: np.ndarray, out: np.ndarray) -> None:  # pr
 
 
 @njit(cache=True)
+def _group_hashes(h: np.ndarray, group: np.ndarray, first: np.ndarray) -> int:  # pragma: no cover
+    """Number the distinct values of ``h`` in order of first appearance (``group``) and note
+    the first row of each (``first``); an open-addressing table keyed on the high bits."""
+    n = h.shape[0]
+    bits = 1
+    while (1 << bits) < 2 * n:
+        bits += 1
+    mask = (1 << bits) - 1
+    shift = np.uint64(64 - bits)
+    keys = np.empty(1 << bits, dtype=np.uint64)
+    vals = np.full(1 << bits, -1, dtype=np.int64)
+    n_groups = 0
+    for i in range(n):
+        hv = h[i]
+        slot = np.int64(hv >> shift)
+        while vals[slot] != -1 and keys[slot] != hv:
+            slot = (slot + 1) & mask
+        if vals[slot] == -1:
+            keys[slot] = hv
+            vals[slot] = n_groups
+            first[n_groups] = i
+            n_groups += 1
+        group[i] = vals[slot]
+    return n_groups
+
+
+@njit(cache=True)
 def _same_as(bits: np.ndarray, ref: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
     """``out[i]``: row ``i`` of ``bits`` has the bits of row ``ref[i]``."""
     n_f = bits.shape[1]
@@ -97,10 +126,9 @@ def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     bits = x.view(np.uint32 if x.dtype.itemsize == 4 else np.uint64).reshape(x.shape[0], -1)
     h = np.empty(x.shape[0], dtype=np.uint64)
     _row_hash(bits, _HASH_MUL.view(np.uint64), h)
-    group, _uniq = pd.factorize(h)  # groups numbered in order of first appearance
-    group = group.astype(np.int64)
-    seen = np.maximum.accumulate(np.concatenate([[-1], group[:-1]]))
-    first = np.flatnonzero(group > seen)
+    group = np.empty(x.shape[0], dtype=np.int64)
+    first = np.empty(x.shape[0], dtype=np.int64)
+    first = first[: _group_hashes(h, group, first)].copy()
     exact = np.empty(x.shape[0], dtype=np.bool_)
     _same_as(bits, first[group], exact)
     return first, group, exact
@@ -148,19 +176,26 @@ class TreeEnsemble:
             baseline=float(np.asarray(model._baseline_prediction).ravel()[0]),
         )
 
-    def raw_predict(self, x: np.ndarray, *, distinct: bool = False) -> np.ndarray:
+    def raw_predict(
+        self, x: np.ndarray, *, distinct: bool = False, stats: dict[str, float] | None = None
+    ) -> np.ndarray:
         """Raw (link-scale) predictions of the rows of ``x`` (float32 or float64, 2-D).
 
         ``distinct=True``: walk the trees once per distinct row and copy the prediction to its
         repeats — the same numbers (a row's prediction depends on its bits only), far fewer
-        walks where most rows repeat (the simulated paths of quiet units at national scale).
+        walks where most rows repeat (simulated paths that have not yet diverged). ``stats``,
+        when given, receives ``distinct_share``, the share of distinct rows found.
         """
         x = np.ascontiguousarray(x)
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float64)
         if distinct and x.shape[0] >= _DISTINCT_MIN_ROWS:
             first, group, exact = distinct_rows(x)
-            if len(first) < _DISTINCT_MAX_SHARE * x.shape[0]:
+            share = len(first) / x.shape[0]
+            logger.debug("trees: %d distinct of %d rows", len(first), x.shape[0])
+            if stats is not None:
+                stats["distinct_share"] = share
+            if share < _DISTINCT_MAX_SHARE:
                 out = self._walk(x[first])[group]
                 if not exact.all():  # hash collisions: those rows alone
                     alone = np.flatnonzero(~exact)

@@ -42,14 +42,17 @@ class GbmFit:
         if self.trees is None:
             self.trees = TreeEnsemble.from_sklearn(self.model)
 
-    def _lam(self, raw: np.ndarray) -> np.ndarray:
+    def _lam(self, raw: np.ndarray, stats: dict[str, float] | None = None) -> np.ndarray:
+        """λ of the feature rows ``raw``; with ``stats`` (the simulator's), the trees are walked
+        once per distinct row and ``stats["distinct_share"]`` says how many were distinct."""
         if raw.ndim == 3 and not raw.flags.c_contiguous:
             base = raw.transpose(1, 0, 2)  # the simulator's (paths, units) view of a
             if base.flags.c_contiguous:  # (units, paths) array: rows are rows, no copy needed
-                return np.ascontiguousarray(self._lam(base).T)
+                return np.ascontiguousarray(self._lam(base, stats).T)
         flat = raw.reshape(-1, raw.shape[-1])
         if self.trees is not None:  # the same numbers as model.predict (Poisson: exp link)
-            lam = np.exp(self.trees.raw_predict(flat, distinct=True)).reshape(raw.shape[:-1])
+            raw_pred = self.trees.raw_predict(flat, distinct=stats is not None, stats=stats)
+            lam = np.exp(raw_pred).reshape(raw.shape[:-1])
         else:
             lam = self.model.predict(flat).reshape(raw.shape[:-1])
         return np.maximum(lam, LAMBDA_FLOOR)
@@ -72,9 +75,15 @@ class _GbmSimulator:
     def __init__(self, fit: GbmFit, state: LagState) -> None:
         self.fit, self.state = fit, state
         self.size: float | None = None
+        # The paths start from one history, so the first months repeat rows; once the paths
+        # have diverged (most rows distinct) the grouping no longer pays and is switched off.
+        self._stats: dict[str, float] | None = {}
 
     def intensity(self, t: int) -> np.ndarray:
-        return self.fit._lam(self.state.features(np.float32))
+        lam = self.fit._lam(self.state.features(np.float32), self._stats)
+        if self._stats is not None and self._stats.get("distinct_share", 0.0) >= 0.5:
+            self._stats = None
+        return lam
 
     def update(self, t: int, counts: np.ndarray) -> None:
         self.state.update(counts)
