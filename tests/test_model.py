@@ -477,6 +477,29 @@ def test_trees_walked_once_per_distinct_row_give_the_same_numbers(monkeypatch):
     np.testing.assert_array_equal(trees.raw_predict(rows, distinct=True), expect)
 
 
+def test_gbm_simulator_groups_repeated_paths_then_switches_off(synth):
+    """The simulator's intensities are those of the row-by-row walk, grouped or not; the
+    grouping is used while the paths repeat and switched off once they have diverged."""
+    from kewaspadaan.forecast._base import draw_counts
+    from kewaspadaan.forecast.gbm import GbmMethod
+
+    _, _, _, _, panel = synth
+    fit = GbmMethod(max_iter=30).fit(panel.subset_months(80), 80)
+    draws = 25_000 // panel.n_units + 1  # enough rows for the grouping to be tried
+    sim = fit.simulator(panel.subset_months(80), draws, 6)
+    rng = np.random.default_rng(3)
+    grouped = []
+    for t in range(80, 86):
+        feats = sim.state.features(np.float32)
+        plain = fit._lam(feats)  # no stats: the trees walked row by row
+        stats = sim._stats
+        lam = sim.intensity(t)
+        grouped.append(stats is not None and bool(stats.get("grouped")))
+        np.testing.assert_array_equal(lam, plain, err_msg=f"month {t}")
+        sim.update(t, draw_counts(lam, None, rng))
+    assert grouped[0] and not grouped[-1] and sim._stats is None
+
+
 def test_lag_state_ring_buffer_over_many_months(synth):
     """Twenty updates of the ring buffer give the batch features of every month."""
     _, _, _, _, panel = synth

@@ -92,9 +92,7 @@ def grow_regions(cost: np.ndarray, parent: np.ndarray, seeds_rc: np.ndarray) -> 
 def _label_sum(values: np.ndarray, label: np.ndarray, n: int) -> np.ndarray:
     """Sum of ``values`` per label ``0 .. n - 1`` (``-1``: no unit), as ``ndimage.sum`` gives it
     (one ``bincount`` in pixel order, the same numbers) without its sort of the labels."""
-    sums = np.bincount(
-        (label.ravel() + 1), weights=values.ravel().astype(np.float64), minlength=n + 1
-    )
+    sums = np.bincount(label.ravel() + 1, weights=values.ravel(), minlength=n + 1)
     return sums[1 : n + 1]
 
 

@@ -177,14 +177,15 @@ class TreeEnsemble:
         )
 
     def raw_predict(
-        self, x: np.ndarray, *, distinct: bool = False, stats: dict[str, float] | None = None
+        self, x: np.ndarray, *, distinct: bool = False, stats: dict[str, Any] | None = None
     ) -> np.ndarray:
         """Raw (link-scale) predictions of the rows of ``x`` (float32 or float64, 2-D).
 
         ``distinct=True``: walk the trees once per distinct row and copy the prediction to its
         repeats — the same numbers (a row's prediction depends on its bits only), far fewer
         walks where most rows repeat (simulated paths that have not yet diverged). ``stats``,
-        when given, receives ``distinct_share``, the share of distinct rows found.
+        when given, receives ``distinct_share`` (the share of distinct rows found) and
+        ``grouped`` (whether that share was low enough for the grouping to be used).
         """
         x = np.ascontiguousarray(x)
         if x.dtype not in (np.float32, np.float64):
@@ -193,9 +194,10 @@ class TreeEnsemble:
             first, group, exact = distinct_rows(x)
             share = len(first) / x.shape[0]
             logger.debug("trees: %d distinct of %d rows", len(first), x.shape[0])
+            grouped = share < _DISTINCT_MAX_SHARE
             if stats is not None:
-                stats["distinct_share"] = share
-            if share < _DISTINCT_MAX_SHARE:
+                stats["distinct_share"], stats["grouped"] = share, grouped
+            if grouped:
                 out = self._walk(x[first])[group]
                 if not exact.all():  # hash collisions: those rows alone
                     alone = np.flatnonzero(~exact)

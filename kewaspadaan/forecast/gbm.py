@@ -42,9 +42,10 @@ class GbmFit:
         if self.trees is None:
             self.trees = TreeEnsemble.from_sklearn(self.model)
 
-    def _lam(self, raw: np.ndarray, stats: dict[str, float] | None = None) -> np.ndarray:
+    def _lam(self, raw: np.ndarray, stats: dict[str, Any] | None = None) -> np.ndarray:
         """λ of the feature rows ``raw``; with ``stats`` (the simulator's), the trees are walked
-        once per distinct row and ``stats["distinct_share"]`` says how many were distinct."""
+        once per distinct row, and ``stats`` says how many were distinct and if they were grouped
+        (see :meth:`TreeEnsemble.raw_predict`)."""
         if raw.ndim == 3 and not raw.flags.c_contiguous:
             base = raw.transpose(1, 0, 2)  # the simulator's (paths, units) view of a
             if base.flags.c_contiguous:  # (units, paths) array: rows are rows, no copy needed
@@ -76,12 +77,12 @@ class _GbmSimulator:
         self.fit, self.state = fit, state
         self.size: float | None = None
         # The paths start from one history, so the first months repeat rows; once the paths
-        # have diverged (most rows distinct) the grouping no longer pays and is switched off.
-        self._stats: dict[str, float] | None = {}
+        # have diverged (the trees found too many distinct rows to group) it is switched off.
+        self._stats: dict[str, Any] | None = {}
 
     def intensity(self, t: int) -> np.ndarray:
         lam = self.fit._lam(self.state.features(np.float32), self._stats)
-        if self._stats is not None and self._stats.get("distinct_share", 0.0) >= 0.5:
+        if self._stats is not None and not self._stats.get("grouped", True):
             self._stats = None
         return lam
 
