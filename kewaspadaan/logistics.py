@@ -29,7 +29,14 @@ from kewaspadaan._errors import KewaspadaanWarning
 from kewaspadaan._io_utils import write_table
 from kewaspadaan.schema import DELIVERY_STATUS, PROBLEM_COLUMNS
 
-__all__ = ["NETWORK_LAYERS", "LogisticsResult", "logistics", "network_layers"]
+__all__ = [
+    "NETWORK_LAYERS",
+    "LogisticsResult",
+    "PreparedLogistics",
+    "logistics",
+    "network_layers",
+    "prepare_logistics",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -363,6 +370,104 @@ def logistics(
     -------
     LogisticsResult
     """
+    prep = prepare_logistics(
+        layers,
+        level=level,
+        departure=departure,
+        deadline=deadline,
+        close=close,
+        top=top,
+        network_options=network_options,
+        planner=planner,
+        echelons=echelons,
+        time_budget_s=time_budget_s,
+        water_stage=water_stage,
+        road_scenario=road_scenario,
+        step=step,
+    )
+    return prep.finish(risk=risk, officers=officers, step=step)
+
+
+@dataclass
+class PreparedLogistics:
+    """What the logistics computes before the risk is known: the network, the destinations,
+    the closure, the delivery plan and the critical links (:func:`prepare_logistics`).
+    :meth:`finish` adds the routes with their hours in rawan kecamatan, the escorts and the
+    personnel once the risk table exists, so the risk score and this part can run at the same
+    time (:func:`kewaspadaan.pipeline.run`)."""
+
+    layers: dict[str, Any]
+    graph: nx.MultiDiGraph
+    closed: nx.MultiDiGraph
+    destinations: pd.DataFrame
+    closure: Any
+    legacy: Any
+    plan: Any
+    critical_links: gpd.GeoDataFrame
+    critical_links_road: gpd.GeoDataFrame | None
+    options: dict[str, Any]
+
+    def finish(
+        self,
+        *,
+        risk: pd.DataFrame | None = None,
+        officers: int | None = None,
+        step: Step = _no_step,
+    ) -> LogisticsResult:
+        """Routes (with ``risk``: hours through kecamatan of class tinggi/sangat tinggi),
+        the disruption report, escorts and personnel: the :class:`LogisticsResult`."""
+        from kewaspadaan import network as net
+
+        o = self.options
+        routes = net.route_all(
+            self.closed,
+            destinations=self.destinations,
+            risk=risk,
+            departure=o["departure"],
+            deadline=o["deadline"],
+        )
+        disruption = None
+        if self.legacy is not None or not self.closure.empty:
+            before = net.route_all(
+                self.graph,
+                destinations=self.destinations,
+                departure=o["departure"],
+                deadline=o["deadline"],
+            )
+            disruption = net.disruption_report(before, routes)
+        step("rute")
+        return LogisticsResult(
+            graph=self.closed,
+            routes=_final_routes(routes, self.plan),
+            critical_links=self.critical_links,
+            critical_links_road=self.critical_links_road,
+            disruption=disruption,
+            plan=self.plan,
+            escorts=_escorts(net, routes, self.plan, risk),
+            personnel=_personnel(net, self.layers, risk, officers),
+            closure=self.closure,
+            options={"planner": o["planner"], "level": o["level"]},
+        )
+
+
+def prepare_logistics(
+    layers: Any,
+    *,
+    level: str = "desa",
+    departure: str | pd.Timestamp | None = None,
+    deadline: str | pd.Timestamp | None = None,
+    close: Any = None,
+    top: int = 20,
+    network_options: Mapping[str, Any] | None = None,
+    planner: str = "ortools",
+    echelons: str | None = None,
+    time_budget_s: float | None = None,
+    water_stage: str | None = None,
+    road_scenario: bool = True,
+    step: Step = _no_step,
+) -> PreparedLogistics:
+    """The part of :func:`logistics` that does not need the risk table (same parameters);
+    :meth:`PreparedLogistics.finish` completes it."""
     from kewaspadaan import network as net
 
     if level not in ("desa", "kecamatan"):
@@ -376,12 +481,6 @@ def logistics(
     dest = net.destination_table(G, level, units=lay.get(level))
     closure, legacy = _closure(close, G)
     Gc = legacy(G) if legacy is not None else closure.apply(G)
-    routes = net.route_all(Gc, destinations=dest, risk=risk, departure=departure, deadline=deadline)
-    disruption = None
-    if legacy is not None or not closure.empty:
-        before = net.route_all(G, destinations=dest, departure=departure, deadline=deadline)
-        disruption = net.disruption_report(before, routes)
-    step("rute")
     plan = None
     if lay.get("armada") is not None:
         plan = net.plan_deliveries(
@@ -397,7 +496,6 @@ def logistics(
     else:
         logger.warning("no fleet layer (armada): no delivery plan, status from fastest routes")
     step("rencana")
-    escorts = _escorts(net, routes, plan, risk)
     critical = net.critical_links(
         Gc, destinations=dest, top=top, departure=departure, deadline=deadline
     )
@@ -412,18 +510,17 @@ def logistics(
             scenario="jalan_saja",
         )
     step("tautan kritis")
-    personnel = _personnel(net, lay, risk, officers)
-    return LogisticsResult(
-        graph=Gc,
-        routes=_final_routes(routes, plan),
+    return PreparedLogistics(
+        layers=lay,
+        graph=G,
+        closed=Gc,
+        destinations=dest,
+        closure=closure,
+        legacy=legacy,
+        plan=plan,
         critical_links=critical,
         critical_links_road=critical_road,
-        disruption=disruption,
-        plan=plan,
-        escorts=escorts,
-        personnel=personnel,
-        closure=closure,
-        options={"planner": planner, "level": level},
+        options={"departure": departure, "deadline": deadline, "planner": planner, "level": level},
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +28,16 @@ from typing import Any
 import pandas as pd
 
 from kewaspadaan._io_utils import atomic_write, write_staged
-from kewaspadaan._threads import capped
+from kewaspadaan import settings
+from kewaspadaan._threads import capped, thread_limits
 from kewaspadaan.io import Layers, load_layers
-from kewaspadaan.logistics import LogisticsResult, logistics, network_layers
+from kewaspadaan.logistics import (
+    LogisticsResult,
+    PreparedLogistics,
+    logistics,
+    network_layers,
+    prepare_logistics,
+)
 
 __all__ = ["LogisticsResult", "RunResult", "logistics", "network_layers", "prepare_layers", "run"]
 
@@ -233,21 +241,76 @@ def run(
     officers = officers if officers is not None else opts.get("officers")
     logistics_level = logistics_level or opts.get("logistics_level", "desa")
     step("data")
-    result = score(layers, as_of=as_of, level=level, run_backtest=backtest)  # type: ignore[arg-type]
-    step("skor risiko")
-    logi = None
-    if layers.permukiman is not None or layers.desa is not None:
-        risk = result.table if level == "kecamatan" else None
-        logi = logistics(
-            layers,
-            risk=risk,
+    with_logistics = layers.permukiman is not None or layers.desa is not None
+    if not with_logistics:
+        logger.warning("no settlements or desa layer: logistics skipped")
+    net_layers = network_layers(layers) if with_logistics else {}  # read here, in this thread
+
+    def _score() -> Any:
+        return score(layers, as_of=as_of, level=level, run_backtest=backtest)  # type: ignore[arg-type]
+
+    def _prepare(stage: Step) -> PreparedLogistics:
+        return prepare_logistics(
+            net_layers,
             level=logistics_level,
             departure=departure,
             deadline=deadline,
-            officers=officers if risk is not None else None,
             network_options=network_options,
-            step=step,
+            step=stage,
         )
+
+    prep: PreparedLogistics | None = None
+    if with_logistics and settings.overlap_logistics:
+        result, prep = _overlapped(_score, _prepare, step)
     else:
-        logger.warning("no settlements or desa layer: logistics skipped")
+        result = _score()
+        step("skor risiko")
+        if with_logistics:
+            prep = _prepare(step)
+    logi = None
+    if prep is not None:
+        risk = result.table if level == "kecamatan" else None
+        logi = prep.finish(
+            risk=risk, officers=officers if risk is not None else None, step=step
+        )
     return RunResult(layers=layers, score=result, logistics=logi)
+
+
+def _overlapped(
+    score: Callable[[], Any], prepare: Callable[[Step], PreparedLogistics], step: Step
+) -> tuple[Any, PreparedLogistics]:
+    """The risk score in this thread while a second thread prepares the logistics (network,
+    delivery plan, critical links: nothing of it needs the risk). ``prepare`` gets the network
+    layers read beforehand in this thread, so no layer is read by two threads. The second thread's stages are reported through
+    ``step.concurrent(label, seconds)`` when the callback has it (the CLI's stage clock),
+    else as plain ``step(label)`` calls."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    concurrent = getattr(step, "concurrent", None)
+
+    def body() -> PreparedLogistics:
+        last = time.perf_counter()
+
+        def stage(label: str) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            if concurrent is not None:
+                concurrent(label, now - last)
+            else:
+                step(label)
+            last = now
+
+        with thread_limits():  # numba's thread count is per thread
+            return prepare(stage)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kewaspadaan-logistik") as pool:
+        future = pool.submit(body)
+        try:
+            result = score()
+        except BaseException:
+            future.cancel()
+            raise
+        step("skor risiko")
+        prep = future.result()
+    step("tunggu logistik")
+    return result, prep

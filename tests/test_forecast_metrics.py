@@ -39,6 +39,22 @@ def test_crps_of_counts_matches_its_definition():
     assert right < wrong
 
 
+def test_crps_recurrence_equals_the_cdf_grid_and_falls_back_where_p0_underflows():
+    from kewaspadaan.forecast.metrics import _rps_grid
+
+    rng = np.random.default_rng(3)
+    lam = rng.gamma(0.5, 4.0, 5_000)
+    n = rng.poisson(lam * rng.uniform(0.5, 1.5, len(lam))).astype(float)
+    # exp(-λ) underflows beyond λ ≈ 600: those cells take the incomplete-gamma grid
+    lam[:3], n[:3] = [650.0, 900.0, 0.0], [640.0, 905.0, 3.0]
+    for r in (None, 0.7, 5.0):
+        got = crps_counts(n, lam, r)
+        top = stats.nbinom(r, r / (r + lam.max())) if r else stats.poisson(lam.max())
+        max_count = int(max(n.max(), min(top.ppf(1 - 1e-6), n.max() + 500)))
+        np.testing.assert_allclose(got, _rps_grid(n, lam, r, max_count), rtol=1e-12, atol=1e-12)
+    assert crps_counts(np.array([3.0]), np.array([0.0]))[0] == pytest.approx(3.0)
+
+
 def test_binary_scores():
     y = np.array([1, 0, 1])
     p = np.array([0.9, 0.2, 0.5])

@@ -266,6 +266,29 @@ def test_forecast_is_consistent_and_covers(synth):
         fc.aggregate("desa")
 
 
+def test_forecast_paths_are_capped_by_the_cells_simulated(synth, monkeypatch):
+    _, _, _, _, panel = synth
+    past = panel.subset_months(84)
+    choice = fit_forecast_model(past, model="hawkes")
+    cells = past.n_units * 12  # units x months to voting day
+
+    def forecast():
+        return forecast_to_voting_day(choice, past, voting_day="2025-12-14", draws=400, seed=1)
+
+    full = forecast()
+    assert full.draws == 400 and "draws" not in full.notes
+    monkeypatch.setattr(settings, "forecast_max_cells", 60 * cells + 5)
+    few = forecast()
+    assert few.draws == 60 and "x 12 months" in few.notes["draws"]
+    # expected counts and P(>= 1) average the paths' intensities: 60 paths give the 400-path
+    # province totals within a few per cent, and the first month exactly
+    a, b = full.aggregate("provinsi"), few.aggregate("provinsi")
+    np.testing.assert_allclose(b["ekspektasi"], a["ekspektasi"], rtol=0.05)
+    np.testing.assert_allclose(few.month(1)["prob_min1"], full.month(1)["prob_min1"])
+    monkeypatch.setattr(settings, "forecast_max_cells", 10)
+    assert forecast().draws == 50  # never fewer paths than 50
+
+
 # --- end to end on the generated demonstration province ---------------------------------------
 
 

@@ -244,7 +244,12 @@ def output_dir(out: Path | None, layers: Any) -> Path:
 
 
 class StageClock:
-    """Times between the ``step`` calls of a run: the stage breakdown of ``--profile``."""
+    """Times between the ``step`` calls of a run: the stage breakdown of ``--profile``.
+
+    Stages that ran in a second thread beside the others (:func:`kewaspadaan.pipeline.run`
+    prepares the logistics while the risk score runs) come through :meth:`concurrent` with
+    their own duration; they are listed apart and not added to the total, which is the wall
+    time."""
 
     def __init__(self) -> None:
         import time
@@ -253,6 +258,7 @@ class StageClock:
         self.start = self._now()
         self.last = self.start
         self.stages: list[tuple[str, float]] = []
+        self.side: list[tuple[str, float]] = []
 
     def mark(self, label: str) -> None:
         """Close the stage that ends now under ``label``."""
@@ -260,14 +266,42 @@ class StageClock:
         self.stages.append((label, now - self.last))
         self.last = now
 
+    def concurrent(self, label: str, seconds: float) -> None:
+        """Record a stage of the second thread that took ``seconds``."""
+        self.side.append((label, float(seconds)))
+
     def table(self) -> str:
         """One line per stage: name, seconds, share of the total."""
         total = max(self.last - self.start, 1e-9)
         lines = ["Waktu per tahap (--profile):"]
         for label, sec in self.stages:
             lines.append(f"  {label:<16} {sec:7.2f} s  {100 * sec / total:5.1f} %")
+        if self.side:
+            lines.append("  bersamaan dengan skor risiko (utas kedua):")
+            for label, sec in self.side:
+                lines.append(f"    {label:<14} {sec:7.2f} s")
         lines.append(f"  {'total':<16} {total:7.2f} s")
         return "\n".join(lines)
+
+
+class _Step:
+    """The ``step`` callback of a run: advances the bar and marks the clock; stages of the
+    second thread go to :meth:`StageClock.concurrent` (the bar is thread-safe)."""
+
+    def __init__(self, bar: Any, clock: StageClock) -> None:
+        self.bar, self.clock = bar, clock
+
+    def __call__(self, label: str) -> None:
+        self.clock.mark(label)
+        self._advance(label)
+
+    def concurrent(self, label: str, seconds: float) -> None:
+        self.clock.concurrent(label, seconds)
+        self._advance(label)
+
+    def _advance(self, label: str) -> None:
+        self.bar.set_postfix_str(label)
+        self.bar.update(1)
 
 
 def progress(
@@ -279,13 +313,7 @@ def progress(
 
     bar = tqdm(total=total, desc=desc, unit="tahap", disable=None, leave=False)
     clock = clock if clock is not None else StageClock()
-
-    def step(label: str) -> None:
-        clock.mark(label)
-        bar.set_postfix_str(label)
-        bar.update(1)
-
-    return bar, step, clock
+    return bar, _Step(bar, clock), clock
 
 
 @contextlib.contextmanager

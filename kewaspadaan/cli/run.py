@@ -30,7 +30,7 @@ from kewaspadaan.cli._common import (
 __all__ = ["echo_summary", "run_command"]
 
 #: Stages reported by :func:`kewaspadaan.pipeline.run` through its ``step`` callback.
-_STAGES = 7
+_STAGES = 8
 
 
 @app.command("run")

@@ -27,7 +27,7 @@ from numba import njit
 __all__ = ["backward", "forward"]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def forward(
     counts: np.ndarray,
     t0: int,
@@ -114,7 +114,7 @@ def forward(
     return value
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def backward(
     counts: np.ndarray,
     t0: int,

@@ -194,21 +194,42 @@ def _backtest_rolling(
     as one warm-started chain, then the validation months of the forecast started cold
     (:func:`validation_predictions`; with ``refit_every`` at that cadence instead)."""
     big_t = panel.n_months
-    head = rolling_predictions(
-        panel,
-        methods,
-        np.arange(first, big_t - window),
-        refit_every=refit_every,
-        seed=seed,
-        progress=progress,
-    )
-    if refit_every is None:
-        tail = validation_predictions(panel, methods, window, seed=seed)
-    else:
-        tail = rolling_predictions(
+
+    def head() -> RollingPredictions:
+        return rolling_predictions(
+            panel,
+            methods,
+            np.arange(first, big_t - window),
+            refit_every=refit_every,
+            seed=seed,
+            progress=progress,
+        )
+
+    def tail() -> RollingPredictions:
+        if refit_every is None:
+            return validation_predictions(panel, methods, window, seed=seed)
+        return rolling_predictions(
             panel, methods, np.arange(big_t - window, big_t), refit_every=refit_every, seed=seed
         )
-    return head.then(tail)
+
+    if int(settings.backtest_threads) < 2 or first >= big_t - window:
+        return head().then(tail())
+    # the two chains start cold and share nothing but the panel: one runs in a second thread
+    # (the compiled likelihoods, BLAS and the boosting release the GIL), the same numbers
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kewaspadaan._threads import thread_limits
+
+    panel.season(np.arange(big_t))  # the calendar table, built once before the threads
+
+    def in_thread() -> RollingPredictions:
+        with thread_limits():  # numba's thread count is per thread
+            return tail()
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kewaspadaan-backtest") as pool:
+        later = pool.submit(in_thread)
+        earlier = head()
+        return earlier.then(later.result())
 
 
 def _short(summary: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from scipy import special, stats
 
 __all__ = [
@@ -70,6 +71,18 @@ def crps_counts(
         q = stats.nbinom(r, r / (r + top)) if r is not None else stats.poisson(top)
         top_n = float(n.max()) if len(n) else 0.0
         max_count = int(max(top_n, min(q.ppf(1 - 1e-6), top_n + MAX_COUNT)))
+    # the pmf recurrence, cell by cell, stopped where the rest of the sum is negligible; the
+    # cells whose P(N = 0) underflows go through the CDF grid below
+    out, done = _rps_recurrence(n, lam, -1.0 if r is None else r, int(max_count))
+    rest = np.flatnonzero(~done)
+    if len(rest):
+        out[rest] = _rps_grid(n[rest], lam[rest], r, int(max_count))
+    return out
+
+
+def _rps_grid(n: np.ndarray, lam: np.ndarray, r: float | None, max_count: int) -> np.ndarray:
+    """The sum over ``0 .. max_count`` from the CDF on the whole grid (incomplete gamma or
+    beta functions): the cells the recurrence cannot start."""
     out = np.zeros(len(n))
     chunk = max(1, 2_000_000 // (max_count + 1))
     j = np.arange(max_count + 1)
@@ -82,6 +95,48 @@ def crps_counts(
         )
         out[sl] = ((cdf - (n[sl, None] <= j[None, :])) ** 2).sum(axis=1)
     return out
+
+
+@njit(cache=True)
+def _rps_recurrence(
+    n: np.ndarray, lam: np.ndarray, r: float, max_count: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """``Σ_j (F(j) − 1{n ≤ j})²`` per cell from the pmf recurrence (Poisson ``p_j = p_(j-1)
+    λ / j``; negative binomial with size ``r > 0``: ``p_j = p_(j-1) (j - 1 + r) / j · λ /
+    (r + λ)``), from ``j = 0`` until ``j ≥ n``, past the mean and ``1 − F(j) < 1e-10`` (the
+    rest of the sum is below 1e-19), at most ``max_count``. ``done`` is False where
+    ``P(N = 0)`` underflows (log below -600)."""
+    m = len(n)
+    out = np.zeros(m)
+    done = np.ones(m, dtype=np.bool_)
+    for i in range(m):
+        mu = lam[i]
+        if r > 0.0:
+            ratio = mu / (r + mu)
+            log_p0 = r * np.log(r / (r + mu))
+        else:
+            ratio = 0.0
+            log_p0 = -mu
+        if log_p0 < -600.0:
+            done[i] = False
+            continue
+        k = n[i]
+        pmf = np.exp(log_p0)
+        cdf = min(pmf, 1.0)
+        acc = 0.0
+        for j in range(max_count + 1):
+            if j > 0:
+                if r > 0.0:
+                    pmf *= (j - 1 + r) / j * ratio
+                else:
+                    pmf *= mu / j
+                cdf = min(cdf + pmf, 1.0)
+            d = cdf - 1.0 if k <= j else cdf
+            acc += d * d
+            if j >= k and j >= mu and 1.0 - cdf < 1e-10:
+                break
+        out[i] = acc
+    return out, done
 
 
 def _nbinom_cdf_grid(max_count: int, r: float, lam: np.ndarray) -> np.ndarray:

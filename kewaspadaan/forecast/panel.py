@@ -80,9 +80,11 @@ class CountPanel:
 
     def memo(self, key: Any, make: Any) -> Any:
         """``make()`` computed once per panel and ``key`` (what the methods derive from the
-        counts alone and reuse at every refit, e.g. the EWMA log-likelihood per month)."""
+        counts alone and reuse at every refit, e.g. the EWMA log-likelihood per month). Safe
+        from two threads (the backtest's two chains): both may compute it, the first stored is
+        the one both use."""
         if key not in self._memo:
-            self._memo[key] = make()
+            self._memo.setdefault(key, make())
         return self._memo[key]
 
     @property

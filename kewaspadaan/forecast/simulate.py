@@ -279,8 +279,8 @@ def forecast_to_voting_day(
     voting_day : str or Timestamp, optional
         Default ``settings.voting_day``.
     draws : int, optional
-        Joint paths; default ``settings.forecast_draws``, capped so that paths × units ≤
-        ``settings.forecast_max_cells``.
+        Joint paths; default ``settings.forecast_draws``, capped (at no fewer than 50) so
+        that paths × units × months ≤ ``settings.forecast_max_cells``.
     interval : float, optional
         Central coverage of the count interval; default ``settings.forecast_interval``.
     seed : int, default 0
@@ -297,9 +297,11 @@ def forecast_to_voting_day(
     if day < first:
         notes["voting_day"] = f"voting day {day.date()} is before {first:%Y-%m}: one month forecast"
     n_draws = int(settings.forecast_draws if draws is None else draws)
-    cap = max(50, int(settings.forecast_max_cells) // max(panel.n_units, 1))
+    cap = max(50, int(settings.forecast_max_cells) // max(panel.n_units * horizon, 1))
     if n_draws > cap:
-        notes["draws"] = f"{n_draws} paths capped at {cap} ({panel.n_units} units)"
+        notes["draws"] = (
+            f"{n_draws} paths capped at {cap} ({panel.n_units} units x {horizon} months)"
+        )
         n_draws = cap
     cover = float(settings.forecast_interval if interval is None else interval)
     q = ((1 - cover) / 2, 1 - (1 - cover) / 2)
