@@ -27,8 +27,8 @@ from typing import Any
 
 import pandas as pd
 
-from kewaspadaan._io_utils import atomic_write, write_staged
 from kewaspadaan import settings
+from kewaspadaan._io_utils import atomic_write, write_staged
 from kewaspadaan._threads import capped, thread_limits
 from kewaspadaan.io import Layers, load_layers
 from kewaspadaan.logistics import (
@@ -270,9 +270,7 @@ def run(
     logi = None
     if prep is not None:
         risk = result.table if level == "kecamatan" else None
-        logi = prep.finish(
-            risk=risk, officers=officers if risk is not None else None, step=step
-        )
+        logi = prep.finish(risk=risk, officers=officers if risk is not None else None, step=step)
     return RunResult(layers=layers, score=result, logistics=logi)
 
 
