@@ -76,6 +76,10 @@ def excitation(counts: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray
     return s, d
 
 
+#: Pseudo-events of the cold start's unit effects (:meth:`HawkesMethod._start`).
+_START_PSEUDO_EVENTS = 2.0
+
+
 @dataclass
 class _Layout:
     n_cov: int
@@ -413,6 +417,16 @@ class HawkesMethod:
             return warm.theta.copy()
         theta = lay.start()
         theta[0] = np.log(max(train.mean(), 1e-4) * 0.6)
+        # each unit's log rate ratio to the mean, with _START_PSEUDO_EVENTS pseudo-events (a
+        # unit without events starts finite), centred: L-BFGS starts near the unit effects
+        # instead of at 0 (on the national panel 200 iterations from here reach a higher
+        # likelihood than 500 from 0)
+        if train.size:
+            n = train.sum(axis=1)
+            c = _START_PSEUDO_EVENTS
+            u = np.log((n + c) / (train.mean() * train.shape[1] + c))
+            i = lay.offset("u")
+            theta[i : i + lay.n_units] = np.clip(u - u.mean(), -10.0, 10.0)
         return theta
 
 
