@@ -8,6 +8,7 @@ first and raises once (see :class:`ValidationError`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
     "CRSError",
@@ -67,10 +68,14 @@ class MissingDependencyError(KewaspadaanError, ImportError):
     """An optional dependency is not installed; the message gives the exact ``pip install``."""
 
     def __init__(self, package: str, extra: str, purpose: str) -> None:
+        self._parts = (package, extra, purpose)
         super().__init__(
             f"{purpose} needs the optional package {package!r}. "
             f'Install it with: pip install "kewaspadaan[{extra}]"'
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable: sent back from worker processes
+        return (type(self), self._parts)
 
 
 class ValidationError(KewaspadaanError, ValueError):
@@ -89,6 +94,9 @@ class ValidationError(KewaspadaanError, ValueError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{source}: {len(self.problems)} problem(s) found:\n{lines}")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable: sent back from worker processes
+        return (type(self), (self.source, self.problems))
 
 
 class ProjectFileError(ValidationError):

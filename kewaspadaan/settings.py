@@ -595,10 +595,10 @@ baselines: dict[str, Any] = {"window_months": (3, 6, 12, 24, 36), "prior_months"
 #: listed refit monthly.
 refit_months: dict[str, int] = {"hawkes": 3, "glm": 3, "gbm": 12, "ewma": 1}
 #: ``kewaspadaan run`` / :func:`kewaspadaan.pipeline.run`: prepare the logistics (network,
-#: delivery plan, critical links: nothing of it needs the risk) in a second thread while the
-#: risk score runs; the routes, escorts and personnel follow the score. The same outputs
-#: either way (tested); on the demo's 2 cores the run is about 2 s shorter. False: one after
-#: the other.
+#: delivery plan, critical links: nothing of it needs the risk) beside the risk score, in a
+#: forked process (Linux; a thread elsewhere or with the dask backend); the routes, escorts
+#: and personnel follow the score. The same outputs either way (tested); on the demo's 2 cores
+#: the run is about 3 s shorter. False: one after the other.
 overlap_logistics: bool = True
 #: Cell size (m) of the friction surface used for the remoteness features of the risk score
 #: (the DEM is averaged to it; ``None`` keeps the DEM's own cells). 500 m gives travel times

@@ -60,7 +60,7 @@ def test_run_is_deterministic(run_outputs, tmp_path, monkeypatch):
     data, out, _ = run_outputs
     again = tmp_path / "again"
     # the compared files do not depend on the backtest (the model is fitted either way); the
-    # first run prepared the logistics in a second thread beside the score, this one runs
+    # first run prepared the logistics in a second process beside the score, this one runs
     # everything in one thread: the same bytes
     from kewaspadaan import settings
 
@@ -102,7 +102,7 @@ def test_run_profile_prints_every_stage(run_outputs):
     table = result.output[result.output.index("Waktu per tahap") :].splitlines()[1:]
     side_at = next(i for i, line in enumerate(table) if line.strip().startswith("bersamaan"))
     main, side = table[:side_at] + table[-1:], table[side_at + 1 : -1]
-    # the logistics is prepared in a second thread while the score runs; the routes (they
+    # the logistics is prepared in a second process while the score runs; the routes (they
     # need the risk) follow the score
     assert [line.split()[0] for line in main] == [
         "buka",

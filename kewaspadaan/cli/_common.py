@@ -246,8 +246,8 @@ def output_dir(out: Path | None, layers: Any) -> Path:
 class StageClock:
     """Times between the ``step`` calls of a run: the stage breakdown of ``--profile``.
 
-    Stages that ran in a second thread beside the others (:func:`kewaspadaan.pipeline.run`
-    prepares the logistics while the risk score runs) come through :meth:`concurrent` with
+    Stages that ran beside the others (:func:`kewaspadaan.pipeline.run` prepares the
+    logistics in a second process while the risk score runs) come through :meth:`concurrent` with
     their own duration; they are listed apart and not added to the total, which is the wall
     time."""
 
@@ -267,7 +267,7 @@ class StageClock:
         self.last = now
 
     def concurrent(self, label: str, seconds: float) -> None:
-        """Record a stage of the second thread that took ``seconds``."""
+        """Record a stage that ran beside the others and took ``seconds``."""
         self.side.append((label, float(seconds)))
 
     def table(self) -> str:
@@ -277,7 +277,7 @@ class StageClock:
         for label, sec in self.stages:
             lines.append(f"  {label:<16} {sec:7.2f} s  {100 * sec / total:5.1f} %")
         if self.side:
-            lines.append("  bersamaan dengan skor risiko (utas kedua):")
+            lines.append("  bersamaan dengan skor risiko:")
             for label, sec in self.side:
                 lines.append(f"    {label:<14} {sec:7.2f} s")
         lines.append(f"  {'total':<16} {total:7.2f} s")
@@ -285,8 +285,8 @@ class StageClock:
 
 
 class _Step:
-    """The ``step`` callback of a run: advances the bar and marks the clock; stages of the
-    second thread go to :meth:`StageClock.concurrent` (the bar is thread-safe)."""
+    """The ``step`` callback of a run: advances the bar and marks the clock; the stages that
+    ran beside the others go to :meth:`StageClock.concurrent`."""
 
     def __init__(self, bar: Any, clock: StageClock) -> None:
         self.bar, self.clock = bar, clock

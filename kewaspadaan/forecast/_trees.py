@@ -50,10 +50,10 @@ def _raw(
             f = feature[node]
             while f >= 0:
                 v = np.float64(x[i, f])
-                if v <= split[node] or (np.isnan(v) and missing_left[node]):
-                    node = children[2 * node]
-                else:
-                    node = children[2 * node + 1]
+                # the child as an index, not a branch: the split outcome is data, and a
+                # mispredicted branch per level cost more than the walk itself
+                right = not (v <= split[node] or (np.isnan(v) and missing_left[node]))
+                node = children[2 * node + np.int64(right)]
                 f = feature[node]
             acc += split[node]
         out[i] = acc
