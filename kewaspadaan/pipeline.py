@@ -29,7 +29,7 @@ import pandas as pd
 
 from kewaspadaan import settings
 from kewaspadaan._io_utils import atomic_write, write_staged
-from kewaspadaan._threads import capped, thread_limits
+from kewaspadaan._threads import capped
 from kewaspadaan.io import Layers, load_layers
 from kewaspadaan.logistics import (
     LogisticsResult,
@@ -278,23 +278,20 @@ def _overlapped(
     score: Callable[[], Any], prepare: Callable[[Step], PreparedLogistics], step: Step
 ) -> tuple[Any, PreparedLogistics]:
     """The risk score here while the logistics is prepared beside it (network, delivery plan,
-    critical links: nothing of it needs the risk).
+    critical links: nothing of it needs the risk), in a forked child or a second thread
+    (:func:`kewaspadaan._beside.beside`; the result comes back pickled, 5 MB and a tenth of a
+    second on the demo). ``prepare`` gets the network layers read beforehand, so no layer is
+    read twice. The side's stages are reported through ``step.concurrent(label, seconds)``
+    when the callback has it (the CLI's stage clock), else as plain ``step(label)`` calls."""
+    from kewaspadaan._beside import beside
 
-    Both are mostly Python, so two threads would share one interpreter lock: where the
-    platform forks (Linux) and no dask cluster runs, a forked child process prepares the
-    logistics from the layers already in memory and sends the result back pickled (a few MB on
-    the demo, a tenth of a second); elsewhere a second thread does. ``prepare`` gets the
-    network layers read beforehand, so no layer is read twice. A child that dies without an
-    answer is reported and the logistics prepared here instead. The second stream's stages
-    are reported through ``step.concurrent(label, seconds)`` when the callback has it (the
-    CLI's stage clock), else as plain ``step(label)`` calls.
-    """
-    import multiprocessing as mp
+    def main() -> Any:
+        out = score()
+        step("skor risiko")
+        return out
 
-    if "fork" in mp.get_all_start_methods() and settings.backend != "dask":
-        result, prep, times = _in_child(score, prepare, step)
-    else:
-        result, prep, times = _in_thread(score, prepare, step)
+    result, (prep, times) = beside(lambda: _timed(prepare), main, name="kewaspadaan-logistik")
+    step("tunggu logistik")
     concurrent = getattr(step, "concurrent", None)
     for label, seconds in times:
         if concurrent is not None:
@@ -316,80 +313,3 @@ def _timed(prepare: Callable[[Step], PreparedLogistics]) -> tuple[PreparedLogist
         last = now
 
     return prepare(stage), times
-
-
-def _in_child(
-    score: Callable[[], Any], prepare: Callable[[Step], PreparedLogistics], step: Step
-) -> tuple[Any, PreparedLogistics, list]:
-    import multiprocessing as mp
-    import pickle
-
-    ctx = mp.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-
-    def child() -> None:  # runs in the forked process: nothing of it needs pickling in
-        try:
-            message: tuple[Any, ...] = ("ok", *_timed(prepare))
-        except BaseException as exc:  # sent back and raised in the parent
-            message = ("error", exc)
-        try:
-            send.send(message)
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            send.send(("error", RuntimeError(f"{message[1]!r} (not picklable: {exc})")))
-        finally:
-            send.close()
-
-    proc = ctx.Process(target=child, name="kewaspadaan-logistik", daemon=True)
-    proc.start()
-    send.close()
-    try:
-        result = score()
-    except BaseException:
-        proc.kill()
-        proc.join()
-        raise
-    step("skor risiko")
-    try:
-        message = receive.recv()
-    except EOFError:
-        message = None
-    except Exception as exc:  # an answer that does not unpickle: say so, do not guess
-        raise RuntimeError(
-            f"the logistics process sent an answer that could not be read: {exc}"
-        ) from exc
-    finally:
-        receive.close()
-        proc.join()
-    step("tunggu logistik")
-    if message is None:
-        logger.warning(
-            "the logistics process ended without an answer (exit code %s): prepared here",
-            proc.exitcode,
-        )
-        prep, times = _timed(prepare)
-        return result, prep, times
-    if message[0] == "error":
-        raise message[1]
-    return result, message[1], message[2]
-
-
-def _in_thread(
-    score: Callable[[], Any], prepare: Callable[[Step], PreparedLogistics], step: Step
-) -> tuple[Any, PreparedLogistics, list]:
-    from concurrent.futures import ThreadPoolExecutor
-
-    def body() -> tuple[PreparedLogistics, list]:
-        with thread_limits():  # numba's thread count is per thread
-            return _timed(prepare)
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kewaspadaan-logistik") as pool:
-        future = pool.submit(body)
-        try:
-            result = score()
-        except BaseException:
-            future.cancel()
-            raise
-        step("skor risiko")
-        prep, times = future.result()
-    step("tunggu logistik")
-    return result, prep, times

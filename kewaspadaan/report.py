@@ -440,16 +440,26 @@ def _map_context(
     t: dict[str, Any],
     as_iso: str | None,
 ) -> dict[str, Any]:
-    """The interactive map (screen) and the static map of the whole area (print)."""
-    m = risk_map(
-        table, incidents=kw["incidents"], routes=kw["routes"], depots=kw["depots"],
-        critical_links=kw["critical_links"],
-        route_status=status.status_by_code() if status is not None else None,
-        title=kw["title"] or t["map_title"], date=as_iso, language=t["lang"],
-    )  # fmt: skip
-    parts = render_map_parts(m)
+    """The interactive map (screen) and the static map of the whole area (print), the static
+    one drawn beside the other (:func:`kewaspadaan._beside.beside`: a forked child where the
+    platform forks)."""
+    from kewaspadaan._beside import beside
+
+    def interactive() -> Any:
+        m = risk_map(
+            table, incidents=kw["incidents"], routes=kw["routes"], depots=kw["depots"],
+            critical_links=kw["critical_links"],
+            route_status=status.status_by_code() if status is not None else None,
+            title=kw["title"] or t["map_title"], date=as_iso, language=t["lang"],
+        )  # fmt: skip
+        return render_map_parts(m)
+
     marks = {str(k): str(i) for i, k in enumerate(watch["kode"], 1)}
-    still = static_map(table, depots=kw["depots"], marks=marks, language=t["lang"])
+    parts, still = beside(
+        lambda: static_map(table, depots=kw["depots"], marks=marks, language=t["lang"]),
+        interactive,
+        name="kewaspadaan-peta-cetak",
+    )
     return {
         "static_map": Markup(still.data_uri()),
         "static_bounds": still.bounds_lonlat,

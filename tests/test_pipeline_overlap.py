@@ -82,7 +82,7 @@ def test_a_child_that_dies_is_reported_and_the_logistics_prepared_here(caplog):
             os._exit(3)
         return _prepare(step)
 
-    with caplog.at_level(logging.WARNING, logger="kewaspadaan.pipeline"):
+    with caplog.at_level(logging.WARNING, logger="kewaspadaan._beside"):
         result, prep = pipeline._overlapped(lambda: "skor", dies_in_the_child, _Clock())
     assert prep["pid"] == parent and result == "skor"
     assert "exit code 3" in caplog.text

@@ -452,3 +452,12 @@ def test_full_province_report_under_3_mb(shared_data) -> None:
         )
     size = len(html.encode("utf-8"))
     assert n > 4000 and size < 3_000_000, f"{n} incidents, {size / 1e6:.2f} MB"
+
+
+def test_print_map_drawn_in_a_child_gives_the_same_page(layers, full_kwargs, html, monkeypatch):
+    """The static (print) map is drawn beside the interactive one, in a forked child where the
+    platform forks: the page is the same bytes as when both are drawn here."""
+    from kewaspadaan import _beside
+
+    monkeypatch.setattr(_beside, "can_fork", lambda: False)
+    assert report.build_report(layers["risk"], **full_kwargs) == html
