@@ -734,6 +734,56 @@ def _neighbours(dem: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     return z, views
 
 
+@njit(cache=True)
+def _horn_slope(z: np.ndarray, dx: float, dy: float, out: np.ndarray) -> None:  # pragma: no cover
+    """Horn's slope in degrees per cell, one pass (the neighbour rule of :func:`_neighbours`,
+    the same operations in the same order as the NumPy formula: the same numbers)."""
+    rows, cols = z.shape
+    nb = np.empty(9)
+    for r in range(rows):
+        for c in range(cols):
+            zc = z[r, c]
+            if np.isnan(zc):
+                out[r, c] = np.nan
+                continue
+            k = 0
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    rr, cc = r + dr, c + dc
+                    v = zc
+                    if 0 <= rr < rows and 0 <= cc < cols and not np.isnan(z[rr, cc]):
+                        v = z[rr, cc]
+                    nb[k] = v
+                    k += 1
+            a, b, cc_, d, f, g, h, i = nb[0], nb[1], nb[2], nb[3], nb[5], nb[6], nb[7], nb[8]
+            dzdx = ((cc_ + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
+            dzdy = ((g + 2 * h + i) - (a + 2 * b + cc_)) / (8.0 * dy)
+            out[r, c] = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
+
+
+@njit(cache=True)
+def _ruggedness(z: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Riley's TRI per cell, one pass (the neighbours in :func:`_neighbours`' order)."""
+    rows, cols = z.shape
+    for r in range(rows):
+        for c in range(cols):
+            zc = z[r, c]
+            if np.isnan(zc):
+                out[r, c] = np.nan
+                continue
+            total = 0.0
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    if dr == 0 and dc == 0:
+                        continue
+                    rr, cc = r + dr, c + dc
+                    v = zc
+                    if 0 <= rr < rows and 0 <= cc < cols and not np.isnan(z[rr, cc]):
+                        v = z[rr, cc]
+                    total += (v - zc) ** 2
+            out[r, c] = np.sqrt(total)
+
+
 def slope_deg(dem: np.ndarray, cellsize_m: float | tuple[float, float]) -> np.ndarray:
     """Slope in degrees by Horn's (1981) method, NaN-aware.
 
@@ -752,6 +802,15 @@ def slope_deg(dem: np.ndarray, cellsize_m: float | tuple[float, float]) -> np.nd
         ``-compute_edges``).
     """
     dx, dy = _pair(cellsize_m)
+    z = np.ascontiguousarray(dem, dtype=np.float64)
+    out = np.empty(z.shape, dtype=np.float64)
+    _horn_slope(z, abs(float(dx)), abs(float(dy)), out)
+    return out.astype(np.float32)
+
+
+def _slope_deg_numpy(dem: np.ndarray, cellsize_m: float | tuple[float, float]) -> np.ndarray:
+    """:func:`slope_deg` in whole-array NumPy (the reference of the tests)."""
+    dx, dy = _pair(cellsize_m)
     z, (a, b, c, d, f, g, h, i) = _neighbours(dem)
     dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * abs(float(dx)))
     dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * abs(float(dy)))
@@ -766,6 +825,14 @@ def terrain_ruggedness(dem: np.ndarray) -> np.ndarray:
     ``sqrt(sum over the 8 neighbours of (z_neighbour - z_centre)^2)``; NaN or outside
     neighbours are left out (they take the centre value), NaN centre gives NaN. float32.
     """
+    z = np.ascontiguousarray(dem, dtype=np.float64)
+    out = np.empty(z.shape, dtype=np.float64)
+    _ruggedness(z, out)
+    return out.astype(np.float32)
+
+
+def _terrain_ruggedness_numpy(dem: np.ndarray) -> np.ndarray:
+    """:func:`terrain_ruggedness` in whole-array NumPy (the reference of the tests)."""
     z, views = _neighbours(dem)
     total = np.zeros_like(z)
     for v in views:

@@ -287,3 +287,18 @@ def test_rasterize_lines_keeps_fastest_and_distance_to():
     dist = distance_to(burnt > 0, 10.0)
     assert dist[4, 5] == 0.0 and dist[0, 0] == 40.0 and dist[1, 2] == 30.0
     assert np.isinf(distance_to(np.zeros((3, 3), bool), 10.0)).all()
+
+
+def test_compiled_slope_and_ruggedness_are_the_numpy_formula_bit_for_bit():
+    from kewaspadaan.raster import _slope_deg_numpy, _terrain_ruggedness_numpy
+
+    rng = np.random.default_rng(5)
+    dem = np.cumsum(rng.normal(0, 5, (60, 45)), axis=0).astype(np.float32)
+    dem[rng.random(dem.shape) < 0.1] = np.nan  # holes, and NaN on the edges
+    dem[0, :] = np.nan
+    for cell in (30.0, (25.0, 10.0), (-25.0, 10.0)):
+        got, want = slope_deg(dem, cell), _slope_deg_numpy(dem, cell)
+        assert got.dtype == np.float32 and np.array_equal(got, want, equal_nan=True)
+    got, want = terrain_ruggedness(dem), _terrain_ruggedness_numpy(dem)
+    assert got.dtype == np.float32 and np.array_equal(got, want, equal_nan=True)
+    assert np.isnan(got[0]).all() and np.isfinite(got[1][~np.isnan(dem[1])]).all()
