@@ -747,8 +747,8 @@ def _horn_slope(z: np.ndarray, dx: float, dy: float, out: np.ndarray) -> None:  
                 out[r, c] = np.nan
                 continue
             k = 0
-            for dr in (-1, 0, 1):
-                for dc in (-1, 0, 1):
+            for dr in range(-1, 2):
+                for dc in range(-1, 2):
                     rr, cc = r + dr, c + dc
                     v = zc
                     if 0 <= rr < rows and 0 <= cc < cols and not np.isnan(z[rr, cc]):
@@ -772,8 +772,8 @@ def _ruggedness(z: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - c
                 out[r, c] = np.nan
                 continue
             total = 0.0
-            for dr in (-1, 0, 1):
-                for dc in (-1, 0, 1):
+            for dr in range(-1, 2):
+                for dc in range(-1, 2):
                     if dr == 0 and dc == 0:
                         continue
                     rr, cc = r + dr, c + dc
