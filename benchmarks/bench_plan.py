@@ -33,12 +33,9 @@ from pathlib import Path
 import pandas as pd
 
 from kewaspadaan import settings
-from kewaspadaan.network import (
-    build_network,
-    destination_table,
-    plan_deliveries,
-    read_network_layers,
-)
+from kewaspadaan.io import load_layers
+from kewaspadaan.logistics import network_layers
+from kewaspadaan.network import build_network, destination_table, plan_deliveries
 
 HERE = Path(__file__).resolve().parent
 
@@ -65,12 +62,16 @@ def _row(name: str, planner: str, s: dict, secs: float) -> dict:
 
 
 def demo(data: Path) -> None:
-    lay = read_network_layers(data)
+    lay = network_layers(load_layers(data))
     G = build_network(lay)
     dest = destination_table(G, "desa", units=lay["desa"])
     fleet = lay["armada"]
     half = fleet.copy()
-    kpu_truck = (half["jenis"] == "truk") & half["kode_kec"].isna()
+    # the KPU kabupaten's own trucks: no kecamatan (read from the CSV as empty text)
+    kpu_truck = (half["jenis"] == "truk") & (
+        half["kode_kec"].fillna("").astype(str).str.strip() == ""
+    )
+    assert kpu_truck.any(), "no KPU trucks in the fleet table: the scenario would change nothing"
     half.loc[kpu_truck, "jumlah"] = (half.loc[kpu_truck, "jumlah"] // 2).clip(lower=1)
     day = pd.Timestamp(settings.voting_day).normalize()
     scenarios = [

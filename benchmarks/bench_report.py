@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             data = Path(tmp) / "data"
             generate_province(data, size=args.size)
         t0 = time.perf_counter()
-        result = run(data, Path(tmp) / "out", backtest=False, officers=1500)
+        result = run(data, backtest=False, officers=1500)
         print(f"pipeline.run (no backtest): {time.perf_counter() - t0:.1f} s")
         inc = load_incidents(data / "incidents" / "insiden_acled.csv").incidents
         kwargs = report.report_inputs(result, incidents=inc)
