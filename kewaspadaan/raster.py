@@ -36,6 +36,7 @@ from rasterio import features as rio_features
 from scipy import ndimage
 
 from kewaspadaan._errors import CRSError, GeometryError
+from kewaspadaan._relief import _pair, slope_deg, terrain_ruggedness
 
 __all__ = [
     "DEFAULT_STATS",
@@ -57,14 +58,6 @@ DEFAULT_STATS: tuple[str, ...] = ("count", "mean", "min", "max", "std", "median"
 _KNOWN_STATS = frozenset({*DEFAULT_STATS, "range"})
 
 _SQRT2 = math.sqrt(2.0)
-
-
-def _pair(cellsize_m: Any) -> tuple[float, float]:
-    """``(dx, dy)`` of a cell size given as one number or as ``(dx, dy)``, metres."""
-    if isinstance(cellsize_m, int | float | np.integer | np.floating):
-        return float(cellsize_m), float(cellsize_m)
-    dx, dy = cellsize_m
-    return float(dx), float(dy)
 
 
 # ================================================================================================
@@ -713,133 +706,6 @@ def cost_distance(
     if return_allocation:
         return out, alloc.reshape(rows, cols)[1:-1, 1:-1].copy()
     return out
-
-
-# ================================================================================================
-# Terrain helpers
-# ================================================================================================
-def _neighbours(dem: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The DEM (float64) and its 8 neighbour views (a..i without e, row-major); missing
-    neighbours (outside, NaN) take the centre value."""
-    z = np.asarray(dem, dtype=np.float64)
-    padded = np.pad(z, 1, mode="constant", constant_values=np.nan)
-    rows, cols = z.shape
-    views = []
-    for dr in (0, 1, 2):
-        for dc in (0, 1, 2):
-            if dr == 1 and dc == 1:
-                continue
-            v = padded[dr : dr + rows, dc : dc + cols]
-            views.append(np.where(np.isnan(v), z, v))
-    return z, views
-
-
-@njit(cache=True)
-def _horn_slope(z: np.ndarray, dx: float, dy: float, out: np.ndarray) -> None:  # pragma: no cover
-    """Horn's slope in degrees per cell, one pass (the neighbour rule of :func:`_neighbours`,
-    the same operations in the same order as the NumPy formula: the same numbers)."""
-    rows, cols = z.shape
-    nb = np.empty(9)
-    for r in range(rows):
-        for c in range(cols):
-            zc = z[r, c]
-            if np.isnan(zc):
-                out[r, c] = np.nan
-                continue
-            k = 0
-            for dr in range(-1, 2):
-                for dc in range(-1, 2):
-                    rr, cc = r + dr, c + dc
-                    v = zc
-                    if 0 <= rr < rows and 0 <= cc < cols and not np.isnan(z[rr, cc]):
-                        v = z[rr, cc]
-                    nb[k] = v
-                    k += 1
-            a, b, cc_, d, f, g, h, i = nb[0], nb[1], nb[2], nb[3], nb[5], nb[6], nb[7], nb[8]
-            dzdx = ((cc_ + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
-            dzdy = ((g + 2 * h + i) - (a + 2 * b + cc_)) / (8.0 * dy)
-            out[r, c] = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
-
-
-@njit(cache=True)
-def _ruggedness(z: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
-    """Riley's TRI per cell, one pass (the neighbours in :func:`_neighbours`' order)."""
-    rows, cols = z.shape
-    for r in range(rows):
-        for c in range(cols):
-            zc = z[r, c]
-            if np.isnan(zc):
-                out[r, c] = np.nan
-                continue
-            total = 0.0
-            for dr in range(-1, 2):
-                for dc in range(-1, 2):
-                    if dr == 0 and dc == 0:
-                        continue
-                    rr, cc = r + dr, c + dc
-                    v = zc
-                    if 0 <= rr < rows and 0 <= cc < cols and not np.isnan(z[rr, cc]):
-                        v = z[rr, cc]
-                    total += (v - zc) ** 2
-            out[r, c] = np.sqrt(total)
-
-
-def slope_deg(dem: np.ndarray, cellsize_m: float | tuple[float, float]) -> np.ndarray:
-    """Slope in degrees by Horn's (1981) method, NaN-aware.
-
-    Parameters
-    ----------
-    dem : numpy.ndarray
-        Elevation in metres; NaN = nodata.
-    cellsize_m : float or (float, float)
-        Cell size in metres, or ``(x, y)`` sizes.
-
-    Returns
-    -------
-    numpy.ndarray
-        float32 slope in degrees; NaN where the DEM is NaN. Neighbours outside the raster or
-        NaN take the centre cell's value (so coasts and edges get a slope, as gdaldem
-        ``-compute_edges``).
-    """
-    dx, dy = _pair(cellsize_m)
-    z = np.ascontiguousarray(dem, dtype=np.float64)
-    out = np.empty(z.shape, dtype=np.float64)
-    _horn_slope(z, abs(float(dx)), abs(float(dy)), out)
-    return out.astype(np.float32)
-
-
-def _slope_deg_numpy(dem: np.ndarray, cellsize_m: float | tuple[float, float]) -> np.ndarray:
-    """:func:`slope_deg` in whole-array NumPy (the reference of the tests)."""
-    dx, dy = _pair(cellsize_m)
-    z, (a, b, c, d, f, g, h, i) = _neighbours(dem)
-    dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * abs(float(dx)))
-    dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * abs(float(dy)))
-    out = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
-    out[np.isnan(z)] = np.nan
-    return out.astype(np.float32)
-
-
-def terrain_ruggedness(dem: np.ndarray) -> np.ndarray:
-    """Terrain Ruggedness Index (Riley et al. 1999) in metres.
-
-    ``sqrt(sum over the 8 neighbours of (z_neighbour - z_centre)^2)``; NaN or outside
-    neighbours are left out (they take the centre value), NaN centre gives NaN. float32.
-    """
-    z = np.ascontiguousarray(dem, dtype=np.float64)
-    out = np.empty(z.shape, dtype=np.float64)
-    _ruggedness(z, out)
-    return out.astype(np.float32)
-
-
-def _terrain_ruggedness_numpy(dem: np.ndarray) -> np.ndarray:
-    """:func:`terrain_ruggedness` in whole-array NumPy (the reference of the tests)."""
-    z, views = _neighbours(dem)
-    total = np.zeros_like(z)
-    for v in views:
-        total += (v - z) ** 2
-    out = np.sqrt(total)
-    out[np.isnan(z)] = np.nan
-    return out.astype(np.float32)
 
 
 def rasterize_lines(

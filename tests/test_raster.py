@@ -289,9 +289,45 @@ def test_rasterize_lines_keeps_fastest_and_distance_to():
     assert np.isinf(distance_to(np.zeros((3, 3), bool), 10.0)).all()
 
 
-def test_compiled_slope_and_ruggedness_are_the_numpy_formula_bit_for_bit():
-    from kewaspadaan.raster import _slope_deg_numpy, _terrain_ruggedness_numpy
+def _neighbours(dem):
+    """The DEM (float64) and its 8 neighbour views (a..i without e, row-major); missing
+    neighbours (outside, NaN) take the centre value."""
+    z = np.asarray(dem, dtype=np.float64)
+    padded = np.pad(z, 1, mode="constant", constant_values=np.nan)
+    rows, cols = z.shape
+    views = []
+    for dr in (0, 1, 2):
+        for dc in (0, 1, 2):
+            if dr == 1 and dc == 1:
+                continue
+            v = padded[dr : dr + rows, dc : dc + cols]
+            views.append(np.where(np.isnan(v), z, v))
+    return z, views
 
+
+def _slope_deg_numpy(dem, cellsize_m):
+    """Horn's slope in whole-array NumPy: the reference of the compiled pass."""
+    dx, dy = (cellsize_m, cellsize_m) if np.isscalar(cellsize_m) else cellsize_m
+    z, (a, b, c, d, f, g, h, i) = _neighbours(dem)
+    dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * abs(float(dx)))
+    dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * abs(float(dy)))
+    out = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
+    out[np.isnan(z)] = np.nan
+    return out.astype(np.float32)
+
+
+def _terrain_ruggedness_numpy(dem):
+    """Riley's TRI in whole-array NumPy: the reference of the compiled pass."""
+    z, views = _neighbours(dem)
+    total = np.zeros_like(z)
+    for v in views:
+        total += (v - z) ** 2
+    out = np.sqrt(total)
+    out[np.isnan(z)] = np.nan
+    return out.astype(np.float32)
+
+
+def test_compiled_slope_and_ruggedness_are_the_numpy_formula_bit_for_bit():
     rng = np.random.default_rng(5)
     dem = np.cumsum(rng.normal(0, 5, (60, 45)), axis=0).astype(np.float32)
     dem[rng.random(dem.shape) < 0.1] = np.nan  # holes, and NaN on the edges
