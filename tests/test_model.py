@@ -168,6 +168,19 @@ def test_baselines_use_only_the_past(synth):
         assert ((a.prob > 0) & (a.prob < 1)).all(), name
 
 
+def test_backtest_chains_side_by_side_give_the_same_numbers(synth, monkeypatch):
+    """The chain before the validation window and the validation chain each start cold: run in
+    two threads (the default) or one after the other, every prediction is the same number."""
+    _, _, _, _, panel = synth
+    assert settings.backtest_threads == 2
+    two = backtest(panel, n_months=18, validation_months=12, bootstrap=50)
+    monkeypatch.setattr(settings, "backtest_threads", 1)
+    one = backtest(panel, n_months=18, validation_months=12, bootstrap=50)
+    pd.testing.assert_frame_equal(two.predictions, one.predictions)
+    pd.testing.assert_frame_equal(two.metrics, one.metrics)
+    assert two.chosen.tolist() == one.chosen.tolist()
+
+
 def test_persistence_transitions():
     from kewaspadaan.forecast.panel import CountPanel
 
