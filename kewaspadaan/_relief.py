@@ -25,10 +25,44 @@ def _pair(cellsize_m: Any) -> tuple[float, float]:
 
 
 @njit(cache=True)
+def _window(z: np.ndarray, r: int, c: int, nb: np.ndarray) -> None:  # pragma: no cover
+    """The 3 x 3 window around ``(r, c)`` into ``nb`` (row-major, the centre at 4); a neighbour
+    outside the raster or NaN takes the centre's value."""
+    rows, cols = z.shape
+    zc = z[r, c]
+    k = 0
+    for dr in range(-1, 2):
+        for dc in range(-1, 2):
+            rr, cc = r + dr, c + dc
+            v = zc
+            if 0 <= rr < rows and 0 <= cc < cols and not np.isnan(z[rr, cc]):
+                v = z[rr, cc]
+            nb[k] = v
+            k += 1
+
+
+@njit(cache=True)
 def _horn_slope(z: np.ndarray, dx: float, dy: float, out: np.ndarray) -> None:  # pragma: no cover
-    """Horn's slope in degrees per cell, one pass: a neighbour outside the raster or NaN takes
-    the centre's value; the same operations in the same order as the whole-array NumPy formula
-    (the tests' reference): the same numbers."""
+    """Horn's slope in degrees per cell, one pass; the same operations in the same order as the
+    whole-array NumPy formula (the tests' reference): the same numbers."""
+    rows, cols = z.shape
+    nb = np.empty(9)
+    for r in range(rows):
+        for c in range(cols):
+            if np.isnan(z[r, c]):
+                out[r, c] = np.nan
+                continue
+            _window(z, r, c, nb)
+            a, b, c3, d, f, g, h, i = nb[0], nb[1], nb[2], nb[3], nb[5], nb[6], nb[7], nb[8]
+            dzdx = ((c3 + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
+            dzdy = ((g + 2 * h + i) - (a + 2 * b + c3)) / (8.0 * dy)
+            out[r, c] = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
+
+
+@njit(cache=True)
+def _ruggedness(z: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Riley's TRI per cell, one pass (the neighbours summed in row-major order, as the NumPy
+    reference of the tests sums them)."""
     rows, cols = z.shape
     nb = np.empty(9)
     for r in range(rows):
@@ -37,42 +71,11 @@ def _horn_slope(z: np.ndarray, dx: float, dy: float, out: np.ndarray) -> None:  
             if np.isnan(zc):
                 out[r, c] = np.nan
                 continue
-            k = 0
-            for dr in range(-1, 2):
-                for dc in range(-1, 2):
-                    rr, cc = r + dr, c + dc
-                    v = zc
-                    if 0 <= rr < rows and 0 <= cc < cols and not np.isnan(z[rr, cc]):
-                        v = z[rr, cc]
-                    nb[k] = v
-                    k += 1
-            a, b, cc_, d, f, g, h, i = nb[0], nb[1], nb[2], nb[3], nb[5], nb[6], nb[7], nb[8]
-            dzdx = ((cc_ + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
-            dzdy = ((g + 2 * h + i) - (a + 2 * b + cc_)) / (8.0 * dy)
-            out[r, c] = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
-
-
-@njit(cache=True)
-def _ruggedness(z: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
-    """Riley's TRI per cell, one pass (the neighbours in row-major order, as the NumPy
-    reference of the tests sums them)."""
-    rows, cols = z.shape
-    for r in range(rows):
-        for c in range(cols):
-            zc = z[r, c]
-            if np.isnan(zc):
-                out[r, c] = np.nan
-                continue
+            _window(z, r, c, nb)
             total = 0.0
-            for dr in range(-1, 2):
-                for dc in range(-1, 2):
-                    if dr == 0 and dc == 0:
-                        continue
-                    rr, cc = r + dr, c + dc
-                    v = zc
-                    if 0 <= rr < rows and 0 <= cc < cols and not np.isnan(z[rr, cc]):
-                        v = z[rr, cc]
-                    total += (v - zc) ** 2
+            for k in range(9):
+                if k != 4:
+                    total += (nb[k] - zc) ** 2
             out[r, c] = np.sqrt(total)
 
 
