@@ -38,7 +38,9 @@ def can_fork() -> bool:
     return "fork" in mp.get_all_start_methods() and settings.backend != "dask"
 
 
-def beside(side: Callable[[], S], main: Callable[[], M], *, name: str) -> tuple[M, S]:
+def beside(
+    side: Callable[[], S], main: Callable[[], M], *, name: str, fork: bool = True
+) -> tuple[M, S]:
     """``main()`` here while ``side()`` runs in a forked child (or a second thread).
 
     Parameters
@@ -49,13 +51,16 @@ def beside(side: Callable[[], S], main: Callable[[], M], *, name: str) -> tuple[
         The work done here.
     name : str
         Name of the child process or thread (in logs and ``ps``).
+    fork : bool, default True
+        False: always a second thread (work whose heavy parts release the GIL, and whose
+        result is too large to send back cheaply).
 
     Returns
     -------
     tuple
         ``(main(), side())``.
     """
-    if can_fork():
+    if fork and can_fork():
         return _in_child(side, main, name)
     return _in_thread(side, main, name)
 

@@ -405,7 +405,10 @@ class PreparedLogistics:
     plan: Any
     critical_links: gpd.GeoDataFrame
     critical_links_road: gpd.GeoDataFrame | None
-    options: dict[str, Any]
+    departure: str | pd.Timestamp | None
+    deadline: str | pd.Timestamp | None
+    planner: str
+    level: str
 
     def finish(
         self,
@@ -418,22 +421,13 @@ class PreparedLogistics:
         the disruption report, escorts and personnel: the :class:`LogisticsResult`."""
         from kewaspadaan import network as net
 
-        o = self.options
+        dest, dep, end = self.destinations, self.departure, self.deadline
         routes = net.route_all(
-            self.closed,
-            destinations=self.destinations,
-            risk=risk,
-            departure=o["departure"],
-            deadline=o["deadline"],
+            self.closed, destinations=dest, risk=risk, departure=dep, deadline=end
         )
         disruption = None
         if self.legacy is not None or not self.closure.empty:
-            before = net.route_all(
-                self.graph,
-                destinations=self.destinations,
-                departure=o["departure"],
-                deadline=o["deadline"],
-            )
+            before = net.route_all(self.graph, destinations=dest, departure=dep, deadline=end)
             disruption = net.disruption_report(before, routes)
         step("rute")
         return LogisticsResult(
@@ -446,7 +440,7 @@ class PreparedLogistics:
             escorts=_escorts(net, routes, self.plan, risk),
             personnel=_personnel(net, self.layers, risk, officers),
             closure=self.closure,
-            options={"planner": o["planner"], "level": o["level"]},
+            options={"planner": self.planner, "level": self.level},
         )
 
 
@@ -520,7 +514,10 @@ def prepare_logistics(
         plan=plan,
         critical_links=critical,
         critical_links_road=critical_road,
-        options={"departure": departure, "deadline": deadline, "planner": planner, "level": level},
+        departure=departure,
+        deadline=deadline,
+        planner=planner,
+        level=level,
     )
 
 

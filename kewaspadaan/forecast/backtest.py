@@ -216,20 +216,11 @@ def _backtest_rolling(
         return head().then(tail())
     # the two chains start cold and share nothing but the panel: one runs in a second thread
     # (the compiled likelihoods, BLAS and the boosting release the GIL), the same numbers
-    from concurrent.futures import ThreadPoolExecutor
-
-    from kewaspadaan._threads import thread_limits
+    from kewaspadaan._beside import beside
 
     panel.season(np.arange(big_t))  # the calendar table, built once before the threads
-
-    def in_thread() -> RollingPredictions:
-        with thread_limits():  # numba's thread count is per thread
-            return tail()
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kewaspadaan-backtest") as pool:
-        later = pool.submit(in_thread)
-        earlier = head()
-        return earlier.then(later.result())
+    earlier, later = beside(tail, head, name="kewaspadaan-backtest", fork=False)
+    return earlier.then(later)
 
 
 def _short(summary: dict[str, Any]) -> dict[str, Any]:
